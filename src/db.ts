@@ -1,0 +1,72 @@
+import type { CounterSeries } from './instruments/counter.ts';
+import type { GaugeSeries } from './instruments/gauge.ts';
+import type { HistogramSeries } from './instruments/histogram.ts';
+import type { InstrumentRegistry } from './instruments/registry.ts';
+import type { SeriesTable } from './instruments/series.ts';
+import { isObject, labelProblem, numberProblem, type InputGuard } from './input.ts';
+import { METRICS } from './metrics.ts';
+import type { Tracked } from './api.ts';
+import { runTimed, type CallOutcome } from './timing.ts';
+
+export interface DbPoolUpdate {
+  /** Pool name; `"default"` when omitted. */
+  pool?: string;
+  /** Connections in the pool; >= 0. */
+  size?: number;
+  /** Connections in use; >= 0. */
+  active?: number;
+}
+
+const POOL_FIELDS = new Set(['pool', 'size', 'active']);
+
+/** Database queries and connection pools. */
+export class DbMetrics {
+  private readonly guard: InputGuard;
+  private readonly duration: SeriesTable<HistogramSeries>;
+  private readonly operations: SeriesTable<CounterSeries>;
+  private readonly poolSize: SeriesTable<GaugeSeries>;
+  private readonly active: SeriesTable<GaugeSeries>;
+  private readonly finish = (operation: string, outcome: CallOutcome): void => {
+    this.duration.get1(operation).record(outcome.seconds);
+    this.operations.get2(operation, outcome.failed ? 'error' : 'success').value++;
+  };
+
+  constructor(registry: InstrumentRegistry, guard: InputGuard) {
+    this.guard = guard;
+    this.duration = registry.histogram(METRICS.dbQueryDuration);
+    this.operations = registry.counter(METRICS.dbOperations);
+    this.poolSize = registry.gauge(METRICS.dbPoolSize).table;
+    this.active = registry.gauge(METRICS.dbConnectionsActive).table;
+  }
+
+  trackDbQuery<T>(operation: string, fn: () => T): Tracked<T> {
+    const M = 'trackDbQuery';
+    if (typeof fn !== 'function') return this.guard.reject(M, fn === undefined ? 'missing_field' : 'wrong_type', 'fn', fn) as Tracked<T>;
+    const p = labelProblem(operation);
+    if (p !== undefined) {
+      this.guard.reject(M, p, 'operation', operation);
+      return fn() as Tracked<T>;
+    }
+    return runTimed(operation, fn, this.finish) as Tracked<T>;
+  }
+
+  updateDbPool(update: DbPoolUpdate): void {
+    const M = 'updateDbPool';
+    if (!isObject(update)) return this.guard.reject(M, 'not_object', 'update', update);
+    for (const key in update) {
+      if (!POOL_FIELDS.has(key)) return this.guard.reject(M, 'unknown_field', key, undefined);
+    }
+    const { size, active } = update;
+    const pool = update.pool ?? 'default';
+    const poolProblem = labelProblem(pool);
+    if (poolProblem !== undefined) return this.guard.reject(M, poolProblem, 'pool', pool);
+    if (size === undefined && active === undefined) return this.guard.reject(M, 'missing_field', 'size or active', undefined);
+    for (const [field, value] of [['size', size], ['active', active]] as const) {
+      if (value === undefined) continue;
+      const vp = numberProblem(value, 0);
+      if (vp !== undefined) return this.guard.reject(M, vp, field, value);
+    }
+    if (size !== undefined) this.poolSize.get1(pool).value = size;
+    if (active !== undefined) this.active.get1(pool).value = active;
+  }
+}

@@ -1,0 +1,14 @@
+export { initEnhancedMonitoring, getMonitoringService } from './init.ts';
+export { MonitoringService } from './service.ts';
+export { DEFAULT_OPTIONS, type MonitoringOptions, type ResolvedOptions } from './options.ts';
+export { MonitoringConfigError, MonitoringInputError, MonitoringStateError } from './errors.ts';
+export { consoleLogger, silentLogger, type Logger } from './logger.ts';
+export { METRICS, METRIC_LIST, CONFIDENCE_BUCKETS, LATENCY_BUCKETS, type MetricDefinition, type MetricType, type MetricGroup } from './metrics.ts';
+export { INVALID_REASONS, type InvalidReason } from './input.ts';
+export { PROMETHEUS_CONTENT_TYPE } from './prometheus.ts';
+export type { Direction, TradingSignal, ExecutedTrade, PortfolioUpdate, OpenPositions, TradingPerformance } from './trading.ts';
+export type { ModelKey, ModelPerformanceMetrics, ModelPerformanceUpdate, CalibrationUpdate, OnlineLearningUpdate } from './models.ts';
+export type { ApiCall, ApiQuota, Tracked } from './api.ts';
+export type { DbPoolUpdate } from './db.ts';
+export type { RouteHandler } from './server.ts';
+export { VERSION } from './version.ts';

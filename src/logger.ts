@@ -1,0 +1,18 @@
+/** Where the SDK writes its few messages: one warning per kind of invalid input, init and shutdown notes. */
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+const PREFIX = '[evil2root-monitoring]';
+
+/** The default logger: the console, each line prefixed with `[evil2root-monitoring]`. */
+export const consoleLogger: Logger = Object.freeze({
+  info: (message: string) => console.info(`${PREFIX} ${message}`),
+  warn: (message: string) => console.warn(`${PREFIX} ${message}`),
+  error: (message: string) => console.error(`${PREFIX} ${message}`),
+});
+
+/** A logger that discards everything. */
+export const silentLogger: Logger = Object.freeze({ info() {}, warn() {}, error() {} });

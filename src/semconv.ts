@@ -1,0 +1,19 @@
+/**
+ * OpenTelemetry names of the system metrics this SDK adds to the host-metrics instrumentation.
+ * Copied from the incubating semantic conventions (as OpenTelemetry advises, rather than importing
+ * unstable names); load average has no semantic convention, so it uses the Collector hostmetrics
+ * receiver's names.
+ */
+export const SYSTEM = Object.freeze({
+  filesystemUsage: 'system.filesystem.usage',
+  filesystemUtilization: 'system.filesystem.utilization',
+  loadAverage1m: 'system.cpu.load_average.1m',
+  loadAverage5m: 'system.cpu.load_average.5m',
+  loadAverage15m: 'system.cpu.load_average.15m',
+  processCount: 'system.process.count',
+  systemUptime: 'system.uptime',
+  processUptime: 'process.uptime',
+});
+
+/** Instrumentation scope of the domain metrics. */
+export const SCOPE_NAME = '@evil2root/monitoring';

@@ -1,0 +1,203 @@
+import type { Gauge, GaugeSeries } from './instruments/gauge.ts';
+import type { HistogramSeries } from './instruments/histogram.ts';
+import type { CounterSeries } from './instruments/counter.ts';
+import type { InstrumentRegistry } from './instruments/registry.ts';
+import type { SeriesTable } from './instruments/series.ts';
+import { isObject, isRecord, labelProblem, normalizeDirection, numberProblem, type InputGuard } from './input.ts';
+import { METRICS, type MetricDefinition } from './metrics.ts';
+
+/** A trade direction; any capitalisation is accepted and recorded in lower case. */
+export type Direction = 'buy' | 'sell';
+
+export interface TradingSignal {
+  symbol: string;
+  direction: Direction | (string & {});
+  /** Confidence of the signal, from 0 to 1. */
+  confidenceLevel: number;
+  /** Model or strategy that emitted the signal; `"unspecified"` when omitted. */
+  modelType?: string;
+}
+
+export interface ExecutedTrade {
+  symbol: string;
+  direction: Direction | (string & {});
+  /** Recorded as `status="success"` or `status="failed"`. */
+  success: boolean;
+}
+
+/** Open positions per symbol and direction, e.g. `{ 'BTC/USD': { buy: 2, sell: 0 } }`. */
+export type OpenPositions = Record<string, Partial<Record<Direction, number>>>;
+
+export interface PortfolioUpdate {
+  /** Mark-to-market equity in account currency. */
+  portfolioValue?: number;
+  balance?: number;
+  /** Replaces the whole set: a symbol or direction absent from it reads 0. */
+  openPositions?: OpenPositions;
+}
+
+/** Performance figures a bot computed itself; any subset. */
+export interface TradingPerformance {
+  /** 0 to 1. */
+  winRate?: number;
+  profitFactor?: number;
+  averageWin?: number;
+  /** A positive amount. */
+  averageLoss?: number;
+  /** A positive fraction of the running peak: 0.1 is a 10 % drawdown. */
+  maxDrawdown?: number;
+  sharpeRatio?: number;
+  sortinoRatio?: number;
+  calmarRatio?: number;
+}
+
+const UNSPECIFIED_MODEL = 'unspecified';
+const PORTFOLIO_FIELDS = new Set(['portfolioValue', 'balance', 'openPositions']);
+
+type PerformanceField = { field: keyof TradingPerformance; def: MetricDefinition; min: number; max: number };
+const PERFORMANCE_FIELDS: readonly PerformanceField[] = [
+  { field: 'winRate', def: METRICS.winRate, min: 0, max: 1 },
+  { field: 'profitFactor', def: METRICS.profitFactor, min: 0, max: Infinity },
+  { field: 'averageWin', def: METRICS.averageWin, min: 0, max: Infinity },
+  { field: 'averageLoss', def: METRICS.averageLoss, min: 0, max: Infinity },
+  { field: 'maxDrawdown', def: METRICS.maxDrawdown, min: 0, max: Infinity },
+  { field: 'sharpeRatio', def: METRICS.sharpeRatio, min: -Infinity, max: Infinity },
+  { field: 'sortinoRatio', def: METRICS.sortinoRatio, min: -Infinity, max: Infinity },
+  { field: 'calmarRatio', def: METRICS.calmarRatio, min: -Infinity, max: Infinity },
+];
+const PERFORMANCE_NAMES = new Set<string>(PERFORMANCE_FIELDS.map((f) => f.field));
+
+/** Signals, executions, portfolio and performance figures. */
+export class TradingMetrics {
+  private readonly guard: InputGuard;
+  private readonly signals: SeriesTable<HistogramSeries>;
+  private readonly trades: SeriesTable<CounterSeries>;
+  private readonly positions: Gauge;
+  private readonly portfolioValue: GaugeSeries;
+  private readonly balance: GaugeSeries;
+  private readonly performance: ReadonlyMap<keyof TradingPerformance, GaugeSeries>;
+
+  constructor(registry: InstrumentRegistry, guard: InputGuard) {
+    this.guard = guard;
+    // One table serves both: the signal count is the confidence histogram's observation count.
+    this.signals = registry.histogram(METRICS.tradingSignalConfidence);
+    registry.counterOfHistogram(METRICS.tradingSignals, this.signals);
+    this.trades = registry.counter(METRICS.executedTrades);
+    this.positions = registry.gauge(METRICS.openPositions, 0);
+    this.portfolioValue = this.scalar(registry, METRICS.portfolioValue);
+    this.balance = this.scalar(registry, METRICS.balance);
+    this.performance = new Map(PERFORMANCE_FIELDS.map((f) => [f.field, this.scalar(registry, f.def)]));
+  }
+
+  recordTradingSignal(signal: TradingSignal): void {
+    const M = 'recordTradingSignal';
+    if (!isObject(signal)) return this.guard.reject(M, 'not_object', 'signal', signal);
+    const { symbol, confidenceLevel, modelType } = signal;
+    const symbolProblem = labelProblem(symbol);
+    if (symbolProblem !== undefined) return this.guard.reject(M, symbolProblem, 'symbol', symbol);
+    const direction = normalizeDirection(signal.direction);
+    if (direction === undefined) return this.rejectDirection(M, signal.direction);
+    const confidenceProblem = numberProblem(confidenceLevel, 0, 1);
+    if (confidenceProblem !== undefined) return this.guard.reject(M, confidenceProblem, 'confidenceLevel', confidenceLevel);
+    let model = UNSPECIFIED_MODEL;
+    if (modelType !== undefined) {
+      const modelProblem = labelProblem(modelType);
+      if (modelProblem !== undefined) return this.guard.reject(M, modelProblem, 'modelType', modelType);
+      model = modelType;
+    }
+    this.signals.get3(symbol, direction, model).record(confidenceLevel);
+  }
+
+  recordExecutedTrade(trade: ExecutedTrade): void {
+    const M = 'recordExecutedTrade';
+    if (!isObject(trade)) return this.guard.reject(M, 'not_object', 'trade', trade);
+    const { symbol, success } = trade;
+    const symbolProblem = labelProblem(symbol);
+    if (symbolProblem !== undefined) return this.guard.reject(M, symbolProblem, 'symbol', symbol);
+    const direction = normalizeDirection(trade.direction);
+    if (direction === undefined) return this.rejectDirection(M, trade.direction);
+    if (typeof success !== 'boolean') return this.guard.reject(M, success === undefined ? 'missing_field' : 'wrong_type', 'success', success);
+    this.trades.get3(symbol, direction, success ? 'success' : 'failed').value++;
+  }
+
+  updatePortfolioMetrics(update: PortfolioUpdate): void {
+    const M = 'updatePortfolioMetrics';
+    if (!isObject(update)) return this.guard.reject(M, 'not_object', 'update', update);
+    for (const key in update) {
+      if (!PORTFOLIO_FIELDS.has(key)) return this.guard.reject(M, 'unknown_field', key, undefined);
+    }
+    const { portfolioValue, balance, openPositions } = update;
+    if (portfolioValue === undefined && balance === undefined && openPositions === undefined) {
+      return this.guard.reject(M, 'missing_field', 'portfolioValue, balance or openPositions', undefined);
+    }
+    if (portfolioValue !== undefined) {
+      const p = numberProblem(portfolioValue);
+      if (p !== undefined) return this.guard.reject(M, p, 'portfolioValue', portfolioValue);
+    }
+    if (balance !== undefined) {
+      const p = numberProblem(balance);
+      if (p !== undefined) return this.guard.reject(M, p, 'balance', balance);
+    }
+    if (openPositions !== undefined && !this.positionsValid(M, openPositions)) return;
+
+    if (portfolioValue !== undefined) this.portfolioValue.value = portfolioValue;
+    if (balance !== undefined) this.balance.value = balance;
+    if (openPositions !== undefined) {
+      const gauge = this.positions;
+      gauge.beginUpdate();
+      for (const symbol in openPositions) {
+        const sides = openPositions[symbol] as Record<string, number>;
+        for (const side in sides) {
+          gauge.set(gauge.table.get2(symbol, normalizeDirection(side) as Direction), sides[side] as number);
+        }
+      }
+    }
+  }
+
+  updateTradingPerformance(performance: TradingPerformance): void {
+    const M = 'updateTradingPerformance';
+    if (!isObject(performance)) return this.guard.reject(M, 'not_object', 'performance', performance);
+    let given = 0;
+    for (const key in performance) {
+      if (!PERFORMANCE_NAMES.has(key)) return this.guard.reject(M, 'unknown_field', key, undefined);
+      if ((performance as Record<string, unknown>)[key] !== undefined) given++;
+    }
+    if (given === 0) return this.guard.reject(M, 'missing_field', 'at least one figure', undefined);
+    for (const { field, min, max } of PERFORMANCE_FIELDS) {
+      const value = performance[field];
+      if (value === undefined) continue;
+      const p = numberProblem(value, min, max);
+      if (p !== undefined) return this.guard.reject(M, p, field, value);
+    }
+    for (const { field } of PERFORMANCE_FIELDS) {
+      const value = performance[field];
+      if (value !== undefined) (this.performance.get(field) as GaugeSeries).value = value;
+    }
+  }
+
+  private positionsValid(method: string, positions: unknown): boolean {
+    if (!isRecord(positions)) return this.guard.reject(method, 'wrong_type', 'openPositions', positions) ?? false;
+    for (const symbol in positions) {
+      if (symbol.length === 0) return this.guard.reject(method, 'empty_string', 'openPositions symbol', symbol) ?? false;
+      const sides = positions[symbol];
+      const where = `openPositions[${JSON.stringify(symbol)}]`;
+      if (!isRecord(sides)) return this.guard.reject(method, 'wrong_type', where, sides) ?? false;
+      for (const side in sides) {
+        if (normalizeDirection(side) === undefined) return this.guard.reject(method, 'unknown_direction', `${where} key`, side) ?? false;
+        const p = numberProblem(sides[side], 0);
+        if (p !== undefined) return this.guard.reject(method, p, `${where}.${side}`, sides[side]) ?? false;
+      }
+    }
+    return true;
+  }
+
+  private rejectDirection(method: string, direction: unknown): undefined {
+    if (direction === undefined) return this.guard.reject(method, 'missing_field', 'direction', direction);
+    if (typeof direction !== 'string') return this.guard.reject(method, 'wrong_type', 'direction', direction);
+    return this.guard.reject(method, 'unknown_direction', 'direction', direction);
+  }
+
+  private scalar(registry: InstrumentRegistry, def: MetricDefinition): GaugeSeries {
+    return registry.gauge(def).table.get0();
+  }
+}

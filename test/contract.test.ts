@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { afterEach, test } from 'node:test';
+import { METRIC_LIST, type MonitoringService } from '../src/index.ts';
+import { driveEverything } from './helpers/drive.ts';
+import { find, value } from './helpers/exposition.ts';
+import { scrape, start } from './helpers/service.ts';
+import { requireBinary } from './helpers/binaries.ts';
+
+let monitoring: MonitoringService | undefined;
+afterEach(async () => {
+  await monitoring?.shutdown();
+  monitoring = undefined;
+});
+
+test('every metric of the contract is scraped with its type, exact labels and help', async () => {
+  ({ monitoring } = await start({ maxSeriesPerMetric: 3 }));
+  await driveEverything(monitoring);
+  for (const api of ['a', 'b', 'c', 'd', 'e']) monitoring.setApiQuotaRemaining({ api, remaining: 1 });
+  const exp = await scrape(monitoring);
+  for (const def of METRIC_LIST) {
+    assert.equal(exp.types.get(def.name), def.type, `${def.name} TYPE`);
+    assert.equal(exp.help.get(def.name), def.description, `${def.name} HELP`);
+    const sampleName = def.type === 'histogram' ? `${def.name}_count` : def.name;
+    const samples = find(exp, sampleName).filter((s) => s.labels.otel_metric_overflow === undefined);
+    assert.ok(samples.length > 0, `${sampleName} has samples`);
+    for (const s of samples) assert.deepEqual(Object.keys(s.labels), def.labels, `${sampleName} labels`);
+  }
+  assert.equal(find(exp, 'api_quota_remaining').length, 4, 'three label sets and the overflow series');
+  assert.equal(value(exp, 'api_quota_remaining', { otel_metric_overflow: 'true' }), 1);
+  assert.equal(value(exp, 'monitoring_series_overflow_total', { metric: 'api_quota_remaining' }), 3, 'binance, a and b fit; c, d and e fold');
+});
+
+test('overflow: the cap bounds the state held for Prometheus, folds, counts and warns once', async () => {
+  const started = await start({ maxSeriesPerMetric: 5 });
+  monitoring = started.monitoring;
+  for (let i = 0; i < 1000; i++) monitoring.recordExecutedTrade({ symbol: `SYM${i}`, direction: 'buy', success: true });
+  const exp = await scrape(monitoring);
+  const series = find(exp, 'executed_trades_total');
+  assert.equal(series.length, 6);
+  assert.equal(value(exp, 'executed_trades_total', { otel_metric_overflow: 'true' }), 995);
+  assert.equal(series.reduce((sum, s) => sum + s.value, 0), 1000, 'no measurement is lost, only folded');
+  assert.equal(value(exp, 'monitoring_series_overflow_total', { metric: 'executed_trades_total' }), 995);
+  assert.equal(started.logger.warnings.filter((w) => w.includes('maxSeriesPerMetric')).length, 1);
+});
+
+test('promtool check metrics finds no problem in a full scrape, system metrics included', async (t) => {
+  if (!requireBinary(t, 'promtool')) return;
+  ({ monitoring } = await start({ systemMetrics: true }));
+  await driveEverything(monitoring);
+  await scrape(monitoring);
+  const text = await (await fetch(monitoring.metricsUrl!)).text();
+  const out = execFileSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  assert.equal(out.trim(), '');
+});

@@ -1,0 +1,22 @@
+import type { MonitoringService } from '../../src/index.ts';
+
+/** Calls every recording method with valid input (and one invalid call), so every metric of the contract has samples. */
+export async function driveEverything(m: MonitoringService): Promise<void> {
+  const key = { modelName: 'lstm', timeframe: '1h', symbol: 'BTC/USD' };
+  m.recordTradingSignal({ symbol: 'BTC/USD', direction: 'buy', confidenceLevel: 0.85, modelType: 'price_prediction' });
+  m.recordTradingSignal({ symbol: 'ETH/USD', direction: 'sell', confidenceLevel: 0.4, modelType: 'sentiment' });
+  m.recordExecutedTrade({ symbol: 'BTC/USD', direction: 'buy', success: true });
+  m.recordExecutedTrade({ symbol: 'ETH/USD', direction: 'sell', success: false });
+  m.updatePortfolioMetrics({ portfolioValue: 12500, balance: 5000, openPositions: { 'BTC/USD': { buy: 2, sell: 0 } } });
+  m.updateTradingPerformance({ winRate: 0.6, profitFactor: 1.8, averageWin: 120, averageLoss: 80, maxDrawdown: 0.12, sharpeRatio: 1.1, sortinoRatio: 1.6, calmarRatio: 2.2 });
+  m.updateModelPerformance({ ...key, metrics: { accuracy: 0.7, precision: 0.65, recall: 0.6, f1Score: 0.62, rmse: 12.5, mae: 9 } });
+  m.updateCalibrationMetrics({ ...key, ece: 0.04, reliabilityBins: { '0.1': 0.12, '0.3': 0.28 } });
+  m.updateOnlineLearningMetrics({ ...key, driftScore: 0.15, memorySize: 2000, loss: 0.08 });
+  await m.trackApiRequest('/api/market/data', 'GET', async (call) => { call.statusCode = 200; return {}; });
+  m.trackApiRequest('/api/orders', 'POST', () => ({ status: 503 }));
+  m.setApiQuotaRemaining({ api: 'binance', remaining: 1180 });
+  m.trackDbQuery('select', () => []);
+  await m.trackDbQuery('insert', async () => 1);
+  m.updateDbPool({ pool: 'main', size: 10, active: 3 });
+  m.recordTradingSignal({ symbol: '', direction: 'buy', confidenceLevel: 0.5 });
+}
