@@ -95,7 +95,7 @@ export const METRICS = Object.freeze({
   apiQuotaRemaining: gauge('api', 'api_quota_remaining', 'Requests left in the current rate-limit window of an API.', ['api']),
   apiErrors: def({
     name: 'api_errors_total', type: 'counter', group: 'api', unit: '{error}',
-    description: 'Failed API requests: a thrown error (its code or name) or an HTTP status >= 400 (http_<status>).',
+    description: 'Failed API requests: a thrown error (its code or name) or an HTTP status >= 400 (error_type http_NNN).',
     labels: ['endpoint', 'method', 'error_type'],
   }),
 
