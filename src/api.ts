@@ -54,7 +54,13 @@ export class ApiMetrics {
   private readonly latency: SeriesTable<HistogramSeries>;
   private readonly errors: SeriesTable<CounterSeries>;
   private readonly quota: SeriesTable<GaugeSeries>;
-  private readonly finish = (call: ApiContext, outcome: CallOutcome): void => this.record(call, outcome);
+  private readonly finish = (call: ApiContext, outcome: CallOutcome): void => {
+    try {
+      this.record(call, outcome);
+    } catch (error) {
+      this.guard.fault('trackApiRequest', error);
+    }
+  };
 
   constructor(registry: InstrumentRegistry, guard: InputGuard) {
     this.guard = guard;

@@ -27,8 +27,12 @@ export class DbMetrics {
   private readonly poolSize: SeriesTable<GaugeSeries>;
   private readonly active: SeriesTable<GaugeSeries>;
   private readonly finish = (operation: string, outcome: CallOutcome): void => {
-    this.duration.get1(operation).record(outcome.seconds);
-    this.operations.get2(operation, outcome.failed ? 'error' : 'success').value++;
+    try {
+      this.duration.get1(operation).record(outcome.seconds);
+      this.operations.get2(operation, outcome.failed ? 'error' : 'success').value++;
+    } catch (error) {
+      this.guard.fault('trackDbQuery', error);
+    }
   };
 
   constructor(registry: InstrumentRegistry, guard: InputGuard) {

@@ -13,10 +13,11 @@ export type InvalidReason =
   | 'negative'
   | 'out_of_range'
   | 'unknown_direction'
-  | 'unknown_field';
+  | 'unknown_field'
+  | 'internal_error';
 
 export const INVALID_REASONS: readonly InvalidReason[] = Object.freeze([
-  'not_object', 'missing_field', 'wrong_type', 'empty_string', 'not_finite', 'negative', 'out_of_range', 'unknown_direction', 'unknown_field',
+  'not_object', 'missing_field', 'wrong_type', 'empty_string', 'not_finite', 'negative', 'out_of_range', 'unknown_direction', 'unknown_field', 'internal_error',
 ]);
 
 /**
@@ -48,6 +49,21 @@ export class InputGuard {
     }
     return undefined;
   }
+
+  /**
+   * A call that threw inside the SDK (an input whose getter throws, or a bug of ours): counted as
+   * reason `internal_error` and logged once per method; re-thrown only in strict mode.
+   */
+  fault(method: string, error: unknown): void {
+    if (error instanceof MonitoringInputError) throw error;
+    if (this.strict) throw error;
+    this.counter.get2(method, 'internal_error').value++;
+    const key = `${method}\u0000internal_error`;
+    if (!this.warned.has(key)) {
+      this.warned.add(key);
+      this.logger.error(`${method}: ${describe('internal_error', '', error)}; call dropped. Further ones are counted in monitoring_invalid_inputs_total{reason="internal_error"}.`);
+    }
+  }
 }
 
 function show(value: unknown): string {
@@ -67,6 +83,7 @@ function describe(reason: InvalidReason, field: string, value: unknown): string 
     case 'out_of_range': return `${field} is ${show(value)}, out of its range`;
     case 'unknown_direction': return `${field} is ${show(value)}; expected "buy" or "sell"`;
     case 'unknown_field': return `${field} is not a known field`;
+    case 'internal_error': return `reading the input failed (${value instanceof Error ? value.message : String(value)})`;
   }
 }
 

@@ -43,6 +43,7 @@ export class MonitoringService {
   /** The OpenTelemetry MeterProvider every reader hangs off; add your own instruments with `meterProvider.getMeter(...)`. */
   readonly meterProvider: MeterProvider;
   private readonly logger: Logger;
+  private readonly guard: InputGuard;
   private readonly trading: TradingMetrics;
   private readonly models: ModelMetrics;
   private readonly api: ApiMetrics;
@@ -67,6 +68,7 @@ export class MonitoringService {
       }
     });
     const guard = new InputGuard(options.strict, options.logger, registry.counter(METRICS.invalidInputs));
+    this.guard = guard;
     overflowCounter = registry.counter(METRICS.seriesOverflow);
     this.trading = new TradingMetrics(registry, guard);
     this.models = new ModelMetrics(registry, guard);
@@ -116,37 +118,65 @@ export class MonitoringService {
 
   /** Counts a signal and observes its confidence: `trading_signals_total`, `trading_signal_confidence`. */
   recordTradingSignal(signal: TradingSignal): void {
-    this.trading.recordTradingSignal(signal);
+    try {
+      this.trading.recordTradingSignal(signal);
+    } catch (error) {
+      this.guard.fault('recordTradingSignal', error);
+    }
   }
 
   /** Counts a trade sent for execution: `executed_trades_total{status="success"|"failed"}`. */
   recordExecutedTrade(trade: ExecutedTrade): void {
-    this.trading.recordExecutedTrade(trade);
+    try {
+      this.trading.recordExecutedTrade(trade);
+    } catch (error) {
+      this.guard.fault('recordExecutedTrade', error);
+    }
   }
 
   /** Sets `portfolio_value`, `balance` and (replacing the whole set) `open_positions`. */
   updatePortfolioMetrics(update: PortfolioUpdate): void {
-    this.trading.updatePortfolioMetrics(update);
+    try {
+      this.trading.updatePortfolioMetrics(update);
+    } catch (error) {
+      this.guard.fault('updatePortfolioMetrics', error);
+    }
   }
 
   /** Sets any subset of `win_rate`, `profit_factor`, `average_win`, `average_loss`, `max_drawdown`, `sharpe_ratio`, `sortino_ratio`, `calmar_ratio`. */
   updateTradingPerformance(performance: TradingPerformance): void {
-    this.trading.updateTradingPerformance(performance);
+    try {
+      this.trading.updateTradingPerformance(performance);
+    } catch (error) {
+      this.guard.fault('updateTradingPerformance', error);
+    }
   }
 
   /** Sets any subset of `model_accuracy`, `model_precision`, `model_recall`, `model_f1_score`, `model_rmse`, `model_mae`. */
   updateModelPerformance(update: ModelPerformanceUpdate): void {
-    this.models.updateModelPerformance(update);
+    try {
+      this.models.updateModelPerformance(update);
+    } catch (error) {
+      this.guard.fault('updateModelPerformance', error);
+    }
   }
 
   /** Sets `calibration_error` and the `calibration_reliability` bins of a model. */
   updateCalibrationMetrics(update: CalibrationUpdate): void {
-    this.models.updateCalibrationMetrics(update);
+    try {
+      this.models.updateCalibrationMetrics(update);
+    } catch (error) {
+      this.guard.fault('updateCalibrationMetrics', error);
+    }
   }
 
   /** Sets `drift_detection`, `memory_buffer_size` and `online_learning_loss` of a model. */
   updateOnlineLearningMetrics(update: OnlineLearningUpdate): void {
-    this.models.updateOnlineLearningMetrics(update);
+    try {
+      this.models.updateOnlineLearningMetrics(update);
+    } catch (error) {
+      this.guard.fault('updateOnlineLearningMetrics', error);
+    }
   }
 
   /**
@@ -160,7 +190,11 @@ export class MonitoringService {
 
   /** Sets `api_quota_remaining{api}`. */
   setApiQuotaRemaining(quota: ApiQuota): void {
-    this.api.setApiQuotaRemaining(quota);
+    try {
+      this.api.setApiQuotaRemaining(quota);
+    } catch (error) {
+      this.guard.fault('setApiQuotaRemaining', error);
+    }
   }
 
   /** Runs `fn` (sync or async) and records `db_query_duration_seconds` and `db_operations_total`. */
@@ -170,7 +204,11 @@ export class MonitoringService {
 
   /** Sets `db_connection_pool_size` and `db_connections_active` of a pool. */
   updateDbPool(update: DbPoolUpdate): void {
-    this.db.updateDbPool(update);
+    try {
+      this.db.updateDbPool(update);
+    } catch (error) {
+      this.guard.fault('updateDbPool', error);
+    }
   }
 
   /** The Prometheus exposition of every metric, collected now. */

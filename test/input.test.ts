@@ -77,7 +77,8 @@ const CASES: Case[] = [
 ];
 
 test('every invalid-input reason is exercised by at least one case', () => {
-  assert.deepEqual(new Set(CASES.map((c) => c.reason)), new Set(INVALID_REASONS));
+  // internal_error has its own test below.
+  assert.deepEqual(new Set([...CASES.map((c) => c.reason), 'internal_error']), new Set(INVALID_REASONS));
 });
 
 test('invalid input is dropped, counted per method and reason, and warned about once', async () => {
@@ -135,4 +136,25 @@ test('valid edge values are accepted: confidence 0 and 1, zero positions, negati
   assert.equal(value(exp, 'trading_signals_total', { symbol: 'X', direction: 'sell' }), 2);
   assert.equal(value(exp, 'balance'), -150.5);
   assert.equal(value(exp, 'open_positions', { symbol: 'X', direction: 'sell' }), 2);
+});
+
+test('an input that throws while being read is dropped as internal_error, logged once, and never reaches the bot', async () => {
+  const started = await start();
+  monitoring = started.monitoring;
+  const hostile = Object.defineProperty({ direction: 'buy', confidenceLevel: 0.5 }, 'symbol', { get() { throw new Error('boom'); }, enumerable: true });
+  assert.doesNotThrow(() => monitoring!.recordTradingSignal(any(hostile)));
+  assert.doesNotThrow(() => monitoring!.recordTradingSignal(any(hostile)));
+  const response = Object.defineProperty({}, 'status', { get() { throw new Error('getter'); } });
+  assert.equal(monitoring.trackApiRequest('/x', 'GET', () => response), response, 'fn\'s value comes back even when reading its status throws');
+  const exp = await scrape(monitoring);
+  assert.equal(value(exp, 'monitoring_invalid_inputs_total', { method: 'recordTradingSignal', reason: 'internal_error' }), 2);
+  assert.equal(value(exp, 'monitoring_invalid_inputs_total', { method: 'trackApiRequest', reason: 'internal_error' }), 1);
+  assert.equal(started.logger.lines.filter((l) => l.level === 'error').length, 2);
+});
+
+test('in strict mode an input that throws while being read re-throws its own error', async () => {
+  ({ monitoring } = await start({ strict: true }));
+  const boom = new Error('boom');
+  const hostile = Object.defineProperty({}, 'symbol', { get() { throw boom; }, enumerable: true });
+  assert.throws(() => monitoring!.recordTradingSignal(any(hostile)), (e) => e === boom);
 });
