@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, test } from 'node:test';
-import type { MonitoringService } from '../src/index.ts';
 import { find, value } from './helpers/exposition.ts';
-import { scrape, start } from './helpers/service.ts';
+import { scrape, start, stopAll } from './helpers/service.ts';
 
 // A real local API: /ok answers 200, /limited 429, /broken 500, /slow waits 30 ms.
 let api: Server;
@@ -19,14 +18,10 @@ before(async () => {
 });
 after(() => new Promise<void>((resolve) => api.close(() => resolve())));
 
-let monitoring: MonitoringService | undefined;
-afterEach(async () => {
-  await monitoring?.shutdown();
-  monitoring = undefined;
-});
+afterEach(stopAll);
 
 test('an async fetch call returns fn\'s value and records request, status and latency', async () => {
-  ({ monitoring } = await start());
+  const { monitoring } = await start();
   const data = await monitoring.trackApiRequest('/api/market/data', 'get', async (call) => {
     const res = await fetch(`${base}/slow`);
     call.statusCode = res.status;
@@ -43,7 +38,7 @@ test('an async fetch call returns fn\'s value and records request, status and la
 });
 
 test('a status >= 400 taken from the returned Response counts an http_<status> error', async () => {
-  ({ monitoring } = await start());
+  const { monitoring } = await start();
   const res = await monitoring.trackApiRequest('/api/orders', 'POST', () => fetch(`${base}/limited`, { method: 'POST' }));
   assert.equal(res.status, 429);
   await monitoring.trackApiRequest('/api/orders', 'POST', () => fetch(`${base}/broken`, { method: 'POST' }));
@@ -54,11 +49,11 @@ test('a status >= 400 taken from the returned Response counts an http_<status> e
 });
 
 test('a synchronous fn works and its value comes back synchronously; a value without status records "unknown"', async () => {
-  ({ monitoring } = await start());
+  const { monitoring } = await start();
   const result = monitoring.trackApiRequest('/sync', 'GET', () => ({ statusCode: 201, body: 'x' }));
   assert.deepEqual(result, { statusCode: 201, body: 'x' });
   await new Promise<void>((resolve, reject) => {
-    monitoring!.trackApiRequest('/api/http', 'GET', () => request(`${base}/ok`, (res) => { res.resume(); res.on('end', resolve); }).on('error', reject).end());
+    monitoring.trackApiRequest('/api/http', 'GET', () => request(`${base}/ok`, (res) => { res.resume(); res.on('end', resolve); }).on('error', reject).end());
   });
   const exp = await scrape(monitoring);
   assert.equal(value(exp, 'api_requests_total', { endpoint: '/sync', status_code: '201' }), 1);
@@ -66,11 +61,11 @@ test('a synchronous fn works and its value comes back synchronously; a value wit
 });
 
 test('what fn throws or rejects with is re-thrown unchanged and counted by its code, name or HTTP status', async () => {
-  ({ monitoring } = await start());
+  const { monitoring } = await start();
   const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
   await assert.rejects(monitoring.trackApiRequest('/a', 'GET', async () => { throw refused; }), (e) => e === refused);
   const typeError = new TypeError('bad');
-  assert.throws(() => monitoring!.trackApiRequest('/a', 'GET', () => { throw typeError; }), (e) => e === typeError);
+  assert.throws(() => monitoring.trackApiRequest('/a', 'GET', () => { throw typeError; }), (e) => e === typeError);
   const axiosLike = Object.assign(new Error('Request failed with status code 503'), { response: { status: 503 } });
   await assert.rejects(monitoring.trackApiRequest('/a', 'GET', () => Promise.reject(axiosLike)), (e) => e === axiosLike);
   const closed = createServer();
@@ -88,7 +83,7 @@ test('what fn throws or rejects with is re-thrown unchanged and counted by its c
 });
 
 test('call.statusCode set by fn wins over the returned object\'s status', async () => {
-  ({ monitoring } = await start());
+  const { monitoring } = await start();
   monitoring.trackApiRequest('/b', 'GET', (call) => { call.statusCode = 404; return { status: 200 }; });
   const exp = await scrape(monitoring);
   assert.equal(value(exp, 'api_requests_total', { endpoint: '/b', status_code: '404' }), 1);
@@ -96,7 +91,7 @@ test('call.statusCode set by fn wins over the returned object\'s status', async 
 });
 
 test('setApiQuotaRemaining sets the quota gauge per API', async () => {
-  ({ monitoring } = await start());
+  const { monitoring } = await start();
   monitoring.setApiQuotaRemaining({ api: 'binance', remaining: 1180 });
   monitoring.setApiQuotaRemaining({ api: 'binance', remaining: 1179 });
   const exp = await scrape(monitoring);

@@ -1,20 +1,16 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { afterEach, test } from 'node:test';
-import { METRIC_LIST, type MonitoringService } from '../src/index.ts';
+import { METRIC_LIST } from '../src/index.ts';
 import { driveEverything } from './helpers/drive.ts';
 import { find, value } from './helpers/exposition.ts';
-import { scrape, start } from './helpers/service.ts';
+import { scrape, start, stopAll } from './helpers/service.ts';
 import { requireBinary } from './helpers/binaries.ts';
 
-let monitoring: MonitoringService | undefined;
-afterEach(async () => {
-  await monitoring?.shutdown();
-  monitoring = undefined;
-});
+afterEach(stopAll);
 
 test('every metric of the contract is scraped with its type, exact labels and help', async () => {
-  ({ monitoring } = await start({ maxSeriesPerMetric: 3 }));
+  const { monitoring } = await start({ maxSeriesPerMetric: 3 });
   await driveEverything(monitoring);
   for (const api of ['a', 'b', 'c', 'd', 'e']) monitoring.setApiQuotaRemaining({ api, remaining: 1 });
   const exp = await scrape(monitoring);
@@ -33,7 +29,7 @@ test('every metric of the contract is scraped with its type, exact labels and he
 
 test('overflow: the cap bounds the state held for Prometheus, folds, counts and warns once', async () => {
   const started = await start({ maxSeriesPerMetric: 5 });
-  monitoring = started.monitoring;
+  const { monitoring } = started;
   for (let i = 0; i < 1000; i++) monitoring.recordExecutedTrade({ symbol: `SYM${i}`, direction: 'buy', success: true });
   const exp = await scrape(monitoring);
   const series = find(exp, 'executed_trades_total');
@@ -46,7 +42,7 @@ test('overflow: the cap bounds the state held for Prometheus, folds, counts and 
 
 test('promtool check metrics finds no problem in a full scrape, system metrics included', async (t) => {
   if (!requireBinary(t, 'promtool')) return;
-  ({ monitoring } = await start({ systemMetrics: true }));
+  const { monitoring } = await start({ systemMetrics: true });
   await driveEverything(monitoring);
   await scrape(monitoring);
   const text = await (await fetch(monitoring.metricsUrl!)).text();

@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, test } from 'node:test';
-import type { MonitoringService } from '../src/index.ts';
 import { value } from './helpers/exposition.ts';
-import { scrape, start } from './helpers/service.ts';
+import { scrape, start, stopAll } from './helpers/service.ts';
 
-let monitoring: MonitoringService | undefined;
-afterEach(async () => {
-  await monitoring?.shutdown();
-  monitoring = undefined;
-});
+afterEach(stopAll);
 
 test('trackDbQuery times real node:sqlite queries, sync and async, and counts outcomes', async () => {
-  ({ monitoring } = await start());
+  const { monitoring } = await start();
   const db = new DatabaseSync(':memory:');
   db.exec('CREATE TABLE trades (id INTEGER PRIMARY KEY, symbol TEXT, pnl REAL)');
   const insert = db.prepare('INSERT INTO trades (symbol, pnl) VALUES (?, ?)');
@@ -21,7 +16,7 @@ test('trackDbQuery times real node:sqlite queries, sync and async, and counts ou
   assert.deepEqual(rows.map((r) => r.symbol), ['BTC/USD', 'ETH/USD']);
   const total = await monitoring.trackDbQuery('select', async () => (db.prepare('SELECT SUM(pnl) AS s FROM trades').get() as { s: number }).s);
   assert.equal(total, 9.5);
-  assert.throws(() => monitoring!.trackDbQuery('select', () => db.prepare('SELECT * FROM missing_table').all()), /no such table/);
+  assert.throws(() => monitoring.trackDbQuery('select', () => db.prepare('SELECT * FROM missing_table').all()), /no such table/);
   await assert.rejects(monitoring.trackDbQuery('update', async () => { throw new Error('deadlock'); }), /deadlock/);
   db.close();
 
@@ -35,7 +30,7 @@ test('trackDbQuery times real node:sqlite queries, sync and async, and counts ou
 });
 
 test('updateDbPool sets size and active per pool; the pool defaults to "default"', async () => {
-  ({ monitoring } = await start());
+  const { monitoring } = await start();
   monitoring.updateDbPool({ pool: 'main', size: 10, active: 3 });
   monitoring.updateDbPool({ pool: 'main', active: 4 });
   monitoring.updateDbPool({ size: 5 });

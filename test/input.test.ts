@@ -2,13 +2,9 @@ import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { INVALID_REASONS, MonitoringInputError, type InvalidReason, type MonitoringService } from '../src/index.ts';
 import { find, value } from './helpers/exposition.ts';
-import { scrape, start } from './helpers/service.ts';
+import { scrape, start, stopAll } from './helpers/service.ts';
 
-let monitoring: MonitoringService | undefined;
-afterEach(async () => {
-  await monitoring?.shutdown();
-  monitoring = undefined;
-});
+afterEach(stopAll);
 
 type Call = (m: MonitoringService) => unknown;
 interface Case { method: string; reason: InvalidReason; field: string; call: Call }
@@ -83,10 +79,10 @@ test('every invalid-input reason is exercised by at least one case', () => {
 
 test('invalid input is dropped, counted per method and reason, and warned about once', async () => {
   const started = await start();
-  monitoring = started.monitoring;
+  const { monitoring } = started;
   for (const c of CASES) {
-    assert.doesNotThrow(() => c.call(monitoring!), `${c.method} ${c.reason} must not throw`);
-    assert.doesNotThrow(() => c.call(monitoring!));
+    assert.doesNotThrow(() => c.call(monitoring), `${c.method} ${c.reason} must not throw`);
+    assert.doesNotThrow(() => c.call(monitoring));
   }
   const exp = await scrape(monitoring);
   const expected = new Map<string, number>();
@@ -106,15 +102,15 @@ test('invalid input is dropped, counted per method and reason, and warned about 
 });
 
 test('a tracked call with bad labels still runs fn and returns its value', async () => {
-  ({ monitoring } = await start());
+  const { monitoring } = await start();
   assert.equal(monitoring.trackApiRequest('', 'GET', () => 42), 42);
   assert.equal(await monitoring.trackDbQuery('', async () => 'rows'), 'rows');
 });
 
 test('strict mode throws a MonitoringInputError naming method, reason and field, and records nothing', async () => {
-  ({ monitoring } = await start({ strict: true }));
+  const { monitoring } = await start({ strict: true });
   for (const c of CASES) {
-    assert.throws(() => c.call(monitoring!), (e: unknown) => {
+    assert.throws(() => c.call(monitoring), (e: unknown) => {
       assert.ok(e instanceof MonitoringInputError, `${c.method} ${c.reason}: ${String(e)}`);
       assert.equal(e.method, c.method);
       assert.equal(e.reason, c.reason);
@@ -128,7 +124,7 @@ test('strict mode throws a MonitoringInputError naming method, reason and field,
 });
 
 test('valid edge values are accepted: confidence 0 and 1, zero positions, negative balance, any capitalisation', async () => {
-  ({ monitoring } = await start({ strict: true }));
+  const { monitoring } = await start({ strict: true });
   monitoring.recordTradingSignal({ symbol: 'X', direction: 'SELL', confidenceLevel: 0 });
   monitoring.recordTradingSignal({ symbol: 'X', direction: 'sell', confidenceLevel: 1 });
   monitoring.updatePortfolioMetrics(any({ portfolioValue: 0, balance: -150.5, openPositions: { X: { buy: 0, SELL: 2 } } }));
@@ -140,10 +136,10 @@ test('valid edge values are accepted: confidence 0 and 1, zero positions, negati
 
 test('an input that throws while being read is dropped as internal_error, logged once, and never reaches the bot', async () => {
   const started = await start();
-  monitoring = started.monitoring;
+  const { monitoring } = started;
   const hostile = Object.defineProperty({ direction: 'buy', confidenceLevel: 0.5 }, 'symbol', { get() { throw new Error('boom'); }, enumerable: true });
-  assert.doesNotThrow(() => monitoring!.recordTradingSignal(any(hostile)));
-  assert.doesNotThrow(() => monitoring!.recordTradingSignal(any(hostile)));
+  assert.doesNotThrow(() => monitoring.recordTradingSignal(any(hostile)));
+  assert.doesNotThrow(() => monitoring.recordTradingSignal(any(hostile)));
   const response = Object.defineProperty({}, 'status', { get() { throw new Error('getter'); } });
   assert.equal(monitoring.trackApiRequest('/x', 'GET', () => response), response, 'fn\'s value comes back even when reading its status throws');
   const exp = await scrape(monitoring);
@@ -153,8 +149,8 @@ test('an input that throws while being read is dropped as internal_error, logged
 });
 
 test('in strict mode an input that throws while being read re-throws its own error', async () => {
-  ({ monitoring } = await start({ strict: true }));
+  const { monitoring } = await start({ strict: true });
   const boom = new Error('boom');
   const hostile = Object.defineProperty({}, 'symbol', { get() { throw boom; }, enumerable: true });
-  assert.throws(() => monitoring!.recordTradingSignal(any(hostile)), (e) => e === boom);
+  assert.throws(() => monitoring.recordTradingSignal(any(hostile)), (e) => e === boom);
 });

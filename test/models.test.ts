@@ -1,20 +1,15 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import type { MonitoringService } from '../src/index.ts';
 import { find, value } from './helpers/exposition.ts';
-import { scrape, start } from './helpers/service.ts';
+import { scrape, start, stopAll } from './helpers/service.ts';
 
-let monitoring: MonitoringService | undefined;
-afterEach(async () => {
-  await monitoring?.shutdown();
-  monitoring = undefined;
-});
+afterEach(stopAll);
 
 const key = { modelName: 'lstm', timeframe: '1h', symbol: 'BTC/USD' };
 const labels = { model_name: 'lstm', timeframe: '1h', symbol: 'BTC/USD' };
 
 test('updateModelPerformance publishes any subset of the six figures per model, timeframe and symbol', async () => {
-  ({ monitoring } = await start());
+  const { monitoring } = await start();
   monitoring.updateModelPerformance({ ...key, metrics: { accuracy: 0.7, precision: 0.65, recall: 0.6, f1Score: 0.62 } });
   monitoring.updateModelPerformance({ ...key, timeframe: '4h', metrics: { rmse: 12.5, mae: 9 } });
   const exp = await scrape(monitoring);
@@ -29,7 +24,7 @@ test('updateModelPerformance publishes any subset of the six figures per model, 
 });
 
 test('updateCalibrationMetrics sets the ECE and replaces the reliability bins of that model', async () => {
-  ({ monitoring } = await start());
+  const { monitoring } = await start();
   monitoring.updateCalibrationMetrics({ ...key, ece: 0.04, reliabilityBins: { '0.1': 0.12, '0.3': 0.28 } });
   monitoring.updateCalibrationMetrics({ ...key, symbol: 'ETH/USD', reliabilityBins: { '0.9': 0.8 } });
   let exp = await scrape(monitoring);
@@ -48,7 +43,7 @@ test('updateCalibrationMetrics sets the ECE and replaces the reliability bins of
 });
 
 test('updateOnlineLearningMetrics sets drift, memory size and loss', async () => {
-  ({ monitoring } = await start());
+  const { monitoring } = await start();
   monitoring.updateOnlineLearningMetrics({ ...key, driftScore: 0.15, memorySize: 2000, loss: 0.08 });
   monitoring.updateOnlineLearningMetrics({ ...key, loss: -1.5 });
   const exp = await scrape(monitoring);

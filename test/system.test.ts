@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import type { MonitoringService } from '../src/index.ts';
 import { parseMounts } from '../src/system.ts';
 import { find } from './helpers/exposition.ts';
-import { scrape, start } from './helpers/service.ts';
+import { scrape, start, stopAll } from './helpers/service.ts';
 
-let monitoring: MonitoringService | undefined;
-afterEach(async () => {
-  await monitoring?.shutdown();
-  monitoring = undefined;
-});
+afterEach(stopAll);
 
 test('parseMounts keeps real file systems once per device and unescapes mount points', () => {
   const mounts = parseMounts([
@@ -27,7 +22,7 @@ test('parseMounts keeps real file systems once per device and unescapes mount po
 });
 
 test('system metrics: host-metrics instrumentation plus disk, load, processes and uptime, read from this machine', async () => {
-  ({ monitoring } = await start({ systemMetrics: true }));
+  const { monitoring } = await start({ systemMetrics: true });
   await scrape(monitoring); // the first collection primes CPU utilization deltas
   const exp = await scrape(monitoring);
   for (const name of [

@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import type { MonitoringService } from '../src/index.ts';
 import { find, value } from './helpers/exposition.ts';
-import { scrape, start } from './helpers/service.ts';
+import { scrape, start, stopAll } from './helpers/service.ts';
 
-let monitoring: MonitoringService | undefined;
-afterEach(async () => {
-  await monitoring?.shutdown();
-  monitoring = undefined;
-});
+afterEach(stopAll);
 
 test('recordTradingSignal counts signals and observes confidence per symbol, direction and model type', async () => {
-  ({ monitoring } = await start());
+  const { monitoring } = await start();
   monitoring.recordTradingSignal({ symbol: 'BTC/USD', direction: 'buy', confidenceLevel: 0.85, modelType: 'price_prediction' });
   monitoring.recordTradingSignal({ symbol: 'BTC/USD', direction: 'BUY', confidenceLevel: 0.15, modelType: 'price_prediction' });
   monitoring.recordTradingSignal({ symbol: 'ETH/USD', direction: 'Sell', confidenceLevel: 1 });
@@ -32,7 +27,7 @@ test('recordTradingSignal counts signals and observes confidence per symbol, dir
 });
 
 test('recordExecutedTrade counts by status success or failed', async () => {
-  ({ monitoring } = await start());
+  const { monitoring } = await start();
   monitoring.recordExecutedTrade({ symbol: 'BTC/USD', direction: 'buy', success: true });
   monitoring.recordExecutedTrade({ symbol: 'BTC/USD', direction: 'buy', success: true });
   monitoring.recordExecutedTrade({ symbol: 'BTC/USD', direction: 'buy', success: false });
@@ -43,7 +38,7 @@ test('recordExecutedTrade counts by status success or failed', async () => {
 });
 
 test('updatePortfolioMetrics sets value and balance; positions absent from the latest update read 0', async () => {
-  ({ monitoring } = await start());
+  const { monitoring } = await start();
   monitoring.updatePortfolioMetrics({
     portfolioValue: 12500, balance: 5000,
     openPositions: { 'BTC/USD': { buy: 2, sell: 0 }, 'ETH/USD': { buy: 1, sell: 1 } },
@@ -68,7 +63,7 @@ test('updatePortfolioMetrics sets value and balance; positions absent from the l
 });
 
 test('updateTradingPerformance sets any subset; gauges never set are not published', async () => {
-  ({ monitoring } = await start());
+  const { monitoring } = await start();
   monitoring.updateTradingPerformance({ winRate: 0.55, sharpeRatio: -0.4 });
   let exp = await scrape(monitoring);
   assert.equal(value(exp, 'win_rate'), 0.55);

@@ -10,11 +10,19 @@ export class RecordingLogger implements Logger {
   get warnings(): string[] { return this.lines.filter((l) => l.level === 'warn').map((l) => l.message); }
 }
 
-/** Starts the SDK on a free port with system metrics off unless asked, and a recording logger. */
+const running: MonitoringService[] = [];
+
+/** Starts the SDK on a free port with system metrics off unless asked, and a recording logger; `stopAll` shuts it down. */
 export async function start(options: MonitoringOptions = {}): Promise<{ monitoring: MonitoringService; logger: RecordingLogger }> {
   const logger = new RecordingLogger();
   const monitoring = await initEnhancedMonitoring({ port: 0, systemMetrics: false, logger, ...options });
+  running.push(monitoring);
   return { monitoring, logger };
+}
+
+/** Shuts down every instance `start` made; pass it to afterEach. */
+export async function stopAll(): Promise<void> {
+  await Promise.all(running.splice(0).map((m) => m.shutdown()));
 }
 
 /** Scrapes the running endpoint over real HTTP and parses it. */
