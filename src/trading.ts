@@ -177,15 +177,16 @@ export class TradingMetrics {
 
   private positionsValid(method: string, positions: unknown): boolean {
     if (!isRecord(positions)) return this.guard.reject(method, 'wrong_type', 'openPositions', positions) ?? false;
+    // Field names are built only on the reject path: this runs on every portfolio update.
+    const where = (symbol: string) => `openPositions[${JSON.stringify(symbol)}]`;
     for (const symbol in positions) {
       if (symbol.length === 0) return this.guard.reject(method, 'empty_string', 'openPositions symbol', symbol) ?? false;
       const sides = positions[symbol];
-      const where = `openPositions[${JSON.stringify(symbol)}]`;
-      if (!isRecord(sides)) return this.guard.reject(method, 'wrong_type', where, sides) ?? false;
+      if (!isRecord(sides)) return this.guard.reject(method, 'wrong_type', where(symbol), sides) ?? false;
       for (const side in sides) {
-        if (normalizeDirection(side) === undefined) return this.guard.reject(method, 'unknown_direction', `${where} key`, side) ?? false;
+        if (normalizeDirection(side) === undefined) return this.guard.reject(method, 'unknown_direction', `${where(symbol)} key`, side) ?? false;
         const p = numberProblem(sides[side], 0);
-        if (p !== undefined) return this.guard.reject(method, p, `${where}.${side}`, sides[side]) ?? false;
+        if (p !== undefined) return this.guard.reject(method, p, `${where(symbol)}.${side}`, sides[side]) ?? false;
       }
     }
     return true;

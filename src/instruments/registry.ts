@@ -60,7 +60,8 @@ export class InstrumentRegistry {
 
   histogram(def: MetricDefinition): SeriesTable<HistogramSeries> {
     this.claim(def, 'histogram');
-    const bounds = Object.freeze([...(def.buckets ?? [])]);
+    // A plain array on purpose: V8 reads frozen arrays several times slower, and this one is read on every record().
+    const bounds = [...(def.buckets ?? [])];
     const table = new SeriesTable(def, this.maxSeries, (a) => new HistogramSeries(a, bounds), this.onOverflow);
     this.entries.push({ kind: 'histogram', descriptor: descriptorOf(def, ValueType.DOUBLE), table });
     return table;
