@@ -397,7 +397,7 @@ async function stop(): Promise<void> {
   running = false;
   clearTimeout(timer);
   clearInterval(summaries);
-  console.log(bot.summary());
+  console.log(`Final: ${bot.summary()}`);
   await monitoring.shutdown();
   const closed = new Promise<void>((resolve) => exchange.server.close(() => resolve()));
   exchange.server.closeAllConnections();
