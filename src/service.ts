@@ -93,6 +93,9 @@ export class MonitoringService {
   /** Builds the service and binds its server; on a configuration error everything started is stopped again. */
   static async start(options: ResolvedOptions): Promise<MonitoringService> {
     const service = new MonitoringService(options);
+    if (options.exportDirectory !== false) {
+      options.logger.warn(`exportDirectory "${options.exportDirectory}" is accepted but JSON snapshots are not written by this version yet; metrics are served at the Prometheus endpoint`);
+    }
     if (service.server !== undefined && options.port !== false) {
       try {
         const address = await service.server.listen(options.host, options.port);

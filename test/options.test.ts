@@ -49,3 +49,10 @@ test('a non-object options argument is refused', () => {
   assert.throws(() => resolveOptions(8000), /expects an options object, got 8000/);
   assert.throws(() => resolveOptions([]), /got an array/);
 });
+
+test('exportDirectory is accepted and its not-yet-written snapshots are announced once at init', async () => {
+  const { start, stopAll } = await import('./helpers/service.ts');
+  const { logger } = await start({ exportDirectory: 'logs/metrics', port: false });
+  await stopAll();
+  assert.equal(logger.warnings.filter((w) => w.includes('exportDirectory "logs/metrics"')).length, 1);
+});
