@@ -1,411 +1,516 @@
 /**
- * A simulated trading bot that exercises every metric of @evil2root/monitoring with real parts:
- * a local exchange API over HTTP (node:http, called with fetch), an embedded SQLite database
- * (node:sqlite), three symbols on random-walk prices, two signal models and a price regressor.
+ * A simulated trading bot that drives every metric of @evil2root/monitoring from real parts: a local
+ * exchange over HTTP (node:http, called with fetch), a trade journal in SQLite (node:sqlite), and
+ * online models that learn, then lose their edge and drift when the market changes regime half-way.
  *
- *   npm run demo                      runs until Ctrl-C; metrics at http://localhost:8000/metrics
- *   npm run demo -- --duration 30     stops by itself after 30 s
- *   npm run demo -- --port 0          any free port
+ *   npm run demo                               until Ctrl-C; metrics on http://localhost:8000/metrics
+ *   npm run demo -- --duration 30 --port 0     stops after 30 s; any free port
+ *
+ * Read it top to bottom: the exchange, the trade journal, the models, the bot, then main().
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
-import { initEnhancedMonitoring, type Direction, type MonitoringService, type OpenPositions } from '@evil2root/monitoring';
-
-// ---- command line ------------------------------------------------------------------------------
-
-function options(): { duration: number | undefined; port: number; host: string } {
-  const { values } = parseArgs({ options: { duration: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } } });
-  const duration = values.duration === undefined ? undefined : Number(values.duration);
-  const port = values.port === undefined ? 8000 : Number(values.port);
-  if (duration !== undefined && !(duration > 0)) fail('--duration takes a positive number of seconds');
-  if (!Number.isInteger(port) || port < 0 || port > 65535) fail('--port takes an integer from 0 to 65535');
-  return { duration, port, host: values.host ?? '127.0.0.1' };
-}
-
-function fail(message: string): never {
-  console.error(message);
-  process.exit(2);
-}
+import { initEnhancedMonitoring, MonitoringConfigError } from '@evil2root/monitoring';
+import type { Direction, ModelPerformanceMetrics, MonitoringService, OpenPositions, TradingPerformance, Tracked } from '@evil2root/monitoring';
 
 const SYMBOLS = ['BTC/USD', 'ETH/USD', 'SOL/USD'];
-const START_PRICES: Record<string, number> = { 'BTC/USD': 64000, 'ETH/USD': 3200, 'SOL/USD': 150 };
-const SIGNAL_MODELS = ['price_prediction', 'sentiment'];
+const START_PRICES: Record<string, number> = { 'BTC/USD': 97_000, 'ETH/USD': 3_400, 'SOL/USD': 190 };
 const TICK_MS = 250;
+/** A tick stands for one daily bar: it sets the volatility, and the ratios are annualised over 365 of them. */
+const BARS_PER_YEAR = 365;
+const BAR_VOLATILITY = 0.025;
+/** Autocorrelation of returns: the market trends, and after the regime change it mean-reverts. */
+const MOMENTUM = 0.45;
+const START_EQUITY = 10_000;
+const POSITION_FRACTION = 0.08;
+const FEE_RATE = 0.0005;
+const ENTRY_CONFIDENCE = 0.4;
+const MAX_POSITIONS_PER_MODEL = 2;
+const DB_POOL_SIZE = 10;
+
 const rand = (lo: number, hi: number) => lo + Math.random() * (hi - lo);
+const randomInt = (lo: number, hi: number) => Math.floor(rand(lo, hi + 1));
 const gaussian = () => Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
+const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+const priceIn = (body: unknown) => (isObject(body) && typeof body.price === 'number' ? body.price : undefined);
 
-// ---- a local exchange: prices, orders, rate limits and the odd failure ------------------------
+// ---- the exchange: prices, orders, a rate limit and the odd failure ----------------------------
 
-interface Exchange {
-  server: Server;
-  url: string;
-}
+const RATE_LIMIT = 300;
+const RATE_WINDOW_MS = 10_000;
 
-async function startExchange(): Promise<Exchange> {
-  const prices = new Map(SYMBOLS.map((s) => [s, START_PRICES[s] as number]));
-  let quota = 1200;
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://exchange');
-    quota = quota <= 0 ? 1200 : quota - 1;
-    const headers = { 'content-type': 'application/json', 'x-ratelimit-remaining': String(quota) };
-    const reply = (status: number, body: unknown) => setTimeout(() => res.writeHead(status, headers).end(JSON.stringify(body)), rand(2, 80));
-    req.resume();
-    const roll = Math.random();
-    if (roll < 0.02) return reply(500, { error: 'internal error' });
-    if (roll < 0.05) return reply(429, { error: 'rate limited' });
-    if (req.method === 'GET' && url.pathname === '/api/market/data') {
-      const symbol = url.searchParams.get('symbol') ?? '';
-      const price = prices.get(symbol);
-      if (price === undefined) return reply(404, { error: 'unknown symbol' });
-      const next = price * (1 + 0.002 * gaussian());
-      prices.set(symbol, next);
-      return reply(200, { symbol, price: next });
+async function startExchange(regimeChangeAt: number): Promise<{ url: string; close(): Promise<void> }> {
+  const markets = new Map(SYMBOLS.map((s) => [s, { price: START_PRICES[s] ?? 100, lastReturn: 0 }]));
+  let used = 0;
+  let windowEnds = 0;
+
+  const quote = (symbol: string): [number, object] => {
+    const market = markets.get(symbol);
+    if (market === undefined) return [404, { error: `unknown symbol ${symbol}` }];
+    // The price moves only when quoted, so the bot sees every bar exactly once.
+    market.lastReturn = (Date.now() < regimeChangeAt ? MOMENTUM : -MOMENTUM) * market.lastReturn + BAR_VOLATILITY * gaussian();
+    market.price *= Math.exp(market.lastReturn);
+    return [200, { symbol, price: market.price, time: Date.now() }];
+  };
+  const fill = (body: string): [number, object] => {
+    let order: unknown;
+    try {
+      order = JSON.parse(body);
+    } catch {
+      return [400, { error: 'body is not JSON' }];
     }
-    if (req.method === 'POST' && url.pathname === '/api/orders') return reply(200, { orderId: Math.floor(Math.random() * 1e9), status: 'filled' });
-    reply(404, { error: 'not found' });
+    const market = isObject(order) ? markets.get(String(order.symbol)) : undefined;
+    if (!isObject(order) || market === undefined || !['buy', 'sell'].includes(String(order.side)) || !(Number(order.quantity) > 0)) {
+      return [400, { error: 'expected { symbol, side, quantity }' }];
+    }
+    if (Math.random() < 0.06) return [422, { error: 'insufficient liquidity' }];
+    return [200, { orderId: randomInt(1, 1e9), status: 'filled', price: market.price * (1 + (order.side === 'buy' ? 1 : -1) * rand(0, 0.0005)) }];
+  };
+  const answer = (req: IncomingMessage, body: string): [number, object] => {
+    const url = new URL(req.url ?? '/', 'http://exchange');
+    const roll = Math.random();
+    if (used > RATE_LIMIT || roll < 0.015) return [429, { error: 'rate limit exceeded' }];
+    if (roll < 0.03) return [500, { error: 'internal error' }];
+    if (req.method === 'GET' && url.pathname === '/api/market/data') return quote(url.searchParams.get('symbol') ?? '');
+    if (req.method === 'POST' && url.pathname === '/api/orders') return fill(body);
+    return [404, { error: 'not found' }];
+  };
+
+  const server = createServer((req, res) => {
+    const now = Date.now();
+    if (now >= windowEnds) [used, windowEnds] = [0, now + RATE_WINDOW_MS];
+    used++;
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const [status, body] = answer(req, Buffer.concat(chunks).toString());
+      const headers = { 'content-type': 'application/json', 'x-ratelimit-remaining': String(Math.max(0, RATE_LIMIT - used)) };
+      // Mostly quick, with the long tail real venues have.
+      setTimeout(() => res.writeHead(status, headers).end(JSON.stringify(body)), 3 + Math.random() ** 2 * 77);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections(); // fetch keeps idle keep-alive connections open
+    }),
+  };
 }
 
-// ---- the bot ---------------------------------------------------------------------------------
+// ---- the trade journal: SQLite in memory, every statement timed by trackDbQuery ----------------
 
-interface Position {
-  symbol: string;
-  direction: Direction;
-  quantity: number;
-  entry: number;
-  openedAt: number;
-  ticksLeft: number;
+function openJournal(monitoring: MonitoringService) {
+  const db = new DatabaseSync(':memory:');
+  db.exec(`CREATE TABLE trades (id INTEGER PRIMARY KEY, symbol TEXT NOT NULL, side TEXT NOT NULL, model TEXT NOT NULL,
+    quantity REAL NOT NULL, entry_price REAL NOT NULL, exit_price REAL, pnl REAL, status TEXT NOT NULL, opened_at INTEGER, closed_at INTEGER)`);
+  const insert = db.prepare('INSERT INTO trades (symbol, side, model, quantity, entry_price, status, opened_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const settle = db.prepare("UPDATE trades SET exit_price = ?, pnl = ?, status = 'closed', closed_at = ? WHERE id = ?");
+  const recent = db.prepare('SELECT id, symbol, side, status, pnl FROM trades ORDER BY id DESC LIMIT 20');
+  const pnlBySymbol = db.prepare("SELECT symbol, COUNT(*) AS trades, SUM(pnl) AS pnl FROM trades WHERE status = 'closed' GROUP BY symbol");
+  let queries = 0;
+  const query = <T>(operation: 'insert' | 'select' | 'update', fn: () => T): Tracked<T> => {
+    queries++;
+    return monitoring.trackDbQuery(operation, fn);
+  };
+  return {
+    get queries() {
+      return queries;
+    },
+    /** Journals an order, a rejected one too for the audit trail; returns its row id. */
+    record(symbol: string, side: Direction, model: string, quantity: number, price: number, status: 'open' | 'rejected'): number {
+      return Number(query('insert', () => insert.run(symbol, side, model, quantity, price, status, Date.now())).lastInsertRowid);
+    },
+    recordClose(row: number, exitPrice: number, pnl: number): void {
+      query('update', () => settle.run(exitPrice, pnl, Date.now(), row));
+    },
+    /** What a dashboard or a risk check reads. */
+    readHistory(): void {
+      query('select', () => recent.all());
+      query('select', () => pnlBySymbol.all());
+    },
+    /** Reads a table no migration created: it fails, as production queries sometimes do, and shows as status="error". */
+    readArchive(): void {
+      try {
+        query('select', () => db.prepare('SELECT * FROM trades_archive').all());
+      } catch {
+        // Expected; trackDbQuery has counted it.
+      }
+    },
+    close: () => db.close(),
+  };
+}
+type Journal = ReturnType<typeof openJournal>;
+
+// ---- models and their scores: plain analytics, the SDK only sees the results -------------------
+
+/** `prior` is the weight fitted offline on trending data; `noise` is what the features miss. */
+interface ModelSpec { type: string; name: string; timeframe: string; prior: number; noise: number; learningRate: number }
+const MODELS: readonly ModelSpec[] = [
+  { type: 'price_prediction', name: 'lstm_v2', timeframe: '1d', prior: 0.7, noise: 0.25, learningRate: 0.05 },
+  { type: 'sentiment', name: 'xgb_v1', timeframe: '1d', prior: 0.4, noise: 0.5, learningRate: 0.1 },
+];
+/** The price regressor forecasts next return = MOMENTUM × the last one: fitted on the trending market, never refitted. */
+const REGRESSOR = { name: 'arima_v1', timeframe: '1d' };
+const SCORE_WINDOW = 200;
+const MIN_OUTCOMES = 8;
+const REPLAY_CAPACITY = 1_000;
+
+type Outcome = { p: number; up: boolean };
+
+function pushWindow<T>(list: T[], item: T): void {
+  list.push(item);
+  if (list.length > SCORE_WINDOW) list.shift();
 }
 
-interface Prediction {
-  model: string;
-  symbol: string;
-  up: boolean;
-  probability: number;
-  price: number;
-  predictedPrice: number;
+/** Online logistic regression of "next bar is up" on the last standardised return: a momentum rule it keeps refitting. */
+class DirectionModel {
+  readonly spec: ModelSpec;
+  /** Stated probability of an up move and what followed, oldest first. */
+  readonly outcomes: Outcome[] = [];
+  /** Exponentially weighted log loss; it starts at ln 2, what a coin flip scores. */
+  loss = Math.LN2;
+  memorySize = 0;
+  /** Page-Hinkley test on the log loss, scaled so that 1 is its alarm threshold. */
+  driftScore = 0;
+  private drift = { n: 0, mean: 0, sum: 0, min: 0 };
+  private weight: number;
+  private bias = 0;
+  private pending: { x: number; p: number } | undefined;
+
+  constructor(spec: ModelSpec) {
+    this.spec = spec;
+    this.weight = spec.prior;
+  }
+
+  /** Probability that the next bar is up. */
+  predict(x: number): number {
+    const p = 1 / (1 + Math.exp(-(this.weight * x + this.bias + this.spec.noise * gaussian())));
+    this.pending = { x, p };
+    return p;
+  }
+
+  /** Scores the last prediction against the move that followed, then takes one SGD step. */
+  learn(up: boolean): void {
+    if (this.pending === undefined) return;
+    const { x, p } = this.pending;
+    const loss = -Math.log(Math.max(1e-9, up ? p : 1 - p));
+    this.loss += 0.05 * (loss - this.loss);
+    const d = this.drift;
+    d.mean += (loss - d.mean) / ++d.n;
+    d.sum += loss - d.mean - 0.04; // rises smaller than 0.04 are noise
+    d.min = Math.min(d.min, d.sum);
+    this.driftScore = (d.sum - d.min) / 3;
+    pushWindow(this.outcomes, { p, up });
+    this.memorySize = Math.min(REPLAY_CAPACITY, this.memorySize + 1);
+    const gradient = p - (up ? 1 : 0);
+    this.weight -= this.spec.learningRate * gradient * x;
+    this.bias -= this.spec.learningRate * gradient;
+  }
 }
+
+function classificationScores(outcomes: readonly Outcome[]): ModelPerformanceMetrics {
+  const count = (test: (predictedUp: boolean, up: boolean) => boolean) => outcomes.filter((o) => test(o.p >= 0.5, o.up)).length;
+  const tp = count((predicted, up) => predicted && up);
+  const fp = count((predicted, up) => predicted && !up);
+  const fn = count((predicted, up) => !predicted && up);
+  const precision = tp + fp > 0 ? tp / (tp + fp) : undefined;
+  const recall = tp + fn > 0 ? tp / (tp + fn) : undefined;
+  const f1Score = precision !== undefined && recall !== undefined && precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : undefined;
+  return { accuracy: count((predicted, up) => predicted === up) / outcomes.length, precision, recall, f1Score };
+}
+
+/** Expected calibration error, and the observed up-frequency in each non-empty one of 5 equal-width probability bins. */
+function calibration(outcomes: readonly Outcome[]): { ece: number; reliabilityBins: Record<string, number> } {
+  const bins = Array.from({ length: 5 }, () => ({ n: 0, ups: 0, sumP: 0 }));
+  for (const { p, up } of outcomes) {
+    const bin = bins[Math.min(4, Math.floor(p * 5))]!;
+    bin.n++;
+    bin.ups += up ? 1 : 0;
+    bin.sumP += p;
+  }
+  let ece = 0;
+  const reliabilityBins: Record<string, number> = {};
+  bins.forEach((bin, i) => {
+    if (bin.n === 0) return;
+    reliabilityBins[((2 * i + 1) / 10).toFixed(1)] = bin.ups / bin.n;
+    ece += (bin.n / outcomes.length) * Math.abs(bin.ups / bin.n - bin.sumP / bin.n);
+  });
+  return { ece, reliabilityBins };
+}
+
+/** The figures of updateTradingPerformance defined so far: with no losing trade yet, there is no profit factor. */
+function tradingPerformance(pnls: readonly number[], equity: readonly number[]): TradingPerformance {
+  const wins = pnls.filter((p) => p > 0);
+  const losses = pnls.filter((p) => p <= 0).map((p) => -p);
+  let peak = 0, maxDrawdown = 0;
+  for (const e of equity) {
+    peak = Math.max(peak, e);
+    maxDrawdown = Math.max(maxDrawdown, (peak - e) / peak);
+  }
+  const returns = equity.slice(1).map((e, i) => e / equity[i]! - 1);
+  const mean = sum(returns) / returns.length;
+  const std = Math.sqrt(sum(returns.map((r) => (r - mean) ** 2)) / (returns.length - 1));
+  const downside = Math.sqrt(sum(returns.map((r) => Math.min(0, r) ** 2)) / returns.length);
+  const all: TradingPerformance = {
+    winRate: wins.length / pnls.length,
+    profitFactor: sum(wins) / sum(losses),
+    averageWin: sum(wins) / wins.length,
+    averageLoss: sum(losses) / losses.length,
+    maxDrawdown: equity.length > 0 ? maxDrawdown : undefined,
+    sharpeRatio: (mean / std) * Math.sqrt(BARS_PER_YEAR),
+    sortinoRatio: (mean / downside) * Math.sqrt(BARS_PER_YEAR),
+    calmarRatio: (mean * BARS_PER_YEAR) / maxDrawdown,
+  };
+  // A figure with too little data divides by zero: NaN or Infinity marks it as not defined yet.
+  return Object.fromEntries(Object.entries(all).filter(([, v]) => Number.isFinite(v)));
+}
+
+// ---- the bot ------------------------------------------------------------------------------------
+
+interface Market { symbol: string; price?: number; volatility: number; models: DirectionModel[]; forecast?: number; forecastErrors: number[] }
+interface Position { symbol: string; side: Direction; model: string; quantity: number; entry: number; barsLeft: number; row: number }
 
 class Bot {
-  readonly counts = { signals: 0, trades: 0, failedTrades: 0, closed: 0, wins: 0, api: 0, apiErrors: 0, queries: 0 };
-  private readonly prices = new Map<string, number>();
-  private readonly lastPrices = new Map<string, number>();
+  readonly counts = { signals: 0, trades: 0, failedTrades: 0, api: 0, apiErrors: 0 };
+  /** Closed-trade PnL and equity per bar, oldest first. */
+  readonly pnls: number[] = [];
+  readonly equityCurve: number[] = [];
+  private readonly markets: Market[] = SYMBOLS.map((symbol) => ({
+    symbol, volatility: BAR_VOLATILITY, models: MODELS.map((spec) => new DirectionModel(spec)), forecastErrors: [],
+  }));
   private readonly positions: Position[] = [];
-  private readonly pnls: number[] = [];
-  private readonly equityCurve: number[] = [];
-  private readonly pending: Prediction[] = [];
-  private readonly outcomes = new Map<string, { predicted: boolean; actual: boolean; probability: number; error: number }[]>();
-  private balance = 10_000;
-  private tick = 0;
-  private readonly started = Date.now();
-  private readonly insertTrade;
+  private balance = START_EQUITY;
+  private queriesSeen = 0;
   private readonly monitoring: MonitoringService;
-  private readonly db: DatabaseSync;
+  private readonly journal: Journal;
   private readonly exchange: string;
 
-  constructor(monitoring: MonitoringService, db: DatabaseSync, exchange: string) {
+  constructor(monitoring: MonitoringService, journal: Journal, exchange: string) {
     this.monitoring = monitoring;
-    this.db = db;
+    this.journal = journal;
     this.exchange = exchange;
-    db.exec('CREATE TABLE trades (id INTEGER PRIMARY KEY, symbol TEXT, direction TEXT, quantity REAL, entry REAL, exit REAL, pnl REAL, closed_at INTEGER)');
-    this.insertTrade = db.prepare('INSERT INTO trades (symbol, direction, quantity, entry) VALUES (?, ?, ?, ?)');
   }
 
   get equity(): number {
-    let open = 0;
-    for (const p of this.positions) open += this.unrealized(p);
-    return this.balance + open;
+    const unrealised = this.positions.map((p) => ((this.markets.find((m) => m.symbol === p.symbol)?.price ?? p.entry) - p.entry) * p.quantity * (p.side === 'buy' ? 1 : -1));
+    return this.balance + sum(unrealised);
   }
 
-  async step(): Promise<void> {
-    this.tick++;
-    await Promise.all(SYMBOLS.map((s) => this.fetchPrice(s)));
-    this.resolvePredictions();
-    for (const symbol of SYMBOLS) await this.trade(symbol);
-    await this.closeDuePositions();
+  /** One bar: quote every symbol, signal, send the entries and the due exits, report the portfolio. */
+  async tick(): Promise<void> {
+    const quotes = await Promise.all(this.markets.map((m) => this.request('/api/market/data', 'GET', `?symbol=${encodeURIComponent(m.symbol)}`)));
+    const orders: Promise<void>[] = [];
+    this.markets.forEach((market, i) => {
+      const price = priceIn(quotes[i]);
+      if (price !== undefined) orders.push(...this.onPrice(market, price));
+    });
+    // An exit the exchange refused stays due and is sent again next bar.
+    for (const position of this.positions) if (--position.barsLeft <= 0) orders.push(this.close(position));
+    await Promise.all(orders);
     this.reportPortfolio();
-    if (this.tick % 8 === 0) this.reportPerformance();
-    if (this.tick % 12 === 0) this.reportModels();
-    if (this.tick % 4 === 0) this.queryHistory();
   }
 
-  private async fetchPrice(symbol: string): Promise<void> {
-    this.counts.api++;
-    try {
-      const body = await this.monitoring.trackApiRequest('/api/market/data', 'GET', async (call) => {
-        const res = await fetch(`${this.exchange}/api/market/data?symbol=${encodeURIComponent(symbol)}`);
-        call.statusCode = res.status;
-        this.readQuota(res);
-        return (await res.json()) as { price?: number };
-      });
-      if (body.price === undefined) {
-        this.counts.apiErrors++;
-        return;
-      }
-      const last = this.prices.get(symbol);
-      if (last !== undefined) this.lastPrices.set(symbol, last);
-      this.prices.set(symbol, body.price);
-    } catch {
-      this.counts.apiErrors++;
-    }
-  }
-
-  private readQuota(res: Response): void {
-    const remaining = Number(res.headers.get('x-ratelimit-remaining'));
-    if (Number.isFinite(remaining)) this.monitoring.setApiQuotaRemaining({ api: 'exchange', remaining });
-  }
-
-  /** A momentum rule with noise per model; confident signals become orders. */
-  private async trade(symbol: string): Promise<void> {
-    const price = this.prices.get(symbol);
-    const last = this.lastPrices.get(symbol);
-    if (price === undefined || last === undefined) return;
-    const momentum = (price - last) / last;
-    for (const modelType of SIGNAL_MODELS) {
-      const score = momentum * 400 + gaussian() * (modelType === 'sentiment' ? 0.8 : 0.5);
-      const direction: Direction = score >= 0 ? 'buy' : 'sell';
-      const confidenceLevel = Math.min(1, Math.abs(Math.tanh(score)));
-      this.monitoring.recordTradingSignal({ symbol, direction, confidenceLevel, modelType });
+  /** Scores and refits every model on the new bar and records its signal; returns the orders the confident ones call for. */
+  private onPrice(market: Market, price: number): Promise<void>[] {
+    const previous = market.price;
+    market.price = price;
+    if (previous === undefined) return [];
+    const r = Math.log(price / previous);
+    market.volatility = Math.sqrt(0.95 * market.volatility ** 2 + 0.05 * r * r);
+    if (market.forecast !== undefined) pushWindow(market.forecastErrors, price - market.forecast);
+    market.forecast = price * Math.exp(MOMENTUM * r);
+    const orders: Promise<void>[] = [];
+    for (const model of market.models) {
+      model.learn(r > 0);
+      const p = model.predict(r / market.volatility);
+      const direction: Direction = p >= 0.5 ? 'buy' : 'sell';
+      const confidenceLevel = Math.abs(2 * p - 1);
+      this.monitoring.recordTradingSignal({ symbol: market.symbol, direction, confidenceLevel, modelType: model.spec.type });
       this.counts.signals++;
-      this.pending.push({ model: modelType, symbol, up: direction === 'buy', probability: 0.5 + confidenceLevel / 2, price, predictedPrice: price * (1 + momentum * 0.5) });
-      if (confidenceLevel > 0.8 && this.positions.length < 12) await this.placeOrder(symbol, direction, price);
+      const open = this.positions.filter((pos) => pos.symbol === market.symbol && pos.model === model.spec.type).length;
+      if (confidenceLevel >= ENTRY_CONFIDENCE && open < MAX_POSITIONS_PER_MODEL) orders.push(this.open(market.symbol, direction, model.spec.type, price));
     }
+    return orders;
   }
 
-  private async placeOrder(symbol: string, direction: Direction, price: number): Promise<void> {
-    const quantity = Number(((this.balance * 0.02) / price).toFixed(6));
+  private async open(symbol: string, side: Direction, model: string, price: number): Promise<void> {
+    const quantity = (this.equity * POSITION_FRACTION) / price;
+    const fill = await this.submitOrder(symbol, side, quantity);
+    const row = this.journal.record(symbol, side, model, quantity, fill ?? price, fill === undefined ? 'rejected' : 'open');
+    if (fill !== undefined) this.positions.push({ symbol, side, model, quantity, entry: fill, barsLeft: randomInt(4, 14), row });
+  }
+
+  private async close(position: Position): Promise<void> {
+    const fill = await this.submitOrder(position.symbol, position.side === 'buy' ? 'sell' : 'buy', position.quantity);
+    if (fill === undefined) return;
+    const gross = (fill - position.entry) * position.quantity * (position.side === 'buy' ? 1 : -1);
+    const pnl = gross - FEE_RATE * position.quantity * (position.entry + fill);
+    this.balance += pnl;
+    this.positions.splice(this.positions.indexOf(position), 1);
+    this.pnls.push(pnl);
+    this.journal.recordClose(position.row, fill, pnl);
+  }
+
+  /** A market order; resolves to the fill price, or undefined when it was refused or never arrived. */
+  private async submitOrder(symbol: string, side: Direction, quantity: number): Promise<number | undefined> {
     this.counts.trades++;
+    const fill = priceIn(await this.request('/api/orders', 'POST', '', { symbol, side, quantity }));
+    this.monitoring.recordExecutedTrade({ symbol, direction: side, success: fill !== undefined });
+    if (fill === undefined) this.counts.failedTrades++;
+    return fill;
+  }
+
+  /** One exchange call, timed by the SDK; resolves to the JSON body of a 2xx answer, else undefined. */
+  private async request(endpoint: string, method: 'GET' | 'POST', query: string, payload?: object): Promise<unknown> {
     this.counts.api++;
-    let ok = false;
     try {
-      const res = await this.monitoring.trackApiRequest('/api/orders', 'POST', async (call) => {
-        const r = await fetch(`${this.exchange}/api/orders`, { method: 'POST', body: JSON.stringify({ symbol, direction, quantity }) });
-        call.statusCode = r.status;
-        this.readQuota(r);
-        await r.arrayBuffer();
-        return r;
+      const body = await this.monitoring.trackApiRequest(endpoint, method, async (call) => {
+        const init = payload === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) };
+        const res = await fetch(this.exchange + endpoint + query, init);
+        call.statusCode = res.status;
+        const remaining = Number(res.headers.get('x-ratelimit-remaining') ?? Number.NaN);
+        if (Number.isFinite(remaining)) this.monitoring.setApiQuotaRemaining({ api: 'exchange', remaining });
+        const json: unknown = await res.json();
+        return res.ok ? json : undefined;
       });
-      ok = res.ok;
+      if (body === undefined) this.counts.apiErrors++;
+      return body;
     } catch {
-      ok = false;
-    }
-    this.monitoring.recordExecutedTrade({ symbol, direction, success: ok });
-    if (!ok) {
-      this.counts.failedTrades++;
+      // Refused or reset connections: trackApiRequest has counted them under their error code.
       this.counts.apiErrors++;
-      return;
-    }
-    this.positions.push({ symbol, direction, quantity, entry: price, openedAt: Date.now(), ticksLeft: Math.floor(rand(4, 24)) });
-    this.monitoring.trackDbQuery('insert', () => this.insertTrade.run(symbol, direction, quantity, price));
-    this.counts.queries++;
-  }
-
-  private unrealized(p: Position): number {
-    const price = this.prices.get(p.symbol) ?? p.entry;
-    return (p.direction === 'buy' ? price - p.entry : p.entry - price) * p.quantity;
-  }
-
-  private async closeDuePositions(): Promise<void> {
-    for (let i = this.positions.length - 1; i >= 0; i--) {
-      const p = this.positions[i] as Position;
-      if (--p.ticksLeft > 0) continue;
-      this.positions.splice(i, 1);
-      const pnl = this.unrealized(p) - p.quantity * p.entry * 0.0005; // taker fee
-      this.balance += pnl;
-      this.pnls.push(pnl);
-      this.counts.closed++;
-      if (pnl > 0) this.counts.wins++;
-      const exit = this.prices.get(p.symbol) ?? p.entry;
-      this.monitoring.trackDbQuery('update', () =>
-        this.db.prepare('UPDATE trades SET exit = ?, pnl = ?, closed_at = ? WHERE id = (SELECT MAX(id) FROM trades WHERE symbol = ? AND exit IS NULL)').run(exit, pnl, Date.now(), p.symbol),
-      );
-      this.counts.queries++;
+      return undefined;
     }
   }
 
   private reportPortfolio(): void {
-    const openPositions: OpenPositions = {};
-    for (const symbol of SYMBOLS) openPositions[symbol] = { buy: 0, sell: 0 };
-    for (const p of this.positions) (openPositions[p.symbol] as Record<Direction, number>)[p.direction]++;
+    const count = (symbol: string, side: Direction) => this.positions.filter((p) => p.symbol === symbol && p.side === side).length;
+    const openPositions: OpenPositions = Object.fromEntries(SYMBOLS.map((s) => [s, { buy: count(s, 'buy'), sell: count(s, 'sell') }]));
     const equity = this.equity;
     this.equityCurve.push(equity);
     this.monitoring.updatePortfolioMetrics({ portfolioValue: equity, balance: this.balance, openPositions });
-    this.monitoring.updateDbPool({ pool: 'main', size: 10, active: Math.min(10, 1 + Math.floor(Math.random() * 4) + this.positions.length % 4) });
+    // SQLite is one handle; the pool figures stand in for those of a server database.
+    const queries = this.journal.queries - this.queriesSeen;
+    this.queriesSeen = this.journal.queries;
+    this.monitoring.updateDbPool({ pool: 'main', size: DB_POOL_SIZE, active: Math.min(DB_POOL_SIZE, queries + randomInt(0, 3)) });
   }
 
-  /** Win rate, profit factor and averages from closed trades; drawdown and ratios from the equity curve. */
-  private reportPerformance(): void {
-    const wins = this.pnls.filter((p) => p > 0);
-    const losses = this.pnls.filter((p) => p < 0).map((p) => -p);
-    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-    const returns = this.equityCurve.slice(1).map((e, i) => e / (this.equityCurve[i] as number) - 1);
-    const mean = sum(returns) / Math.max(1, returns.length);
-    const std = Math.sqrt(sum(returns.map((r) => (r - mean) ** 2)) / Math.max(1, returns.length - 1));
-    const downside = Math.sqrt(sum(returns.map((r) => Math.min(0, r) ** 2)) / Math.max(1, returns.length));
-    let peak = -Infinity;
-    let maxDrawdown = 0;
-    for (const e of this.equityCurve) {
-      peak = Math.max(peak, e);
-      maxDrawdown = Math.max(maxDrawdown, (peak - e) / peak);
-    }
-    const periodsPerYear = (365 * 24 * 3600 * 1000) / TICK_MS;
-    const annualReturn = mean * periodsPerYear;
-    const figures = {
-      winRate: this.pnls.length > 0 ? wins.length / this.pnls.length : undefined,
-      profitFactor: losses.length > 0 ? sum(wins) / sum(losses) : undefined,
-      averageWin: wins.length > 0 ? sum(wins) / wins.length : undefined,
-      averageLoss: losses.length > 0 ? sum(losses) / losses.length : undefined,
-      maxDrawdown,
-      sharpeRatio: std > 0 ? (mean / std) * Math.sqrt(periodsPerYear) : undefined,
-      sortinoRatio: downside > 0 ? (mean / downside) * Math.sqrt(periodsPerYear) : undefined,
-      calmarRatio: maxDrawdown > 0 ? annualReturn / maxDrawdown : undefined,
-    };
-    // Only defined figures are sent: a ratio with no data is left unpublished, not sent as NaN.
-    const defined = Object.fromEntries(Object.entries(figures).filter(([, v]) => v !== undefined && Number.isFinite(v)));
-    if (Object.keys(defined).length > 0) this.monitoring.updateTradingPerformance(defined);
+  reportPerformance(): void {
+    const figures = tradingPerformance(this.pnls, this.equityCurve);
+    if (Object.keys(figures).length > 0) this.monitoring.updateTradingPerformance(figures);
   }
 
-  /** Each pending prediction is judged against the price one tick later. */
-  private resolvePredictions(): void {
-    for (const p of this.pending.splice(0)) {
-      const price = this.prices.get(p.symbol);
-      if (price === undefined) continue;
-      // Half-way through the run the market's regime changes and the models start missing.
-      const drifted = (Date.now() - this.started) / 1000 > regimeChangeAfter;
-      // Before it the models are calibrated by construction: right with the probability they state.
-      const actual = drifted ? price >= p.price : Math.random() < p.probability ? p.up : !p.up;
-      const key = `${p.model}|${p.symbol}`;
-      const list = this.outcomes.get(key) ?? [];
-      list.push({ predicted: p.up, actual, probability: p.probability, error: price - p.predictedPrice });
-      if (list.length > 200) list.shift();
-      this.outcomes.set(key, list);
-    }
-  }
-
-  private reportModels(): void {
-    for (const [key, list] of this.outcomes) {
-      const [model, symbol] = key.split('|') as [string, string];
-      const modelName = model === 'price_prediction' ? 'lstm_v2' : 'xgb_sentiment_v1';
-      const timeframe = model === 'price_prediction' ? '1h' : '15m';
-      if (list.length < 10) continue;
-      const tp = list.filter((o) => o.predicted && o.actual).length;
-      const fp = list.filter((o) => o.predicted && !o.actual).length;
-      const fn = list.filter((o) => !o.predicted && o.actual).length;
-      const accuracy = list.filter((o) => o.predicted === o.actual).length / list.length;
-      const precision = tp + fp > 0 ? tp / (tp + fp) : undefined;
-      const recall = tp + fn > 0 ? tp / (tp + fn) : undefined;
-      const f1Score = precision !== undefined && recall !== undefined && precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : undefined;
-      this.monitoring.updateModelPerformance({ modelName, timeframe, symbol, metrics: { accuracy, ...(precision !== undefined && { precision }), ...(recall !== undefined && { recall }), ...(f1Score !== undefined && { f1Score }) } });
-
-      const errors = list.map((o) => o.error);
-      const rmse = Math.sqrt(errors.reduce((a, e) => a + e * e, 0) / errors.length);
-      const mae = errors.reduce((a, e) => a + Math.abs(e), 0) / errors.length;
-      this.monitoring.updateModelPerformance({ modelName: 'price_regressor', timeframe, symbol, metrics: { rmse, mae } });
-
-      // Calibration: 5 equal-width bins over the predicted probability of the predicted class.
-      const bins = new Map<string, { n: number; hits: number; conf: number }>();
-      for (const o of list) {
-        const index = Math.min(4, Math.floor(o.probability * 5));
-        const label = ((index * 2 + 1) / 10).toFixed(1);
-        const b = bins.get(label) ?? { n: 0, hits: 0, conf: 0 };
-        b.n++;
-        b.hits += o.predicted === o.actual ? 1 : 0;
-        b.conf += o.probability;
-        bins.set(label, b);
+  reportModels(): void {
+    for (const { symbol, models, forecastErrors: errors } of this.markets) {
+      for (const model of models) {
+        if (model.outcomes.length < MIN_OUTCOMES) continue;
+        const key = { modelName: model.spec.name, timeframe: model.spec.timeframe, symbol };
+        this.monitoring.updateModelPerformance({ ...key, metrics: classificationScores(model.outcomes) });
+        this.monitoring.updateCalibrationMetrics({ ...key, ...calibration(model.outcomes) });
+        this.monitoring.updateOnlineLearningMetrics({ ...key, driftScore: model.driftScore, memorySize: model.memorySize, loss: model.loss });
       }
-      let ece = 0;
-      const reliabilityBins: Record<string, number> = {};
-      for (const [label, b] of bins) {
-        reliabilityBins[label] = b.hits / b.n;
-        ece += (b.n / list.length) * Math.abs(b.hits / b.n - b.conf / b.n);
-      }
-      this.monitoring.updateCalibrationMetrics({ modelName, timeframe, symbol, ece, reliabilityBins });
-
-      const drifted = (Date.now() - this.started) / 1000 > regimeChangeAfter;
-      const seconds = (Date.now() - this.started) / 1000;
-      this.monitoring.updateOnlineLearningMetrics({
-        modelName, timeframe, symbol,
-        driftScore: drifted ? Math.min(3, 0.8 + (1 - accuracy) * 2) : Math.abs(0.1 + 0.05 * gaussian()),
-        memorySize: Math.min(5000, this.tick * 4),
-        loss: 0.6 * Math.exp(-seconds / 60) + (drifted ? 0.3 : 0.05) + 0.01 * Math.random(),
-      });
+      if (errors.length < MIN_OUTCOMES) continue;
+      const rmse = Math.sqrt(sum(errors.map((e) => e * e)) / errors.length);
+      const mae = sum(errors.map(Math.abs)) / errors.length;
+      this.monitoring.updateModelPerformance({ modelName: REGRESSOR.name, timeframe: REGRESSOR.timeframe, symbol, metrics: { rmse, mae } });
     }
   }
 
-  /** Reads that a dashboard would make, plus one broken query now and then. */
-  private queryHistory(): void {
-    this.counts.queries += 2;
-    this.monitoring.trackDbQuery('select', () => this.db.prepare('SELECT * FROM trades ORDER BY id DESC LIMIT 20').all());
-    this.monitoring.trackDbQuery('select', () => this.db.prepare('SELECT symbol, SUM(pnl) AS pnl FROM trades WHERE pnl IS NOT NULL GROUP BY symbol').all());
-    if (this.tick % 40 === 0) {
-      try {
-        this.monitoring.trackDbQuery('select', () => this.db.prepare('SELECT * FROM orders_archive').all());
-      } catch {
-        // The table does not exist: the failure is what db_operations_total{status="error"} shows.
-      }
-    }
-  }
-
-  summary(): string {
-    const seconds = Math.round((Date.now() - this.started) / 1000);
-    const c = this.counts;
-    const winRate = c.closed > 0 ? `${Math.round((100 * c.wins) / c.closed)}%` : '-';
-    return `[${String(seconds).padStart(4)}s] signals ${c.signals} | trades ${c.trades} (${c.failedTrades} failed) | closed ${c.closed} win ${winRate} | equity ${this.equity.toFixed(2)} | api ${c.api} req ${c.apiErrors} err | db ${c.queries} q`;
+  summary(seconds: number): string {
+    const { signals, trades, failedTrades, api, apiErrors } = this.counts;
+    const winRate = this.pnls.length > 0 ? `${Math.round((100 * this.pnls.filter((p) => p > 0).length) / this.pnls.length)}%` : '-';
+    const equity = this.equity.toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+    return `[${String(seconds).padStart(3)}s] signals ${signals} | trades ${trades} (${failedTrades} failed) | closed ${this.pnls.length} win ${winRate} | equity ${equity} | api ${api} req ${apiErrors} err | db ${this.journal.queries} q`;
   }
 }
 
-// ---- main --------------------------------------------------------------------------------------
+// ---- main ---------------------------------------------------------------------------------------
 
-const { duration, port, host } = options();
-const regimeChangeAfter = duration === undefined ? 120 : duration / 2;
-
-let monitoring: MonitoringService;
-try {
-  monitoring = await initEnhancedMonitoring({ port, host, serviceName: 'evil2root-demo-bot' });
-} catch (error) {
-  console.error(`Cannot start monitoring: ${(error as Error).message}`);
-  console.error('Try --port 0 or another port.');
-  process.exit(1);
-}
-console.log(`Metrics: http://localhost:${monitoring.port}/metrics  (also served at /)`);
-console.log(duration === undefined ? 'Running until Ctrl-C.' : `Running for ${duration} s.`);
-
-const exchange = await startExchange();
-const db = new DatabaseSync(':memory:');
-const bot = new Bot(monitoring, db, exchange.url);
-
-let running = true;
-let timer: NodeJS.Timeout | undefined;
-const loop = async () => {
-  if (!running) return;
+/** The parsed command line, or what is wrong with it. */
+function parseCommandLine(args: string[]): { duration: number | undefined; port: number; host: string } | string {
+  let values: { duration?: string; port?: string; host?: string };
   try {
-    await bot.step();
+    ({ values } = parseArgs({ args, options: { duration: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } } }));
   } catch (error) {
-    console.error(`tick failed: ${(error as Error).message}`);
+    return (error as Error).message;
   }
-  if (running) timer = setTimeout(loop, TICK_MS);
-};
-const summaries = setInterval(() => console.log(bot.summary()), 5000);
-void loop();
-
-async function stop(): Promise<void> {
-  if (!running) return;
-  running = false;
-  clearTimeout(timer);
-  clearInterval(summaries);
-  console.log(`Final: ${bot.summary()}`);
-  await monitoring.shutdown();
-  const closed = new Promise<void>((resolve) => exchange.server.close(() => resolve()));
-  exchange.server.closeAllConnections();
-  await closed;
-  db.close();
-  console.log(`Stopped after ${Math.round(process.uptime())} s.`);
+  const duration = values.duration === undefined ? undefined : Number(values.duration);
+  // setTimeout holds at most 2^31 - 1 ms.
+  if (duration !== undefined && !(duration > 0 && duration <= 2_147_483)) return `--duration must be a number of seconds above 0, at most 2147483, got "${values.duration}"`;
+  const port = values.port === undefined ? 8000 : /^\d+$/.test(values.port) ? Number(values.port) : Number.NaN;
+  if (!(port <= 65535)) return `--port must be an integer from 0 to 65535, got "${values.port}"`;
+  const host = values.host ?? '127.0.0.1';
+  if (host.trim() === '') return '--host must not be empty';
+  return { duration, port, host };
 }
 
-process.once('SIGINT', () => void stop());
-process.once('SIGTERM', () => void stop());
-if (duration !== undefined) setTimeout(() => void stop(), duration * 1000);
+async function main(): Promise<number> {
+  const args = parseCommandLine(process.argv.slice(2));
+  if (typeof args === 'string') {
+    console.error(`${args}\nusage: npm run demo -- [--duration <seconds>] [--port <n>] [--host <address>]`);
+    return 2;
+  }
+  let monitoring: MonitoringService;
+  try {
+    monitoring = await initEnhancedMonitoring({ port: args.port, host: args.host, serviceName: 'evil2root-demo-bot' });
+  } catch (error) {
+    const hint = error instanceof MonitoringConfigError && error.option === 'host' ? 'check --host' : 'try --port 0 or another port';
+    console.error(`Cannot start monitoring: ${(error as Error).message}\nHint: ${hint}.`);
+    return 1;
+  }
+  const started = Date.now();
+  const elapsed = () => Math.round((Date.now() - started) / 1000);
+  console.log(`Metrics: http://localhost:${monitoring.port}/metrics  (/ serves the same)`);
+
+  const regimeChangeAfter = args.duration === undefined ? 60 : args.duration / 2;
+  const exchange = await startExchange(started + regimeChangeAfter * 1000);
+  const journal = openJournal(monitoring);
+  const bot = new Bot(monitoring, journal, exchange.url);
+  console.log(`Trading ${SYMBOLS.join(', ')} on ${exchange.url}; the market stops trending and mean-reverts after ${regimeChangeAfter} s.`);
+  console.log(args.duration === undefined ? 'Running until Ctrl-C.' : `Running for ${args.duration} s.`);
+
+  // The next tick is set only when the last one has finished, so a slow exchange never piles ticks up.
+  let running = true;
+  let inFlight = Promise.resolve();
+  let nextTick: NodeJS.Timeout | undefined;
+  const tick = () => {
+    inFlight = bot.tick()
+      .catch((error: unknown) => console.error(`tick failed: ${(error as Error).message}`))
+      .finally(() => {
+        if (running) nextTick = setTimeout(tick, TICK_MS);
+      });
+  };
+  tick();
+  const reports = [
+    setInterval(() => journal.readHistory(), 1_000),
+    setInterval(() => bot.reportPerformance(), 2_000),
+    setInterval(() => bot.reportModels(), 3_000),
+    setInterval(() => journal.readArchive(), 4_000),
+    setInterval(() => console.log(bot.summary(elapsed())), 5_000),
+  ];
+
+  let durationTimer: NodeJS.Timeout | undefined;
+  const reason = await new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    if (args.duration !== undefined) durationTimer = setTimeout(() => resolve('duration reached'), args.duration * 1000);
+  });
+
+  running = false;
+  clearTimeout(nextTick);
+  clearTimeout(durationTimer);
+  for (const timer of reports) clearInterval(timer);
+  await inFlight;
+  console.log(`${bot.summary(elapsed())}  (final, ${reason})`);
+  await monitoring.shutdown();
+  await exchange.close();
+  journal.close();
+  console.log(`Stopped after ${elapsed()} s.`);
+  return 0;
+}
+
+process.exitCode = await main();

@@ -14,6 +14,9 @@ const LISTEN_ERRORS: Record<string, string> = {
   EAI_AGAIN: 'the host name does not resolve',
 };
 
+/** Bind errors that are the host's fault rather than the port's. */
+const HOST_ERRORS = new Set(['EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
+
 function plain(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff', ...headers });
   res.end(body);
@@ -41,7 +44,8 @@ export class MonitoringServer {
     return new Promise((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException) => {
         const why = LISTEN_ERRORS[error.code ?? ''] ?? error.message;
-        reject(new MonitoringConfigError(`cannot listen on ${host}:${port}: ${why} (${error.code ?? 'error'})`, 'port', { cause: error }));
+        const option = HOST_ERRORS.has(error.code ?? '') ? 'host' : 'port';
+        reject(new MonitoringConfigError(`cannot listen on ${host}:${port}: ${why} (${error.code ?? 'error'})`, option, { cause: error }));
       };
       this.server.once('error', onError);
       this.server.listen({ host, port }, () => {

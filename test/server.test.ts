@@ -73,7 +73,12 @@ test('a port in use fails init with a MonitoringConfigError naming host and port
 });
 
 test('an address not on this machine fails init naming it', async () => {
-  await assert.rejects(initEnhancedMonitoring({ port: 0, host: '192.0.2.1', logger: silentLogger, systemMetrics: false }), /cannot listen on 192\.0\.2\.1:0: the address is not available on this machine \(EADDRNOTAVAIL\)/);
+  await assert.rejects(initEnhancedMonitoring({ port: 0, host: '192.0.2.1', logger: silentLogger, systemMetrics: false }), (e: unknown) => {
+    assert.ok(e instanceof MonitoringConfigError);
+    assert.equal(e.option, 'host');
+    assert.match(e.message, /cannot listen on 192\.0\.2\.1:0: the address is not available on this machine \(EADDRNOTAVAIL\)/);
+    return true;
+  });
 });
 
 test('port: false starts no server; the exposition is still available in-process', async () => {
