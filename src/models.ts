@@ -1,7 +1,7 @@
 import type { GaugeSeries } from './instruments/gauge.ts';
 import type { InstrumentRegistry } from './instruments/registry.ts';
 import type { SeriesTable } from './instruments/series.ts';
-import { isObject, isRecord, labelProblem, numberProblem, type InputGuard } from './input.ts';
+import { isRecord, labelProblem, numberProblem, type InputGuard } from './input.ts';
 import { METRICS, type MetricDefinition } from './metrics.ts';
 
 /** Which model a figure belongs to: the `model_name`, `timeframe` and `symbol` labels. */

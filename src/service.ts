@@ -90,7 +90,7 @@ export class MonitoringService {
     }
   }
 
-  /** Builds the service and binds its server; on a configuration error everything started is stopped again. */
+  /** Builds the service and binds its server; on a configuration error everything started is stopped again. @internal Use initEnhancedMonitoring. */
   static async start(options: ResolvedOptions): Promise<MonitoringService> {
     const service = new MonitoringService(options);
     if (options.exportDirectory !== false) {
