@@ -3,8 +3,11 @@
  * exchange over HTTP (node:http, called with fetch), a trade journal in SQLite (node:sqlite), and
  * online models that learn, then lose their edge and drift when the market changes regime half-way.
  *
- *   npm run demo                               until Ctrl-C; metrics on http://localhost:8000/metrics
+ *   npm run demo                               until Ctrl-C; metrics on http://localhost:8000/metrics,
+ *                                              JSON snapshots in logs/metrics every 5 s
  *   npm run demo -- --duration 30 --port 0     stops after 30 s; any free port
+ *   npm run demo -- --otlp http://localhost:4318   also pushes OTLP to a Collector
+ *   npm run demo -- --export-dir ''            writes no snapshots
  *
  * Read it top to bottom: the exchange, the trade journal, the models, the bot, then main().
  */
@@ -431,10 +434,21 @@ class Bot {
 // ---- main ---------------------------------------------------------------------------------------
 
 /** The parsed command line, or what is wrong with it. */
-function parseCommandLine(args: string[]): { duration: number | undefined; port: number; host: string } | string {
-  let values: { duration?: string; port?: string; host?: string };
+interface CommandLine {
+  duration: number | undefined;
+  port: number;
+  host: string;
+  exportDir: string | false;
+  otlp: string | undefined;
+}
+
+function parseCommandLine(args: string[]): CommandLine | string {
+  let values: { duration?: string; port?: string; host?: string; 'export-dir'?: string; otlp?: string };
   try {
-    ({ values } = parseArgs({ args, options: { duration: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } } }));
+    ({ values } = parseArgs({
+      args,
+      options: { duration: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, 'export-dir': { type: 'string' }, otlp: { type: 'string' } },
+    }));
   } catch (error) {
     return (error as Error).message;
   }
@@ -445,26 +459,40 @@ function parseCommandLine(args: string[]): { duration: number | undefined; port:
   if (!(port <= 65535)) return `--port must be an integer from 0 to 65535, got "${values.port}"`;
   const host = values.host ?? '127.0.0.1';
   if (host.trim() === '') return '--host must not be empty';
-  return { duration, port, host };
+  const exportDir = values['export-dir'] ?? 'logs/metrics';
+  return { duration, port, host, exportDir: exportDir === '' ? false : exportDir, otlp: values.otlp };
 }
 
 async function main(): Promise<number> {
   const args = parseCommandLine(process.argv.slice(2));
   if (typeof args === 'string') {
-    console.error(`${args}\nusage: npm run demo -- [--duration <seconds>] [--port <n>] [--host <address>]`);
+    console.error(`${args}\nusage: npm run demo -- [--duration <seconds>] [--port <n>] [--host <address>] [--export-dir <dir>|''] [--otlp <endpoint>]`);
     return 2;
   }
   let monitoring: MonitoringService;
   try {
-    monitoring = await initEnhancedMonitoring({ port: args.port, host: args.host, serviceName: 'evil2root-demo-bot' });
+    monitoring = await initEnhancedMonitoring({
+      port: args.port,
+      host: args.host,
+      serviceName: 'evil2root-demo-bot',
+      exportDirectory: args.exportDir,
+      exportIntervalSeconds: 5,
+      otlp: args.otlp === undefined ? undefined : { endpoint: args.otlp, intervalSeconds: 5 },
+      handleSignals: true,
+    });
   } catch (error) {
-    const hint = error instanceof MonitoringConfigError && error.option === 'host' ? 'check --host' : 'try --port 0 or another port';
+    const option = error instanceof MonitoringConfigError ? error.option : undefined;
+    const hint = option === 'host' ? 'check --host'
+      : option === 'exportDirectory' ? "check --export-dir, or --export-dir '' for no snapshots"
+      : option === 'otlp' ? 'check --otlp' : 'try --port 0 or another port';
     console.error(`Cannot start monitoring: ${(error as Error).message}\nHint: ${hint}.`);
     return 1;
   }
   const started = Date.now();
   const elapsed = () => Math.round((Date.now() - started) / 1000);
   console.log(`Metrics: http://localhost:${monitoring.port}/metrics  (/ serves the same)`);
+  if (args.exportDir !== false) console.log(`Snapshots: ${args.exportDir}/metrics-<time>.json every 5 s; ${args.exportDir}/latest.json is the newest`);
+  if (args.otlp !== undefined) console.log(`OTLP: pushing to ${monitoring.options.otlp === false ? '?' : monitoring.options.otlp.endpoint} every 5 s`);
 
   const regimeChangeAfter = args.duration === undefined ? 60 : args.duration / 2;
   const exchange = await startExchange(started + regimeChangeAfter * 1000);

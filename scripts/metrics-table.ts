@@ -1,4 +1,6 @@
-// Prints the README's metric table from the contract in src/metrics.ts; test/readme.test.ts keeps the two equal.
+// Prints the README's metric table from the contract in src/metrics.ts; `--write` puts it into the
+// README between its markers. test/readme.test.ts keeps the two equal.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { METRIC_LIST, type MetricDefinition } from '../src/metrics.ts';
 
 export function metricsTable(): string {
@@ -7,4 +9,12 @@ export function metricsTable(): string {
   return ['| group | name | type | labels | meaning |', '|---|---|---|---|---|', ...rows].join('\n');
 }
 
-if (import.meta.main) console.log(metricsTable());
+if (import.meta.main) {
+  if (process.argv.includes('--write')) {
+    const readme = readFileSync('README.md', 'utf8');
+    const updated = readme.replace(/(<!-- metrics-table:start -->\n)[\s\S]*?(\n<!-- metrics-table:end -->)/, `$1${metricsTable()}$2`);
+    writeFileSync('README.md', updated);
+  } else {
+    console.log(metricsTable());
+  }
+}

@@ -1,6 +1,10 @@
 export { initEnhancedMonitoring, getMonitoringService } from './init.ts';
 export { MonitoringService } from './service.ts';
-export { DEFAULT_OPTIONS, type MonitoringOptions, type ResolvedOptions } from './options.ts';
+export { DEFAULT_OPTIONS, type MonitoringOptions, type ResolvedOptions, type OtlpOptions, type ResolvedOtlp, type ResourceAttributeValue } from './options.ts';
+export type { OtlpProtocol, Temporality } from './env.ts';
+export type { Snapshot, SnapshotMetric, SnapshotScalarMetric, SnapshotHistogramMetric, SnapshotPoint, SnapshotHistogramPoint, SnapshotBucket, SnapshotLabels } from './export/snapshot.ts';
+export { FILE_EXPORT_FAILURE_REASONS, type FileExportFailureReason } from './export/file-exporter.ts';
+export type { OtlpFailureReason } from './export/otlp.ts';
 export { MonitoringConfigError, MonitoringInputError, MonitoringStateError } from './errors.ts';
 export { consoleLogger, silentLogger, type Logger } from './logger.ts';
 export { METRICS, METRIC_LIST, CONFIDENCE_BUCKETS, LATENCY_BUCKETS, type MetricDefinition, type MetricType, type MetricGroup } from './metrics.ts';

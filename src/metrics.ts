@@ -119,6 +119,11 @@ export const METRICS = Object.freeze({
     description: 'Measurements folded into the otel_metric_overflow="true" series because a metric reached maxSeriesPerMetric label sets.',
     labels: ['metric'],
   }),
+  exportFailures: def({
+    name: 'monitoring_export_failures_total', type: 'counter', group: 'self', unit: '{export}',
+    description: 'Exports that failed, by exporter (file or otlp) and reason; the next interval retries with cumulative data.',
+    labels: ['exporter', 'reason'],
+  }),
 } satisfies Record<string, MetricDefinition>);
 
 export type MetricKey = keyof typeof METRICS;

@@ -1,17 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { readOtelEnvironment, type OtelEnvironment, type OtlpProtocol, type Temporality } from './env.ts';
 import { MonitoringConfigError } from './errors.ts';
 import { consoleLogger, type Logger } from './logger.ts';
 
+/** OTLP push to an OpenTelemetry Collector or any OTLP backend; every field optional, `OTEL_EXPORTER_OTLP_*` fill the gaps. */
+export interface OtlpOptions {
+  /** For HTTP, the metrics URL; a URL without a path gets `/v1/metrics`. For gRPC, `http://host:4317`. Default from `OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT`, else localhost 4318 (HTTP) or 4317 (gRPC). */
+  endpoint?: string;
+  /** Default from `OTEL_EXPORTER_OTLP_[METRICS_]PROTOCOL`, else `'http/protobuf'`. */
+  protocol?: OtlpProtocol;
+  /** Sent with every export (e.g. an API key); overrides the same keys of `OTEL_EXPORTER_OTLP_[METRICS_]HEADERS`. */
+  headers?: Record<string, string>;
+  /** Seconds between pushes. Default from `OTEL_METRIC_EXPORT_INTERVAL`, else 60. */
+  intervalSeconds?: number;
+  /** Seconds one push may take, retries included. Default from `OTEL_METRIC_EXPORT_TIMEOUT`, else 30 (at most the interval). */
+  timeoutSeconds?: number;
+  /** Default from `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`, else `'cumulative'`. */
+  temporality?: Temporality;
+}
+
+/** The OTLP settings in force. */
+export interface ResolvedOtlp {
+  readonly endpoint: string;
+  readonly protocol: OtlpProtocol;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly temporality: Temporality;
+}
+
+/** A resource attribute value. */
+export type ResourceAttributeValue = string | number | boolean;
+
 /** Options of `initEnhancedMonitoring`; every field is optional. */
 export interface MonitoringOptions {
-  /** Port of the Prometheus endpoint (`/metrics` and `/`); 0 picks a free port; `false` starts no server. Default 8000. */
+  /** Port of the Prometheus endpoint (`/metrics` and `/`); 0 picks a free port; `false` starts no server. Default `OTEL_EXPORTER_PROMETHEUS_PORT`, else 8000; no server when `OTEL_METRICS_EXPORTER` leaves out `prometheus`. */
   port?: number | false;
-  /** Address the server binds; loopback unless you ask for more. Default `'127.0.0.1'`. */
+  /** Address the server binds; loopback unless you ask for more. Default `OTEL_EXPORTER_PROMETHEUS_HOST`, else `'127.0.0.1'`. */
   host?: string;
-  /** Directory for JSON snapshots (the Python module's `export_directory`). Accepted and validated; snapshot writing arrives with the file exporter. Default: none. */
+  /** Directory for JSON snapshots (the Python module's `export_directory`); created if missing. Default: none. */
   exportDirectory?: string | false;
+  /** Seconds between snapshots. Default 60. */
+  exportIntervalSeconds?: number;
+  /** `'snapshot'`: one JSON file per export with Prometheus names; `'otlp'`: OTLP/JSON lines, one file per UTC day, for the Collector's `otlpjsonfile` receiver. Default `'snapshot'`. */
+  exportFormat?: 'snapshot' | 'otlp';
+  /** Snapshot files kept, oldest removed first; `false` keeps all. Default 1440 (a day at the default interval). */
+  exportMaxFiles?: number | false;
+  /** Snapshot files older than this are removed; `false` keeps them. Default false. */
+  exportMaxAgeHours?: number | false;
+  /** OTLP push: `true` for the `OTEL_EXPORTER_OTLP_*` settings, an object to set them here, `false` to keep it off whatever `OTEL_METRICS_EXPORTER` says. Default: on only when `OTEL_METRICS_EXPORTER` lists `otlp`. */
+  otlp?: boolean | OtlpOptions;
+  /** `service.instance.id` of the resource. Default: `OTEL_RESOURCE_ATTRIBUTES`, else a UUID generated once per process. */
+  serviceInstanceId?: string;
+  /** Extra resource attributes (e.g. `{ 'deployment.environment.name': 'prod', 'bot.strategy': 'momentum' }`), over those of `OTEL_RESOURCE_ATTRIBUTES`. */
+  resourceAttributes?: Record<string, ResourceAttributeValue>;
+  /** How long `shutdown()` waits for the final snapshot and push before giving up on them. Default 5000. */
+  shutdownTimeoutMs?: number;
+  /** Flush on SIGTERM and SIGINT, then let the process exit as it would have. Default false. */
+  handleSignals?: boolean;
   /** Seconds between computed model-metric publications, as in the Python module. Default 300. */
   modelMetricsInterval?: number;
-  /** `service.name` of the resource (`target_info` on the scrape). Default `'evil2root-bot'`. */
+  /** `service.name` of the resource (`target_info` on the scrape). Default `OTEL_SERVICE_NAME`, else `'evil2root-bot'`. */
   serviceName?: string;
   /** Throw MonitoringInputError on invalid input instead of dropping and counting it. Default false. */
   strict?: boolean;
@@ -28,6 +77,15 @@ export interface ResolvedOptions {
   readonly port: number | false;
   readonly host: string;
   readonly exportDirectory: string | false;
+  readonly exportIntervalSeconds: number;
+  readonly exportFormat: 'snapshot' | 'otlp';
+  readonly exportMaxFiles: number | false;
+  readonly exportMaxAgeHours: number | false;
+  readonly otlp: ResolvedOtlp | false;
+  readonly serviceInstanceId: string;
+  readonly resourceAttributes: Readonly<Record<string, ResourceAttributeValue>>;
+  readonly shutdownTimeoutMs: number;
+  readonly handleSignals: boolean;
   readonly modelMetricsInterval: number;
   readonly serviceName: string;
   readonly strict: boolean;
@@ -36,11 +94,23 @@ export interface ResolvedOptions {
   readonly logger: Logger;
 }
 
-/** The defaults, one place. */
+/** Generated once per process, so a restart of monitoring inside one process keeps its identity. */
+const PROCESS_INSTANCE_ID: string = ((globalThis as Record<symbol, string>)[Symbol.for('@evil2root/monitoring.instance-id')] ??= randomUUID());
+
+/** The defaults, one place (before the environment). */
 export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
   port: 8000,
   host: '127.0.0.1',
   exportDirectory: false,
+  exportIntervalSeconds: 60,
+  exportFormat: 'snapshot',
+  exportMaxFiles: 1440,
+  exportMaxAgeHours: false,
+  otlp: false,
+  serviceInstanceId: PROCESS_INSTANCE_ID,
+  resourceAttributes: Object.freeze({}),
+  shutdownTimeoutMs: 5000,
+  handleSignals: false,
   modelMetricsInterval: 300,
   serviceName: 'evil2root-bot',
   strict: false,
@@ -53,11 +123,52 @@ type Check = (value: unknown) => string | undefined;
 
 const isInt = (v: unknown, min: number, max: number) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
 const nonEmpty = (v: unknown) => typeof v === 'string' && v.trim().length > 0;
+const positive = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
+const plainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json', 'grpc'];
+
+const OTLP_CHECKS: Record<keyof OtlpOptions, Check> = {
+  endpoint: (v) => {
+    if (typeof v !== 'string') return 'an http:// or https:// URL';
+    try {
+      return ['http:', 'https:'].includes(new URL(v).protocol) ? undefined : 'an http:// or https:// URL';
+    } catch {
+      return 'an absolute http:// or https:// URL';
+    }
+  },
+  protocol: (v) => (PROTOCOLS.includes(v as OtlpProtocol) ? undefined : `one of ${PROTOCOLS.map((p) => `'${p}'`).join(', ')}`),
+  headers: (v) => (plainObject(v) && Object.values(v).every((h) => typeof h === 'string') ? undefined : 'an object of string header values'),
+  intervalSeconds: (v) => (positive(v) ? undefined : 'a positive number of seconds'),
+  timeoutSeconds: (v) => (positive(v) ? undefined : 'a positive number of seconds'),
+  temporality: (v) => (v === 'cumulative' || v === 'delta' ? undefined : "'cumulative' or 'delta'"),
+};
 
 const CHECKS: Record<keyof MonitoringOptions, Check> = {
   port: (v) => (v === false || isInt(v, 0, 65535) ? undefined : 'an integer from 0 to 65535, or false'),
   host: (v) => (nonEmpty(v) ? undefined : 'a non-empty host name or IP address'),
   exportDirectory: (v) => (v === false || nonEmpty(v) ? undefined : 'a directory path, or false'),
+  exportIntervalSeconds: (v) => (positive(v) ? undefined : 'a positive number of seconds'),
+  exportFormat: (v) => (v === 'snapshot' || v === 'otlp' ? undefined : "'snapshot' or 'otlp'"),
+  exportMaxFiles: (v) => (v === false || isInt(v, 1, Number.MAX_SAFE_INTEGER) ? undefined : 'a positive integer, or false'),
+  exportMaxAgeHours: (v) => (v === false || positive(v) ? undefined : 'a positive number of hours, or false'),
+  otlp: (v) => {
+    if (typeof v === 'boolean') return undefined;
+    if (!plainObject(v)) return 'true, false or an object of OTLP settings';
+    for (const [key, value] of Object.entries(v)) {
+      const check = OTLP_CHECKS[key as keyof OtlpOptions];
+      if (check === undefined) return `an object with only ${Object.keys(OTLP_CHECKS).join(', ')} (unknown key '${key}')`;
+      const expected = value === undefined ? undefined : check(value);
+      if (expected !== undefined) return `an object whose '${key}' is ${expected}`;
+    }
+    return undefined;
+  },
+  serviceInstanceId: (v) => (nonEmpty(v) ? undefined : 'a non-empty string'),
+  resourceAttributes: (v) =>
+    plainObject(v) && Object.values(v).every((a) => ['string', 'number', 'boolean'].includes(typeof a))
+      ? undefined
+      : 'an object of string, number or boolean values',
+  shutdownTimeoutMs: (v) => (isInt(v, 0, 600_000) ? undefined : 'an integer number of milliseconds from 0 to 600000'),
+  handleSignals: (v) => (typeof v === 'boolean' ? undefined : 'true or false'),
   modelMetricsInterval: (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? undefined : 'a positive number of seconds'),
   serviceName: (v) => (nonEmpty(v) ? undefined : 'a non-empty string'),
   strict: (v) => (typeof v === 'boolean' ? undefined : 'true or false'),
@@ -79,12 +190,55 @@ function camelCase(key: string): string {
   return key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-/** Validates options once, applies defaults and freezes the result; a bad key or value throws MonitoringConfigError naming it. */
-export function resolveOptions(input: unknown = {}): ResolvedOptions {
+/** An HTTP endpoint without a path gets the OTLP metrics path, as the spec does for OTEL_EXPORTER_OTLP_ENDPOINT. */
+function metricsUrl(base: string): string {
+  const url = new URL(base);
+  if (url.pathname === '/' || url.pathname === '') return new URL('/v1/metrics', url).toString();
+  return base;
+}
+
+function resolveOtlp(option: boolean | OtlpOptions | undefined, env: OtelEnvironment): ResolvedOtlp | false {
+  const on = option === undefined ? env.exporters?.has('otlp') === true : option !== false;
+  if (!on) return false;
+  const given: OtlpOptions = typeof option === 'object' ? option : {};
+  const protocol = given.protocol ?? env.otlpProtocol ?? 'http/protobuf';
+  const http = protocol !== 'grpc';
+  let endpoint: string;
+  if (given.endpoint !== undefined) endpoint = http ? metricsUrl(given.endpoint) : given.endpoint;
+  else if (env.otlpMetricsEndpoint !== undefined) endpoint = env.otlpMetricsEndpoint;
+  else if (env.otlpEndpoint !== undefined) endpoint = http ? new URL('v1/metrics', env.otlpEndpoint.endsWith('/') ? env.otlpEndpoint : `${env.otlpEndpoint}/`).toString() : env.otlpEndpoint;
+  else endpoint = http ? 'http://localhost:4318/v1/metrics' : 'http://localhost:4317';
+  const intervalMs = given.intervalSeconds !== undefined ? given.intervalSeconds * 1000 : env.exportIntervalMs ?? 60_000;
+  const timeoutMs = Math.min(intervalMs, given.timeoutSeconds !== undefined ? given.timeoutSeconds * 1000 : env.exportTimeoutMs ?? 30_000);
+  return Object.freeze({
+    endpoint,
+    protocol,
+    headers: Object.freeze({ ...env.otlpHeaders, ...given.headers }),
+    intervalMs,
+    timeoutMs,
+    temporality: given.temporality ?? env.otlpTemporality ?? 'cumulative',
+  });
+}
+
+/**
+ * Validates options once, applies the standard `OTEL_*` variables and the defaults, and freezes the
+ * result. Explicit options win over the environment, the environment over the defaults. A bad
+ * key or value throws MonitoringConfigError naming the option or the variable.
+ */
+export function resolveOptions(input: unknown = {}, environment: Readonly<Record<string, string | undefined>> = process.env): ResolvedOptions {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new MonitoringConfigError(`initEnhancedMonitoring expects an options object, got ${show(input)}`);
   }
-  const resolved: Record<string, unknown> = { ...DEFAULT_OPTIONS };
+  const env = readOtelEnvironment(environment);
+  const { 'service.name': envServiceName, 'service.instance.id': envInstanceId, ...envAttributes } = env.resourceAttributes;
+  const resolved: Record<string, unknown> = {
+    ...DEFAULT_OPTIONS,
+    host: env.prometheusHost ?? DEFAULT_OPTIONS.host,
+    port: env.exporters !== undefined && !env.exporters.has('prometheus') ? false : env.prometheusPort ?? DEFAULT_OPTIONS.port,
+    serviceName: env.serviceName ?? envServiceName ?? DEFAULT_OPTIONS.serviceName,
+    serviceInstanceId: envInstanceId ?? DEFAULT_OPTIONS.serviceInstanceId,
+    resourceAttributes: envAttributes,
+  };
   for (const [key, value] of Object.entries(input)) {
     const check = CHECKS[key as keyof MonitoringOptions];
     if (check === undefined) {
@@ -94,7 +248,9 @@ export function resolveOptions(input: unknown = {}): ResolvedOptions {
     if (value === undefined) continue;
     const expected = check(value);
     if (expected !== undefined) throw new MonitoringConfigError(`option '${key}' must be ${expected}, got ${show(value)}`, key);
-    resolved[key] = value;
+    resolved[key] = key === 'resourceAttributes' ? { ...envAttributes, ...(value as Record<string, ResourceAttributeValue>) } : value;
   }
+  resolved['resourceAttributes'] = Object.freeze(resolved['resourceAttributes'] as object);
+  resolved['otlp'] = resolveOtlp((input as MonitoringOptions).otlp, env);
   return Object.freeze(resolved) as unknown as ResolvedOptions;
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import type { MetricData, MetricProducer, ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { DataPointType, type MetricData, type MetricProducer, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { Logger } from './logger.ts';
 
 /**
@@ -9,6 +9,13 @@ import type { Logger } from './logger.ts';
  * the semantic-convention name.
  */
 export const PROMETHEUS_RENAMES: ReadonlyMap<string, string> = new Map([['system.process.count', 'system.processes']]);
+
+/** The name a metric has on the scrape (and in Grafana): renamed, sanitized, `_total` on monotonic sums, as OpenTelemetry's serializer does. */
+export function prometheusName(metric: MetricData): string {
+  const name = (PROMETHEUS_RENAMES.get(metric.descriptor.name) ?? metric.descriptor.name).replace(/[^a-zA-Z0-9_]/g, '_').replace(/_{2,}/g, '_');
+  const monotonicSum = metric.dataPointType === DataPointType.SUM && metric.isMonotonic;
+  return monotonicSum && !name.endsWith('_total') ? `${name}_total` : name;
+}
 
 function renamed(metric: MetricData): MetricData {
   const name = PROMETHEUS_RENAMES.get(metric.descriptor.name);

@@ -1,37 +1,29 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
-import { defaultResource, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { ATTR_SERVICE_INSTANCE_ID, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import type { Resource } from '@opentelemetry/resources';
+import { MeterProvider, PeriodicExportingMetricReader, type MetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { ApiMetrics, type ApiCall, type ApiQuota, type Tracked } from './api.ts';
 import { DbMetrics, type DbPoolUpdate } from './db.ts';
+import { FileMetricExporter, prepareExportDirectory } from './export/file-exporter.ts';
+import { loadOtlpExporter, OtlpPushExporter } from './export/otlp.ts';
+import { toSnapshot, type Snapshot } from './export/snapshot.ts';
 import { InputGuard } from './input.ts';
 import type { CounterSeries } from './instruments/counter.ts';
 import type { SeriesTable } from './instruments/series.ts';
 import { RegistryProducer } from './instruments/producer.ts';
 import { InstrumentRegistry } from './instruments/registry.ts';
+import { flushOnSignals } from './lifecycle/signals.ts';
 import type { Logger } from './logger.ts';
 import { METRICS } from './metrics.ts';
 import { ModelMetrics, type CalibrationUpdate, type ModelPerformanceUpdate, type OnlineLearningUpdate } from './models.ts';
 import type { ResolvedOptions } from './options.ts';
 import { PrometheusEndpoint } from './prometheus.ts';
+import { buildResource } from './resource.ts';
 import { SCOPE_NAME } from './semconv.ts';
 import { MonitoringServer, type RouteHandler } from './server.ts';
 import { SystemMetrics } from './system.ts';
 import { TradingMetrics, type ExecutedTrade, type PortfolioUpdate, type TradingPerformance, type TradingSignal } from './trading.ts';
 import { VERSION } from './version.ts';
 
-function buildResource(options: ResolvedOptions): Resource {
-  return defaultResource().merge(
-    resourceFromAttributes({
-      [ATTR_SERVICE_NAME]: options.serviceName,
-      [ATTR_SERVICE_VERSION]: VERSION,
-      [ATTR_SERVICE_INSTANCE_ID]: randomUUID(),
-      'host.name': hostname(),
-      'process.pid': process.pid,
-    }),
-  );
-}
+const SCOPE = { name: SCOPE_NAME, version: VERSION };
 
 /**
  * The running monitoring of one bot: the recording methods, the MeterProvider with its readers,
@@ -51,13 +43,21 @@ export class MonitoringService {
   private readonly prometheus: PrometheusEndpoint;
   private readonly system: SystemMetrics | undefined;
   private readonly server: MonitoringServer | undefined;
+  private readonly registry: InstrumentRegistry;
+  private readonly resource: Resource;
+  private readonly exportFailures: SeriesTable<CounterSeries>;
+  private readonly warnedExport = new Set<string>();
+  private readonly file: { exporter: FileMetricExporter; reader: PeriodicExportingMetricReader } | undefined;
+  private readonly otlpReader: PeriodicExportingMetricReader | undefined;
+  private removeSignalHandlers: (() => void) | undefined;
   private url: string | undefined;
   private stopping: Promise<void> | undefined;
 
-  private constructor(options: ResolvedOptions) {
+  private constructor(options: ResolvedOptions, createOtlpExporter: (() => PushMetricExporter) | undefined) {
     this.options = options;
     this.logger = options.logger;
     const resource = buildResource(options);
+    this.resource = resource;
     let overflowCounter: SeriesTable<CounterSeries> | undefined;
     const warnedOverflow = new Set<string>();
     const registry = new InstrumentRegistry(options.maxSeriesPerMetric, (def) => {
@@ -67,17 +67,23 @@ export class MonitoringService {
         this.logger.warn(`${def.name} reached maxSeriesPerMetric (${options.maxSeriesPerMetric}) label sets; new ones are folded into its otel_metric_overflow="true" series and counted in monitoring_series_overflow_total`);
       }
     });
+    this.registry = registry;
     const guard = new InputGuard(options.strict, options.logger, registry.counter(METRICS.invalidInputs));
     this.guard = guard;
     overflowCounter = registry.counter(METRICS.seriesOverflow);
+    this.exportFailures = registry.counter(METRICS.exportFailures);
     this.trading = new TradingMetrics(registry, guard);
     this.models = new ModelMetrics(registry, guard);
     this.api = new ApiMetrics(registry, guard);
     this.db = new DbMetrics(registry, guard);
 
-    const producer = new RegistryProducer(registry, resource, { name: SCOPE_NAME, version: VERSION });
-    this.prometheus = new PrometheusEndpoint([producer], options.logger);
-    this.meterProvider = new MeterProvider({ resource, readers: [this.prometheus.reader] });
+    this.prometheus = new PrometheusEndpoint([new RegistryProducer(registry, resource, SCOPE)], options.logger);
+    const readers: MetricReader[] = [this.prometheus.reader];
+    this.file = this.fileReader();
+    if (this.file !== undefined) readers.push(this.file.reader);
+    this.otlpReader = createOtlpExporter === undefined ? undefined : this.otlpPushReader(createOtlpExporter());
+    if (this.otlpReader !== undefined) readers.push(this.otlpReader);
+    this.meterProvider = new MeterProvider({ resource, readers });
     this.system = options.systemMetrics
       ? new SystemMetrics(this.meterProvider, this.meterProvider.getMeter(SCOPE_NAME, VERSION), options.logger)
       : undefined;
@@ -90,12 +96,14 @@ export class MonitoringService {
     }
   }
 
-  /** Builds the service and binds its server; on a configuration error everything started is stopped again. @internal Use initEnhancedMonitoring. */
+  /**
+   * Prepares the snapshot directory, loads the OTLP exporter, builds the service and binds the
+   * server; on a configuration error everything started is stopped again. @internal Use initEnhancedMonitoring.
+   */
   static async start(options: ResolvedOptions): Promise<MonitoringService> {
-    const service = new MonitoringService(options);
-    if (options.exportDirectory !== false) {
-      options.logger.warn(`exportDirectory "${options.exportDirectory}" is accepted but JSON snapshots are not written by this version yet; metrics are served at the Prometheus endpoint`);
-    }
+    if (options.exportDirectory !== false) await prepareExportDirectory(options.exportDirectory);
+    const createOtlpExporter = options.otlp === false ? undefined : await loadOtlpExporter(options.otlp);
+    const service = new MonitoringService(options, createOtlpExporter);
     if (service.server !== undefined && options.port !== false) {
       try {
         const address = await service.server.listen(options.host, options.port);
@@ -106,7 +114,63 @@ export class MonitoringService {
         throw error;
       }
     }
+    if (options.handleSignals) service.removeSignalHandlers = flushOnSignals(() => service.shutdown());
     return service;
+  }
+
+  /** JSON snapshots on a periodic reader of their own, cumulative like the scrape. */
+  private fileReader(): { exporter: FileMetricExporter; reader: PeriodicExportingMetricReader } | undefined {
+    const { options } = this;
+    if (options.exportDirectory === false) return undefined;
+    const exporter = new FileMetricExporter(
+      {
+        directory: options.exportDirectory,
+        format: options.exportFormat,
+        maxFiles: options.exportMaxFiles === false ? undefined : options.exportMaxFiles,
+        maxAgeHours: options.exportMaxAgeHours === false ? undefined : options.exportMaxAgeHours,
+      },
+      { logger: this.logger, onFailure: (reason) => this.exportFailed('file', reason) },
+    );
+    const intervalMs = options.exportIntervalSeconds * 1000;
+    const reader = new PeriodicExportingMetricReader({
+      exporter,
+      exportIntervalMillis: intervalMs,
+      exportTimeoutMillis: Math.min(intervalMs, 30_000),
+      metricProducers: [new RegistryProducer(this.registry, this.resource, SCOPE)],
+    });
+    return { exporter, reader };
+  }
+
+  /** OTLP push; a delta producer keeps its own baseline, moved only by a delivered export. */
+  private otlpPushReader(inner: PushMetricExporter): PeriodicExportingMetricReader {
+    const config = this.options.otlp;
+    if (config === false) throw new Error('otlp is off');
+    const producer = new RegistryProducer(this.registry, this.resource, SCOPE, config.temporality);
+    const exporter = new OtlpPushExporter(inner, config.temporality, {
+      onSuccess: () => producer.acknowledge(),
+      onFailure: (reason, error) => {
+        this.exportFailed('otlp', reason);
+        if (this.warnOnce(`otlp:${reason}`)) {
+          this.logger.warn(`OTLP export to ${config.endpoint} failed (${reason}: ${(error as Error | undefined)?.message ?? String(error)}); retried every ${config.intervalMs / 1000} s, counted in monitoring_export_failures_total; further ${reason} failures are not logged`);
+        }
+      },
+    });
+    return new PeriodicExportingMetricReader({
+      exporter,
+      exportIntervalMillis: config.intervalMs,
+      exportTimeoutMillis: config.timeoutMs,
+      metricProducers: [producer],
+    });
+  }
+
+  private exportFailed(exporter: 'file' | 'otlp', reason: string): void {
+    this.exportFailures.get2(exporter, reason).value++;
+  }
+
+  private warnOnce(key: string): boolean {
+    if (this.warnedExport.has(key)) return false;
+    this.warnedExport.add(key);
+    return true;
   }
 
   /** URL of the Prometheus endpoint, e.g. `http://127.0.0.1:8000/metrics`; undefined with `port: false`. */
@@ -224,16 +288,43 @@ export class MonitoringService {
     return this.prometheus.handle;
   }
 
-  /** Stops system metrics, closes the server and shuts the MeterProvider down. Safe to call twice. */
+  /**
+   * Collects every metric now and returns it as a snapshot object; with `exportDirectory` it is also
+   * written (atomically, `latest.json` updated) before the promise resolves, and a write error rejects.
+   */
+  async exportSnapshot(): Promise<Snapshot> {
+    if (this.file !== undefined) {
+      const { resourceMetrics } = await this.file.reader.collect();
+      return this.file.exporter.write(resourceMetrics);
+    }
+    const { resourceMetrics } = await this.prometheus.reader.collect();
+    return toSnapshot(resourceMetrics, new Date());
+  }
+
+  /**
+   * Flushes every reader (a final snapshot, a final OTLP push), closes the server and stops system
+   * metrics. Resolves within `shutdownTimeoutMs` even when an exporter hangs. Safe to call twice.
+   */
   shutdown(): Promise<void> {
     this.stopping ??= (async () => {
+      this.removeSignalHandlers?.();
       this.system?.stop();
-      await this.server?.close();
-      try {
-        await this.meterProvider.shutdown();
-      } catch (error) {
-        this.logger.warn(`MeterProvider shutdown failed: ${(error as Error).message}`);
-      }
+      const timeoutMs = this.options.shutdownTimeoutMs;
+      let timer: NodeJS.Timeout | undefined;
+      const flushed = this.meterProvider.shutdown().then(
+        () => true,
+        (error: unknown) => {
+          this.logger.warn(`flushing metrics at shutdown failed: ${(error as Error).message}`);
+          return true;
+        },
+      );
+      const timedOut = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+        timer.unref();
+      });
+      const [done] = await Promise.all([Promise.race([flushed, timedOut]), this.server?.close()]);
+      clearTimeout(timer);
+      if (!done) this.logger.warn(`shutdown gave up waiting for the final export after ${timeoutMs} ms (shutdownTimeoutMs); the last interval may be missing from snapshots or OTLP`);
     })();
     return this.stopping;
   }

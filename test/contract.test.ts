@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { METRIC_LIST } from '../src/index.ts';
 import { driveEverything } from './helpers/drive.ts';
@@ -10,8 +13,14 @@ import { requireBinary } from './helpers/binaries.ts';
 afterEach(stopAll);
 
 test('every metric of the contract is scraped with its type, exact labels and help', async () => {
-  const { monitoring } = await start({ maxSeriesPerMetric: 3 });
+  const dir = await mkdtemp(join(tmpdir(), 'evil2root-contract-'));
+  const { monitoring } = await start({ maxSeriesPerMetric: 3, exportDirectory: dir, exportIntervalSeconds: 3600 });
   await driveEverything(monitoring);
+  // A snapshot directory that turned into a file: one failed export for monitoring_export_failures_total.
+  await rm(dir, { recursive: true });
+  await writeFile(dir, '');
+  await assert.rejects(monitoring.exportSnapshot());
+  await rm(dir);
   for (const api of ['a', 'b', 'c', 'd', 'e']) monitoring.setApiQuotaRemaining({ api, remaining: 1 });
   const exp = await scrape(monitoring);
   for (const def of METRIC_LIST) {

@@ -4,16 +4,23 @@ import { DEFAULT_OPTIONS, initEnhancedMonitoring, MonitoringConfigError } from '
 import { resolveOptions } from '../src/options.ts';
 
 test('defaults are explicit and the result is frozen', () => {
-  const o = resolveOptions({});
+  const o = resolveOptions({}, {});
   assert.equal(o.port, 8000);
   assert.equal(o.host, '127.0.0.1');
   assert.equal(o.modelMetricsInterval, 300);
   assert.equal(o.serviceName, 'evil2root-bot');
   assert.equal(o.strict, false);
   assert.equal(o.maxSeriesPerMetric, 2000);
+  assert.equal(o.exportIntervalSeconds, 60);
+  assert.equal(o.exportFormat, 'snapshot');
+  assert.equal(o.exportMaxFiles, 1440);
+  assert.equal(o.otlp, false);
+  assert.equal(o.shutdownTimeoutMs, 5000);
+  assert.equal(o.handleSignals, false);
   assert.deepEqual(o, DEFAULT_OPTIONS);
   assert.ok(Object.isFrozen(o));
-  assert.equal(resolveOptions({ port: undefined }).port, 8000, 'undefined means default');
+  assert.equal(resolveOptions({ port: undefined }, {}).port, 8000, 'undefined means default');
+  assert.equal(resolveOptions({}, {}).serviceInstanceId, resolveOptions({}, {}).serviceInstanceId, 'the instance id is stable for the process');
 });
 
 test('valid options are taken as given', () => {
@@ -36,6 +43,20 @@ const BAD: [Record<string, unknown>, string, RegExp][] = [
   [{ logger: console.log }, 'logger', /option 'logger' must be an object with info, warn and error functions/],
   [{ prot: 8000 }, 'prot', /unknown option 'prot'; known options: port, host/],
   [{ export_directory: 'x' }, 'export_directory', /unknown option 'export_directory' \(did you mean 'exportDirectory'\?\)/],
+  [{ exportIntervalSeconds: 0 }, 'exportIntervalSeconds', /positive number of seconds/],
+  [{ exportFormat: 'csv' }, 'exportFormat', /'snapshot' or 'otlp', got "csv"/],
+  [{ exportMaxFiles: 0 }, 'exportMaxFiles', /a positive integer, or false/],
+  [{ exportMaxAgeHours: -1 }, 'exportMaxAgeHours', /positive number of hours, or false/],
+  [{ otlp: 'yes' }, 'otlp', /true, false or an object of OTLP settings/],
+  [{ otlp: { protocol: 'udp' } }, 'otlp', /'protocol' is one of 'http\/protobuf', 'http\/json', 'grpc'/],
+  [{ otlp: { endpoint: 'collector:4318' } }, 'otlp', /'endpoint' is an http:\/\/ or https:\/\/ URL/],
+  [{ otlp: { url: 'http://x' } }, 'otlp', /unknown key 'url'/],
+  [{ otlp: { headers: { 'x-key': 1 } } }, 'otlp', /'headers' is an object of string header values/],
+  [{ otlp: { temporality: 'lowmemory' } }, 'otlp', /'temporality' is 'cumulative' or 'delta'/],
+  [{ resourceAttributes: { a: null } }, 'resourceAttributes', /string, number or boolean values/],
+  [{ shutdownTimeoutMs: 1.5 }, 'shutdownTimeoutMs', /integer number of milliseconds/],
+  [{ handleSignals: 1 }, 'handleSignals', /true or false/],
+  [{ serviceInstanceId: '' }, 'serviceInstanceId', /non-empty string/],
 ];
 
 for (const [input, option, message] of BAD) {
@@ -48,11 +69,4 @@ for (const [input, option, message] of BAD) {
 test('a non-object options argument is refused', () => {
   assert.throws(() => resolveOptions(8000), /expects an options object, got 8000/);
   assert.throws(() => resolveOptions([]), /got an array/);
-});
-
-test('exportDirectory is accepted and its not-yet-written snapshots are announced once at init', async () => {
-  const { start, stopAll } = await import('./helpers/service.ts');
-  const { logger } = await start({ exportDirectory: 'logs/metrics', port: false });
-  await stopAll();
-  assert.equal(logger.warnings.filter((w) => w.includes('exportDirectory "logs/metrics"')).length, 1);
 });

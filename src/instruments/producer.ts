@@ -1,27 +1,40 @@
 import type { InstrumentationScope } from '@opentelemetry/core';
+import { hrTime } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { CollectionResult, MetricProducer } from '@opentelemetry/sdk-metrics';
+import { DeltaTracker } from './delta.ts';
 import type { InstrumentRegistry } from './registry.ts';
 
 /**
- * Hands the registry's pre-aggregated state to a MetricReader at collection time. Registered on
- * every reader of the MeterProvider, so each reader (Prometheus, OTLP, file) sees the same numbers.
+ * Hands the registry's pre-aggregated state to a MetricReader at collection time. One producer per
+ * reader, each on the same registry, so every reader (Prometheus, OTLP, file) sees the same numbers;
+ * a delta reader's producer keeps its own baseline.
  */
 export class RegistryProducer implements MetricProducer {
   private readonly registry: InstrumentRegistry;
   private readonly resource: Resource;
   private readonly scope: InstrumentationScope;
+  private readonly delta: DeltaTracker | undefined;
 
-  constructor(registry: InstrumentRegistry, resource: Resource, scope: InstrumentationScope) {
+  constructor(registry: InstrumentRegistry, resource: Resource, scope: InstrumentationScope, temporality: 'cumulative' | 'delta' = 'cumulative') {
     this.registry = registry;
     this.resource = resource;
     this.scope = scope;
+    this.delta = temporality === 'delta' ? new DeltaTracker(registry.startTime) : undefined;
   }
 
   async collect(): Promise<CollectionResult> {
+    const endTime = hrTime();
+    const cumulative = this.registry.collect(endTime);
+    const metrics = this.delta === undefined ? cumulative : this.delta.toDelta(cumulative, endTime);
     return {
-      resourceMetrics: { resource: this.resource, scopeMetrics: [{ scope: this.scope, metrics: this.registry.collect() }] },
+      resourceMetrics: { resource: this.resource, scopeMetrics: [{ scope: this.scope, metrics }] },
       errors: [],
     };
+  }
+
+  /** A delta export was delivered; the next delta starts from it. No-op for cumulative producers. */
+  acknowledge(): void {
+    this.delta?.commit();
   }
 }
