@@ -1,0 +1,228 @@
+/**
+ * Streaming risk-adjusted performance of an equity curve: mark-to-market drawdown on every value,
+ * and empyrical's ratios over the returns of the equity sampled at a fixed interval.
+ */
+
+import { DrawdownTracker } from './drawdown.ts';
+import { finiteOrUndefined } from './finite.ts';
+import { ReturnSums } from './return-sums.ts';
+import type { ReturnRatios } from './return-sums.ts';
+import { maxDrawdown } from './returns.ts';
+
+/** Options of `EquityAnalytics`. Rates are PER PERIOD (one interval), not annual. */
+export interface EquityAnalyticsOptions {
+  /** Length of a return period in ms. */
+  readonly intervalMs: number;
+  /** Periods per year, the annualisation factor (365.25 * 86_400_000 / intervalMs for round-the-clock markets). */
+  readonly periodsPerYear: number;
+  /** Risk-free return per period, for the Sharpe ratio. Default 0. */
+  readonly riskFree?: number;
+  /** Minimum acceptable return per period, for the Sortino ratio. Default 0. */
+  readonly requiredReturn?: number;
+  /** Periods in the rolling window. Default 30. */
+  readonly window?: number;
+}
+
+/** Ratios of the sampled return series as published: `undefined` wherever the value is undefined or not finite. */
+export interface EquitySummary {
+  /** Returns (closed periods after the first) the ratios cover. */
+  readonly periods: number;
+  readonly sharpe: number | undefined;
+  readonly sortino: number | undefined;
+  readonly calmar: number | undefined;
+  readonly annualReturn: number | undefined;
+  readonly annualVolatility: number | undefined;
+  /** Max drawdown of the SAMPLED series (what Calmar uses, as empyrical), a positive fraction. */
+  readonly maxDrawdown: number | undefined;
+}
+
+/**
+ * Streaming equity analytics, O(1) per `update`.
+ *
+ * Sampling: period k is [t0 + k * intervalMs, t0 + (k + 1) * intervalMs), t0 being the first
+ * update's time, and its close is the last equity seen up to its end. A period with no update
+ * therefore closes at the previous close (a return of 0: the equity did not change). A period
+ * closes when an update or `advance(nowMs)` falls in a later one; the first close is the base and
+ * every later one yields the return close_k / close_{k-1} - 1, so `periods` trails the closes by
+ * one. A return is only defined after a positive close: after a close <= 0 (a blown account) no
+ * return is produced and the next close becomes the new base. An update stamped before the
+ * current period (a clock stepping back) counts in the current period.
+ *
+ * `lifetime()` takes the ratios from running sums (see `ReturnSums`) and the max drawdown from a
+ * tracker on the cumulative return. `rolling()` covers the last `window` returns: sums updated by
+ * adding and subtracting, recomputed exactly every `window` evictions (amortised O(1)), and also
+ * on read after a removal that cancelled most of a sum (at most O(window) per read); its max
+ * drawdown is recomputed in O(window) when `rolling()` is read after a period closed, so at most
+ * once per closed period. A gap of m empty periods costs O(min(m, window)).
+ * Both equal the pure functions of `returns.ts` over the same returns to ~1e-12 relative.
+ */
+export class EquityAnalytics {
+  /** Defaults of the optional options. */
+  static readonly DEFAULT_OPTIONS: Readonly<{ riskFree: number; requiredReturn: number; window: number }> = Object.freeze({
+    riskFree: 0,
+    requiredReturn: 0,
+    window: 30,
+  });
+
+  readonly #intervalMs: number;
+  readonly #periodsPerYear: number;
+  readonly #window: number;
+  readonly #markToMarket = new DrawdownTracker();
+  #started = false;
+  #t0 = 0;
+  #period = 0;
+  #last = 0;
+  #hasBase = false;
+  #base = 0;
+  readonly #life: ReturnSums;
+  #cumulative = 1;
+  readonly #lifeDrawdown = new DrawdownTracker();
+  readonly #ring: Float64Array;
+  readonly #scratch: Float64Array;
+  readonly #roll: ReturnSums;
+  #start = 0;
+  #count = 0;
+  #evictions = 0;
+  #rollDrawdown = NaN;
+  #rollDirty = true;
+
+  /** Validates the options; throws a RangeError naming the bad key. */
+  constructor(options: EquityAnalyticsOptions) {
+    const d = EquityAnalytics.DEFAULT_OPTIONS;
+    const riskFree = options.riskFree ?? d.riskFree;
+    const requiredReturn = options.requiredReturn ?? d.requiredReturn;
+    const window = options.window ?? d.window;
+    positive('intervalMs', options.intervalMs);
+    positive('periodsPerYear', options.periodsPerYear);
+    if (!Number.isFinite(riskFree)) throw new RangeError(`EquityAnalytics: riskFree must be a finite number, got ${String(riskFree)}`);
+    if (!Number.isFinite(requiredReturn)) throw new RangeError(`EquityAnalytics: requiredReturn must be a finite number, got ${String(requiredReturn)}`);
+    if (!Number.isInteger(window) || window < 1) throw new RangeError(`EquityAnalytics: window must be a positive integer, got ${String(window)}`);
+    this.#intervalMs = options.intervalMs;
+    this.#periodsPerYear = options.periodsPerYear;
+    this.#window = window;
+    this.#life = new ReturnSums(riskFree, requiredReturn);
+    this.#roll = new ReturnSums(riskFree, requiredReturn);
+    this.#ring = new Float64Array(window);
+    this.#scratch = new Float64Array(window);
+    this.#lifeDrawdown.update(1);
+  }
+
+  /** Records the equity at `nowMs` (ms, e.g. Date.now()); returns false and ignores it if either is not finite. */
+  update(equity: number, nowMs: number): boolean {
+    if (!Number.isFinite(equity) || !Number.isFinite(nowMs)) return false;
+    if (!this.#started) {
+      this.#started = true;
+      this.#t0 = nowMs;
+    } else {
+      this.advance(nowMs);
+    }
+    this.#last = equity;
+    this.#markToMarket.update(equity);
+    return true;
+  }
+
+  /** Closes the periods that ended by `nowMs` without an update (call before reading, e.g. at collection time). */
+  advance(nowMs: number): void {
+    if (!this.#started) return;
+    const period = Math.floor((nowMs - this.#t0) / this.#intervalMs);
+    if (!(period > this.#period)) return;
+    const closes = period - this.#period;
+    this.#period = period;
+    const c = this.#last;
+    if (this.#hasBase && this.#base > 0) this.#emit(c / this.#base - 1, 1);
+    this.#hasBase = true;
+    this.#base = c;
+    if (closes > 1 && c > 0) this.#emit(0, closes - 1);
+  }
+
+  /** Ratios over every return so far. */
+  lifetime(): EquitySummary {
+    return summary(this.#life.ratios(this.#periodsPerYear, this.#lifeDrawdown.maxDrawdown!));
+  }
+
+  /** Ratios over the last `window` returns. */
+  rolling(): EquitySummary {
+    if (this.#rollDirty) {
+      for (let i = 0, at = this.#start; i < this.#count; i++) {
+        this.#scratch[i] = this.#ring[at]!;
+        if (++at === this.#window) at = 0;
+      }
+      this.#rollDrawdown = maxDrawdown(this.#scratch.subarray(0, this.#count));
+      this.#rollDirty = false;
+    }
+    if (this.#roll.inexact) this.#recompute();
+    return summary(this.#roll.ratios(this.#periodsPerYear, this.#rollDrawdown));
+  }
+
+  /** Highest equity seen; undefined before the first update. */
+  get peak(): number | undefined {
+    return this.#markToMarket.peak;
+  }
+
+  /** Current mark-to-market drawdown (every update), a positive fraction of the peak; undefined while the peak is <= 0. */
+  get drawdown(): number | undefined {
+    return this.#markToMarket.drawdown;
+  }
+
+  /** Largest mark-to-market drawdown so far, a positive fraction; undefined while the peak is <= 0. */
+  get maxDrawdown(): number | undefined {
+    return this.#markToMarket.maxDrawdown;
+  }
+
+  /** Largest mark-to-market drawdown so far in currency (positive); undefined before the first update. */
+  get maxDrawdownAbs(): number | undefined {
+    return this.#markToMarket.maxDrawdownAbs;
+  }
+
+  #emit(r: number, times: number): void {
+    this.#life.add(r, times);
+    if (r !== 0) {
+      this.#cumulative *= 1 + r;
+      this.#lifeDrawdown.update(this.#cumulative);
+    }
+    const pushes = Math.min(times, this.#window);
+    for (let i = 0; i < pushes; i++) this.#push(r);
+    this.#rollDirty = true;
+  }
+
+  #push(r: number): void {
+    if (this.#count < this.#window) {
+      const at = this.#start + this.#count;
+      this.#ring[at >= this.#window ? at - this.#window : at] = r;
+      this.#count++;
+      this.#roll.add(r);
+      return;
+    }
+    this.#roll.remove(this.#ring[this.#start]!);
+    this.#ring[this.#start] = r;
+    this.#start = this.#start + 1 === this.#window ? 0 : this.#start + 1;
+    this.#roll.add(r);
+    if (++this.#evictions === this.#window) this.#recompute();
+  }
+
+  /** Re-adds the window in order, as the pure functions sum it. */
+  #recompute(): void {
+    this.#evictions = 0;
+    this.#roll.reset();
+    for (let i = 0, at = this.#start; i < this.#count; i++) {
+      this.#roll.add(this.#ring[at]!);
+      if (++at === this.#window) at = 0;
+    }
+  }
+}
+
+function positive(key: string, value: number): void {
+  if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`EquityAnalytics: ${key} must be a positive finite number, got ${String(value)}`);
+}
+
+function summary(r: ReturnRatios): EquitySummary {
+  return {
+    periods: r.periods,
+    sharpe: finiteOrUndefined(r.sharpe),
+    sortino: finiteOrUndefined(r.sortino),
+    calmar: finiteOrUndefined(r.calmar),
+    annualReturn: finiteOrUndefined(r.annualReturn),
+    annualVolatility: finiteOrUndefined(r.annualVolatility),
+    maxDrawdown: finiteOrUndefined(r.maxDrawdown),
+  };
+}

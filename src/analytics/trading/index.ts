@@ -1,0 +1,25 @@
+/**
+ * Trading performance analytics: empyrical-compatible return statistics and closed-trade
+ * statistics (pure, offline), and the streaming classes the SDK feeds on every trade and equity
+ * update. No OpenTelemetry here.
+ */
+
+export {
+  DEFAULT_PERIODS_PER_YEAR,
+  annualReturn,
+  annualVolatility,
+  calmarRatio,
+  downsideRisk,
+  maxDrawdown,
+  returnsFromEquity,
+  sharpeRatio,
+  sortinoRatio,
+} from './returns.ts';
+export type { PeriodOptions, SharpeOptions, SortinoOptions } from './returns.ts';
+export { DRAW_MODES, tradeStats } from './trades.ts';
+export type { DrawMode, TradeStats, TradeStatsOptions } from './trades.ts';
+export { DrawdownTracker } from './drawdown.ts';
+export { TradeAnalytics } from './trade-analytics.ts';
+export type { TradeAnalyticsOptions, TradeSummary } from './trade-analytics.ts';
+export { EquityAnalytics } from './equity-analytics.ts';
+export type { EquityAnalyticsOptions, EquitySummary } from './equity-analytics.ts';
