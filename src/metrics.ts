@@ -34,6 +34,10 @@ export const LATENCY_BUCKETS: readonly number[] = Object.freeze([
 ]);
 
 const MODEL_LABELS = ['model_name', 'timeframe', 'symbol'] as const;
+const TRADE_STAT_LABELS = ['symbol', 'window'] as const;
+
+/** Upper bounds in seconds for trade holding times: 1 minute to 30 days. */
+export const HOLDING_BUCKETS: readonly number[] = Object.freeze([60, 300, 900, 1800, 3600, 4 * 3600, 12 * 3600, 86400, 3 * 86400, 7 * 86400, 30 * 86400]);
 
 function def(d: MetricDefinition): MetricDefinition {
   return Object.freeze({ ...d, labels: Object.freeze([...d.labels]) });
@@ -62,14 +66,30 @@ export const METRICS = Object.freeze({
   openPositions: gauge('trading', 'open_positions', 'Open positions per symbol and direction, from the latest portfolio update.', ['symbol', 'direction']),
   portfolioValue: gauge('trading', 'portfolio_value', 'Total portfolio value (mark-to-market equity) in account currency.'),
   balance: gauge('trading', 'balance', 'Free balance in account currency.'),
-  winRate: gauge('trading', 'win_rate', 'Winning trades divided by closed trades (0 to 1).'),
-  profitFactor: gauge('trading', 'profit_factor', 'Gross profit divided by gross loss.'),
-  averageWin: gauge('trading', 'average_win', 'Average profit of a winning trade, in account currency.'),
-  averageLoss: gauge('trading', 'average_loss', 'Average loss of a losing trade, as a positive amount in account currency.'),
-  maxDrawdown: gauge('trading', 'max_drawdown', 'Maximum drawdown as a positive fraction of the running peak (0.1 = 10 %).'),
-  sharpeRatio: gauge('trading', 'sharpe_ratio', 'Annualized Sharpe ratio.'),
-  sortinoRatio: gauge('trading', 'sortino_ratio', 'Annualized Sortino ratio.'),
-  calmarRatio: gauge('trading', 'calmar_ratio', 'Calmar ratio: annual return divided by maximum drawdown.'),
+  winRate: gauge('trading', 'win_rate', 'Winning trades divided by closed trades (0 to 1; a break-even trade counts as configured by draws), per symbol ("all" for every trade) and window (lifetime, or the last tradeWindow trades).', TRADE_STAT_LABELS),
+  profitFactor: gauge('trading', 'profit_factor', 'Gross profit divided by gross loss; absent while there is no losing trade.', TRADE_STAT_LABELS),
+  averageWin: gauge('trading', 'average_win', 'Average net profit of a winning trade, in account currency.', TRADE_STAT_LABELS),
+  averageLoss: gauge('trading', 'average_loss', 'Average net loss of a losing trade, as a positive amount in account currency.', TRADE_STAT_LABELS),
+  expectancy: gauge('trading', 'expectancy', 'Average net profit per closed trade (wins, losses and draws), in account currency.', TRADE_STAT_LABELS),
+  realizedPnl: gauge('trading', 'realized_pnl', 'Cumulative net profit of closed trades (after fees), in account currency.', ['symbol']),
+  tradesClosed: def({
+    name: 'trades_closed_total', type: 'counter', group: 'trading', unit: '{trade}',
+    description: 'Closed trades by outcome: win (net pnl > 0), loss (< 0) or draw (exactly 0).',
+    labels: ['symbol', 'direction', 'outcome'],
+  }),
+  tradeDuration: def({
+    name: 'trade_duration_seconds', type: 'histogram', group: 'trading', unit: 's',
+    description: 'Holding time of closed trades, from openedAt to closedAt.', labels: ['symbol', 'direction'], buckets: HOLDING_BUCKETS,
+  }),
+  drawdown: gauge('trading', 'drawdown', 'Current drawdown as a positive fraction of the running peak, of equity (portfolioValue) or realized (startingBalance + closed-trade pnl).', ['basis']),
+  maxDrawdown: gauge('trading', 'max_drawdown', 'Maximum drawdown as a positive fraction of the running peak (0.1 = 10 %), by basis equity or realized.', ['basis']),
+  maxDrawdownAbs: gauge('trading', 'max_drawdown_abs', 'Maximum drawdown in account currency, by basis equity or realized.', ['basis']),
+  sharpeRatio: gauge('trading', 'sharpe_ratio', 'Annualized Sharpe ratio of equity returns per returnsInterval, lifetime or over the last returnsWindow intervals.', ['window']),
+  sortinoRatio: gauge('trading', 'sortino_ratio', 'Annualized Sortino ratio of equity returns; absent while no return is below the required return.', ['window']),
+  calmarRatio: gauge('trading', 'calmar_ratio', 'Calmar ratio: annual return divided by the maximum drawdown of the sampled equity.', ['window']),
+  annualReturn: gauge('trading', 'annual_return', 'Compound annual return of equity, from returns per returnsInterval.', ['window']),
+  annualVolatility: gauge('trading', 'annual_volatility', 'Annualized standard deviation of equity returns.', ['window']),
+  heartbeat: gauge('trading', 'bot_heartbeat_timestamp_seconds', 'Unix time of the last heartbeat of a bot loop; time() minus it is the loop\'s silence.', ['loop'], 's'),
 
   modelAccuracy: gauge('models', 'model_accuracy', 'Model accuracy (0 to 1).', MODEL_LABELS),
   modelPrecision: gauge('models', 'model_precision', 'Model precision (0 to 1).', MODEL_LABELS),
@@ -82,6 +102,34 @@ export const METRICS = Object.freeze({
   driftDetection: gauge('models', 'drift_detection', 'Drift score of the model\'s inputs or errors (1 = detection threshold).', MODEL_LABELS),
   memoryBufferSize: gauge('models', 'memory_buffer_size', 'Samples held in the online learner\'s replay memory.', MODEL_LABELS),
   onlineLearningLoss: gauge('models', 'online_learning_loss', 'Latest training loss of the online learner.', MODEL_LABELS),
+  modelPredictions: def({
+    name: 'model_predictions_total', type: 'counter', group: 'models', unit: '{prediction}',
+    description: 'Predictions recorded with recordPrediction.', labels: MODEL_LABELS,
+  }),
+  modelOutcomes: def({
+    name: 'model_outcomes_total', type: 'counter', group: 'models', unit: '{prediction}',
+    description: 'Predictions resolved with their actual value: result correct or incorrect for classifiers, scored for regressors.',
+    labels: [...MODEL_LABELS, 'result'],
+  }),
+  modelPending: gauge('models', 'model_pending_predictions', 'Predictions waiting for their outcome.', MODEL_LABELS, '{prediction}'),
+  modelJoinFailures: def({
+    name: 'model_outcome_join_failures_total', type: 'counter', group: 'models', unit: '{prediction}',
+    description: 'Predictions never joined with an outcome (reason evicted past maxPending, or expired past outcomeTtlSeconds) and outcomes with no pending prediction (unknown_id).',
+    labels: [...MODEL_LABELS, 'reason'],
+  }),
+  modelClassPrecision: gauge('models', 'model_class_precision', 'Precision of one class over the last windowSize resolved predictions.', [...MODEL_LABELS, 'class']),
+  modelClassRecall: gauge('models', 'model_class_recall', 'Recall of one class over the last windowSize resolved predictions.', [...MODEL_LABELS, 'class']),
+  modelClassF1Score: gauge('models', 'model_class_f1_score', 'F1 score of one class over the last windowSize resolved predictions.', [...MODEL_LABELS, 'class']),
+  modelDriftScore: gauge('models', 'model_drift_score', 'Statistic of one drift detector on one stream (source error, or feature:<name>), scaled so that 1 is its detection threshold.', [...MODEL_LABELS, 'detector', 'source']),
+  modelDriftEvents: def({
+    name: 'model_drift_events_total', type: 'counter', group: 'models', unit: '{detection}',
+    description: 'Drifts detected, by detector (adwin, page_hinkley) and source (error: the model\'s error stream; feature:<name>).',
+    labels: [...MODEL_LABELS, 'detector', 'source'],
+  }),
+  modelLearningSteps: def({
+    name: 'model_learning_steps_total', type: 'counter', group: 'models', unit: '{step}',
+    description: 'Online learning steps recorded with recordLearningStep.', labels: MODEL_LABELS,
+  }),
 
   apiRequests: def({
     name: 'api_requests_total', type: 'counter', group: 'api', unit: '{request}',

@@ -75,6 +75,17 @@ export class ModelMetrics {
     this.online = new Map(ONLINE.map((f) => [f.field, registry.gauge(f.def).table]));
   }
 
+  /** The gauge tables the computed model analytics publish into as well. */
+  get tables() {
+    const performance = (f: keyof ModelPerformanceMetrics) => this.performance.get(f) as SeriesTable<GaugeSeries>;
+    const online = (f: 'driftScore' | 'memorySize' | 'loss') => this.online.get(f) as SeriesTable<GaugeSeries>;
+    return {
+      accuracy: performance('accuracy'), precision: performance('precision'), recall: performance('recall'), f1: performance('f1Score'),
+      rmse: performance('rmse'), mae: performance('mae'), ece: this.calibrationError, reliability: this.reliability,
+      drift: online('driftScore'), loss: online('loss'), memory: online('memorySize'),
+    };
+  }
+
   updateModelPerformance(update: ModelPerformanceUpdate): void {
     const M = 'updateModelPerformance';
     if (!this.keyValid(M, update, ['metrics'])) return;

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readOtelEnvironment, type OtelEnvironment, type OtlpProtocol, type Temporality } from './env.ts';
+import { Adwin, type AdwinOptions } from './analytics/models/adwin.ts';
+import { PageHinkley, type PageHinkleyOptions } from './analytics/models/page-hinkley.ts';
 import { MonitoringConfigError } from './errors.ts';
 import { consoleLogger, type Logger } from './logger.ts';
 
@@ -60,6 +62,32 @@ export interface MonitoringOptions {
   handleSignals?: boolean;
   /** Seconds between computed model-metric publications, as in the Python module. Default 300. */
   modelMetricsInterval?: number;
+  /** Closed trades in the rolling window of the trade statistics (`window="rolling"`). Default 100. */
+  tradeWindow?: number;
+  /** How a break-even trade (net pnl exactly 0) counts in the win rate: `'notWin'` (in the denominator, not a win), `'win'`, or `'exclude'` (left out). Default `'notWin'`. */
+  draws?: 'notWin' | 'win' | 'exclude';
+  /** Account balance before the first closed trade; enables the realized drawdown (`basis="realized"`). Default: none. */
+  startingBalance?: number;
+  /** Seconds per return period of the equity curve (Sharpe, Sortino, Calmar); the equity of a period is its last value. Default 86400. */
+  returnsIntervalSeconds?: number;
+  /** Return periods in the rolling window of the ratios (`window="rolling"`). Default 30. */
+  returnsWindow?: number;
+  /** Annualization factor of the ratios. Default: the returnsIntervals in a 365-day year (365 for daily). Set it when an interval stands for more time than it lasts (a replay, a demo). */
+  periodsPerYear?: number;
+  /** Annual risk-free rate for the Sharpe ratio, e.g. 0.04; compounded down to the return period. Default 0. */
+  riskFreeRate?: number;
+  /** Annual minimum acceptable return for the Sortino ratio; compounded down to the return period. Default 0. */
+  requiredReturn?: number;
+  /** Resolved predictions in each model's rolling window. Default 500. */
+  windowSize?: number;
+  /** Predictions awaiting an outcome, over all models; the oldest is evicted and counted past it. Default 10000. */
+  maxPending?: number;
+  /** Seconds a prediction waits for its outcome before it expires and is counted. Default 86400. */
+  outcomeTtlSeconds?: number;
+  /** Equal-width probability bins for calibration. Default 5 (bins '0.1' … '0.9'). */
+  calibrationBins?: number;
+  /** Drift detectors on each model's error stream and on reported features: river's defaults; `false` turns one off. */
+  driftDetectors?: { adwin?: AdwinOptions | false; pageHinkley?: PageHinkleyOptions | false };
   /** `service.name` of the resource (`target_info` on the scrape). Default `OTEL_SERVICE_NAME`, else `'evil2root-bot'`. */
   serviceName?: string;
   /** Throw MonitoringInputError on invalid input instead of dropping and counting it. Default false. */
@@ -87,6 +115,19 @@ export interface ResolvedOptions {
   readonly shutdownTimeoutMs: number;
   readonly handleSignals: boolean;
   readonly modelMetricsInterval: number;
+  readonly tradeWindow: number;
+  readonly draws: 'notWin' | 'win' | 'exclude';
+  readonly startingBalance: number | undefined;
+  readonly returnsIntervalSeconds: number;
+  readonly returnsWindow: number;
+  readonly periodsPerYear: number | undefined;
+  readonly riskFreeRate: number;
+  readonly requiredReturn: number;
+  readonly windowSize: number;
+  readonly maxPending: number;
+  readonly outcomeTtlSeconds: number;
+  readonly calibrationBins: number;
+  readonly driftDetectors: { readonly adwin: AdwinOptions | false; readonly pageHinkley: PageHinkleyOptions | false };
   readonly serviceName: string;
   readonly strict: boolean;
   readonly maxSeriesPerMetric: number;
@@ -112,6 +153,19 @@ export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
   shutdownTimeoutMs: 5000,
   handleSignals: false,
   modelMetricsInterval: 300,
+  tradeWindow: 100,
+  draws: 'notWin',
+  startingBalance: undefined,
+  returnsIntervalSeconds: 86_400,
+  returnsWindow: 30,
+  periodsPerYear: undefined,
+  riskFreeRate: 0,
+  requiredReturn: 0,
+  windowSize: 500,
+  maxPending: 10_000,
+  outcomeTtlSeconds: 86_400,
+  calibrationBins: 5,
+  driftDetectors: Object.freeze({ adwin: Object.freeze({}), pageHinkley: Object.freeze({}) }),
   serviceName: 'evil2root-bot',
   strict: false,
   maxSeriesPerMetric: 2000,
@@ -170,6 +224,33 @@ const CHECKS: Record<keyof MonitoringOptions, Check> = {
   shutdownTimeoutMs: (v) => (isInt(v, 0, 600_000) ? undefined : 'an integer number of milliseconds from 0 to 600000'),
   handleSignals: (v) => (typeof v === 'boolean' ? undefined : 'true or false'),
   modelMetricsInterval: (v) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? undefined : 'a positive number of seconds'),
+  tradeWindow: (v) => (isInt(v, 1, 1_000_000) ? undefined : 'an integer from 1 to 1000000'),
+  draws: (v) => (v === 'notWin' || v === 'win' || v === 'exclude' ? undefined : "'notWin', 'win' or 'exclude'"),
+  startingBalance: (v) => (positive(v) ? undefined : 'a positive amount'),
+  returnsIntervalSeconds: (v) => (positive(v) && (v as number) >= 0.001 ? undefined : 'a positive number of seconds (at least 0.001)'),
+  returnsWindow: (v) => (isInt(v, 2, 100_000) ? undefined : 'an integer from 2 to 100000'),
+  periodsPerYear: (v) => (positive(v) ? undefined : 'a positive number'),
+  riskFreeRate: (v) => (typeof v === 'number' && Number.isFinite(v) && v > -1 ? undefined : 'an annual rate above -1, e.g. 0.04'),
+  requiredReturn: (v) => (typeof v === 'number' && Number.isFinite(v) && v > -1 ? undefined : 'an annual rate above -1, e.g. 0.04'),
+  windowSize: (v) => (isInt(v, 1, 1_000_000) ? undefined : 'an integer from 1 to 1000000'),
+  maxPending: (v) => (isInt(v, 1, 10_000_000) ? undefined : 'an integer from 1 to 10000000'),
+  outcomeTtlSeconds: (v) => (positive(v) ? undefined : 'a positive number of seconds'),
+  calibrationBins: (v) => (isInt(v, 1, 100) ? undefined : 'an integer from 1 to 100'),
+  driftDetectors: (v) => {
+    if (!plainObject(v)) return 'an object { adwin?, pageHinkley? }';
+    for (const [key, value] of Object.entries(v)) {
+      if (key !== 'adwin' && key !== 'pageHinkley') return `an object { adwin?, pageHinkley? } (unknown key '${key}')`;
+      if (value === false || value === undefined) continue;
+      if (!plainObject(value)) return `an object whose '${key}' is false or detector options`;
+      try {
+        if (key === 'adwin') new Adwin(value as AdwinOptions);
+        else new PageHinkley(value as PageHinkleyOptions);
+      } catch (error) {
+        return `valid detector options (${(error as Error).message})`;
+      }
+    }
+    return undefined;
+  },
   serviceName: (v) => (nonEmpty(v) ? undefined : 'a non-empty string'),
   strict: (v) => (typeof v === 'boolean' ? undefined : 'true or false'),
   maxSeriesPerMetric: (v) => (isInt(v, 1, 1_000_000) ? undefined : 'an integer from 1 to 1000000'),
@@ -252,5 +333,12 @@ export function resolveOptions(input: unknown = {}, environment: Readonly<Record
   }
   resolved['resourceAttributes'] = Object.freeze(resolved['resourceAttributes'] as object);
   resolved['otlp'] = resolveOtlp((input as MonitoringOptions).otlp, env);
+  const detectors = (input as MonitoringOptions).driftDetectors;
+  if (detectors !== undefined) {
+    resolved['driftDetectors'] = Object.freeze({
+      adwin: detectors.adwin === false ? false : Object.freeze({ ...detectors.adwin }),
+      pageHinkley: detectors.pageHinkley === false ? false : Object.freeze({ ...detectors.pageHinkley }),
+    });
+  }
   return Object.freeze(resolved) as unknown as ResolvedOptions;
 }

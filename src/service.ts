@@ -20,6 +20,8 @@ import { buildResource } from './resource.ts';
 import { SCOPE_NAME } from './semconv.ts';
 import { MonitoringServer, type RouteHandler } from './server.ts';
 import { SystemMetrics } from './system.ts';
+import { PerformanceMetrics, type ClosedTrade } from './performance.ts';
+import { PredictionMetrics, type FeatureValue, type LearningStep, type Outcome, type Prediction } from './predictions.ts';
 import { TradingMetrics, type ExecutedTrade, type PortfolioUpdate, type TradingPerformance, type TradingSignal } from './trading.ts';
 import { VERSION } from './version.ts';
 
@@ -37,7 +39,10 @@ export class MonitoringService {
   private readonly logger: Logger;
   private readonly guard: InputGuard;
   private readonly trading: TradingMetrics;
+  private readonly performance: PerformanceMetrics;
   private readonly models: ModelMetrics;
+  private readonly predictions: PredictionMetrics;
+  private readonly modelTimer: NodeJS.Timeout;
   private readonly api: ApiMetrics;
   private readonly db: DbMetrics;
   private readonly prometheus: PrometheusEndpoint;
@@ -68,12 +73,36 @@ export class MonitoringService {
       }
     });
     this.registry = registry;
-    const guard = new InputGuard(options.strict, options.logger, registry.counter(METRICS.invalidInputs));
+    // Self-metrics are never folded: their label sets are bounded by the SDK itself.
+    const guard = new InputGuard(options.strict, options.logger, registry.counter(METRICS.invalidInputs, Number.MAX_SAFE_INTEGER));
     this.guard = guard;
-    overflowCounter = registry.counter(METRICS.seriesOverflow);
-    this.exportFailures = registry.counter(METRICS.exportFailures);
-    this.trading = new TradingMetrics(registry, guard);
+    overflowCounter = registry.counter(METRICS.seriesOverflow, Number.MAX_SAFE_INTEGER);
+    this.exportFailures = registry.counter(METRICS.exportFailures, Number.MAX_SAFE_INTEGER);
+    this.performance = new PerformanceMetrics(registry, guard, {
+      tradeWindow: options.tradeWindow,
+      draws: options.draws,
+      startingBalance: options.startingBalance,
+      returnsIntervalMs: options.returnsIntervalSeconds * 1000,
+      returnsWindow: options.returnsWindow,
+      periodsPerYear: options.periodsPerYear,
+      riskFreeRate: options.riskFreeRate,
+      requiredReturn: options.requiredReturn,
+      maxSymbols: Math.floor(options.maxSeriesPerMetric / 2),
+    });
+    const performance = this.performance;
+    this.trading = new TradingMetrics(registry, guard, (value) => performance.observeEquity(value));
     this.models = new ModelMetrics(registry, guard);
+    this.predictions = new PredictionMetrics(registry, guard, {
+      windowSize: options.windowSize,
+      maxPending: options.maxPending,
+      outcomeTtlMs: options.outcomeTtlSeconds * 1000,
+      calibrationBins: options.calibrationBins,
+      adwin: options.driftDetectors.adwin,
+      pageHinkley: options.driftDetectors.pageHinkley,
+      maxFeatures: Math.min(100, options.maxSeriesPerMetric),
+    }, this.models.tables);
+    this.modelTimer = setInterval(() => this.publishModels(), options.modelMetricsInterval * 1000);
+    this.modelTimer.unref();
     this.api = new ApiMetrics(registry, guard);
     this.db = new DbMetrics(registry, guard);
 
@@ -210,12 +239,87 @@ export class MonitoringService {
     }
   }
 
-  /** Sets any subset of `win_rate`, `profit_factor`, `average_win`, `average_loss`, `max_drawdown`, `sharpe_ratio`, `sortino_ratio`, `calmar_ratio`. */
+  /**
+   * Figures a bot computed itself, any subset of win rate, profit factor, averages, max drawdown and
+   * the ratios: they fill `symbol="all",window="lifetime"` (and `basis="equity"`) until the SDK has
+   * data of its own for that figure from `recordClosedTrade` or `updatePortfolioMetrics`.
+   */
   updateTradingPerformance(performance: TradingPerformance): void {
     try {
-      this.trading.updateTradingPerformance(performance);
+      this.performance.updateTradingPerformance(performance);
     } catch (error) {
       this.guard.fault('updateTradingPerformance', error);
+    }
+  }
+
+  /**
+   * A closed trade: counts `trades_closed_total{outcome}` and feeds win rate, profit factor,
+   * averages, expectancy and realized PnL (lifetime and rolling, per symbol and all), the realized
+   * drawdown and `trade_duration_seconds`. O(1).
+   */
+  recordClosedTrade(trade: ClosedTrade): void {
+    try {
+      this.performance.recordClosedTrade(trade);
+    } catch (error) {
+      this.guard.fault('recordClosedTrade', error);
+    }
+  }
+
+  /** Sets `bot_heartbeat_timestamp_seconds{loop}` to now: call it once per pass of a loop, so a stalled loop shows. */
+  heartbeat(loop = 'main'): void {
+    try {
+      this.performance.heartbeat(loop);
+    } catch (error) {
+      this.guard.fault('heartbeat', error);
+    }
+  }
+
+  /** A model's prediction; with `actual` it is scored at once, with `predictionId` it waits for `recordOutcome`. */
+  recordPrediction(prediction: Prediction): void {
+    try {
+      this.predictions.recordPrediction(prediction);
+    } catch (error) {
+      this.guard.fault('recordPrediction', error);
+    }
+  }
+
+  /** The truth of an earlier prediction, joined by `predictionId`. */
+  recordOutcome(outcome: Outcome): void {
+    try {
+      this.predictions.recordOutcome(outcome);
+    } catch (error) {
+      this.guard.fault('recordOutcome', error);
+    }
+  }
+
+  /** One online-learning step: `online_learning_loss`, `memory_buffer_size`, `model_learning_steps_total`. */
+  recordLearningStep(step: LearningStep): void {
+    try {
+      this.predictions.recordLearningStep(step);
+    } catch (error) {
+      this.guard.fault('recordLearningStep', error);
+    }
+  }
+
+  /** A numeric input feature of a model, watched for drift by ADWIN and Page-Hinkley. */
+  recordFeature(feature: FeatureValue): void {
+    try {
+      this.predictions.recordFeature(feature);
+    } catch (error) {
+      this.guard.fault('recordFeature', error);
+    }
+  }
+
+  /** Publishes the computed model metrics now rather than at the next `modelMetricsInterval`. */
+  async flushModelMetrics(): Promise<void> {
+    this.publishModels();
+  }
+
+  private publishModels(): void {
+    try {
+      this.predictions.flush();
+    } catch (error) {
+      this.guard.fault('flushModelMetrics', error);
     }
   }
 
@@ -309,6 +413,8 @@ export class MonitoringService {
     this.stopping ??= (async () => {
       this.removeSignalHandlers?.();
       this.system?.stop();
+      clearInterval(this.modelTimer);
+      this.publishModels();
       const timeoutMs = this.options.shutdownTimeoutMs;
       let timer: NodeJS.Timeout | undefined;
       const flushed = this.meterProvider.shutdown().then(

@@ -54,20 +54,7 @@ export interface TradingPerformance {
 const UNSPECIFIED_MODEL = 'unspecified';
 const PORTFOLIO_FIELDS = new Set(['portfolioValue', 'balance', 'openPositions']);
 
-type PerformanceField = { field: keyof TradingPerformance; def: MetricDefinition; min: number; max: number };
-const PERFORMANCE_FIELDS: readonly PerformanceField[] = [
-  { field: 'winRate', def: METRICS.winRate, min: 0, max: 1 },
-  { field: 'profitFactor', def: METRICS.profitFactor, min: 0, max: Infinity },
-  { field: 'averageWin', def: METRICS.averageWin, min: 0, max: Infinity },
-  { field: 'averageLoss', def: METRICS.averageLoss, min: 0, max: Infinity },
-  { field: 'maxDrawdown', def: METRICS.maxDrawdown, min: 0, max: Infinity },
-  { field: 'sharpeRatio', def: METRICS.sharpeRatio, min: -Infinity, max: Infinity },
-  { field: 'sortinoRatio', def: METRICS.sortinoRatio, min: -Infinity, max: Infinity },
-  { field: 'calmarRatio', def: METRICS.calmarRatio, min: -Infinity, max: Infinity },
-];
-const PERFORMANCE_NAMES = new Set<string>(PERFORMANCE_FIELDS.map((f) => f.field));
-
-/** Signals, executions, portfolio and performance figures. */
+/** Signals, executions and the portfolio; the equity goes on to the performance analytics. */
 export class TradingMetrics {
   private readonly guard: InputGuard;
   private readonly signals: SeriesTable<HistogramSeries>;
@@ -75,10 +62,11 @@ export class TradingMetrics {
   private readonly positions: Gauge;
   private readonly portfolioValue: GaugeSeries;
   private readonly balance: GaugeSeries;
-  private readonly performance: ReadonlyMap<keyof TradingPerformance, GaugeSeries>;
+  private readonly onEquity: (value: number) => void;
 
-  constructor(registry: InstrumentRegistry, guard: InputGuard) {
+  constructor(registry: InstrumentRegistry, guard: InputGuard, onEquity: (value: number) => void) {
     this.guard = guard;
+    this.onEquity = onEquity;
     // One table serves both: the signal count is the confidence histogram's observation count.
     this.signals = registry.histogram(METRICS.tradingSignalConfidence);
     registry.counterOfHistogram(METRICS.tradingSignals, this.signals);
@@ -86,7 +74,6 @@ export class TradingMetrics {
     this.positions = registry.gauge(METRICS.openPositions, 0);
     this.portfolioValue = this.scalar(registry, METRICS.portfolioValue);
     this.balance = this.scalar(registry, METRICS.balance);
-    this.performance = new Map(PERFORMANCE_FIELDS.map((f) => [f.field, this.scalar(registry, f.def)]));
   }
 
   recordTradingSignal(signal: TradingSignal): void {
@@ -140,7 +127,10 @@ export class TradingMetrics {
     }
     if (openPositions !== undefined && !this.positionsValid(M, openPositions)) return;
 
-    if (portfolioValue !== undefined) this.portfolioValue.value = portfolioValue;
+    if (portfolioValue !== undefined) {
+      this.portfolioValue.value = portfolioValue;
+      this.onEquity(portfolioValue);
+    }
     if (balance !== undefined) this.balance.value = balance;
     if (openPositions !== undefined) {
       const gauge = this.positions;
@@ -151,27 +141,6 @@ export class TradingMetrics {
           gauge.set(gauge.table.get2(symbol, normalizeDirection(side) as Direction), sides[side] as number);
         }
       }
-    }
-  }
-
-  updateTradingPerformance(performance: TradingPerformance): void {
-    const M = 'updateTradingPerformance';
-    if (!isObject(performance)) return this.guard.reject(M, 'not_object', 'performance', performance);
-    let given = 0;
-    for (const key in performance) {
-      if (!PERFORMANCE_NAMES.has(key)) return this.guard.reject(M, 'unknown_field', key, undefined);
-      if ((performance as Record<string, unknown>)[key] !== undefined) given++;
-    }
-    if (given === 0) return this.guard.reject(M, 'missing_field', 'at least one figure', undefined);
-    for (const { field, min, max } of PERFORMANCE_FIELDS) {
-      const value = performance[field];
-      if (value === undefined) continue;
-      const p = numberProblem(value, min, max);
-      if (p !== undefined) return this.guard.reject(M, p, field, value);
-    }
-    for (const { field } of PERFORMANCE_FIELDS) {
-      const value = performance[field];
-      if (value !== undefined) (this.performance.get(field) as GaugeSeries).value = value;
     }
   }
 

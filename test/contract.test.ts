@@ -14,7 +14,7 @@ afterEach(stopAll);
 
 test('every metric of the contract is scraped with its type, exact labels and help', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'evil2root-contract-'));
-  const { monitoring } = await start({ maxSeriesPerMetric: 3, exportDirectory: dir, exportIntervalSeconds: 3600 });
+  const { monitoring } = await start({ maxSeriesPerMetric: 3, exportDirectory: dir, exportIntervalSeconds: 3600, returnsIntervalSeconds: 0.001, periodsPerYear: 365 });
   await driveEverything(monitoring);
   // A snapshot directory that turned into a file: one failed export for monitoring_export_failures_total.
   await rm(dir, { recursive: true });

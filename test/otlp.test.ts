@@ -47,6 +47,7 @@ for (const protocol of ['http/protobuf', 'http/json', 'grpc'] as const) {
       serviceInstanceId: 'bot-a',
       resourceAttributes: { 'deployment.environment.name': 'test' },
       otlp: { endpoint, protocol, intervalSeconds: HOUR, headers: { 'x-api-key': 'secret-1' } },
+      returnsIntervalSeconds: 0.001, periodsPerYear: 365,
     });
     await driveEverything(monitoring);
     await monitoring.shutdown();
@@ -70,7 +71,8 @@ for (const protocol of ['http/protobuf', 'http/json', 'grpc'] as const) {
     assert.equal(signals.sum?.isMonotonic, true);
     assert.equal(signals.sum?.aggregationTemporality, CUMULATIVE);
     assert.equal(lastPointValue(byName.get('trading_signals'), (a) => a['symbol'] === 'BTC/USD' && a['direction'] === 'buy' && a['model_type'] === 'price_prediction'), 1);
-    assert.equal(lastPointValue(byName.get('portfolio_value'), () => true), 12500);
+    assert.equal(lastPointValue(byName.get('portfolio_value'), () => true), 10400, 'the last equity driveEverything sets');
+    assert.equal(lastPointValue(byName.get('win_rate'), (a) => a['symbol'] === 'all' && a['window'] === 'lifetime'), 1 / 3);
     assert.equal(lastPointValue(byName.get('open_positions'), (a) => a['symbol'] === 'BTC/USD' && a['direction'] === 'buy'), 2);
     const confidence = byName.get('trading_signal_confidence')!.at(-1)!.histogram!;
     const btc = confidence.dataPoints.find((p) => attributesOf(p.attributes)['symbol'] === 'BTC/USD')!;

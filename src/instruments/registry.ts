@@ -33,6 +33,7 @@ function descriptorOf(def: MetricDefinition, valueType: ValueType): MetricDescri
 export class InstrumentRegistry {
   readonly startTime: HrTime = hrTime();
   private readonly entries: Entry[] = [];
+  private readonly beforeCollect: (() => void)[] = [];
   private readonly names = new Set<string>();
   private readonly maxSeries: number;
   private readonly onOverflow: OverflowListener;
@@ -42,9 +43,10 @@ export class InstrumentRegistry {
     this.onOverflow = onOverflow;
   }
 
-  counter(def: MetricDefinition): SeriesTable<CounterSeries> {
+  /** @param maxSeries a cap of its own, for self-metrics whose label sets are bounded by the SDK (metric names, methods x reasons) */
+  counter(def: MetricDefinition, maxSeries = this.maxSeries): SeriesTable<CounterSeries> {
     this.claim(def, 'counter');
-    const table = new SeriesTable(def, this.maxSeries, (a) => new CounterSeries(a), this.onOverflow);
+    const table = new SeriesTable(def, maxSeries, (a) => new CounterSeries(a), this.onOverflow);
     this.entries.push({ kind: 'counter', descriptor: descriptorOf(def, ValueType.INT), table });
     return table;
   }
@@ -79,8 +81,14 @@ export class InstrumentRegistry {
     this.entries.push({ kind: 'counterOfHistogram', descriptor: descriptorOf(def, ValueType.INT), table: histogram });
   }
 
+  /** Runs `fn` at the start of every collection: derived gauges (analytics) are computed then, not on the hot path. */
+  onCollect(fn: () => void): void {
+    this.beforeCollect.push(fn);
+  }
+
   /** Every metric with at least one published point, as OpenTelemetry cumulative data. */
   collect(endTime: HrTime = hrTime()): MetricData[] {
+    for (const fn of this.beforeCollect) fn();
     const startTime = this.startTime;
     const out: MetricData[] = [];
     for (const e of this.entries) {

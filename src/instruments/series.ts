@@ -87,6 +87,12 @@ export class SeriesTable<S> {
     return this.add([a, b, c, d]);
   }
 
+  get5(a: string, b: string, c: string, d: string, e: string): S {
+    const n4 = this.find([a, b, c, d]) as Node | undefined;
+    const s = n4?.get(e) as S | undefined;
+    return s === undefined ? this.add([a, b, c, d, e]) : s;
+  }
+
   /** The series of these label values if it exists, without creating it. */
   find(values: readonly string[]): S | undefined {
     let node: unknown = this.root;

@@ -1,6 +1,12 @@
 import type { MonitoringService } from '../../src/index.ts';
 
-/** Calls every recording method with valid input (and one invalid call), so every metric of the contract has samples. */
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Calls every recording method with valid input (and one invalid call), so every metric of the
+ * contract has samples. The ratios need closed return periods: start the service with
+ * `returnsIntervalSeconds: 0.001, periodsPerYear: 365` (each millisecond stands for a day) for them to appear.
+ */
 export async function driveEverything(m: MonitoringService): Promise<void> {
   const key = { modelName: 'lstm', timeframe: '1h', symbol: 'BTC/USD' };
   m.recordTradingSignal({ symbol: 'BTC/USD', direction: 'buy', confidenceLevel: 0.85, modelType: 'price_prediction' });
@@ -19,4 +25,22 @@ export async function driveEverything(m: MonitoringService): Promise<void> {
   await m.trackDbQuery('insert', async () => 1);
   m.updateDbPool({ pool: 'main', size: 10, active: 3 });
   m.recordTradingSignal({ symbol: '', direction: 'buy', confidenceLevel: 0.5 });
+
+  m.recordClosedTrade({ symbol: 'BTC/USD', direction: 'buy', pnl: 120, fees: 2, openedAt: Date.now() - 3_600_000, closedAt: Date.now() });
+  m.recordClosedTrade({ symbol: 'BTC/USD', direction: 'sell', pnl: -50, fees: 1 });
+  m.recordClosedTrade({ symbol: 'ETH/USD', direction: 'buy', pnl: 0 });
+  m.heartbeat('main');
+  for (const equity of [10_000, 10_200, 9_900, 10_100, 10_400]) {
+    m.updatePortfolioMetrics({ portfolioValue: equity });
+    await sleep(3);
+  }
+  m.recordPrediction({ ...key, predictionId: 'p1', predicted: 'up', probability: 0.8 });
+  m.recordOutcome({ ...key, predictionId: 'p1', actual: 'up' });
+  m.recordPrediction({ ...key, predicted: 'down', probability: 0.3, actual: 'up' });
+  m.recordOutcome({ ...key, predictionId: 'never-predicted', actual: 'up' });
+  m.recordPrediction({ modelName: 'price', timeframe: '1h', symbol: 'BTC/USD', predicted: 101.5, actual: 100 });
+  m.recordPrediction({ ...key, predictionId: 'p2', predicted: 'up' });
+  m.recordLearningStep({ ...key, loss: 0.07, memorySize: 2100 });
+  for (let i = 0; i < 200; i++) m.recordFeature({ modelName: 'lstm', feature: 'volatility', value: i < 100 ? 0 : 10 });
+  await m.flushModelMetrics();
 }

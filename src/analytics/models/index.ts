@@ -23,4 +23,4 @@ export { mae, rmse } from './regression.ts';
 export { RollingClassification } from './rolling-classification.ts';
 export { RollingRegression, type RegressionSummary } from './rolling-regression.ts';
 export { RollingCalibration, type CalibrationSummary } from './rolling-calibration.ts';
-export { PendingPredictions, type PendingPredictionsOptions } from './pending.ts';
+export { PendingPredictions, type DropReason, type PendingPredictionsOptions } from './pending.ts';

@@ -6,6 +6,9 @@ export interface PendingPredictionsOptions {
   readonly ttlMs?: number;
 }
 
+/** Why a pending prediction was dropped without its outcome. */
+export type DropReason = 'evicted' | 'expired';
+
 /**
  * Predictions waiting for their outcome, keyed by id, bounded in count and age. A Map iterates in
  * insertion order, so its first key is always the oldest entry: eviction when full and expiry are
@@ -25,7 +28,11 @@ export class PendingPredictions<T, K = string> {
   #expired = 0;
   #replaced = 0;
 
-  constructor(options: PendingPredictionsOptions = {}) {
+  readonly #onDrop: ((value: T, reason: DropReason) => void) | undefined;
+
+  /** @param onDrop told of every prediction evicted or expired, so the caller can attribute it (to its model). */
+  constructor(options: PendingPredictionsOptions = {}, onDrop?: (value: T, reason: DropReason) => void) {
+    this.#onDrop = onDrop;
     const maxPending = options.maxPending ?? PendingPredictions.DEFAULT_OPTIONS.maxPending;
     const ttlMs = options.ttlMs ?? PendingPredictions.DEFAULT_OPTIONS.ttlMs;
     if (!Number.isInteger(maxPending) || maxPending < 1) throw new RangeError(`maxPending must be an integer >= 1, got ${maxPending}`);
@@ -61,8 +68,10 @@ export class PendingPredictions<T, K = string> {
     } else if (this.#entries.size >= this.#maxPending) {
       const oldest = this.#entries.keys().next();
       if (!oldest.done) {
+        const dropped = this.#entries.get(oldest.value);
         this.#entries.delete(oldest.value);
         this.#evicted++;
+        if (dropped !== undefined) this.#onDrop?.(dropped.value, 'evicted');
       }
     }
     this.#entries.set(id, { value, at: nowMs });
@@ -75,6 +84,7 @@ export class PendingPredictions<T, K = string> {
     this.#entries.delete(id);
     if (nowMs - entry.at > this.#ttlMs) {
       this.#expired++;
+      this.#onDrop?.(entry.value, 'expired');
       return undefined;
     }
     return entry.value;
@@ -88,6 +98,7 @@ export class PendingPredictions<T, K = string> {
       if (nowMs - entry.at <= this.#ttlMs) break;
       this.#entries.delete(id);
       dropped++;
+      this.#onDrop?.(entry.value, 'expired');
     }
     this.#expired += dropped;
     return dropped;
