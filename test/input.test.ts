@@ -12,6 +12,8 @@ interface Case { method: string; reason: InvalidReason; field: string; call: Cal
 const key = { modelName: 'lstm', timeframe: '1h', symbol: 'BTC/USD' };
 const signal = { symbol: 'BTC/USD', direction: 'buy', confidenceLevel: 0.5, modelType: 'm' };
 const trade = { symbol: 'BTC/USD', direction: 'buy', success: true };
+const closed = { symbol: 'BTC/USD', direction: 'sell', pnl: 12.5 };
+const prediction = { ...key, predicted: 'up' };
 const noop = () => 1;
 // Casts let the tests pass what a JavaScript caller (or a bad cast) could pass.
 const any = (v: unknown) => v as never;
@@ -60,6 +62,34 @@ const CASES: Case[] = [
   { method: 'updateOnlineLearningMetrics', reason: 'negative', field: 'memorySize', call: (m) => m.updateOnlineLearningMetrics({ ...key, memorySize: -5 }) },
   { method: 'updateOnlineLearningMetrics', reason: 'wrong_type', field: 'symbol', call: (m) => m.updateOnlineLearningMetrics(any({ ...key, symbol: ['BTC'], loss: 1 })) },
   { method: 'updateOnlineLearningMetrics', reason: 'unknown_field', field: 'drift', call: (m) => m.updateOnlineLearningMetrics(any({ ...key, drift: 1 })) },
+  { method: 'recordClosedTrade', reason: 'not_object', field: 'trade', call: (m) => m.recordClosedTrade(any(12.5)) },
+  { method: 'recordClosedTrade', reason: 'unknown_field', field: 'profit', call: (m) => m.recordClosedTrade(any({ ...closed, profit: 1 })) },
+  { method: 'recordClosedTrade', reason: 'empty_string', field: 'symbol', call: (m) => m.recordClosedTrade({ ...closed, symbol: '' }) },
+  { method: 'recordClosedTrade', reason: 'unknown_direction', field: 'direction', call: (m) => m.recordClosedTrade({ ...closed, direction: 'short' }) },
+  { method: 'recordClosedTrade', reason: 'missing_field', field: 'pnl', call: (m) => m.recordClosedTrade(any({ ...closed, pnl: undefined })) },
+  { method: 'recordClosedTrade', reason: 'not_finite', field: 'pnl', call: (m) => m.recordClosedTrade({ ...closed, pnl: Number.NaN }) },
+  { method: 'recordClosedTrade', reason: 'negative', field: 'fees', call: (m) => m.recordClosedTrade({ ...closed, fees: -1 }) },
+  { method: 'recordClosedTrade', reason: 'negative', field: 'quantity', call: (m) => m.recordClosedTrade({ ...closed, quantity: -3 }) },
+  { method: 'recordClosedTrade', reason: 'wrong_type', field: 'openedAt', call: (m) => m.recordClosedTrade(any({ ...closed, openedAt: '2026-11-26' })) },
+  { method: 'recordClosedTrade', reason: 'out_of_range', field: 'openedAt', call: (m) => m.recordClosedTrade({ ...closed, openedAt: 2_000, closedAt: 1_000 }) },
+  { method: 'heartbeat', reason: 'empty_string', field: 'loop', call: (m) => m.heartbeat('') },
+  { method: 'heartbeat', reason: 'wrong_type', field: 'loop', call: (m) => m.heartbeat(any(3)) },
+  { method: 'recordPrediction', reason: 'not_object', field: 'update', call: (m) => m.recordPrediction(any(null)) },
+  { method: 'recordPrediction', reason: 'missing_field', field: 'predicted', call: (m) => m.recordPrediction(any({ ...key })) },
+  { method: 'recordPrediction', reason: 'empty_string', field: 'predicted', call: (m) => m.recordPrediction({ ...key, predicted: '' }) },
+  { method: 'recordPrediction', reason: 'not_finite', field: 'predicted', call: (m) => m.recordPrediction({ ...key, predicted: Infinity }) },
+  { method: 'recordPrediction', reason: 'out_of_range', field: 'probability', call: (m) => m.recordPrediction({ ...prediction, probability: 1.2 }) },
+  { method: 'recordPrediction', reason: 'unknown_field', field: 'confidence', call: (m) => m.recordPrediction(any({ ...prediction, confidence: 0.5 })) },
+  { method: 'recordPrediction', reason: 'wrong_type', field: 'actual', call: (m) => m.recordPrediction(any({ ...prediction, actual: 1 })) },
+  { method: 'recordPrediction', reason: 'wrong_type', field: 'predictionId', call: (m) => m.recordPrediction(any({ ...prediction, predictionId: {} })) },
+  { method: 'recordOutcome', reason: 'missing_field', field: 'predictionId', call: (m) => m.recordOutcome(any({ ...key, actual: 'up' })) },
+  { method: 'recordOutcome', reason: 'empty_string', field: 'actual', call: (m) => m.recordOutcome({ ...key, predictionId: 'p', actual: '' }) },
+  { method: 'recordOutcome', reason: 'empty_string', field: 'modelName', call: (m) => m.recordOutcome({ ...key, modelName: '', predictionId: 'p', actual: 'up' }) },
+  { method: 'recordLearningStep', reason: 'not_finite', field: 'loss', call: (m) => m.recordLearningStep({ ...key, loss: Number.NaN }) },
+  { method: 'recordLearningStep', reason: 'negative', field: 'memorySize', call: (m) => m.recordLearningStep({ ...key, loss: 0.1, memorySize: -1 }) },
+  { method: 'recordFeature', reason: 'missing_field', field: 'feature', call: (m) => m.recordFeature(any({ modelName: 'lstm', value: 1 })) },
+  { method: 'recordFeature', reason: 'wrong_type', field: 'value', call: (m) => m.recordFeature(any({ modelName: 'lstm', feature: 'rsi', value: '1' })) },
+  { method: 'recordFeature', reason: 'unknown_field', field: 'name', call: (m) => m.recordFeature(any({ modelName: 'lstm', feature: 'rsi', value: 1, name: 'x' })) },
   { method: 'trackApiRequest', reason: 'empty_string', field: 'endpoint', call: (m) => m.trackApiRequest('', 'GET', noop) },
   { method: 'trackApiRequest', reason: 'wrong_type', field: 'method', call: (m) => m.trackApiRequest('/x', any(7), noop) },
   { method: 'trackApiRequest', reason: 'wrong_type', field: 'fn', call: (m) => m.trackApiRequest('/x', 'GET', any('not a function')) },
@@ -96,7 +126,8 @@ test('invalid input is dropped, counted per method and reason, and warned about 
   for (const w of started.logger.warnings) assert.match(w, /call dropped/);
 
   // Nothing from the bad calls was recorded.
-  for (const name of ['trading_signals_total', 'executed_trades_total', 'portfolio_value', 'balance', 'open_positions', 'win_rate', 'model_accuracy', 'calibration_error', 'memory_buffer_size', 'api_quota_remaining', 'db_connections_active', 'api_requests_total', 'db_operations_total']) {
+  await monitoring.flushModelMetrics();
+  for (const name of ['trading_signals_total', 'executed_trades_total', 'portfolio_value', 'balance', 'open_positions', 'win_rate', 'model_accuracy', 'calibration_error', 'memory_buffer_size', 'api_quota_remaining', 'db_connections_active', 'api_requests_total', 'db_operations_total', 'trades_closed_total', 'trade_duration_seconds_count', 'bot_heartbeat_timestamp_seconds', 'model_predictions_total', 'model_outcomes_total', 'model_outcome_join_failures_total', 'online_learning_loss', 'model_drift_score']) {
     assert.equal(find(exp, name).length, 0, `${name} must have no sample`);
   }
 });
