@@ -14,7 +14,7 @@ import { flushOnSignals } from './lifecycle/signals.ts';
 import type { Logger } from './logger.ts';
 import { METRICS } from './metrics.ts';
 import { ModelMetrics, type CalibrationUpdate, type ModelPerformanceUpdate, type OnlineLearningUpdate } from './models.ts';
-import type { ResolvedOptions } from './options.ts';
+import type { ResolvedOptions, ResolvedOtlp } from './options.ts';
 import { PrometheusEndpoint } from './prometheus.ts';
 import { buildResource } from './resource.ts';
 import { SCOPE_NAME } from './semconv.ts';
@@ -110,7 +110,7 @@ export class MonitoringService {
     const readers: MetricReader[] = [this.prometheus.reader];
     this.file = this.fileReader();
     if (this.file !== undefined) readers.push(this.file.reader);
-    this.otlpReader = createOtlpExporter === undefined ? undefined : this.otlpPushReader(createOtlpExporter());
+    this.otlpReader = createOtlpExporter === undefined || options.otlp === false ? undefined : this.otlpPushReader(createOtlpExporter(), options.otlp);
     if (this.otlpReader !== undefined) readers.push(this.otlpReader);
     this.meterProvider = new MeterProvider({ resource, readers });
     this.system = options.systemMetrics
@@ -171,9 +171,7 @@ export class MonitoringService {
   }
 
   /** OTLP push; a delta producer keeps its own baseline, moved only by a delivered export. */
-  private otlpPushReader(inner: PushMetricExporter): PeriodicExportingMetricReader {
-    const config = this.options.otlp;
-    if (config === false) throw new Error('otlp is off');
+  private otlpPushReader(inner: PushMetricExporter, config: ResolvedOtlp): PeriodicExportingMetricReader {
     const producer = new RegistryProducer(this.registry, this.resource, SCOPE, config.temporality);
     const exporter = new OtlpPushExporter(inner, config.temporality, {
       onSuccess: () => producer.acknowledge(),
