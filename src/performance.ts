@@ -39,7 +39,7 @@ export interface PerformanceSettings {
   /** Annual rates, converted here to the return interval. */
   readonly riskFreeRate: number;
   readonly requiredReturn: number;
-  /** Symbols with statistics of their own; further symbols count in `symbol="all"` only. */
+  /** Values of the `symbol` label of the statistics, `all` included; further symbols count in `symbol="all"` only. */
   readonly maxSymbols: number;
 }
 
@@ -271,7 +271,8 @@ export class PerformanceMetrics {
 
   private perSymbol(symbol: string): SymbolStats | undefined {
     const found = this.bySymbol.get(symbol);
-    if (found !== undefined || this.bySymbol.size >= this.settings.maxSymbols) return found;
+    // 'all' is one of the maxSymbols: two series (lifetime, rolling) per symbol must fit under the series cap.
+    if (found !== undefined || this.bySymbol.size + 1 >= this.settings.maxSymbols) return found;
     const created = this.symbolStats(symbol, undefined);
     this.bySymbol.set(symbol, created);
     return created;

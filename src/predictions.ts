@@ -230,9 +230,10 @@ export class PredictionMetrics {
     if (positiveClass !== undefined) {
       const problem = labelProblem(positiveClass);
       if (problem !== undefined) return this.guard.reject(M, problem, 'positiveClass', positiveClass);
+      if (typeof predicted !== 'string') return this.guard.reject(M, 'wrong_type', 'positiveClass (a regression prediction has none)', positiveClass);
     }
     if (actual !== undefined && !this.actualValid(M, predicted, actual)) return;
-    const state = this.state(p.modelName, p.timeframe, p.symbol);
+    const state = this.state(p.modelName, p.timeframe, p.symbol, true);
     if (state === undefined) return;
     const kind = typeof predicted === 'string' ? 'classification' : 'regression';
     if (state.kind !== undefined && state.kind !== kind) return this.guard.reject(M, 'wrong_type', `predicted (this model's predictions are ${state.kind === 'classification' ? 'classes' : 'numbers'})`, predicted);
@@ -241,8 +242,10 @@ export class PredictionMetrics {
       this.resolve(state, predicted, probability, positiveClass, actual);
     } else if (predictionId !== undefined) {
       state.kind ??= kind;
+      const replaced = this.pending.replaced;
       this.pending.add(pendingKey(state, predictionId), { state, predicted, probability, positiveClass }, this.now());
-      state.pending++;
+      // A reused id replaces its pending prediction: still one waiting.
+      if (this.pending.replaced === replaced) state.pending++;
       state.dirty = true;
     }
   }
@@ -255,8 +258,13 @@ export class PredictionMetrics {
     if (typeof actual === 'string' ? actual.length === 0 : numberProblem(actual) !== undefined) {
       return this.guard.reject(M, typeof actual === 'string' ? 'empty_string' : numberProblem(actual) as InvalidReason, 'actual', actual);
     }
-    const state = this.state(o.modelName, o.timeframe, o.symbol);
+    const state = this.state(o.modelName, o.timeframe, o.symbol, false);
     if (state === undefined) return;
+    // Checked before the take, so that a bad outcome leaves its prediction waiting for a good one.
+    const expected = state.kind === 'classification' ? 'string' : state.kind === 'regression' ? 'number' : undefined;
+    if (expected !== undefined && typeof actual !== expected) {
+      return this.guard.reject(M, 'wrong_type', `actual (this model's predictions are ${expected === 'string' ? 'classes' : 'numbers'})`, actual);
+    }
     this.expiredOnTake = false;
     const entry = this.pending.take(pendingKey(state, predictionId), this.now());
     if (entry === undefined) {
@@ -264,9 +272,6 @@ export class PredictionMetrics {
       return;
     }
     state.pending--;
-    if (typeof actual !== typeof entry.predicted) {
-      return this.guard.reject(M, 'wrong_type', `actual (the prediction was a ${typeof entry.predicted})`, actual);
-    }
     this.resolve(state, entry.predicted, entry.probability, entry.positiveClass, actual);
   }
 
@@ -301,7 +306,7 @@ export class PredictionMetrics {
     }
     const p = numberProblem(f['value']);
     if (p !== undefined) return this.guard.reject(M, p, 'value', f['value']);
-    const state = this.state(f['modelName'] as string, (f['timeframe'] as string | undefined) ?? ALL, (f['symbol'] as string | undefined) ?? ALL);
+    const state = this.state(f['modelName'] as string, (f['timeframe'] as string | undefined) ?? ALL, (f['symbol'] as string | undefined) ?? ALL, false);
     if (state === undefined) return;
     const feature = f['feature'] as string;
     let pair = state.features.get(feature);
@@ -429,11 +434,18 @@ export class PredictionMetrics {
     ];
   }
 
-  private state(modelName: string, timeframe: string, symbol: string): ModelState | undefined {
-    const state = this.states.get3(modelName, timeframe, symbol);
-    // Past the series cap: the prediction counts in the overflow series (and monitoring_series_overflow_total), nothing is analysed.
-    if (state === undefined) this.t.predictions.get3(modelName, timeframe, symbol).value++;
-    return state;
+  /**
+   * The state of a model, or undefined past the series cap: then nothing is analysed, the call counts
+   * once in monitoring_series_overflow_total and, for a prediction, in the overflow series. Looked up
+   * through the predictions counter first so that a model past the cap leaves nothing behind.
+   */
+  private state(modelName: string, timeframe: string, symbol: string, prediction: boolean): ModelState | undefined {
+    const predictions = this.t.predictions.get3(modelName, timeframe, symbol);
+    if (predictions === this.t.predictions.overflow) {
+      if (prediction) predictions.value++;
+      return undefined;
+    }
+    return this.states.get3(modelName, timeframe, symbol);
   }
 
   private keyValid(method: string, value: unknown, allowed: ReadonlySet<string>): value is Record<string, unknown> {
