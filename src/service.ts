@@ -1,9 +1,9 @@
 import type { Resource } from '@opentelemetry/resources';
-import { MeterProvider, PeriodicExportingMetricReader, type MetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
 import { ApiMetrics, type ApiCall, type ApiQuota, type Tracked } from './api.ts';
 import { DbMetrics, type DbPoolUpdate } from './db.ts';
 import { FileMetricExporter, prepareExportDirectory } from './export/file-exporter.ts';
-import { loadOtlpExporter, OtlpPushExporter } from './export/otlp.ts';
+import { loadOtlpExporter, OtlpPushExporter, type OtlpExporterFactory } from './export/otlp.ts';
 import { toSnapshot, type Snapshot } from './export/snapshot.ts';
 import { InputGuard } from './input.ts';
 import type { CounterSeries } from './instruments/counter.ts';
@@ -53,12 +53,12 @@ export class MonitoringService {
   private readonly exportFailures: SeriesTable<CounterSeries>;
   private readonly warnedExport = new Set<string>();
   private readonly file: { exporter: FileMetricExporter; reader: PeriodicExportingMetricReader } | undefined;
-  private readonly otlpReader: PeriodicExportingMetricReader | undefined;
+  private readonly otlp: { exporter: OtlpPushExporter; reader: PeriodicExportingMetricReader } | undefined;
   private removeSignalHandlers: (() => void) | undefined;
   private url: string | undefined;
   private stopping: Promise<void> | undefined;
 
-  private constructor(options: ResolvedOptions, createOtlpExporter: (() => PushMetricExporter) | undefined) {
+  private constructor(options: ResolvedOptions, createOtlpExporter: OtlpExporterFactory | undefined) {
     this.options = options;
     this.logger = options.logger;
     const resource = buildResource(options);
@@ -110,8 +110,8 @@ export class MonitoringService {
     const readers: MetricReader[] = [this.prometheus.reader];
     this.file = this.fileReader();
     if (this.file !== undefined) readers.push(this.file.reader);
-    this.otlpReader = createOtlpExporter === undefined || options.otlp === false ? undefined : this.otlpPushReader(createOtlpExporter(), options.otlp);
-    if (this.otlpReader !== undefined) readers.push(this.otlpReader);
+    this.otlp = createOtlpExporter === undefined || options.otlp === false ? undefined : this.otlpPushReader(createOtlpExporter, options.otlp);
+    if (this.otlp !== undefined) readers.push(this.otlp.reader);
     this.meterProvider = new MeterProvider({ resource, readers });
     this.system = options.systemMetrics
       ? new SystemMetrics(this.meterProvider, this.meterProvider.getMeter(SCOPE_NAME, VERSION), options.logger)
@@ -171,9 +171,9 @@ export class MonitoringService {
   }
 
   /** OTLP push; a delta producer keeps its own baseline, moved only by a delivered export. */
-  private otlpPushReader(inner: PushMetricExporter, config: ResolvedOtlp): PeriodicExportingMetricReader {
+  private otlpPushReader(create: OtlpExporterFactory, config: ResolvedOtlp): { exporter: OtlpPushExporter; reader: PeriodicExportingMetricReader } {
     const producer = new RegistryProducer(this.registry, this.resource, SCOPE, config.temporality);
-    const exporter = new OtlpPushExporter(inner, config.temporality, {
+    const exporter = new OtlpPushExporter(create, config.timeoutMs, config.temporality, {
       onSuccess: () => producer.acknowledge(),
       onFailure: (reason, error) => {
         this.exportFailed('otlp', reason);
@@ -182,12 +182,13 @@ export class MonitoringService {
         }
       },
     });
-    return new PeriodicExportingMetricReader({
+    const reader = new PeriodicExportingMetricReader({
       exporter,
       exportIntervalMillis: config.intervalMs,
       exportTimeoutMillis: config.timeoutMs,
       metricProducers: [producer],
     });
+    return { exporter, reader };
   }
 
   private exportFailed(exporter: 'file' | 'otlp', reason: string): void {
@@ -414,6 +415,7 @@ export class MonitoringService {
       clearInterval(this.modelTimer);
       this.publishModels();
       const timeoutMs = this.options.shutdownTimeoutMs;
+      this.otlp?.exporter.beginShutdown(timeoutMs);
       let timer: NodeJS.Timeout | undefined;
       const flushed = this.meterProvider.shutdown().then(
         () => true,

@@ -67,6 +67,22 @@ test('shutdown resolves within shutdownTimeoutMs when an exporter hangs, and say
   }
 });
 
+test('after shutdown with an unreachable Collector the process exits on its own, not after the exporter\'s retries', async () => {
+  const probe = createServer(() => {});
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const script = fileURLToPath(new URL('./fixtures/lifecycle/unreachable-collector.ts', import.meta.url));
+  const child = spawn(process.execPath, [script, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  assert.equal(code, 0);
+  assert.match(stdout, /shut down/);
+  // OpenTelemetry's retry timers are not unref'd: without the short final exporter the process lived ~13 s more.
+  assert.doesNotMatch(stdout, /still alive/);
+});
+
 const BOT = fileURLToPath(new URL('./fixtures/lifecycle/signal-bot.ts', import.meta.url));
 
 async function runBot(dir: string, mode: 'plain' | 'own-handler'): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }> {

@@ -38,31 +38,34 @@ export function otlpFailureReason(error: unknown): OtlpFailureReason {
   return 'other';
 }
 
+/** Creates an OTLP exporter whose exports, retries included, end within `timeoutMs`. */
+export type OtlpExporterFactory = (timeoutMs: number) => PushMetricExporter;
+
 /**
  * Loads OpenTelemetry's OTLP metric exporter for the protocol and returns a factory for it. Loaded
  * on demand, so a bot that does not push never loads gRPC.
  */
-export async function loadOtlpExporter(config: ResolvedOtlp): Promise<() => PushMetricExporter> {
+export async function loadOtlpExporter(config: ResolvedOtlp): Promise<OtlpExporterFactory> {
   const temporalityPreference = config.temporality === 'delta' ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE;
-  const common = { url: config.endpoint, timeoutMillis: config.timeoutMs, temporalityPreference };
+  const options = (timeoutMs: number) => ({ url: config.endpoint, timeoutMillis: timeoutMs, temporalityPreference });
   switch (config.protocol) {
     case 'http/json': {
       const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-http');
-      return () => new OTLPMetricExporter({ ...common, headers: { ...config.headers } });
+      return (timeoutMs) => new OTLPMetricExporter({ ...options(timeoutMs), headers: { ...config.headers } });
     }
     case 'http/protobuf': {
       const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-proto');
-      return () => new OTLPMetricExporter({ ...common, headers: { ...config.headers } });
+      return (timeoutMs) => new OTLPMetricExporter({ ...options(timeoutMs), headers: { ...config.headers } });
     }
     case 'grpc': {
       const [{ OTLPMetricExporter }, { Metadata }] = await Promise.all([
         import('@opentelemetry/exporter-metrics-otlp-grpc'),
         import('@grpc/grpc-js'),
       ]);
-      return () => {
+      return (timeoutMs) => {
         const metadata = new Metadata();
         for (const [key, value] of Object.entries(config.headers)) metadata.set(key, value);
-        return new OTLPMetricExporter({ ...common, metadata });
+        return new OTLPMetricExporter({ ...options(timeoutMs), metadata });
       };
     }
   }
@@ -73,14 +76,27 @@ export async function loadOtlpExporter(config: ResolvedOtlp): Promise<() => Push
  * counted by reason, successes acknowledge a delta batch. Export never throws.
  */
 export class OtlpPushExporter implements PushMetricExporter {
-  private readonly inner: PushMetricExporter;
+  private inner: PushMetricExporter;
+  private readonly create: OtlpExporterFactory;
   private readonly hooks: PushHooks;
   private readonly temporality: AggregationTemporality;
+  private previous: PushMetricExporter | undefined;
 
-  constructor(inner: PushMetricExporter, temporality: 'cumulative' | 'delta', hooks: PushHooks) {
-    this.inner = inner;
+  constructor(create: OtlpExporterFactory, timeoutMs: number, temporality: 'cumulative' | 'delta', hooks: PushHooks) {
+    this.create = create;
+    this.inner = create(timeoutMs);
     this.hooks = hooks;
     this.temporality = temporality === 'delta' ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE;
+  }
+
+  /**
+   * The final push at shutdown goes through a fresh exporter whose retries end within `timeoutMs`:
+   * OpenTelemetry's retry timers are not unref'd, so an export still retrying against an unreachable
+   * Collector would keep the process alive (about 13 s) after shutdown gave up on it.
+   */
+  beginShutdown(timeoutMs: number): void {
+    this.previous = this.inner;
+    this.inner = this.create(Math.max(1, timeoutMs));
   }
 
   export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
@@ -110,7 +126,7 @@ export class OtlpPushExporter implements PushMetricExporter {
     return this.inner.forceFlush();
   }
 
-  shutdown(): Promise<void> {
-    return this.inner.shutdown();
+  async shutdown(): Promise<void> {
+    await Promise.all([this.inner.shutdown(), this.previous?.shutdown()]);
   }
 }
