@@ -1,0 +1,155 @@
+/**
+ * Every benchmark, one after the other, each in a process of its own (same node and flags as this
+ * one), so that no bench inherits another's JIT state or heap:
+ *
+ *   npm run bench                  full run
+ *   BENCH_QUICK=1 npm run bench    smoke run
+ *
+ * hot-path.ts (which writes bench/results.json), trading-analytics.ts, model-analytics.ts and
+ * analytics.ts (which end with a `JSON: {...}` line). Each section's output is passed through as
+ * it comes; at the end a summary is printed and the combined results are written to
+ * bench/results-all.json. Exits with 1 when a bench failed (its own exit code, or no result).
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { table } from './harness.ts';
+
+interface Section {
+  readonly key: string;
+  readonly file: string;
+  /** Where its result comes from: the last `JSON: ` line of its output, or a file it writes. */
+  readonly result: 'json-line' | { readonly file: string };
+}
+
+const SECTIONS: readonly Section[] = [
+  { key: 'hotPath', file: 'hot-path.ts', result: { file: 'results.json' } },
+  { key: 'tradingAnalytics', file: 'trading-analytics.ts', result: 'json-line' },
+  { key: 'modelAnalytics', file: 'model-analytics.ts', result: 'json-line' },
+  { key: 'analytics', file: 'analytics.ts', result: 'json-line' },
+];
+const JSON_PREFIX = 'JSON: ';
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const OUT = here('./results-all.json');
+
+interface SectionOutcome {
+  readonly file: string;
+  readonly ok: boolean;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly seconds: number;
+  readonly error?: string;
+  readonly result?: unknown;
+}
+
+/** Runs `bench/<file>` with this process's node and flags; its stdout is echoed and returned, its stderr (progress) inherited. */
+function runChild(file: string): Promise<{ code: number | null; signal: string | null; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, here(`./${file}`)], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      process.stdout.write(chunk);
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(chunks).toString('utf8') }));
+  });
+}
+
+async function runSection(s: Section): Promise<SectionOutcome> {
+  const started = Date.now();
+  const base = { file: `bench/${s.file}` };
+  let run: Awaited<ReturnType<typeof runChild>>;
+  try {
+    run = await runChild(s.file);
+  } catch (error) {
+    return { ...base, ok: false, exitCode: null, signal: null, seconds: (Date.now() - started) / 1000, error: `could not start: ${(error as Error).message}` };
+  }
+  const seconds = (Date.now() - started) / 1000;
+  const outcome = { ...base, exitCode: run.code, signal: run.signal, seconds };
+  if (run.code !== 0) return { ...outcome, ok: false, error: `exited with ${run.signal ?? `code ${run.code}`}` };
+  try {
+    if (s.result === 'json-line') {
+      const line = run.stdout.split('\n').reverse().find((l) => l.startsWith(JSON_PREFIX));
+      if (line === undefined) return { ...outcome, ok: false, error: `no '${JSON_PREFIX}' line in its output` };
+      return { ...outcome, ok: true, result: JSON.parse(line.slice(JSON_PREFIX.length)) };
+    }
+    const path = here(`./${s.result.file}`);
+    // A file older than this section is a previous run's: this run wrote none.
+    if (statSync(path).mtimeMs < started) return { ...outcome, ok: false, error: `bench/${s.result.file} was not written by this run` };
+    return { ...outcome, ok: true, result: JSON.parse(readFileSync(path, 'utf8')) };
+  } catch (error) {
+    return { ...outcome, ok: false, error: `unreadable result: ${(error as Error).message}` };
+  }
+}
+
+/** The value at `path` inside a parsed result, or undefined. */
+function at(value: unknown, ...path: string[]): unknown {
+  let v = value;
+  for (const key of path) v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined;
+  return v;
+}
+
+/** A few headline numbers per section for the closing summary; '?' where a field is missing. */
+function headline(key: string, r: unknown): string {
+  const ns = (v: unknown) => (typeof v === 'number' ? `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ns` : '?');
+  const fixed = (v: unknown, digits: number) => (typeof v === 'number' ? v.toFixed(digits) : '?');
+  const met = (v: unknown) => (v === true ? 'PASS' : v === false ? 'MISS' : '?');
+  switch (key) {
+    case 'hotPath':
+      return `signal ${ns(at(r, 'targets', 'a', 'sdkNs'))}; target (a) ${met(at(r, 'targets', 'a', 'met'))}, (b) ${met(at(r, 'targets', 'b', 'met'))} ` +
+        `(${fixed(at(r, 'targets', 'b', 'speedup'), 1)}x vs OTel 3 readers)`;
+    case 'tradingAnalytics':
+      return `TradeAnalytics.add ${ns(at(r, 'tradeAddNs'))}, EquityAnalytics.update ${ns(at(r, 'equityUpdateNs'))}, naive ${fixed(at(r, 'naiveOverStreaming'), 0)}x`;
+    case 'modelAnalytics': {
+      const results = at(r, 'results');
+      const name = Object.keys(typeof results === 'object' && results !== null ? results : {}).find((n) => n.startsWith('streaming pipeline'));
+      return `streaming pipeline ${ns(name === undefined ? undefined : at(results, name, 'medianNs'))}/event`;
+    }
+    case 'analytics':
+      return `closed trade ${ns(at(r, 'cases', 'closedMinimal', 'medianNs'))}, portfolioValue ${ns(at(r, 'cases', 'equity', 'medianNs'))}, ` +
+        `prediction ${ns(at(r, 'cases', 'resolved', 'medianNs'))} (${met(at(r, 'targets', 'predictionBelow1us', 'met'))} < 1 µs), pair ${ns(at(r, 'cases', 'pair', 'medianNs'))}; ` +
+        `1M trades ${fixed(at(r, 'feed', 'ms'), 0)} ms, heap +${fixed((at(r, 'feed', 'heapGrowthBytes') as number) / 1024, 0)} KiB`;
+    default:
+      return '';
+  }
+}
+
+const quick = process.env['BENCH_QUICK'] === '1';
+const date = new Date().toISOString();
+const load = loadavg();
+const command = [process.execPath, ...process.execArgv, ...process.argv.slice(1)].join(' ');
+console.log(`@evil2root/monitoring benchmarks${quick ? ' (QUICK mode)' : ''}: ${SECTIONS.map((s) => s.file).join(', ')}, one process each`);
+console.log(`node ${process.version} ${process.execArgv.join(' ')} | ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} logical CPUs) | load ${load.map((l) => l.toFixed(2)).join(' ')} | ${date}`);
+if (!process.execArgv.includes('--expose-gc')) console.log('WARNING: no --expose-gc: the benches cannot collect garbage between runs; run `npm run bench`');
+
+const outcomes: Record<string, SectionOutcome> = {};
+for (const s of SECTIONS) {
+  console.log('');
+  console.log(`==== ${s.key}: bench/${s.file} ${'='.repeat(Math.max(4, 60 - s.key.length - s.file.length))}`);
+  const outcome = await runSection(s);
+  outcomes[s.key] = outcome;
+  console.log(`---- ${s.key}: ${outcome.ok ? 'ok' : `FAILED (${outcome.error})`} in ${outcome.seconds.toFixed(1)} s`);
+}
+
+const ok = Object.values(outcomes).every((o) => o.ok);
+console.log('');
+console.log(`==== summary ${'='.repeat(60)}`);
+console.log(table(
+  ['section', 'status', 'seconds'],
+  SECTIONS.map((s) => {
+    const o = outcomes[s.key]!;
+    return [s.key, o.ok ? 'ok' : 'FAILED', o.seconds.toFixed(1)];
+  }),
+));
+console.log('');
+console.log('Headlines (medians):');
+for (const s of SECTIONS) {
+  const o = outcomes[s.key]!;
+  console.log(`  ${`${s.key}:`.padEnd(18)}${o.ok ? headline(s.key, o.result) : `FAILED: ${o.error ?? ''}`}`);
+}
+writeFileSync(OUT, `${JSON.stringify({ date, quick, node: process.version, execArgv: process.execArgv, cpu: cpus()[0]?.model, logicalCpus: cpus().length, loadAverageAtStart: load, command, ok, sections: outcomes }, null, 2)}\n`);
+console.log('');
+console.log(`Combined results written to ${OUT}${ok ? '' : ' (with failures)'}`);
+if (!ok) process.exitCode = 1;
