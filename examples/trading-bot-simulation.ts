@@ -2,6 +2,8 @@
  * A simulated trading bot that drives every metric of @evil2root/monitoring from real parts: a local
  * exchange over HTTP (node:http, called with fetch), a trade journal in SQLite (node:sqlite), and
  * online models that learn, then lose their edge and drift when the market changes regime half-way.
+ * The bot reports raw events only (closed trades, equity, predictions and their outcomes, learning
+ * steps, features); the SDK computes win rate, drawdown, Sharpe, accuracy, calibration and drift.
  *
  *   npm run demo                               until Ctrl-C; metrics on http://localhost:8000/metrics,
  *                                              JSON snapshots in logs/metrics every 5 s
@@ -16,16 +18,27 @@ import type { AddressInfo } from 'node:net';
 import { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
 import { initEnhancedMonitoring, MonitoringConfigError } from '@evil2root/monitoring';
-import type { Direction, ModelPerformanceMetrics, MonitoringService, OpenPositions, TradingPerformance, Tracked } from '@evil2root/monitoring';
+import type { Direction, MonitoringService, OpenPositions, Tracked } from '@evil2root/monitoring';
 
 const SYMBOLS = ['BTC/USD', 'ETH/USD', 'SOL/USD'];
 const START_PRICES: Record<string, number> = { 'BTC/USD': 97_000, 'ETH/USD': 3_400, 'SOL/USD': 190 };
+/** Usual bid-ask spread in basis points. */
+const SPREAD_BPS: Record<string, number> = { 'BTC/USD': 1, 'ETH/USD': 2, 'SOL/USD': 4 };
+/** The replay runs at speed: a tick of 250 ms is a 12-hour bar, so two ticks are a trading day. */
 const TICK_MS = 250;
-/** A tick stands for one daily bar: it sets the volatility, and the ratios are annualised over 365 of them. */
-const BARS_PER_YEAR = 365;
+const BAR_MS = 12 * 3_600_000;
+const DAY_SECONDS = (TICK_MS / 1000) * (86_400_000 / BAR_MS);
 const BAR_VOLATILITY = 0.025;
-/** Autocorrelation of returns: the market trends, and after the regime change it mean-reverts. */
+/** Autocorrelation of returns: the market trends, and after the regime change it mean-reverts, twice as volatile. */
 const MOMENTUM = 0.45;
+const REGIME_VOLATILITY = 2;
+/** The session opens with thin books for its first bars: wide spreads and a slow, overloaded venue. */
+const OPENING_BARS = 6;
+const OPENING_SPREAD_BPS = 20;
+/** Spread samples the exchange reports per bar (one every 90 minutes). */
+const SPREAD_SAMPLES = 8;
+/** Market data older than this is useless to the bot: it gives up, and that bar is missed. */
+const QUOTE_TIMEOUT_MS = 150;
 const START_EQUITY = 10_000;
 const POSITION_FRACTION = 0.08;
 const FEE_RATE = 0.0005;
@@ -38,25 +51,33 @@ const randomInt = (lo: number, hi: number) => Math.floor(rand(lo, hi + 1));
 const gaussian = () => Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
-const priceIn = (body: unknown) => (isObject(body) && typeof body.price === 'number' ? body.price : undefined);
+const numberIn = (body: unknown, key: string) => (isObject(body) && typeof body[key] === 'number' ? body[key] : undefined);
 
 // ---- the exchange: prices, orders, a rate limit and the odd failure ----------------------------
 
 const RATE_LIMIT = 300;
 const RATE_WINDOW_MS = 10_000;
 
-async function startExchange(regimeChangeAt: number): Promise<{ url: string; close(): Promise<void> }> {
-  const markets = new Map(SYMBOLS.map((s) => [s, { price: START_PRICES[s] ?? 100, lastReturn: 0 }]));
+interface Quote { symbol: string; bar: number; time: number; price: number; spreadsBps: number[] }
+
+async function startExchange(started: number, regimeChangeAt: number): Promise<{ url: string; close(): Promise<void> }> {
+  const markets = new Map(SYMBOLS.map((s) => [s, { price: START_PRICES[s] ?? 100, lastReturn: 0, bar: 0 }]));
   let used = 0;
   let windowEnds = 0;
+  const opening = (symbol: string) => (markets.get(symbol)?.bar ?? 0) <= OPENING_BARS;
 
-  const quote = (symbol: string): [number, object] => {
+  // A bar passes with every market-data request, answered or not: a quote that failed or timed out is a bar the bot missed.
+  const nextBar = (symbol: string): Quote | undefined => {
     const market = markets.get(symbol);
-    if (market === undefined) return [404, { error: `unknown symbol ${symbol}` }];
-    // The price moves only when quoted, so the bot sees every bar exactly once.
-    market.lastReturn = (Date.now() < regimeChangeAt ? MOMENTUM : -MOMENTUM) * market.lastReturn + BAR_VOLATILITY * gaussian();
+    if (market === undefined) return undefined;
+    const trending = Date.now() < regimeChangeAt;
+    const volatility = BAR_VOLATILITY * (trending ? 1 : REGIME_VOLATILITY);
+    market.lastReturn = (trending ? MOMENTUM : -MOMENTUM) * market.lastReturn + volatility * gaussian();
     market.price *= Math.exp(market.lastReturn);
-    return [200, { symbol, price: market.price, time: Date.now() }];
+    market.bar++;
+    const spread = opening(symbol) ? OPENING_SPREAD_BPS : (SPREAD_BPS[symbol] ?? 5) * (trending ? 1 : REGIME_VOLATILITY);
+    const spreadsBps = Array.from({ length: SPREAD_SAMPLES }, () => spread * Math.exp(0.1 * gaussian()));
+    return { symbol, bar: market.bar, time: started + market.bar * BAR_MS, price: market.price, spreadsBps };
   };
   const fill = (body: string): [number, object] => {
     let order: unknown;
@@ -74,10 +95,11 @@ async function startExchange(regimeChangeAt: number): Promise<{ url: string; clo
   };
   const answer = (req: IncomingMessage, body: string): [number, object] => {
     const url = new URL(req.url ?? '/', 'http://exchange');
+    const quote = req.method === 'GET' && url.pathname === '/api/market/data' ? nextBar(url.searchParams.get('symbol') ?? '') : undefined;
     const roll = Math.random();
     if (used > RATE_LIMIT || roll < 0.015) return [429, { error: 'rate limit exceeded' }];
     if (roll < 0.03) return [500, { error: 'internal error' }];
-    if (req.method === 'GET' && url.pathname === '/api/market/data') return quote(url.searchParams.get('symbol') ?? '');
+    if (req.method === 'GET' && url.pathname === '/api/market/data') return quote === undefined ? [404, { error: 'unknown symbol' }] : [200, quote];
     if (req.method === 'POST' && url.pathname === '/api/orders') return fill(body);
     return [404, { error: 'not found' }];
   };
@@ -86,13 +108,18 @@ async function startExchange(regimeChangeAt: number): Promise<{ url: string; clo
     const now = Date.now();
     if (now >= windowEnds) [used, windowEnds] = [0, now + RATE_WINDOW_MS];
     used++;
+    const symbol = new URL(req.url ?? '/', 'http://exchange').searchParams.get('symbol') ?? '';
+    const busy = SYMBOLS.includes(symbol) && opening(symbol);
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const [status, body] = answer(req, Buffer.concat(chunks).toString());
       const headers = { 'content-type': 'application/json', 'x-ratelimit-remaining': String(Math.max(0, RATE_LIMIT - used)) };
-      // Mostly quick, with the long tail real venues have.
-      setTimeout(() => res.writeHead(status, headers).end(JSON.stringify(body)), 3 + Math.random() ** 2 * 77);
+      // Mostly quick, with the long tail real venues have, and a much longer one while the session opens.
+      const delay = Math.random() < (busy ? 0.3 : 0.01) ? rand(QUOTE_TIMEOUT_MS + 20, 400) : 3 + Math.random() ** 2 * 77;
+      setTimeout(() => {
+        if (!res.destroyed) res.writeHead(status, headers).end(JSON.stringify(body));
+      }, delay);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -103,6 +130,13 @@ async function startExchange(regimeChangeAt: number): Promise<{ url: string; clo
       server.closeAllConnections(); // fetch keeps idle keep-alive connections open
     }),
   };
+}
+
+function quoteIn(body: unknown): Quote | undefined {
+  if (!isObject(body) || typeof body.symbol !== 'string' || !Array.isArray(body.spreadsBps)) return undefined;
+  const [bar, time, price] = [numberIn(body, 'bar'), numberIn(body, 'time'), numberIn(body, 'price')];
+  if (bar === undefined || time === undefined || price === undefined) return undefined;
+  return { symbol: body.symbol, bar, time, price, spreadsBps: body.spreadsBps.filter((s): s is number => typeof s === 'number') };
 }
 
 // ---- the trade journal: SQLite in memory, every statement timed by trackDbQuery ----------------
@@ -149,41 +183,26 @@ function openJournal(monitoring: MonitoringService) {
 }
 type Journal = ReturnType<typeof openJournal>;
 
-// ---- models and their scores: plain analytics, the SDK only sees the results -------------------
+// ---- models: plain online learners; the SDK scores their predictions --------------------------
 
 /** `prior` is the weight fitted offline on trending data; `noise` is what the features miss. */
-interface ModelSpec { type: string; name: string; timeframe: string; prior: number; noise: number; learningRate: number }
+interface ModelSpec { type: string; name: string; timeframe: string; prior: number; noise: number; learningRate: number; feature: 'volatility' | 'spread_bps' }
 const MODELS: readonly ModelSpec[] = [
-  { type: 'price_prediction', name: 'lstm_v2', timeframe: '1d', prior: 0.7, noise: 0.25, learningRate: 0.05 },
-  { type: 'sentiment', name: 'xgb_v1', timeframe: '1d', prior: 0.4, noise: 0.5, learningRate: 0.1 },
+  { type: 'price_prediction', name: 'lstm_v2', timeframe: '12h', prior: 0.7, noise: 0.25, learningRate: 0.01, feature: 'volatility' },
+  { type: 'sentiment', name: 'xgb_v1', timeframe: '12h', prior: 0.4, noise: 0.5, learningRate: 0.02, feature: 'spread_bps' },
 ];
-/** The price regressor forecasts next return = MOMENTUM × the last one: fitted on the trending market, never refitted. */
-const REGRESSOR = { name: 'arima_v1', timeframe: '1d' };
-const SCORE_WINDOW = 200;
-const MIN_OUTCOMES = 8;
+/** The price regressor forecasts the next return (in %) as MOMENTUM × the last one: fitted on the trending market, never refitted. */
+const REGRESSOR = { name: 'arima_v1', timeframe: '12h' };
 const REPLAY_CAPACITY = 1_000;
-
-type Outcome = { p: number; up: boolean };
-
-function pushWindow<T>(list: T[], item: T): void {
-  list.push(item);
-  if (list.length > SCORE_WINDOW) list.shift();
-}
 
 /** Online logistic regression of "next bar is up" on the last standardised return: a momentum rule it keeps refitting. */
 class DirectionModel {
   readonly spec: ModelSpec;
-  /** Stated probability of an up move and what followed, oldest first. */
-  readonly outcomes: Outcome[] = [];
   /** Exponentially weighted log loss; it starts at ln 2, what a coin flip scores. */
   loss = Math.LN2;
   memorySize = 0;
-  /** Page-Hinkley test on the log loss, scaled so that 1 is its alarm threshold. */
-  driftScore = 0;
-  private drift = { n: 0, mean: 0, sum: 0, min: 0 };
   private weight: number;
   private bias = 0;
-  private pending: { x: number; p: number } | undefined;
 
   constructor(spec: ModelSpec) {
     this.spec = spec;
@@ -192,23 +211,12 @@ class DirectionModel {
 
   /** Probability that the next bar is up. */
   predict(x: number): number {
-    const p = 1 / (1 + Math.exp(-(this.weight * x + this.bias + this.spec.noise * gaussian())));
-    this.pending = { x, p };
-    return p;
+    return 1 / (1 + Math.exp(-(this.weight * x + this.bias + this.spec.noise * gaussian())));
   }
 
-  /** Scores the last prediction against the move that followed, then takes one SGD step. */
-  learn(up: boolean): void {
-    if (this.pending === undefined) return;
-    const { x, p } = this.pending;
-    const loss = -Math.log(Math.max(1e-9, up ? p : 1 - p));
-    this.loss += 0.05 * (loss - this.loss);
-    const d = this.drift;
-    d.mean += (loss - d.mean) / ++d.n;
-    d.sum += loss - d.mean - 0.04; // rises smaller than 0.04 are noise
-    d.min = Math.min(d.min, d.sum);
-    this.driftScore = (d.sum - d.min) / 3;
-    pushWindow(this.outcomes, { p, up });
+  /** One SGD step on a prediction `p` made from `x`, now that the bar it was about is known. */
+  learn(x: number, p: number, up: boolean): void {
+    this.loss += 0.05 * (-Math.log(Math.max(1e-9, up ? p : 1 - p)) - this.loss);
     this.memorySize = Math.min(REPLAY_CAPACITY, this.memorySize + 1);
     const gradient = p - (up ? 1 : 0);
     this.weight -= this.spec.learningRate * gradient * x;
@@ -216,75 +224,17 @@ class DirectionModel {
   }
 }
 
-function classificationScores(outcomes: readonly Outcome[]): ModelPerformanceMetrics {
-  const count = (test: (predictedUp: boolean, up: boolean) => boolean) => outcomes.filter((o) => test(o.p >= 0.5, o.up)).length;
-  const tp = count((predicted, up) => predicted && up);
-  const fp = count((predicted, up) => predicted && !up);
-  const fn = count((predicted, up) => !predicted && up);
-  const precision = tp + fp > 0 ? tp / (tp + fp) : undefined;
-  const recall = tp + fn > 0 ? tp / (tp + fn) : undefined;
-  const f1Score = precision !== undefined && recall !== undefined && precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : undefined;
-  return { accuracy: count((predicted, up) => predicted === up) / outcomes.length, precision, recall, f1Score };
-}
-
-/** Expected calibration error, and the observed up-frequency in each non-empty one of 5 equal-width probability bins. */
-function calibration(outcomes: readonly Outcome[]): { ece: number; reliabilityBins: Record<string, number> } {
-  const bins = Array.from({ length: 5 }, () => ({ n: 0, ups: 0, sumP: 0 }));
-  for (const { p, up } of outcomes) {
-    const bin = bins[Math.min(4, Math.floor(p * 5))]!;
-    bin.n++;
-    bin.ups += up ? 1 : 0;
-    bin.sumP += p;
-  }
-  let ece = 0;
-  const reliabilityBins: Record<string, number> = {};
-  bins.forEach((bin, i) => {
-    if (bin.n === 0) return;
-    reliabilityBins[((2 * i + 1) / 10).toFixed(1)] = bin.ups / bin.n;
-    ece += (bin.n / outcomes.length) * Math.abs(bin.ups / bin.n - bin.sumP / bin.n);
-  });
-  return { ece, reliabilityBins };
-}
-
-/** The figures of updateTradingPerformance defined so far: with no losing trade yet, there is no profit factor. */
-function tradingPerformance(pnls: readonly number[], equity: readonly number[]): TradingPerformance {
-  const wins = pnls.filter((p) => p > 0);
-  const losses = pnls.filter((p) => p <= 0).map((p) => -p);
-  let peak = 0, maxDrawdown = 0;
-  for (const e of equity) {
-    peak = Math.max(peak, e);
-    maxDrawdown = Math.max(maxDrawdown, (peak - e) / peak);
-  }
-  const returns = equity.slice(1).map((e, i) => e / equity[i]! - 1);
-  const mean = sum(returns) / returns.length;
-  const std = Math.sqrt(sum(returns.map((r) => (r - mean) ** 2)) / (returns.length - 1));
-  const downside = Math.sqrt(sum(returns.map((r) => Math.min(0, r) ** 2)) / returns.length);
-  const all: TradingPerformance = {
-    winRate: wins.length / pnls.length,
-    profitFactor: sum(wins) / sum(losses),
-    averageWin: sum(wins) / wins.length,
-    averageLoss: sum(losses) / losses.length,
-    maxDrawdown: equity.length > 0 ? maxDrawdown : undefined,
-    sharpeRatio: (mean / std) * Math.sqrt(BARS_PER_YEAR),
-    sortinoRatio: (mean / downside) * Math.sqrt(BARS_PER_YEAR),
-    calmarRatio: (mean * BARS_PER_YEAR) / maxDrawdown,
-  };
-  // A figure with too little data divides by zero: NaN or Infinity marks it as not defined yet.
-  return Object.fromEntries(Object.entries(all).filter(([, v]) => Number.isFinite(v)));
-}
-
 // ---- the bot ------------------------------------------------------------------------------------
 
-interface Market { symbol: string; price?: number; volatility: number; models: DirectionModel[]; forecast?: number; forecastErrors: number[] }
-interface Position { symbol: string; side: Direction; model: string; quantity: number; entry: number; barsLeft: number; row: number }
+/** A prediction waiting for the bar it is about. */
+interface Pending { model?: DirectionModel; x: number; p: number }
+interface Market { symbol: string; bar: number; time: number; price?: number; volatility: number; models: DirectionModel[]; pending: Pending[] }
+interface Position { symbol: string; side: Direction; model: string; quantity: number; entry: number; openedAt: number; barsLeft: number; row: number }
 
 class Bot {
-  readonly counts = { signals: 0, trades: 0, failedTrades: 0, api: 0, apiErrors: 0 };
-  /** Closed-trade PnL and equity per bar, oldest first. */
-  readonly pnls: number[] = [];
-  readonly equityCurve: number[] = [];
+  readonly counts = { signals: 0, trades: 0, failedTrades: 0, closed: 0, wins: 0, missedBars: 0, api: 0, apiErrors: 0 };
   private readonly markets: Market[] = SYMBOLS.map((symbol) => ({
-    symbol, volatility: BAR_VOLATILITY, models: MODELS.map((spec) => new DirectionModel(spec)), forecastErrors: [],
+    symbol, bar: 0, time: 0, volatility: BAR_VOLATILITY, models: MODELS.map((spec) => new DirectionModel(spec)), pending: [],
   }));
   private readonly positions: Position[] = [];
   private balance = START_EQUITY;
@@ -304,13 +254,14 @@ class Bot {
     return this.balance + sum(unrealised);
   }
 
-  /** One bar: quote every symbol, signal, send the entries and the due exits, report the portfolio. */
+  /** One bar: quote every symbol, score and signal, send the entries and the due exits, report the portfolio. */
   async tick(): Promise<void> {
+    this.monitoring.heartbeat('main');
     const quotes = await Promise.all(this.markets.map((m) => this.request('/api/market/data', 'GET', `?symbol=${encodeURIComponent(m.symbol)}`)));
     const orders: Promise<void>[] = [];
     this.markets.forEach((market, i) => {
-      const price = priceIn(quotes[i]);
-      if (price !== undefined) orders.push(...this.onPrice(market, price));
+      const quote = quoteIn(quotes[i]);
+      if (quote !== undefined) orders.push(...this.onQuote(market, quote));
     });
     // An exit the exchange refused stays due and is sent again next bar.
     for (const position of this.positions) if (--position.barsLeft <= 0) orders.push(this.close(position));
@@ -318,51 +269,92 @@ class Bot {
     this.reportPortfolio();
   }
 
-  /** Scores and refits every model on the new bar and records its signal; returns the orders the confident ones call for. */
-  private onPrice(market: Market, price: number): Promise<void>[] {
+  /**
+   * Resolves the predictions made for this bar, refits the models, then predicts the next bar and
+   * records the signals; returns the orders the confident ones call for.
+   */
+  private onQuote(market: Market, quote: Quote): Promise<void>[] {
+    const { symbol, price } = quote;
     const previous = market.price;
-    market.price = price;
+    const gap = quote.bar - market.bar;
+    Object.assign(market, { price, bar: quote.bar, time: quote.time });
+    for (const spec of MODELS) {
+      if (spec.feature !== 'spread_bps') continue;
+      for (const value of quote.spreadsBps) this.monitoring.recordFeature({ modelName: spec.name, timeframe: spec.timeframe, symbol, feature: 'spread_bps', value });
+    }
     if (previous === undefined) return [];
     const r = Math.log(price / previous);
-    market.volatility = Math.sqrt(0.95 * market.volatility ** 2 + 0.05 * r * r);
-    if (market.forecast !== undefined) pushWindow(market.forecastErrors, price - market.forecast);
-    market.forecast = price * Math.exp(MOMENTUM * r);
+    const pending = market.pending.splice(0);
+    // After a missed bar the outcome of the last predictions is unknown: they are left to expire (outcomeTtlSeconds).
+    if (gap === 1) this.resolve(market, pending, r);
+    else this.counts.missedBars += gap - 1;
+    market.volatility = Math.sqrt(0.95 * market.volatility ** 2 + 0.05 * (r * r) / gap);
+    const x = r / (market.volatility * Math.sqrt(gap));
+    const id = quote.bar + 1;
+    const key = { timeframe: REGRESSOR.timeframe, symbol, predictionId: id };
+    this.monitoring.recordPrediction({ ...key, modelName: REGRESSOR.name, predicted: (100 * MOMENTUM * r) / gap });
+    market.pending.push({ x, p: Number.NaN });
     const orders: Promise<void>[] = [];
     for (const model of market.models) {
-      model.learn(r > 0);
-      const p = model.predict(r / market.volatility);
+      const { name, timeframe, type, feature } = model.spec;
+      if (feature === 'volatility') this.monitoring.recordFeature({ modelName: name, timeframe, symbol, feature, value: 100 * market.volatility });
+      const p = model.predict(x);
+      this.monitoring.recordPrediction({ modelName: name, timeframe, symbol, predictionId: id, predicted: p >= 0.5 ? 'up' : 'down', probability: p, positiveClass: 'up' });
+      market.pending.push({ model, x, p });
       const direction: Direction = p >= 0.5 ? 'buy' : 'sell';
       const confidenceLevel = Math.abs(2 * p - 1);
-      this.monitoring.recordTradingSignal({ symbol: market.symbol, direction, confidenceLevel, modelType: model.spec.type });
+      this.monitoring.recordTradingSignal({ symbol, direction, confidenceLevel, modelType: type });
       this.counts.signals++;
-      const open = this.positions.filter((pos) => pos.symbol === market.symbol && pos.model === model.spec.type).length;
-      if (confidenceLevel >= ENTRY_CONFIDENCE && open < MAX_POSITIONS_PER_MODEL) orders.push(this.open(market.symbol, direction, model.spec.type, price));
+      const open = this.positions.filter((pos) => pos.symbol === symbol && pos.model === type).length;
+      if (confidenceLevel >= ENTRY_CONFIDENCE && open < MAX_POSITIONS_PER_MODEL) orders.push(this.open(market, direction, type));
     }
     return orders;
   }
 
-  private async open(symbol: string, side: Direction, model: string, price: number): Promise<void> {
+  /** The bar a prediction was about has closed with return `r`: its outcome, and a learning step for the classifiers. */
+  private resolve(market: Market, pending: readonly Pending[], r: number): void {
+    const { symbol, bar: predictionId } = market;
+    for (const { model, x, p } of pending) {
+      if (model === undefined) {
+        this.monitoring.recordOutcome({ modelName: REGRESSOR.name, timeframe: REGRESSOR.timeframe, symbol, predictionId, actual: 100 * r });
+        continue;
+      }
+      const { name: modelName, timeframe } = model.spec;
+      this.monitoring.recordOutcome({ modelName, timeframe, symbol, predictionId, actual: r > 0 ? 'up' : 'down' });
+      model.learn(x, p, r > 0);
+      this.monitoring.recordLearningStep({ modelName, timeframe, symbol, loss: model.loss, memorySize: model.memorySize });
+    }
+  }
+
+  private async open(market: Market, side: Direction, model: string): Promise<void> {
+    const { symbol, time: openedAt } = market;
+    const price = market.price ?? 0;
     const quantity = (this.equity * POSITION_FRACTION) / price;
     const fill = await this.submitOrder(symbol, side, quantity);
     const row = this.journal.record(symbol, side, model, quantity, fill ?? price, fill === undefined ? 'rejected' : 'open');
-    if (fill !== undefined) this.positions.push({ symbol, side, model, quantity, entry: fill, barsLeft: randomInt(4, 14), row });
+    if (fill !== undefined) this.positions.push({ symbol, side, model, quantity, entry: fill, openedAt, barsLeft: randomInt(2, 12), row });
   }
 
   private async close(position: Position): Promise<void> {
-    const fill = await this.submitOrder(position.symbol, position.side === 'buy' ? 'sell' : 'buy', position.quantity);
-    if (fill === undefined) return;
-    const gross = (fill - position.entry) * position.quantity * (position.side === 'buy' ? 1 : -1);
-    const pnl = gross - FEE_RATE * position.quantity * (position.entry + fill);
-    this.balance += pnl;
+    const { symbol, side, quantity, entry: entryPrice, openedAt } = position;
+    const exitPrice = await this.submitOrder(symbol, side === 'buy' ? 'sell' : 'buy', quantity);
+    if (exitPrice === undefined) return;
+    const pnl = (exitPrice - entryPrice) * quantity * (side === 'buy' ? 1 : -1);
+    const fees = FEE_RATE * quantity * (entryPrice + exitPrice);
+    this.balance += pnl - fees;
     this.positions.splice(this.positions.indexOf(position), 1);
-    this.pnls.push(pnl);
-    this.journal.recordClose(position.row, fill, pnl);
+    this.counts.closed++;
+    if (pnl > fees) this.counts.wins++;
+    this.journal.recordClose(position.row, exitPrice, pnl - fees);
+    // Times are the exchange's bar times, so holding periods read in simulated days.
+    const closedAt = this.markets.find((m) => m.symbol === symbol)?.time ?? openedAt;
+    this.monitoring.recordClosedTrade({ symbol, direction: side, pnl, fees, entryPrice, exitPrice, quantity, openedAt, closedAt });
   }
 
   /** A market order; resolves to the fill price, or undefined when it was refused or never arrived. */
   private async submitOrder(symbol: string, side: Direction, quantity: number): Promise<number | undefined> {
     this.counts.trades++;
-    const fill = priceIn(await this.request('/api/orders', 'POST', '', { symbol, side, quantity }));
+    const fill = numberIn(await this.request('/api/orders', 'POST', '', { symbol, side, quantity }), 'price');
     this.monitoring.recordExecutedTrade({ symbol, direction: side, success: fill !== undefined });
     if (fill === undefined) this.counts.failedTrades++;
     return fill;
@@ -373,7 +365,9 @@ class Bot {
     this.counts.api++;
     try {
       const body = await this.monitoring.trackApiRequest(endpoint, method, async (call) => {
-        const init = payload === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) };
+        const init: RequestInit = payload === undefined
+          ? { method, signal: AbortSignal.timeout(QUOTE_TIMEOUT_MS) }
+          : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) };
         const res = await fetch(this.exchange + endpoint + query, init);
         call.statusCode = res.status;
         const remaining = Number(res.headers.get('x-ratelimit-remaining') ?? Number.NaN);
@@ -384,7 +378,7 @@ class Bot {
       if (body === undefined) this.counts.apiErrors++;
       return body;
     } catch {
-      // Refused or reset connections: trackApiRequest has counted them under their error code.
+      // Refused, reset or timed-out calls: trackApiRequest has counted them under their error code or name.
       this.counts.apiErrors++;
       return undefined;
     }
@@ -393,41 +387,21 @@ class Bot {
   private reportPortfolio(): void {
     const count = (symbol: string, side: Direction) => this.positions.filter((p) => p.symbol === symbol && p.side === side).length;
     const openPositions: OpenPositions = Object.fromEntries(SYMBOLS.map((s) => [s, { buy: count(s, 'buy'), sell: count(s, 'sell') }]));
-    const equity = this.equity;
-    this.equityCurve.push(equity);
-    this.monitoring.updatePortfolioMetrics({ portfolioValue: equity, balance: this.balance, openPositions });
+    this.monitoring.updatePortfolioMetrics({ portfolioValue: this.equity, balance: this.balance, openPositions });
     // SQLite is one handle; the pool figures stand in for those of a server database.
     const queries = this.journal.queries - this.queriesSeen;
     this.queriesSeen = this.journal.queries;
     this.monitoring.updateDbPool({ pool: 'main', size: DB_POOL_SIZE, active: Math.min(DB_POOL_SIZE, queries + randomInt(0, 3)) });
   }
 
-  reportPerformance(): void {
-    const figures = tradingPerformance(this.pnls, this.equityCurve);
-    if (Object.keys(figures).length > 0) this.monitoring.updateTradingPerformance(figures);
-  }
-
-  reportModels(): void {
-    for (const { symbol, models, forecastErrors: errors } of this.markets) {
-      for (const model of models) {
-        if (model.outcomes.length < MIN_OUTCOMES) continue;
-        const key = { modelName: model.spec.name, timeframe: model.spec.timeframe, symbol };
-        this.monitoring.updateModelPerformance({ ...key, metrics: classificationScores(model.outcomes) });
-        this.monitoring.updateCalibrationMetrics({ ...key, ...calibration(model.outcomes) });
-        this.monitoring.updateOnlineLearningMetrics({ ...key, driftScore: model.driftScore, memorySize: model.memorySize, loss: model.loss });
-      }
-      if (errors.length < MIN_OUTCOMES) continue;
-      const rmse = Math.sqrt(sum(errors.map((e) => e * e)) / errors.length);
-      const mae = sum(errors.map(Math.abs)) / errors.length;
-      this.monitoring.updateModelPerformance({ modelName: REGRESSOR.name, timeframe: REGRESSOR.timeframe, symbol, metrics: { rmse, mae } });
-    }
-  }
-
-  summary(seconds: number): string {
-    const { signals, trades, failedTrades, api, apiErrors } = this.counts;
-    const winRate = this.pnls.length > 0 ? `${Math.round((100 * this.pnls.filter((p) => p > 0).length) / this.pnls.length)}%` : '-';
+  /** The summary line; drift detections are the SDK's, read from the bot's own scrape. */
+  async summary(seconds: number): Promise<string> {
+    const { signals, trades, failedTrades, closed, wins, missedBars, api, apiErrors } = this.counts;
+    const winRate = closed > 0 ? `${Math.round((100 * wins) / closed)}%` : '-';
     const equity = this.equity.toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
-    return `[${String(seconds).padStart(3)}s] signals ${signals} | trades ${trades} (${failedTrades} failed) | closed ${this.pnls.length} win ${winRate} | equity ${equity} | api ${api} req ${apiErrors} err | db ${this.journal.queries} q`;
+    const scrape = await this.monitoring.metricsText();
+    const drifts = sum([...scrape.matchAll(/^model_drift_events_total\{.*\} (\S+)$/gm)].map((m) => Number(m[1])));
+    return `[${String(seconds).padStart(3)}s] signals ${signals} | trades ${trades} (${failedTrades} failed) | closed ${closed} win ${winRate} | equity ${equity} | missed bars ${missedBars} | drifts ${drifts} | api ${api} req ${apiErrors} err | db ${this.journal.queries} q`;
   }
 }
 
@@ -479,6 +453,18 @@ async function main(): Promise<number> {
       exportIntervalSeconds: 5,
       otlp: args.otlp === undefined ? undefined : { endpoint: args.otlp, intervalSeconds: 5 },
       handleSignals: true,
+      // Trading performance from closed trades and the equity curve: a return period of DAY_SECONDS
+      // stands for a daily bar (365 a year), so a one-minute run spans four months of trading.
+      startingBalance: START_EQUITY,
+      returnsIntervalSeconds: DAY_SECONDS,
+      periodsPerYear: 365,
+      returnsWindow: 30,
+      tradeWindow: 50,
+      // Model scores over the last 40 resolved predictions (20 days), published every 2 s. A
+      // prediction whose bar the bot missed never gets its outcome and expires after two days.
+      modelMetricsInterval: 2,
+      windowSize: 40,
+      outcomeTtlSeconds: 2 * DAY_SECONDS,
     });
   } catch (error) {
     const option = error instanceof MonitoringConfigError ? error.option : undefined;
@@ -495,10 +481,10 @@ async function main(): Promise<number> {
   if (args.otlp !== undefined) console.log(`OTLP: pushing to ${monitoring.options.otlp === false ? '?' : monitoring.options.otlp.endpoint} every 5 s`);
 
   const regimeChangeAfter = args.duration === undefined ? 60 : args.duration / 2;
-  const exchange = await startExchange(started + regimeChangeAfter * 1000);
+  const exchange = await startExchange(started, started + regimeChangeAfter * 1000);
   const journal = openJournal(monitoring);
   const bot = new Bot(monitoring, journal, exchange.url);
-  console.log(`Trading ${SYMBOLS.join(', ')} on ${exchange.url}; the market stops trending and mean-reverts after ${regimeChangeAfter} s.`);
+  console.log(`Trading ${SYMBOLS.join(', ')} on ${exchange.url}; the market stops trending, mean-reverts and doubles its volatility after ${regimeChangeAfter} s.`);
   console.log(args.duration === undefined ? 'Running until Ctrl-C.' : `Running for ${args.duration} s.`);
 
   // The next tick is set only when the last one has finished, so a slow exchange never piles ticks up.
@@ -506,19 +492,26 @@ async function main(): Promise<number> {
   let inFlight = Promise.resolve();
   let nextTick: NodeJS.Timeout | undefined;
   const tick = () => {
+    const tickStarted = Date.now();
     inFlight = bot.tick()
       .catch((error: unknown) => console.error(`tick failed: ${(error as Error).message}`))
       .finally(() => {
-        if (running) nextTick = setTimeout(tick, TICK_MS);
+        if (running) nextTick = setTimeout(tick, Math.max(0, TICK_MS - (Date.now() - tickStarted)));
       });
   };
   tick();
+  const printSummary = (suffix = '') => bot.summary(elapsed()).then(
+    (line) => console.log(line + suffix),
+    (error: unknown) => console.error(`summary failed: ${(error as Error).message}`),
+  );
   const reports = [
-    setInterval(() => journal.readHistory(), 1_000),
-    setInterval(() => bot.reportPerformance(), 2_000),
-    setInterval(() => bot.reportModels(), 3_000),
+    // The reporting loop: what a dashboard or a risk check reads, with a heartbeat of its own.
+    setInterval(() => {
+      journal.readHistory();
+      monitoring.heartbeat('reporting');
+    }, 1_000),
     setInterval(() => journal.readArchive(), 4_000),
-    setInterval(() => console.log(bot.summary(elapsed())), 5_000),
+    setInterval(() => void printSummary(), 5_000),
   ];
 
   let durationTimer: NodeJS.Timeout | undefined;
@@ -533,7 +526,7 @@ async function main(): Promise<number> {
   clearTimeout(durationTimer);
   for (const timer of reports) clearInterval(timer);
   await inFlight;
-  console.log(`${bot.summary(elapsed())}  (final, ${reason})`);
+  await printSummary(`  (final, ${reason})`);
   await monitoring.shutdown();
   await exchange.close();
   journal.close();
