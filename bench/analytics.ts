@@ -26,6 +26,7 @@ import { classificationReport, expectedCalibrationError, maxDrawdown, sharpeRati
 import { parseSamples, sampleTotal, samplesOf, type Sample } from './check.ts';
 import { expectedTotal, MASK, SIZE, SYMBOLS, tradeFixture } from './fixtures.ts';
 import { formatNs, formatRatio, measure, sinkValue, stats, table, type Case, type Measured, type Plan, type Stats } from './harness.ts';
+import { prng } from './fixtures.ts';
 
 const QUICK = process.env['BENCH_QUICK'] === '1';
 const FAST_PLAN: Plan = QUICK
@@ -53,18 +54,6 @@ const MODELS = ['lstm', 'xgboost'] as const;
 const CLASSES = ['buy', 'sell', 'hold'] as const;
 const fmt = (n: number) => n.toLocaleString('en-US');
 const progress = (line: string) => process.stderr.write(`  ${line}\n`);
-
-/** mulberry32: a small deterministic PRNG, so every run sees the same inputs. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---- fixtures: SIZE prebuilt inputs each, cycled by index, every run starting at entry 0 ------
 

@@ -14,7 +14,7 @@ export const MODELS = ['lstm', 'xgboost'] as const;
 export const LABEL_SETS = SYMBOLS.length * DIRECTIONS.length * MODELS.length;
 
 /** mulberry32: a small deterministic PRNG, so every run sees the same inputs. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -2,17 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { expectedCalibrationError, reliabilityCurve, type ReliabilityCurve } from '../../../src/analytics/models/calibration.ts';
 import { RollingCalibration } from '../../../src/analytics/models/rolling-calibration.ts';
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../helpers/random.ts';
 
 function assertSameCurve(got: ReliabilityCurve, want: ReliabilityCurve, what: string): void {
   assert.equal(got.bins.length, want.bins.length, what);

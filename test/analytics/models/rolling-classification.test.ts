@@ -2,19 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { classificationReport } from '../../../src/analytics/models/classification.ts';
 import { RollingClassification } from '../../../src/analytics/models/rolling-classification.ts';
+import { prng } from '../../helpers/random.ts';
 
 // mulberry32: a tiny seeded PRNG so the property runs are reproducible.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 test('rolling() equals classificationReport of the last windowSize pairs; lifetime() of all pairs', () => {
   for (const [seed, windowSize, nClasses] of [[1, 50, 3], [2, 7, 5], [3, 1, 2], [4, 200, 8]] as const) {
     const rnd = prng(seed);

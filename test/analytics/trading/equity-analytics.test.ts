@@ -11,18 +11,7 @@ import {
   sortinoRatio,
 } from '../../../src/analytics/trading/index.ts';
 import type { EquitySummary } from '../../../src/analytics/trading/index.ts';
-
-/** mulberry32: a small seeded PRNG, so every run draws the same series. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../helpers/random.ts';
 
 interface Rates {
   readonly periodsPerYear: number;

@@ -2,18 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DrawdownTracker, TradeAnalytics, tradeStats } from '../../../src/analytics/trading/index.ts';
 import type { DrawMode, TradeStats, TradeSummary } from '../../../src/analytics/trading/index.ts';
-
-/** mulberry32: a small seeded PRNG, so every run draws the same series. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../helpers/random.ts';
 
 /** Streaming value vs the pure one: undefined where the pure one is NaN/±Infinity, else equal to 1e-9 relative (1e-12 absolute near 0). */
 function assertMatches(got: TradeSummary, want: TradeStats, where: string): void {
