@@ -477,6 +477,7 @@ async function main(): Promise<number> {
   const started = Date.now();
   const elapsed = () => Math.round((Date.now() - started) / 1000);
   console.log(`Metrics: http://localhost:${monitoring.port}/metrics  (/ serves the same)`);
+  console.log(`Dashboard: http://localhost:${monitoring.port}/dashboard`);
   if (args.exportDir !== false) console.log(`Snapshots: ${args.exportDir}/metrics-<time>.json every 5 s; ${args.exportDir}/latest.json is the newest`);
   if (args.otlp !== undefined) console.log(`OTLP: pushing to ${monitoring.options.otlp === false ? '?' : monitoring.options.otlp.endpoint} every 5 s`);
 

@@ -15,4 +15,7 @@ export type { ModelKey, ModelPerformanceMetrics, ModelPerformanceUpdate, Calibra
 export type { ApiCall, ApiQuota, Tracked } from './api.ts';
 export type { DbPoolUpdate } from './db.ts';
 export type { RouteHandler } from './server.ts';
+export type { AuthOptions, TlsOptions, DashboardOptions, ResolvedDashboard } from './options.ts';
+export type { SeriesQuery, SeriesResponse, SeriesJson } from './dashboard/history.ts';
+export type { FailedCheck } from './http/health.ts';
 export { VERSION } from './version.ts';

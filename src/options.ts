@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readOtelEnvironment, type OtelEnvironment, type OtlpProtocol, type Temporality } from './env.ts';
 import { Adwin, type AdwinOptions } from './analytics/models/adwin.ts';
 import { PageHinkley, type PageHinkleyOptions } from './analytics/models/page-hinkley.ts';
@@ -98,6 +99,41 @@ export interface MonitoringOptions {
   systemMetrics?: boolean;
   /** Where warnings go. Default: the console, prefixed `[evil2root-monitoring]`. */
   logger?: Logger;
+  /** Authentication of the HTTP surface: a bearer token or a basic-auth user and password; `false` for none. Default `MONITORING_AUTH_TOKEN`, else `MONITORING_BASIC_AUTH` (`user:password`), else none. */
+  auth?: false | AuthOptions;
+  /** Exact paths served without authentication. Default `['/healthz']`. */
+  authExemptPaths?: string[];
+  /** Serve HTTPS: `key` and `cert` as PEM text or Buffers, or as file paths (a string not starting with `-----BEGIN`); read once at init. Default false. */
+  tls?: false | TlsOptions;
+  /** Seconds after its last `heartbeat(loop)` before a loop makes `/readyz` fail; a record sets it per loop (others keep 60). Default 60. */
+  heartbeatTimeoutSeconds?: number | Record<string, number>;
+  /** Seconds an exporter (file, OTLP) may keep failing before `/readyz` fails. Default 300. */
+  exportFailureGraceSeconds?: number;
+  /** The built-in dashboard (`/dashboard`, `/api/v1/series`) and its in-memory history: sampled every `intervalSeconds` (default 5) for `historyMinutes` (default 360). Default true. */
+  dashboard?: boolean | DashboardOptions;
+}
+
+/** Bearer token or HTTP basic credentials for the HTTP surface. */
+export type AuthOptions = { bearerToken: string } | { username: string; password: string };
+
+/** Certificate and private key of the HTTPS server: PEM text, Buffers, or file paths. */
+export interface TlsOptions {
+  key: string | Buffer;
+  cert: string | Buffer;
+}
+
+/** Settings of the dashboard's history. */
+export interface DashboardOptions {
+  /** Seconds between samples. Default 5. */
+  intervalSeconds?: number;
+  /** Minutes of history kept. Default 360. */
+  historyMinutes?: number;
+}
+
+/** The dashboard settings in force. */
+export interface ResolvedDashboard {
+  readonly intervalSeconds: number;
+  readonly historyMinutes: number;
 }
 
 /** Options after defaults and validation; frozen. */
@@ -133,6 +169,13 @@ export interface ResolvedOptions {
   readonly maxSeriesPerMetric: number;
   readonly systemMetrics: boolean;
   readonly logger: Logger;
+  readonly auth: false | Readonly<AuthOptions>;
+  readonly authExemptPaths: readonly string[];
+  /** Key and certificate read into Buffers. */
+  readonly tls: false | { readonly key: Buffer; readonly cert: Buffer };
+  readonly heartbeatTimeoutSeconds: number | Readonly<Record<string, number>>;
+  readonly exportFailureGraceSeconds: number;
+  readonly dashboard: false | ResolvedDashboard;
 }
 
 /** Generated once per process, so a restart of monitoring inside one process keeps its identity. */
@@ -171,6 +214,12 @@ export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
   maxSeriesPerMetric: 2000,
   systemMetrics: true,
   logger: consoleLogger,
+  auth: false,
+  authExemptPaths: Object.freeze(['/healthz']),
+  tls: false,
+  heartbeatTimeoutSeconds: 60,
+  exportFailureGraceSeconds: 300,
+  dashboard: Object.freeze({ intervalSeconds: 5, historyMinutes: 360 }),
 });
 
 type Check = (value: unknown) => string | undefined;
@@ -259,7 +308,59 @@ const CHECKS: Record<keyof MonitoringOptions, Check> = {
     typeof v === 'object' && v !== null && ['info', 'warn', 'error'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function')
       ? undefined
       : 'an object with info, warn and error functions',
+  auth: (v) => {
+    if (v === false) return undefined;
+    const expected = "false, { bearerToken } or { username, password } with non-empty strings";
+    if (!plainObject(v)) return expected;
+    const keys = Object.keys(v).sort().join();
+    if (keys === 'bearerToken') return nonEmpty(v['bearerToken']) ? undefined : expected;
+    if (keys === 'password,username') return nonEmpty(v['username']) && nonEmpty(v['password']) && !String(v['username']).includes(':') ? undefined : `${expected} (no ':' in the username)`;
+    return expected;
+  },
+  authExemptPaths: (v) => (Array.isArray(v) && v.every((p) => typeof p === 'string' && p.startsWith('/')) ? undefined : "an array of paths starting with '/'"),
+  tls: (v) => {
+    if (v === false) return undefined;
+    const pem = (x: unknown) => (typeof x === 'string' && x.length > 0) || Buffer.isBuffer(x);
+    return plainObject(v) && Object.keys(v).sort().join() === 'cert,key' && pem(v['key']) && pem(v['cert']) ? undefined : 'false or { key, cert }, each PEM text, a Buffer or a file path';
+  },
+  heartbeatTimeoutSeconds: (v) => (positive(v) || (plainObject(v) && Object.values(v).every(positive)) ? undefined : 'a positive number of seconds, or an object of them per loop'),
+  exportFailureGraceSeconds: (v) => (positive(v) ? undefined : 'a positive number of seconds'),
+  dashboard: (v) => {
+    if (typeof v === 'boolean') return undefined;
+    const expected = 'true, false or { intervalSeconds?, historyMinutes? } with positive numbers';
+    if (!plainObject(v)) return expected;
+    for (const [key, value] of Object.entries(v)) {
+      if (key !== 'intervalSeconds' && key !== 'historyMinutes') return `${expected} (unknown key '${key}')`;
+      if (value !== undefined && !positive(value)) return expected;
+    }
+    return undefined;
+  },
 };
+
+/** Key or certificate: a Buffer or PEM text as given, otherwise a file read now. */
+function readPem(value: string | Buffer, what: 'key' | 'cert'): Buffer {
+  if (Buffer.isBuffer(value)) return value;
+  if (value.trimStart().startsWith('-----BEGIN')) return Buffer.from(value);
+  try {
+    return readFileSync(value);
+  } catch (error) {
+    throw new MonitoringConfigError(`option 'tls' ${what}: cannot read ${JSON.stringify(value)} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, 'tls', { cause: error });
+  }
+}
+
+/** Explicit option, else MONITORING_AUTH_TOKEN, else MONITORING_BASIC_AUTH (`user:password`). */
+function resolveAuth(option: false | AuthOptions | undefined, environment: Readonly<Record<string, string | undefined>>): false | Readonly<AuthOptions> {
+  if (option !== undefined) return option === false ? false : Object.freeze({ ...option });
+  const token = environment['MONITORING_AUTH_TOKEN'];
+  if (token !== undefined && token.trim() !== '') return Object.freeze({ bearerToken: token.trim() });
+  const basic = environment['MONITORING_BASIC_AUTH'];
+  if (basic !== undefined && basic !== '') {
+    const colon = basic.indexOf(':');
+    if (colon <= 0 || colon === basic.length - 1) throw new MonitoringConfigError('MONITORING_BASIC_AUTH must be user:password', 'auth');
+    return Object.freeze({ username: basic.slice(0, colon), password: basic.slice(colon + 1) });
+  }
+  return false;
+}
 
 function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
@@ -333,6 +434,15 @@ export function resolveOptions(input: unknown = {}, environment: Readonly<Record
   }
   resolved['resourceAttributes'] = Object.freeze(resolved['resourceAttributes'] as object);
   resolved['otlp'] = resolveOtlp((input as MonitoringOptions).otlp, env);
+  const given = input as MonitoringOptions;
+  resolved['auth'] = resolveAuth(given.auth, environment);
+  if (given.authExemptPaths !== undefined) resolved['authExemptPaths'] = Object.freeze([...given.authExemptPaths]);
+  if (given.tls !== undefined && given.tls !== false) resolved['tls'] = Object.freeze({ key: readPem(given.tls.key, 'key'), cert: readPem(given.tls.cert, 'cert') });
+  if (typeof given.heartbeatTimeoutSeconds === 'object') resolved['heartbeatTimeoutSeconds'] = Object.freeze({ ...given.heartbeatTimeoutSeconds });
+  if (given.dashboard !== undefined) {
+    const d = given.dashboard === true ? {} : given.dashboard;
+    resolved['dashboard'] = d === false ? false : Object.freeze({ intervalSeconds: d.intervalSeconds ?? 5, historyMinutes: d.historyMinutes ?? 360 });
+  }
   const detectors = (input as MonitoringOptions).driftDetectors;
   if (detectors !== undefined) {
     resolved['driftDetectors'] = Object.freeze({

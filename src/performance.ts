@@ -196,6 +196,11 @@ export class PerformanceMetrics {
     this.heartbeats.get1(loop as string).value = this.now() / 1000;
   }
 
+  /** Last heartbeat of each loop, Unix seconds (for readiness). */
+  *heartbeatTimes(): Generator<[loop: string, seconds: number]> {
+    for (const s of this.heartbeats.series) yield [String(s.attributes['loop']), s.value];
+  }
+
   /** Figures a bot computed itself. They fill the lifetime, all-symbols, equity-basis series until the SDK has data of its own for a figure. */
   updateTradingPerformance(performance: TradingPerformance): void {
     const M = 'updateTradingPerformance';

@@ -1,10 +1,28 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerOptions } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { MonitoringConfigError } from './errors.ts';
+import { createSurfaceHandler, type RouteHandler } from './http/surface.ts';
 import type { Logger } from './logger.ts';
+import type { AuthOptions } from './options.ts';
 
-/** Answers one request on a route; may be async. Errors become a bare 500. */
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+export type { RouteHandler } from './http/surface.ts';
+
+/** Protection of the server; every field optional. */
+export interface ServerSettings {
+  readonly auth?: false | Readonly<AuthOptions>;
+  readonly authExemptPaths?: readonly string[];
+  readonly tls?: false | { readonly key: Buffer; readonly cert: Buffer };
+  /** Time to receive the request headers (a slowloris client is cut off after it). Default 10 s. */
+  readonly headersTimeoutMs?: number;
+  /** Time to receive the whole request. Default 30 s. */
+  readonly requestTimeoutMs?: number;
+  /** Largest request head accepted; a larger one gets 431. Default 8 KiB. */
+  readonly maxHeaderSize?: number;
+}
+
+/** Scrapes and dashboard requests are small: a head above this is not one. */
+const MAX_HEADER_SIZE = 8 * 1024;
 
 const LISTEN_ERRORS: Record<string, string> = {
   EADDRINUSE: 'the port is already in use',
@@ -17,24 +35,39 @@ const LISTEN_ERRORS: Record<string, string> = {
 /** Bind errors that are the host's fault rather than the port's. */
 const HOST_ERRORS = new Set(['EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN']);
 
-function plain(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff', ...headers });
-  res.end(body);
-}
-
 /**
- * The SDK's own HTTP server (node:http): GET and HEAD only, exact-path routes, nothing else served.
- * The Prometheus endpoint is one route; later features (dashboard, health) add theirs.
+ * The SDK's own HTTP(S) server: GET and HEAD only, exact-path routes, nothing else served (see
+ * `createSurfaceHandler`), with bounded request heads and header/request timeouts.
  */
 export class MonitoringServer {
-  private readonly routes: ReadonlyMap<string, RouteHandler>;
   private readonly logger: Logger;
   private readonly server: Server;
+  /** The request pipeline, for mounting on the bot's own server. */
+  readonly handler: RouteHandler;
 
-  constructor(routes: ReadonlyMap<string, RouteHandler>, logger: Logger) {
-    this.routes = routes;
+  constructor(routes: ReadonlyMap<string, RouteHandler>, logger: Logger, settings: ServerSettings = {}) {
     this.logger = logger;
-    this.server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 65_000 }, (req, res) => this.handle(req, res));
+    const handler = createSurfaceHandler(routes, { auth: settings.auth ?? false, authExemptPaths: settings.authExemptPaths ?? [], logger });
+    this.handler = handler;
+    const headersTimeout = settings.headersTimeoutMs ?? 10_000;
+    const options: ServerOptions = {
+      requestTimeout: settings.requestTimeoutMs ?? 30_000,
+      headersTimeout,
+      keepAliveTimeout: 65_000,
+      maxHeaderSize: settings.maxHeaderSize ?? MAX_HEADER_SIZE,
+      // Node checks the two timeouts on this period (30 s by default), so a slow client would outlive headersTimeout by as much.
+      connectionsCheckingInterval: Math.min(1000, headersTimeout),
+    };
+    const tls = settings.tls ?? false;
+    this.server = tls === false
+      ? createServer(options, handler)
+      : (createHttpsServer({ ...options, key: tls.key, cert: tls.cert }, handler) as unknown as Server);
+    // Not `Bad Request` with details: a malformed request gets a bare status and the socket is closed.
+    this.server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) return socket.destroy();
+      const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    });
     // The bot's own work keeps the process alive; the metrics server should not.
     this.server.unref();
   }
@@ -62,30 +95,5 @@ export class MonitoringServer {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });
-  }
-
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      plain(res, 405, 'method not allowed\n', { allow: 'GET, HEAD' });
-      return;
-    }
-    const url = req.url ?? '/';
-    const query = url.indexOf('?');
-    const handler = this.routes.get(query === -1 ? url : url.slice(0, query));
-    if (handler === undefined) {
-      plain(res, 404, 'not found\n');
-      return;
-    }
-    const fail = (error: unknown) => {
-      this.logger.error(`handler for ${req.url} failed: ${(error as Error)?.message ?? String(error)}`);
-      if (!res.headersSent) plain(res, 500, 'internal error\n');
-      else res.destroy();
-    };
-    try {
-      const pending = handler(req, res);
-      if (pending !== undefined) pending.catch(fail);
-    } catch (error) {
-      fail(error);
-    }
   }
 }

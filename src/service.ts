@@ -19,6 +19,9 @@ import { PrometheusEndpoint } from './prometheus.ts';
 import { buildResource } from './resource.ts';
 import { SCOPE_NAME } from './semconv.ts';
 import { MonitoringServer, type RouteHandler } from './server.ts';
+import { Dashboard } from './dashboard/dashboard.ts';
+import { livenessHandler, readinessHandler } from './http/health.ts';
+import { createSurfaceHandler } from './http/surface.ts';
 import { SystemMetrics } from './system.ts';
 import { PerformanceMetrics, type ClosedTrade } from './performance.ts';
 import { PredictionMetrics, type FeatureValue, type LearningStep, type Outcome, type Prediction } from './predictions.ts';
@@ -26,6 +29,11 @@ import { TradingMetrics, type ExecutedTrade, type PortfolioUpdate, type TradingP
 import { VERSION } from './version.ts';
 
 const SCOPE = { name: SCOPE_NAME, version: VERSION };
+
+/** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host) || /^::ffff:127\./.test(host);
+}
 
 /**
  * The running monitoring of one bot: the recording methods, the MeterProvider with its readers,
@@ -55,6 +63,10 @@ export class MonitoringService {
   private readonly file: { exporter: FileMetricExporter; reader: PeriodicExportingMetricReader } | undefined;
   private readonly otlp: { exporter: OtlpPushExporter; reader: PeriodicExportingMetricReader } | undefined;
   private removeSignalHandlers: (() => void) | undefined;
+  private readonly dashboard: Dashboard | undefined;
+  /** Exporters failing now, with the time (ms) of their first failure since their last success. */
+  private readonly failingSince = new Map<string, number>();
+  private readonly surface: RouteHandler;
   private url: string | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -112,16 +124,34 @@ export class MonitoringService {
     if (this.file !== undefined) readers.push(this.file.reader);
     this.otlp = createOtlpExporter === undefined || options.otlp === false ? undefined : this.otlpPushReader(createOtlpExporter, options.otlp);
     if (this.otlp !== undefined) readers.push(this.otlp.reader);
+    // The dashboard's history is a fourth reader of the same MeterProvider: its own producer on the same registry.
+    this.dashboard = options.dashboard === false
+      ? undefined
+      : new Dashboard(options.dashboard, options.maxSeriesPerMetric, [new RegistryProducer(registry, resource, SCOPE)], options.logger);
+    if (this.dashboard !== undefined) readers.push(this.dashboard.reader);
     this.meterProvider = new MeterProvider({ resource, readers });
     this.system = options.systemMetrics
       ? new SystemMetrics(this.meterProvider, this.meterProvider.getMeter(SCOPE_NAME, VERSION), options.logger)
       : undefined;
+    this.dashboard?.start(this.meterProvider.getMeter(SCOPE_NAME, VERSION));
+    const routes = new Map<string, RouteHandler>([
+      ['/metrics', this.prometheus.handle],
+      ['/', this.prometheus.handle],
+      ['/healthz', livenessHandler()],
+      ['/readyz', readinessHandler({
+        heartbeats: () => performance.heartbeatTimes(),
+        failingExporters: () => this.failingSince.entries(),
+        now: () => Date.now(),
+      }, options)],
+      ...(this.dashboard?.routes() ?? []),
+    ]);
+    const protection = { auth: options.auth, authExemptPaths: options.authExemptPaths };
+    this.surface = createSurfaceHandler(routes, { ...protection, logger: options.logger });
     if (options.port !== false) {
-      const routes = new Map<string, RouteHandler>([
-        ['/metrics', this.prometheus.handle],
-        ['/', this.prometheus.handle],
-      ]);
-      this.server = new MonitoringServer(routes, options.logger);
+      this.server = new MonitoringServer(routes, options.logger, { ...protection, tls: options.tls });
+      if (options.auth === false && !isLoopback(options.host)) {
+        this.logger.warn(`the monitoring server binds ${options.host}, beyond this machine, without authentication: anyone who can reach port ${options.port} can read balance, portfolio value and PnL; set auth (or MONITORING_AUTH_TOKEN / MONITORING_BASIC_AUTH), or bind 127.0.0.1`);
+      }
     }
   }
 
@@ -137,7 +167,7 @@ export class MonitoringService {
       try {
         const address = await service.server.listen(options.host, options.port);
         const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-        service.url = `http://${host}:${address.port}/metrics`;
+        service.url = `${options.tls === false ? 'http' : 'https'}://${host}:${address.port}/metrics`;
       } catch (error) {
         await service.shutdown();
         throw error;
@@ -158,7 +188,7 @@ export class MonitoringService {
         maxFiles: options.exportMaxFiles === false ? undefined : options.exportMaxFiles,
         maxAgeHours: options.exportMaxAgeHours === false ? undefined : options.exportMaxAgeHours,
       },
-      { logger: this.logger, onFailure: (reason) => this.exportFailed('file', reason) },
+      { logger: this.logger, onFailure: (reason) => this.exportFailed('file', reason), onSuccess: () => this.failingSince.delete('file') },
     );
     const intervalMs = options.exportIntervalSeconds * 1000;
     const reader = new PeriodicExportingMetricReader({
@@ -174,7 +204,10 @@ export class MonitoringService {
   private otlpPushReader(create: OtlpExporterFactory, config: ResolvedOtlp): { exporter: OtlpPushExporter; reader: PeriodicExportingMetricReader } {
     const producer = new RegistryProducer(this.registry, this.resource, SCOPE, config.temporality);
     const exporter = new OtlpPushExporter(create, config.timeoutMs, config.temporality, {
-      onSuccess: () => producer.acknowledge(),
+      onSuccess: () => {
+        producer.acknowledge();
+        this.failingSince.delete('otlp');
+      },
       onFailure: (reason, error) => {
         this.exportFailed('otlp', reason);
         if (this.warnOnce(`otlp:${reason}`)) {
@@ -193,6 +226,7 @@ export class MonitoringService {
 
   private exportFailed(exporter: 'file' | 'otlp', reason: string): void {
     this.exportFailures.get2(exporter, reason).value++;
+    if (!this.failingSince.has(exporter)) this.failingSince.set(exporter, Date.now());
   }
 
   private warnOnce(key: string): boolean {
@@ -392,6 +426,30 @@ export class MonitoringService {
   }
 
   /**
+   * A node:http request handler for the whole surface (`/metrics`, `/healthz`, `/readyz`,
+   * `/dashboard` and its assets, `/api/v1/series`) with the same authentication and hardening as
+   * the SDK's server, for mounting on the bot's own server (at its root: paths are matched exactly).
+   */
+  httpHandler(): RouteHandler {
+    return this.surface;
+  }
+
+  /** URL of the dashboard, e.g. `http://127.0.0.1:8000/dashboard`; undefined with `port: false` or `dashboard: false`. */
+  get dashboardUrl(): string | undefined {
+    return this.url === undefined || this.dashboard === undefined ? undefined : this.url.replace(/\/metrics$/, '/dashboard');
+  }
+
+  /** Takes a dashboard history sample now (normally every `dashboard.intervalSeconds`). @internal for tests and benches */
+  sampleDashboardHistory(): Promise<void> {
+    return this.dashboard?.sample() ?? Promise.resolve();
+  }
+
+  /** Bytes and series held by the dashboard history. @internal for the README's memory figure */
+  dashboardHistoryUsage(): { bytes: number; series: number } | undefined {
+    return this.dashboard === undefined ? undefined : { bytes: this.dashboard.history.bytes, series: this.dashboard.history.size };
+  }
+
+  /**
    * Collects every metric now and returns it as a snapshot object; with `exportDirectory` it is also
    * written (atomically, `latest.json` updated) before the promise resolves, and a write error rejects.
    */
@@ -412,6 +470,7 @@ export class MonitoringService {
     this.stopping ??= (async () => {
       this.removeSignalHandlers?.();
       this.system?.stop();
+      this.dashboard?.stop();
       clearInterval(this.modelTimer);
       this.publishModels();
       const timeoutMs = this.options.shutdownTimeoutMs;

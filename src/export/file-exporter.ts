@@ -33,6 +33,8 @@ export interface FileExporterHooks {
   readonly logger: Logger;
   /** Called at every failed write or deletion, for counting; the first failure of each reason is also logged. */
   onFailure(reason: FileExportFailureReason, error: unknown): void;
+  /** Called after each successful periodic export (readiness resets the exporter's failing-since time). */
+  onSuccess?(): void;
 }
 
 /** Test seams: the file system (to inject errors root cannot provoke) and the clock. */
@@ -85,6 +87,7 @@ export class FileMetricExporter implements PushMetricExporter {
   private readonly format: FileExportFormat;
   private readonly logger: Logger;
   private readonly onFailure: FileExporterHooks['onFailure'];
+  private readonly onSuccess: FileExporterHooks['onSuccess'];
   private readonly fs: ExportFileSystem;
   private readonly now: () => Date;
   private readonly retention: RetentionList;
@@ -102,6 +105,7 @@ export class FileMetricExporter implements PushMetricExporter {
     this.format = options.format;
     this.logger = hooks.logger;
     this.onFailure = hooks.onFailure;
+    this.onSuccess = hooks.onSuccess;
     this.fs = internals.fs ?? nodeFileSystem;
     this.now = internals.now ?? (() => new Date());
     this.retention = new RetentionList(
@@ -117,7 +121,14 @@ export class FileMetricExporter implements PushMetricExporter {
   /** PushMetricExporter entry point: never throws; a failure is reported through the callback and `onFailure`. */
   export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
     this.write(metrics).then(
-      () => this.report(resultCallback, { code: ExportResultCode.SUCCESS }),
+      () => {
+        try {
+          this.onSuccess?.();
+        } catch {
+          // As for onFailure: a hook never breaks an export.
+        }
+        this.report(resultCallback, { code: ExportResultCode.SUCCESS });
+      },
       (error: unknown) => this.report(resultCallback, { code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }),
     );
   }

@@ -1,0 +1,301 @@
+import { DataPointType, MetricReader, type Histogram, type MetricProducer, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { Logger } from '../logger.ts';
+import { prometheusName } from '../prometheus.ts';
+import { histogramQuantile } from './quantile.ts';
+
+/**
+ * A pull reader for the dashboard: it exports nothing, it only lets the history collect from the
+ * same MeterProvider (and the same registry, through its producer) as the other readers.
+ */
+export class PullReader extends MetricReader {
+  constructor(producers: MetricProducer[]) {
+    super({ metricProducers: producers });
+  }
+
+  protected override onShutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  protected override onForceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+type Labels = Readonly<Record<string, string>>;
+
+/** A metric the dashboard charts, and which of its series it keeps. */
+interface Kept {
+  /** Keep only points with these label values. */
+  readonly where?: Readonly<Record<string, string>>;
+  /** Labels dropped from the key (they are constant after `where`). */
+  readonly drop?: readonly string[];
+}
+
+/** The scrape names the dashboard draws, as Prometheus sees them. */
+export const HISTORY_METRICS: ReadonlyMap<string, Kept> = new Map<string, Kept>([
+  ['portfolio_value', {}], ['balance', {}], ['drawdown', {}], ['max_drawdown', {}], ['realized_pnl', {}],
+  ['trades_closed_total', {}], ['win_rate', {}], ['profit_factor', {}], ['sharpe_ratio', {}], ['sortino_ratio', {}], ['calmar_ratio', {}],
+  ['trading_signals_total', {}], ['executed_trades_total', {}], ['open_positions', {}], ['bot_heartbeat_timestamp_seconds', {}],
+  ['model_accuracy', {}], ['model_rmse', {}], ['calibration_reliability', {}], ['model_drift_events_total', {}],
+  ['api_requests_total', {}], ['api_errors_total', {}], ['api_latency_seconds', {}], ['api_quota_remaining', {}],
+  ['db_query_duration_seconds', {}], ['db_connection_pool_size', {}], ['db_connections_active', {}],
+  ['system_memory_utilization', { where: { 'system.memory.state': 'used' }, drop: ['system.memory.state'] }],
+  ['process_memory_usage', {}], ['system_cpu_load_average_1m', {}], ['nodejs_eventloop_delay_p99', {}],
+  ['process_cpu_utilization', {}],
+]);
+
+/** Derived series: the machine's CPU use, 1 minus the mean idle fraction over every core (one series instead of cores x states). */
+const CPU_BUSY = 'system_cpu_utilization';
+
+interface ScalarSeries {
+  readonly kind: 'scalar';
+  readonly name: string;
+  readonly labels: Labels;
+  readonly values: Float64Array;
+  lastSample: number;
+}
+
+interface HistogramHistory {
+  readonly kind: 'histogram';
+  readonly name: string;
+  readonly labels: Labels;
+  readonly bounds: readonly number[];
+  /** Cumulative-over-time bucket counts, `bounds.length + 1` per sample. */
+  readonly counts: Float64Array;
+  lastSample: number;
+}
+
+type Stored = ScalarSeries | HistogramHistory;
+
+export interface HistorySettings {
+  readonly intervalSeconds: number;
+  readonly historyMinutes: number;
+  /** Slots over all series: a scalar series takes one, a histogram one per bucket. */
+  readonly maxSlots: number;
+  readonly logger: Logger;
+}
+
+/** Query of `GET /api/v1/series`. */
+export interface SeriesQuery {
+  /** Only these metric names (all kept ones when absent). */
+  readonly names?: readonly string[];
+  /** Drop series whose `symbol` label is another symbol. */
+  readonly symbol?: string;
+  /** Drop series whose `model_name` label is another model. */
+  readonly model?: string;
+  /** Only samples taken after this Unix time in milliseconds. */
+  readonly since?: number;
+}
+
+export type SeriesJson =
+  | { name: string; labels: Labels; values: (number | null)[] }
+  | { name: string; labels: Labels; type: 'histogram'; count: (number | null)[]; p50: (number | null)[]; p95: (number | null)[] };
+
+/** Body of `GET /api/v1/series`. */
+export interface SeriesResponse {
+  intervalSeconds: number;
+  /** Unix ms of the newest sample (0 before the first). */
+  now: number;
+  timestamps: number[];
+  symbols: string[];
+  models: string[];
+  series: SeriesJson[];
+}
+
+/** The window of the percentiles: like `histogram_quantile(q, rate(x_bucket[1m]))`. */
+const QUANTILE_WINDOW_SECONDS = 60;
+
+const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
+function keyOf(name: string, labels: Labels): string {
+  let key = name;
+  for (const k of Object.keys(labels).sort()) key += `\u0000${k}\u0001${labels[k]}`;
+  return key;
+}
+
+/**
+ * The dashboard's memory: every `intervalSeconds` a collection of the kept metrics, held in one ring
+ * buffer per series (`historyMinutes` of samples). Histograms are kept as bucket counts so
+ * percentiles are computed as Prometheus's histogram_quantile does. The number of slots is capped
+ * (`maxSlots`); a series past the cap is not kept, and that is logged once. A series unseen for a
+ * whole window is forgotten.
+ */
+export class MetricHistory {
+  readonly capacity: number;
+  readonly intervalSeconds: number;
+  private readonly timestamps: Float64Array;
+  private readonly series = new Map<string, Stored>();
+  private readonly maxSlots: number;
+  private readonly logger: Logger;
+  private slots = 0;
+  /** Samples taken so far; the next goes to `taken % capacity`. */
+  private taken = 0;
+  private warnedCap = false;
+
+  constructor(settings: HistorySettings) {
+    this.intervalSeconds = settings.intervalSeconds;
+    this.capacity = Math.max(2, Math.ceil((settings.historyMinutes * 60) / settings.intervalSeconds));
+    this.timestamps = new Float64Array(this.capacity);
+    this.maxSlots = settings.maxSlots;
+    this.logger = settings.logger;
+  }
+
+  /** Series held now. */
+  get size(): number {
+    return this.series.size;
+  }
+
+  /** Bytes held by the buffers (typed arrays only). */
+  get bytes(): number {
+    let total = this.timestamps.byteLength;
+    for (const s of this.series.values()) total += s.kind === 'scalar' ? s.values.byteLength : s.counts.byteLength;
+    return total;
+  }
+
+  /** Records one collection taken at `timeMs`. */
+  sample(resourceMetrics: ResourceMetrics, timeMs: number): void {
+    const slot = this.taken % this.capacity;
+    const sampleIndex = this.taken;
+    this.timestamps[slot] = timeMs;
+    const seen = new Set<Stored>();
+    for (const scope of resourceMetrics.scopeMetrics) {
+      for (const metric of scope.metrics) {
+        const name = prometheusName(metric);
+        if (name === CPU_BUSY) {
+          let idle = 0;
+          let cores = 0;
+          for (const p of metric.dataPoints) {
+            if (p.attributes['system.cpu.state'] === 'idle') {
+              idle += p.value as number;
+              cores++;
+            }
+          }
+          if (cores > 0) this.put(seen, name, {}, slot, sampleIndex, 1 - idle / cores);
+          continue;
+        }
+        const kept = HISTORY_METRICS.get(name);
+        if (kept === undefined) continue;
+        for (const p of metric.dataPoints) {
+          if (kept.where !== undefined && !Object.entries(kept.where).every(([k, v]) => p.attributes[k] === v)) continue;
+          const labels: Record<string, string> = {};
+          for (const [k, v] of Object.entries(p.attributes)) if (!kept.drop?.includes(k)) labels[k] = String(v);
+          if (metric.dataPointType === DataPointType.HISTOGRAM) this.putHistogram(seen, name, labels, slot, sampleIndex, p.value as Histogram);
+          else this.put(seen, name, labels, slot, sampleIndex, p.value as number);
+        }
+      }
+    }
+    for (const [key, s] of this.series) {
+      if (seen.has(s)) continue;
+      if (sampleIndex - s.lastSample >= this.capacity) {
+        this.series.delete(key);
+        this.slots -= s.kind === 'scalar' ? 1 : s.bounds.length + 1;
+      } else if (s.kind === 'scalar') {
+        s.values[slot] = Number.NaN;
+      } else {
+        s.counts.fill(Number.NaN, slot * (s.bounds.length + 1), (slot + 1) * (s.bounds.length + 1));
+      }
+    }
+    this.taken++;
+  }
+
+  private claim(name: string, slots: number): boolean {
+    if (this.slots + slots <= this.maxSlots) {
+      this.slots += slots;
+      return true;
+    }
+    if (!this.warnedCap) {
+      this.warnedCap = true;
+      this.logger.warn(`dashboard history is full (${this.maxSlots} series slots, maxSeriesPerMetric); ${name} and further new series are not kept in it (the scrape still has them)`);
+    }
+    return false;
+  }
+
+  private put(seen: Set<Stored>, name: string, labels: Labels, slot: number, sampleIndex: number, value: number): void {
+    const key = keyOf(name, labels);
+    let s = this.series.get(key);
+    if (s === undefined) {
+      if (!this.claim(name, 1)) return;
+      s = { kind: 'scalar', name, labels, values: new Float64Array(this.capacity).fill(Number.NaN), lastSample: sampleIndex };
+      this.series.set(key, s);
+    }
+    if (s.kind !== 'scalar') return;
+    s.values[slot] = value;
+    s.lastSample = sampleIndex;
+    seen.add(s);
+  }
+
+  private putHistogram(seen: Set<Stored>, name: string, labels: Labels, slot: number, sampleIndex: number, value: Histogram): void {
+    const key = keyOf(name, labels);
+    const width = value.buckets.counts.length;
+    let s = this.series.get(key);
+    if (s === undefined) {
+      if (!this.claim(name, width)) return;
+      s = { kind: 'histogram', name, labels, bounds: [...value.buckets.boundaries], counts: new Float64Array(this.capacity * width).fill(Number.NaN), lastSample: sampleIndex };
+      this.series.set(key, s);
+    }
+    if (s.kind !== 'histogram' || s.bounds.length + 1 !== width) return;
+    s.counts.set(value.buckets.counts, slot * width);
+    s.lastSample = sampleIndex;
+    seen.add(s);
+  }
+
+  /** The samples after `query.since`, oldest first, of the series the query selects. */
+  query(query: SeriesQuery = {}): SeriesResponse {
+    const held = Math.min(this.taken, this.capacity);
+    const first = this.taken - held;
+    const slots: number[] = [];
+    for (let i = first; i < this.taken; i++) {
+      const slot = i % this.capacity;
+      if (query.since === undefined || (this.timestamps[slot] as number) > query.since) slots.push(slot);
+    }
+    const names = query.names === undefined ? undefined : new Set(query.names);
+    const symbols = new Set<string>();
+    const models = new Set<string>();
+    const series: SeriesJson[] = [];
+    const lag = Math.max(1, Math.round(QUANTILE_WINDOW_SECONDS / this.intervalSeconds));
+    for (const s of this.series.values()) {
+      const symbol = s.labels['symbol'];
+      const model = s.labels['model_name'];
+      if (symbol !== undefined && symbol !== 'all') symbols.add(symbol);
+      if (model !== undefined) models.add(model);
+      if (names !== undefined && !names.has(s.name)) continue;
+      if (query.symbol !== undefined && symbol !== undefined && symbol !== query.symbol) continue;
+      if (query.model !== undefined && model !== undefined && model !== query.model) continue;
+      if (s.kind === 'scalar') {
+        series.push({ name: s.name, labels: s.labels, values: slots.map((slot) => finite(s.values[slot] as number)) });
+        continue;
+      }
+      const width = s.bounds.length + 1;
+      const count: (number | null)[] = [];
+      const p50: (number | null)[] = [];
+      const p95: (number | null)[] = [];
+      const delta = new Float64Array(width);
+      for (const slot of slots) {
+        const at = slot * width;
+        let total = 0;
+        for (let b = 0; b < width; b++) total += s.counts[at + b] as number;
+        count.push(finite(total));
+        // The increase over the last minute (or since the oldest sample held), as rate() would see it.
+        const index = (slot - first % this.capacity + this.capacity) % this.capacity + first;
+        const baseIndex = Math.max(first, index - lag);
+        const base = (baseIndex % this.capacity) * width;
+        for (let b = 0; b < width; b++) {
+          const now = s.counts[at + b] as number;
+          const before = baseIndex === index ? 0 : (s.counts[base + b] as number);
+          delta[b] = Number.isNaN(now) ? 0 : Number.isNaN(before) ? now : now - before;
+        }
+        p50.push(finite(histogramQuantile(0.5, s.bounds, delta)));
+        p95.push(finite(histogramQuantile(0.95, s.bounds, delta)));
+      }
+      series.push({ name: s.name, labels: s.labels, type: 'histogram', count, p50, p95 });
+    }
+    return {
+      intervalSeconds: this.intervalSeconds,
+      now: this.taken === 0 ? 0 : (this.timestamps[(this.taken - 1) % this.capacity] as number),
+      timestamps: slots.map((slot) => this.timestamps[slot] as number),
+      symbols: [...symbols].sort(),
+      models: [...models].sort(),
+      series,
+    };
+  }
+}
