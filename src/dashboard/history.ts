@@ -165,7 +165,8 @@ export class MetricHistory {
           let idle = 0;
           let cores = 0;
           for (const p of metric.dataPoints) {
-            if (p.attributes['system.cpu.state'] === 'idle') {
+            // host-metrics 0.7 follows the current semantic conventions (cpu.mode); older releases said system.cpu.state.
+            if ((p.attributes['cpu.mode'] ?? p.attributes['system.cpu.state']) === 'idle') {
               idle += p.value as number;
               cores++;
             }

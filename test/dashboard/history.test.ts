@@ -95,3 +95,16 @@ test('the history is bounded: a ring of historyMinutes, and at most maxSeriesPer
   assert.ok(usage.bytes <= 8 * 3 * (40 + 1), `${usage.bytes} bytes`);
   assert.equal(logger.warnings.filter((w) => w.includes('dashboard history is full')).length, 1);
 });
+
+test('the machine CPU series is 1 minus the mean idle fraction of the host-metrics cores', async () => {
+  const { monitoring } = await start({ systemMetrics: true });
+  // Two collections: host-metrics computes utilization from the difference of CPU times.
+  await monitoring.sampleDashboardHistory();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await monitoring.sampleDashboardHistory();
+  const body = await (await fetch(new URL('/api/v1/series?names=system_cpu_utilization', monitoring.metricsUrl))).json() as { series: { name: string; values: (number | null)[] }[] };
+  const cpu = body.series.find((s) => s.name === 'system_cpu_utilization');
+  assert.ok(cpu !== undefined, 'a CPU series is kept');
+  const last = cpu.values.at(-1);
+  assert.ok(typeof last === 'number' && last >= 0 && last <= 1, `busy fraction in [0, 1], got ${String(last)}`);
+});
