@@ -28,6 +28,8 @@ const SECTIONS: readonly Section[] = [
   { key: 'tradingAnalytics', file: 'trading-analytics.ts', result: 'json-line' },
   { key: 'modelAnalytics', file: 'model-analytics.ts', result: 'json-line' },
   { key: 'analytics', file: 'analytics.ts', result: 'json-line' },
+  { key: 'httpMiddleware', file: 'http-middleware.ts', result: 'json-line' },
+  { key: 'httpLoad', file: 'http-load.ts', result: 'json-line' },
 ];
 const JSON_PREFIX = 'JSON: ';
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));

@@ -26,6 +26,7 @@ export class DbMetrics {
   private readonly operations: SeriesTable<CounterSeries>;
   private readonly poolSize: SeriesTable<GaugeSeries>;
   private readonly active: SeriesTable<GaugeSeries>;
+  private readonly waiting: SeriesTable<GaugeSeries>;
   private readonly finish = (operation: string, outcome: CallOutcome): void => {
     try {
       this.duration.get1(operation).record(outcome.seconds);
@@ -41,6 +42,14 @@ export class DbMetrics {
     this.operations = registry.counter(METRICS.dbOperations);
     this.poolSize = registry.gauge(METRICS.dbPoolSize).table;
     this.active = registry.gauge(METRICS.dbConnectionsActive).table;
+    this.waiting = registry.gauge(METRICS.dbConnectionsWaiting).table;
+  }
+
+  /** Sets the three pool gauges of a pool read at collection time (observePgPool); NaN unpublishes them. */
+  setPoolState(pool: string, size: number, active: number, waiting: number): void {
+    this.poolSize.get1(pool).value = size;
+    this.active.get1(pool).value = active;
+    this.waiting.get1(pool).value = waiting;
   }
 
   trackDbQuery<T>(operation: string, fn: () => T): Tracked<T> {

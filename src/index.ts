@@ -14,6 +14,11 @@ export type { Direction, TradingSignal, ExecutedTrade, PortfolioUpdate, OpenPosi
 export type { ModelKey, ModelPerformanceMetrics, ModelPerformanceUpdate, CalibrationUpdate, OnlineLearningUpdate } from './models.ts';
 export type { ApiCall, ApiQuota, Tracked } from './api.ts';
 export type { DbPoolUpdate } from './db.ts';
+export { HTTP_SERVER_DURATION_BUCKETS } from './integrations/http-server.ts';
+export type { MetricsHandler, WebFramework, RawRequestHolder, RawReplyHolder } from './integrations/app.ts';
+export type { ExpressMiddleware } from './integrations/express.ts';
+export type { FastifyMetricsPlugin } from './integrations/fastify.ts';
+export type { PgPoolLike, PgPoolObserveOptions } from './integrations/pg.ts';
 export type { RouteHandler } from './server.ts';
 export type { AuthOptions, TlsOptions, DashboardOptions, ResolvedDashboard } from './options.ts';
 export type { SeriesQuery, SeriesResponse, SeriesJson } from './dashboard/history.ts';

@@ -157,6 +157,7 @@ export const METRICS = Object.freeze({
   }),
   dbPoolSize: gauge('db', 'db_connection_pool_size', 'Connections in the database pool.', ['pool'], '{connection}'),
   dbConnectionsActive: gauge('db', 'db_connections_active', 'Connections of the pool in use.', ['pool'], '{connection}'),
+  dbConnectionsWaiting: gauge('db', 'db_connections_waiting', 'Clients waiting for a connection of the pool (observePgPool).', ['pool'], '{client}'),
 
   invalidInputs: def({
     name: 'monitoring_invalid_inputs_total', type: 'counter', group: 'self', unit: '{call}',

@@ -5,6 +5,7 @@ import { Adwin, type AdwinOptions } from './analytics/models/adwin.ts';
 import { PageHinkley, type PageHinkleyOptions } from './analytics/models/page-hinkley.ts';
 import { MonitoringConfigError } from './errors.ts';
 import { consoleLogger, type Logger } from './logger.ts';
+import { APP_EXPECTED, detectFramework } from './integrations/app.ts';
 
 /** OTLP push to an OpenTelemetry Collector or any OTLP backend; every field optional, `OTEL_EXPORTER_OTLP_*` fill the gaps. */
 export interface OtlpOptions {
@@ -111,6 +112,10 @@ export interface MonitoringOptions {
   exportFailureGraceSeconds?: number;
   /** The built-in dashboard (`/dashboard`, `/api/v1/series`) and its in-memory history: sampled every `intervalSeconds` (default 5) for `historyMinutes` (default 360). Default true. */
   dashboard?: boolean | DashboardOptions;
+  /** An Express app or a Fastify instance (before it listens): `/metrics` and `http.server.request.duration` are mounted on it. Default: none. */
+  app?: unknown;
+  /** Metrics of every outgoing HTTP call: `http` (node:http/https, axios…) and `fetch` (undici); `true` for both. Default false. */
+  autoInstrument?: boolean | { http?: boolean; fetch?: boolean };
 }
 
 /** Bearer token or HTTP basic credentials for the HTTP surface. */
@@ -176,6 +181,9 @@ export interface ResolvedOptions {
   readonly heartbeatTimeoutSeconds: number | Readonly<Record<string, number>>;
   readonly exportFailureGraceSeconds: number;
   readonly dashboard: false | ResolvedDashboard;
+  /** The Express or Fastify app given, as is. */
+  readonly app: unknown;
+  readonly autoInstrument: { readonly http: boolean; readonly fetch: boolean } | false;
 }
 
 /** Generated once per process, so a restart of monitoring inside one process keeps its identity. */
@@ -220,6 +228,8 @@ export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
   heartbeatTimeoutSeconds: 60,
   exportFailureGraceSeconds: 300,
   dashboard: Object.freeze({ intervalSeconds: 5, historyMinutes: 360 }),
+  app: undefined,
+  autoInstrument: false,
 });
 
 type Check = (value: unknown) => string | undefined;
@@ -335,6 +345,17 @@ const CHECKS: Record<keyof MonitoringOptions, Check> = {
     }
     return undefined;
   },
+  app: (v) => (detectFramework(v) !== undefined ? undefined : APP_EXPECTED),
+  autoInstrument: (v) => {
+    if (typeof v === 'boolean') return undefined;
+    const expected = 'true, false or { http?, fetch? } with booleans';
+    if (!plainObject(v)) return expected;
+    for (const [key, value] of Object.entries(v)) {
+      if (key !== 'http' && key !== 'fetch') return `${expected} (unknown key '${key}')`;
+      if (value !== undefined && typeof value !== 'boolean') return expected;
+    }
+    return undefined;
+  },
 };
 
 /** Key or certificate: a Buffer or PEM text as given, otherwise a file read now. */
@@ -442,6 +463,10 @@ export function resolveOptions(input: unknown = {}, environment: Readonly<Record
   if (given.dashboard !== undefined) {
     const d = given.dashboard === true ? {} : given.dashboard;
     resolved['dashboard'] = d === false ? false : Object.freeze({ intervalSeconds: d.intervalSeconds ?? 5, historyMinutes: d.historyMinutes ?? 360 });
+  }
+  if (given.autoInstrument !== undefined && given.autoInstrument !== false) {
+    const a = given.autoInstrument === true ? {} : given.autoInstrument;
+    resolved['autoInstrument'] = Object.freeze({ http: a.http ?? true, fetch: a.fetch ?? true });
   }
   const detectors = (input as MonitoringOptions).driftDetectors;
   if (detectors !== undefined) {

@@ -27,6 +27,12 @@ import { PerformanceMetrics, type ClosedTrade } from './performance.ts';
 import { PredictionMetrics, type FeatureValue, type LearningStep, type Outcome, type Prediction } from './predictions.ts';
 import { TradingMetrics, type ExecutedTrade, type PortfolioUpdate, type TradingPerformance, type TradingSignal } from './trading.ts';
 import { VERSION } from './version.ts';
+import { attachApp, createMetricsHandler, type MetricsHandler } from './integrations/app.ts';
+import { attachInstrumentations, detachInstrumentations, loadInstrumentations, registeredSelection } from './integrations/auto-instrument.ts';
+import { createExpressMiddleware, type ExpressMiddleware } from './integrations/express.ts';
+import { createFastifyPlugin, type FastifyMetricsPlugin } from './integrations/fastify.ts';
+import { HttpServerMetrics } from './integrations/http-server.ts';
+import { PgPoolObserver, type PgPoolLike, type PgPoolObserveOptions } from './integrations/pg.ts';
 
 const SCOPE = { name: SCOPE_NAME, version: VERSION };
 
@@ -69,6 +75,11 @@ export class MonitoringService {
   private readonly surface: RouteHandler;
   private url: string | undefined;
   private stopping: Promise<void> | undefined;
+  private readonly pgPools: PgPoolObserver;
+  private httpServerMetrics: HttpServerMetrics | undefined;
+  private fastify: FastifyMetricsPlugin | undefined;
+  private metricsRoute: MetricsHandler | undefined;
+  private instrumented = false;
 
   private constructor(options: ResolvedOptions, createOtlpExporter: OtlpExporterFactory | undefined) {
     this.options = options;
@@ -117,6 +128,9 @@ export class MonitoringService {
     this.modelTimer.unref();
     this.api = new ApiMetrics(registry, guard);
     this.db = new DbMetrics(registry, guard);
+    const pgPools = new PgPoolObserver(this.db, guard);
+    this.pgPools = pgPools;
+    registry.onCollect(() => pgPools.collect());
 
     this.prometheus = new PrometheusEndpoint([new RegistryProducer(registry, resource, SCOPE)], options.logger);
     const readers: MetricReader[] = [this.prometheus.reader];
@@ -173,8 +187,41 @@ export class MonitoringService {
         throw error;
       }
     }
+    try {
+      await service.startIntegrations();
+    } catch (error) {
+      await service.shutdown();
+      throw error;
+    }
     if (options.handleSignals) service.removeSignalHandlers = flushOnSignals(() => service.shutdown());
     return service;
+  }
+
+  /** `autoInstrument` (and what the register entry point enabled) onto this MeterProvider; `app` mounted. */
+  private async startIntegrations(): Promise<void> {
+    const { autoInstrument, app } = this.options;
+    if (autoInstrument !== false) await loadInstrumentations(autoInstrument);
+    const registered = registeredSelection();
+    const wanted = {
+      http: registered.http || (autoInstrument !== false && autoInstrument.http),
+      fetch: registered.fetch || (autoInstrument !== false && autoInstrument.fetch),
+    };
+    if (wanted.http || wanted.fetch) {
+      attachInstrumentations(this.meterProvider, wanted);
+      this.instrumented = true;
+    }
+    if (app !== undefined) attachApp(app, this.httpRecorder(), this.metricsHandler());
+  }
+
+  private httpRecorder(): HttpServerMetrics {
+    this.httpServerMetrics ??= new HttpServerMetrics(this.meterProvider.getMeter(SCOPE_NAME, VERSION), (error) => {
+      try {
+        this.guard.fault('httpServerMetrics', error);
+      } catch {
+        // strict mode re-throws; a response listener must not.
+      }
+    });
+    return this.httpServerMetrics;
   }
 
   /** JSON snapshots on a periodic reader of their own, cumulative like the scrape. */
@@ -420,9 +467,42 @@ export class MonitoringService {
     return this.prometheus.render();
   }
 
-  /** A node:http request handler serving the exposition, for mounting on the bot's own server. */
-  metricsHandler(): RouteHandler {
-    return this.prometheus.handle;
+  /**
+   * The exposition handler of the SDK's own server, for mounting on the bot's: a node:http
+   * `(req, res)` handler (plain node:http, Express) that also takes Fastify's `(request, reply)`,
+   * so `app.get('/metrics', monitoring.metricsHandler())` works on all three.
+   */
+  metricsHandler(): MetricsHandler {
+    this.metricsRoute ??= createMetricsHandler(this.prometheus.handle);
+    return this.metricsRoute;
+  }
+
+  /**
+   * Express middleware recording `http.server.request.duration` (method, status, route template,
+   * scheme) of every request it sees: `app.use(monitoring.expressMiddleware())` before the routes.
+   */
+  expressMiddleware(): ExpressMiddleware {
+    return createExpressMiddleware(this.httpRecorder());
+  }
+
+  /** Fastify plugin recording `http.server.request.duration` for the whole app: `app.register(monitoring.fastifyPlugin)`. */
+  get fastifyPlugin(): FastifyMetricsPlugin {
+    this.fastify ??= createFastifyPlugin(this.httpRecorder());
+    return this.fastify;
+  }
+
+  /**
+   * Reports a `pg.Pool`'s `totalCount`, in-use and `waitingCount` as `db_connection_pool_size`,
+   * `db_connections_active` and `db_connections_waiting{pool=name}`, read at each collection.
+   * Returns a function that stops observing it.
+   */
+  observePgPool(pool: PgPoolLike, options?: PgPoolObserveOptions): () => void {
+    try {
+      return this.pgPools.observe(pool, options);
+    } catch (error) {
+      this.guard.fault('observePgPool', error);
+      return () => {};
+    }
   }
 
   /**
@@ -469,6 +549,7 @@ export class MonitoringService {
   shutdown(): Promise<void> {
     this.stopping ??= (async () => {
       this.removeSignalHandlers?.();
+      if (this.instrumented) detachInstrumentations(this.meterProvider);
       this.system?.stop();
       this.dashboard?.stop();
       clearInterval(this.modelTimer);

@@ -24,6 +24,8 @@ export async function driveEverything(m: MonitoringService): Promise<void> {
   m.trackDbQuery('select', () => []);
   await m.trackDbQuery('insert', async () => 1);
   m.updateDbPool({ pool: 'main', size: 10, active: 3 });
+  // The counters of a pg.Pool, as observePgPool reads them (a real pool is in test/integrations/pg.test.ts).
+  m.observePgPool({ totalCount: 4, idleCount: 1, waitingCount: 2 }, { name: 'pg' });
   m.recordTradingSignal({ symbol: '', direction: 'buy', confidenceLevel: 0.5 });
 
   m.recordClosedTrade({ symbol: 'BTC/USD', direction: 'buy', pnl: 120, fees: 2, openedAt: Date.now() - 3_600_000, closedAt: Date.now() });

@@ -1,0 +1,69 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MonitoringConfigError } from '../errors.ts';
+import type { RouteHandler } from '../http/surface.ts';
+import { attachExpress } from './express.ts';
+import { attachFastify, createFastifyPlugin } from './fastify.ts';
+import type { HttpServerMetrics } from './http-server.ts';
+
+/** The web frameworks `initEnhancedMonitoring({ app })` attaches to. */
+export type WebFramework = 'express' | 'fastify';
+
+/** What the `app` option accepts, for error messages. */
+export const APP_EXPECTED = 'an Express app (express()) or a Fastify instance (fastify()) created before listen()';
+
+const isFn = (v: unknown, key: string) => typeof (v as Record<string, unknown>)[key] === 'function';
+
+/** Which framework an app value is, by shape (neither package is imported); undefined for anything else. */
+export function detectFramework(app: unknown): WebFramework | undefined {
+  if (typeof app === 'function' && ['use', 'handle', 'set', 'listen', 'get'].every((k) => isFn(app, k))) return 'express';
+  if (typeof app === 'object' && app !== null && ['register', 'addHook', 'route', 'inject', 'get'].every((k) => isFn(app, k))) return 'fastify';
+  return undefined;
+}
+
+/** A Fastify request or reply as far as the metrics handler needs it. */
+export interface RawRequestHolder {
+  raw: IncomingMessage;
+}
+export interface RawReplyHolder {
+  raw: ServerResponse;
+  hijack(): unknown;
+}
+
+/**
+ * The handler of `monitoring.metricsHandler()`: a node:http `(req, res)` handler (plain node:http,
+ * Express) that also accepts Fastify's `(request, reply)`, so `app.get('/metrics', handler)` works
+ * on all three. The exposition comes from the same handler as the SDK's own server.
+ */
+export interface MetricsHandler {
+  (req: IncomingMessage, res: ServerResponse): Promise<void>;
+  (request: RawRequestHolder, reply: RawReplyHolder): Promise<void>;
+}
+
+export function createMetricsHandler(handle: RouteHandler): MetricsHandler {
+  return (async (req: IncomingMessage | RawRequestHolder, res: ServerResponse | RawReplyHolder): Promise<void> => {
+    if (!('writeHead' in res) && 'raw' in res && 'raw' in req) {
+      // Fastify: it must not answer the request itself once our handler writes to the raw response.
+      res.hijack();
+      await handle(req.raw, res.raw);
+      return;
+    }
+    await handle(req as IncomingMessage, res as ServerResponse);
+  }) as MetricsHandler;
+}
+
+/**
+ * `initEnhancedMonitoring({ app })`: mounts GET `/metrics` and the request metrics on an Express or
+ * Fastify app. Throws MonitoringConfigError (option `app`) for anything else or an app that can no
+ * longer take routes.
+ */
+export function attachApp(app: unknown, recorder: HttpServerMetrics, metrics: MetricsHandler): WebFramework {
+  const framework = detectFramework(app);
+  if (framework === undefined) throw new MonitoringConfigError(`option 'app' must be ${APP_EXPECTED}, got ${typeof app === 'function' ? 'a function' : app === null ? 'null' : typeof app}`, 'app');
+  try {
+    if (framework === 'express') attachExpress(app, recorder, metrics);
+    else attachFastify(app, createFastifyPlugin(recorder, metrics));
+  } catch (error) {
+    throw new MonitoringConfigError(`option 'app': cannot attach to the ${framework} app (${(error as Error).message}); pass it before the app listens`, 'app', { cause: error });
+  }
+  return framework;
+}
