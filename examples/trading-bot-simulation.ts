@@ -391,7 +391,8 @@ class Bot {
     // SQLite is one handle; the pool figures stand in for those of a server database.
     const queries = this.journal.queries - this.queriesSeen;
     this.queriesSeen = this.journal.queries;
-    this.monitoring.updateDbPool({ pool: 'main', size: DB_POOL_SIZE, active: Math.min(DB_POOL_SIZE, queries + randomInt(0, 3)) });
+    const demand = queries + randomInt(0, 3);
+    this.monitoring.updateDbPool({ pool: 'main', size: DB_POOL_SIZE, active: Math.min(DB_POOL_SIZE, demand), waiting: Math.max(0, demand - DB_POOL_SIZE) });
   }
 
   /** The summary line; drift detections are the SDK's, read from the bot's own scrape. */

@@ -15,9 +15,11 @@ export interface DbPoolUpdate {
   size?: number;
   /** Connections in use; >= 0. */
   active?: number;
+  /** Callers waiting for a connection; >= 0. */
+  waiting?: number;
 }
 
-const POOL_FIELDS = new Set(['pool', 'size', 'active']);
+const POOL_FIELDS = new Set(['pool', 'size', 'active', 'waiting']);
 
 /** Database queries and connection pools. */
 export class DbMetrics {
@@ -69,17 +71,18 @@ export class DbMetrics {
     for (const key in update) {
       if (!POOL_FIELDS.has(key)) return this.guard.reject(M, 'unknown_field', key, undefined);
     }
-    const { size, active } = update;
+    const { size, active, waiting } = update;
     const pool = update.pool ?? 'default';
     const poolProblem = labelProblem(pool);
     if (poolProblem !== undefined) return this.guard.reject(M, poolProblem, 'pool', pool);
-    if (size === undefined && active === undefined) return this.guard.reject(M, 'missing_field', 'size or active', undefined);
-    for (const [field, value] of [['size', size], ['active', active]] as const) {
+    if (size === undefined && active === undefined && waiting === undefined) return this.guard.reject(M, 'missing_field', 'size, active or waiting', undefined);
+    for (const [field, value] of [['size', size], ['active', active], ['waiting', waiting]] as const) {
       if (value === undefined) continue;
       const vp = numberProblem(value, 0);
       if (vp !== undefined) return this.guard.reject(M, vp, field, value);
     }
     if (size !== undefined) this.poolSize.get1(pool).value = size;
     if (active !== undefined) this.active.get1(pool).value = active;
+    if (waiting !== undefined) this.waiting.get1(pool).value = waiting;
   }
 }

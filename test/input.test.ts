@@ -98,7 +98,7 @@ const CASES: Case[] = [
   { method: 'trackDbQuery', reason: 'empty_string', field: 'operation', call: (m) => m.trackDbQuery('', noop) },
   { method: 'trackDbQuery', reason: 'missing_field', field: 'fn', call: (m) => m.trackDbQuery('select', any(undefined)) },
   { method: 'updateDbPool', reason: 'negative', field: 'active', call: (m) => m.updateDbPool({ pool: 'main', active: -2 }) },
-  { method: 'updateDbPool', reason: 'missing_field', field: 'size or active', call: (m) => m.updateDbPool({ pool: 'main' }) },
+  { method: 'updateDbPool', reason: 'missing_field', field: 'size, active or waiting', call: (m) => m.updateDbPool({ pool: 'main' }) },
   { method: 'updateDbPool', reason: 'unknown_field', field: 'max', call: (m) => m.updateDbPool(any({ pool: 'main', max: 3 })) },
 ];
 
