@@ -5,6 +5,10 @@
  * same label sets and values in the same order.
  */
 
+import { prng } from '../test/helpers/random.ts';
+
+export { prng };
+
 export const SIZE = 1024;
 export const MASK = SIZE - 1;
 
@@ -12,18 +16,6 @@ export const SYMBOLS = ['BTC/USD', 'ETH/USD', 'SOL/USD', 'XRP/USD', 'ADA/USD', '
 export const DIRECTIONS = ['buy', 'sell'] as const;
 export const MODELS = ['lstm', 'xgboost'] as const;
 export const LABEL_SETS = SYMBOLS.length * DIRECTIONS.length * MODELS.length;
-
-/** mulberry32: a small deterministic PRNG, so every run sees the same inputs. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Label-set numbers 0..LABEL_SETS-1, each about SIZE/LABEL_SETS times, in shuffled order. */
 function ring(random: () => number): number[] {

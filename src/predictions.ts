@@ -75,6 +75,8 @@ const PREDICTION_FIELDS = new Set([...KEY, 'predictionId', 'predicted', 'probabi
 const OUTCOME_FIELDS = new Set([...KEY, 'predictionId', 'actual']);
 const STEP_FIELDS = new Set([...KEY, 'loss', 'memorySize']);
 const FEATURE_FIELDS = new Set(['modelName', 'feature', 'value', 'timeframe', 'symbol']);
+const FEATURE_REQUIRED = ['modelName', 'feature'] as const;
+const FEATURE_OPTIONAL = ['timeframe', 'symbol'] as const;
 
 /** ADWIN and Page-Hinkley on one stream, with the series they publish. */
 class DriftPair {
@@ -255,9 +257,8 @@ export class PredictionMetrics {
     if (!this.keyValid(M, o, OUTCOME_FIELDS)) return;
     const { predictionId, actual } = o;
     if (!this.idValid(M, predictionId)) return;
-    if (typeof actual === 'string' ? actual.length === 0 : numberProblem(actual) !== undefined) {
-      return this.guard.reject(M, typeof actual === 'string' ? 'empty_string' : numberProblem(actual) as InvalidReason, 'actual', actual);
-    }
+    const actualIssue = predictedProblem(actual);
+    if (actualIssue !== undefined) return this.guard.reject(M, actualIssue, 'actual', actual);
     const state = this.state(o.modelName, o.timeframe, o.symbol, false);
     if (state === undefined) return;
     // Checked before the take, so that a bad outcome leaves its prediction waiting for a good one.
@@ -295,11 +296,11 @@ export class PredictionMetrics {
     const M = 'recordFeature';
     if (!isRecord(f)) return this.guard.reject(M, 'not_object', 'feature', f);
     for (const key in f) if (!FEATURE_FIELDS.has(key)) return this.guard.reject(M, 'unknown_field', key, undefined);
-    for (const field of ['modelName', 'feature'] as const) {
+    for (const field of FEATURE_REQUIRED) {
       const p = labelProblem(f[field]);
       if (p !== undefined) return this.guard.reject(M, p, field, f[field]);
     }
-    for (const field of ['timeframe', 'symbol'] as const) {
+    for (const field of FEATURE_OPTIONAL) {
       if (f[field] === undefined) continue;
       const p = labelProblem(f[field]);
       if (p !== undefined) return this.guard.reject(M, p, field, f[field]);
