@@ -1,6 +1,6 @@
 // Checks a saved scrape: every metric of the contract is present with its type. Usage: node scripts/check-scrape.ts scrape.txt
 import { readFileSync } from 'node:fs';
-import { METRIC_LIST } from '../src/metrics.ts';
+import { METRIC_LIST } from '../src/contract/metrics.ts';
 
 const text = readFileSync(process.argv[2] ?? '/dev/stdin', 'utf8');
 const problems: string[] = [];

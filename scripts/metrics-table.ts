@@ -1,7 +1,7 @@
-// Prints the README's metric table from the contract in src/metrics.ts; `--write` puts it into the
+// Prints the README's metric table from the contract in src/contract/metrics.ts; `--write` puts it into the
 // README between its markers. test/readme.test.ts keeps the two equal.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { METRIC_LIST, type MetricDefinition } from '../src/metrics.ts';
+import { METRIC_LIST, type MetricDefinition } from '../src/contract/metrics.ts';
 
 export function metricsTable(): string {
   const type = (d: MetricDefinition) => (d.type === 'histogram' ? `histogram (le ${d.buckets?.[0]} … ${d.buckets?.at(-1)})` : d.type);

@@ -1,5 +1,5 @@
-import { MonitoringStateError } from './errors.ts';
-import { resolveOptions, type MonitoringOptions } from './options.ts';
+import { MonitoringStateError } from './core/errors.ts';
+import { resolveOptions, type MonitoringOptions } from './config/options.ts';
 import { MonitoringService } from './service.ts';
 
 // Kept on globalThis so that the ESM and CommonJS builds, if both get loaded, share one instance.

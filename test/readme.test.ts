@@ -12,7 +12,7 @@ test('the README opens with what this is and the two commands', () => {
   assert.match(head, /npm install && npm test/);
 });
 
-test('the README metric table is the contract in src/metrics.ts', () => {
+test('the README metric table is the contract in src/contract/metrics.ts', () => {
   const table = /<!-- metrics-table:start -->\n([\s\S]*?)\n<!-- metrics-table:end -->/.exec(readme)?.[1];
   assert.equal(table, metricsTable(), 'regenerate with: node scripts/metrics-table.ts');
 });

@@ -1,6 +1,6 @@
 import { DataPointType, MetricReader, type Histogram, type MetricProducer, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import type { Logger } from '../logger.ts';
-import { prometheusName } from '../prometheus.ts';
+import type { Logger } from '../core/logger.ts';
+import { prometheusName } from '../export/prometheus.ts';
 import { histogramQuantile } from './quantile.ts';
 
 /**

@@ -1,6 +1,6 @@
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
 import { DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { prometheusName } from '../prometheus.ts';
+import { prometheusName } from './prometheus.ts';
 
 /** Label values as on the Prometheus scrape: label names sanitized, values strings (non-strings JSON-encoded). */
 export type SnapshotLabels = Record<string, string>;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MonitoringConfigError } from '../errors.ts';
+import { MonitoringConfigError } from '../core/errors.ts';
 import type { RouteHandler } from '../http/surface.ts';
 import { attachExpress } from './express.ts';
 import { attachFastify, createFastifyPlugin } from './fastify.ts';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { MonitoringConfigError } from '../errors.ts';
+import { MonitoringConfigError } from '../core/errors.ts';
 import { initEnhancedMonitoring } from '../init.ts';
-import type { MonitoringOptions } from '../options.ts';
+import type { MonitoringOptions } from '../config/options.ts';
 import type { MonitoringService } from '../service.ts';
 
 /**

@@ -1,5 +1,5 @@
-import type { DbMetrics } from '../db.ts';
-import { isObject, labelProblem, type InputGuard } from '../input.ts';
+import type { DbMetrics } from '../domains/db.ts';
+import { isObject, labelProblem, type InputGuard } from '../domains/input.ts';
 
 /** The counters every `pg.Pool` (pg-pool) keeps; read as they are, nothing wrapped or polled. */
 export interface PgPoolLike {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { histogramQuantile } from '../../src/dashboard/quantile.ts';
-import { parseSeriesQuery } from '../../src/dashboard/api.ts';
+import { parseSeriesQuery } from '../../src/dashboard/series-api.ts';
 import { start, stopAll } from '../helpers/service.ts';
 
 afterEach(stopAll);

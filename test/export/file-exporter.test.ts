@@ -8,7 +8,7 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { AggregationTemporality, InstrumentType, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { nodeFileSystem, type ExportFileSystem } from '../../src/export/atomic-file.ts';
 import { FileMetricExporter, prepareExportDirectory, type FileExporterOptions, type FileExportFailureReason } from '../../src/export/file-exporter.ts';
-import { MonitoringConfigError } from '../../src/errors.ts';
+import { MonitoringConfigError } from '../../src/core/errors.ts';
 import { largeMetrics, RecordingLogger, sampleMetrics } from '../fixtures/export/metrics.ts';
 
 let sample: ResourceMetrics;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { MonitoringConfigError, resolveOptionsForTest } from './options-shim.ts';
-import { MonitoringServer } from '../../src/server.ts';
+import { MonitoringServer } from '../../src/http/server.ts';
 import { silentLogger } from '../../src/index.ts';
 import { requireBinary } from '../helpers/binaries.ts';
 import { start, stopAll } from '../helpers/service.ts';

@@ -1,0 +1,107 @@
+import type { CounterSeries } from '../storage/counter.ts';
+import type { GaugeSeries } from '../storage/gauge.ts';
+import type { HistogramSeries } from '../storage/histogram.ts';
+import type { InstrumentRegistry } from '../storage/registry.ts';
+import type { SeriesTable } from '../storage/series.ts';
+import { isObject, isRecord, labelProblem, numberProblem, type InputGuard } from './input.ts';
+import { METRICS } from '../contract/metrics.ts';
+import { runTimed, type CallOutcome } from '../core/timing.ts';
+
+/** Handed to the function given to `trackApiRequest`; set `statusCode` to record the HTTP status. */
+export interface ApiCall {
+  statusCode?: number;
+}
+
+export interface ApiQuota {
+  /** API name, e.g. `binance`. */
+  api: string;
+  /** Requests left in the current rate-limit window; >= 0. */
+  remaining: number;
+}
+
+/** The value of a tracked call: a promise of T when fn is async, T itself when fn is synchronous. */
+export type Tracked<T> = T extends PromiseLike<infer U> ? Promise<U> : T;
+
+interface ApiContext extends ApiCall {
+  readonly endpoint: string;
+  readonly method: string;
+}
+
+function statusOf(value: unknown): number | undefined {
+  if (!isRecord(value)) return undefined;
+  const status = typeof value.status === 'number' ? value.status : value.statusCode;
+  if (typeof status === 'number' && Number.isInteger(status) && status >= 100 && status <= 599) return status;
+  return undefined;
+}
+
+/** The HTTP status a failed call carries: set by fn, on the error (fetch-style or axios-style), or none. */
+function errorStatus(error: unknown): number | undefined {
+  return statusOf(error) ?? (isRecord(error) ? statusOf(error.response) : undefined);
+}
+
+/** A thrown error's code (ECONNRESET...), else that of its cause (fetch wraps socket errors in "TypeError: fetch failed"), else its name. */
+function errorType(error: unknown): string {
+  if (!isRecord(error)) return typeof error === 'string' ? 'string' : 'unknown';
+  if (typeof error.code === 'string' && error.code.length > 0) return error.code;
+  if (isRecord(error.cause) && typeof error.cause.code === 'string' && error.cause.code.length > 0) return error.cause.code;
+  return typeof error.name === 'string' && error.name.length > 0 ? error.name : 'unknown';
+}
+
+/** Outgoing API calls: requests, latency, errors and quota. */
+export class ApiMetrics {
+  private readonly guard: InputGuard;
+  private readonly requests: SeriesTable<CounterSeries>;
+  private readonly latency: SeriesTable<HistogramSeries>;
+  private readonly errors: SeriesTable<CounterSeries>;
+  private readonly quota: SeriesTable<GaugeSeries>;
+  private readonly finish = (call: ApiContext, outcome: CallOutcome): void => {
+    try {
+      this.record(call, outcome);
+    } catch (error) {
+      this.guard.fault('trackApiRequest', error);
+    }
+  };
+
+  constructor(registry: InstrumentRegistry, guard: InputGuard) {
+    this.guard = guard;
+    this.requests = registry.counter(METRICS.apiRequests);
+    this.latency = registry.histogram(METRICS.apiLatency);
+    this.quota = registry.gauge(METRICS.apiQuotaRemaining).table;
+    this.errors = registry.counter(METRICS.apiErrors);
+  }
+
+  trackApiRequest<T>(endpoint: string, method: string, fn: (call: ApiCall) => T): Tracked<T> {
+    const M = 'trackApiRequest';
+    if (typeof fn !== 'function') return this.guard.reject(M, fn === undefined ? 'missing_field' : 'wrong_type', 'fn', fn) as Tracked<T>;
+    const endpointProblem = labelProblem(endpoint);
+    const methodProblem = labelProblem(method);
+    if (endpointProblem !== undefined || methodProblem !== undefined) {
+      if (endpointProblem !== undefined) this.guard.reject(M, endpointProblem, 'endpoint', endpoint);
+      else this.guard.reject(M, methodProblem!, 'method', method);
+      return fn({}) as Tracked<T>;
+    }
+    const call: ApiContext = { endpoint, method: method.toUpperCase(), statusCode: undefined };
+    return runTimed(call, fn, this.finish) as Tracked<T>;
+  }
+
+  setApiQuotaRemaining(quota: ApiQuota): void {
+    const M = 'setApiQuotaRemaining';
+    if (!isObject(quota)) return this.guard.reject(M, 'not_object', 'quota', quota);
+    const apiProblem = labelProblem(quota.api);
+    if (apiProblem !== undefined) return this.guard.reject(M, apiProblem, 'api', quota.api);
+    const p = numberProblem(quota.remaining, 0);
+    if (p !== undefined) return this.guard.reject(M, p, 'remaining', quota.remaining);
+    this.quota.get1(quota.api).value = quota.remaining;
+  }
+
+  private record(call: ApiContext, outcome: CallOutcome): void {
+    const status = statusOf(call) ?? (outcome.failed ? errorStatus(outcome.error) : statusOf(outcome.value));
+    this.latency.get2(call.endpoint, call.method).record(outcome.seconds);
+    this.requests.get3(call.endpoint, call.method, status === undefined ? (outcome.failed ? 'error' : 'unknown') : String(status)).value++;
+    if (status !== undefined && status >= 400) {
+      this.errors.get3(call.endpoint, call.method, `http_${status}`).value++;
+    } else if (outcome.failed) {
+      this.errors.get3(call.endpoint, call.method, errorType(outcome.error)).value++;
+    }
+  }
+}

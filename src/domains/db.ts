@@ -1,0 +1,88 @@
+import type { CounterSeries } from '../storage/counter.ts';
+import type { GaugeSeries } from '../storage/gauge.ts';
+import type { HistogramSeries } from '../storage/histogram.ts';
+import type { InstrumentRegistry } from '../storage/registry.ts';
+import type { SeriesTable } from '../storage/series.ts';
+import { isObject, labelProblem, numberProblem, type InputGuard } from './input.ts';
+import { METRICS } from '../contract/metrics.ts';
+import type { Tracked } from './api.ts';
+import { runTimed, type CallOutcome } from '../core/timing.ts';
+
+export interface DbPoolUpdate {
+  /** Pool name; `"default"` when omitted. */
+  pool?: string;
+  /** Connections in the pool; >= 0. */
+  size?: number;
+  /** Connections in use; >= 0. */
+  active?: number;
+  /** Callers waiting for a connection; >= 0. */
+  waiting?: number;
+}
+
+const POOL_FIELDS = new Set(['pool', 'size', 'active', 'waiting']);
+
+/** Database queries and connection pools. */
+export class DbMetrics {
+  private readonly guard: InputGuard;
+  private readonly duration: SeriesTable<HistogramSeries>;
+  private readonly operations: SeriesTable<CounterSeries>;
+  private readonly poolSize: SeriesTable<GaugeSeries>;
+  private readonly active: SeriesTable<GaugeSeries>;
+  private readonly waiting: SeriesTable<GaugeSeries>;
+  private readonly finish = (operation: string, outcome: CallOutcome): void => {
+    try {
+      this.duration.get1(operation).record(outcome.seconds);
+      this.operations.get2(operation, outcome.failed ? 'error' : 'success').value++;
+    } catch (error) {
+      this.guard.fault('trackDbQuery', error);
+    }
+  };
+
+  constructor(registry: InstrumentRegistry, guard: InputGuard) {
+    this.guard = guard;
+    this.duration = registry.histogram(METRICS.dbQueryDuration);
+    this.operations = registry.counter(METRICS.dbOperations);
+    this.poolSize = registry.gauge(METRICS.dbPoolSize).table;
+    this.active = registry.gauge(METRICS.dbConnectionsActive).table;
+    this.waiting = registry.gauge(METRICS.dbConnectionsWaiting).table;
+  }
+
+  /** Sets the three pool gauges of a pool read at collection time (observePgPool); NaN unpublishes them. */
+  setPoolState(pool: string, size: number, active: number, waiting: number): void {
+    this.poolSize.get1(pool).value = size;
+    this.active.get1(pool).value = active;
+    this.waiting.get1(pool).value = waiting;
+  }
+
+  trackDbQuery<T>(operation: string, fn: () => T): Tracked<T> {
+    const M = 'trackDbQuery';
+    if (typeof fn !== 'function') return this.guard.reject(M, fn === undefined ? 'missing_field' : 'wrong_type', 'fn', fn) as Tracked<T>;
+    const p = labelProblem(operation);
+    if (p !== undefined) {
+      this.guard.reject(M, p, 'operation', operation);
+      return fn() as Tracked<T>;
+    }
+    return runTimed(operation, fn, this.finish) as Tracked<T>;
+  }
+
+  updateDbPool(update: DbPoolUpdate): void {
+    const M = 'updateDbPool';
+    if (!isObject(update)) return this.guard.reject(M, 'not_object', 'update', update);
+    for (const key in update) {
+      if (!POOL_FIELDS.has(key)) return this.guard.reject(M, 'unknown_field', key, undefined);
+    }
+    const { size, active, waiting } = update;
+    const pool = update.pool ?? 'default';
+    const poolProblem = labelProblem(pool);
+    if (poolProblem !== undefined) return this.guard.reject(M, poolProblem, 'pool', pool);
+    if (size === undefined && active === undefined && waiting === undefined) return this.guard.reject(M, 'missing_field', 'size, active or waiting', undefined);
+    for (const [field, value] of [['size', size], ['active', active], ['waiting', waiting]] as const) {
+      if (value === undefined) continue;
+      const vp = numberProblem(value, 0);
+      if (vp !== undefined) return this.guard.reject(M, vp, field, value);
+    }
+    if (size !== undefined) this.poolSize.get1(pool).value = size;
+    if (active !== undefined) this.active.get1(pool).value = active;
+    if (waiting !== undefined) this.waiting.get1(pool).value = waiting;
+  }
+}

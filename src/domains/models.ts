@@ -1,0 +1,181 @@
+import type { GaugeSeries } from '../storage/gauge.ts';
+import type { InstrumentRegistry } from '../storage/registry.ts';
+import type { SeriesTable } from '../storage/series.ts';
+import { isRecord, labelProblem, numberProblem, type InputGuard } from './input.ts';
+import { METRICS, type MetricDefinition } from '../contract/metrics.ts';
+
+/** Which model a figure belongs to: the `model_name`, `timeframe` and `symbol` labels. */
+export interface ModelKey {
+  modelName: string;
+  timeframe: string;
+  symbol: string;
+}
+
+export interface ModelPerformanceMetrics {
+  accuracy?: number;
+  precision?: number;
+  recall?: number;
+  f1Score?: number;
+  rmse?: number;
+  mae?: number;
+}
+
+export interface ModelPerformanceUpdate extends ModelKey {
+  /** Any subset; classification scores in [0, 1], errors >= 0. */
+  metrics: ModelPerformanceMetrics;
+}
+
+export interface CalibrationUpdate extends ModelKey {
+  /** Expected calibration error, 0 to 1. */
+  ece?: number;
+  /** Observed frequency per confidence bin, e.g. `{ '0.1': 0.12, '0.3': 0.28 }`; replaces the previous bins of this model. */
+  reliabilityBins?: Record<string, number>;
+}
+
+export interface OnlineLearningUpdate extends ModelKey {
+  /** Drift statistic scaled so that 1 is the detection threshold; >= 0. */
+  driftScore?: number;
+  /** Samples in the replay memory; >= 0. */
+  memorySize?: number;
+  loss?: number;
+}
+
+type Field<K extends string> = { field: K; def: MetricDefinition; min: number; max: number };
+
+const PERFORMANCE: readonly Field<keyof ModelPerformanceMetrics>[] = [
+  { field: 'accuracy', def: METRICS.modelAccuracy, min: 0, max: 1 },
+  { field: 'precision', def: METRICS.modelPrecision, min: 0, max: 1 },
+  { field: 'recall', def: METRICS.modelRecall, min: 0, max: 1 },
+  { field: 'f1Score', def: METRICS.modelF1Score, min: 0, max: 1 },
+  { field: 'rmse', def: METRICS.modelRmse, min: 0, max: Infinity },
+  { field: 'mae', def: METRICS.modelMae, min: 0, max: Infinity },
+];
+const ONLINE: readonly Field<'driftScore' | 'memorySize' | 'loss'>[] = [
+  { field: 'driftScore', def: METRICS.driftDetection, min: 0, max: Infinity },
+  { field: 'memorySize', def: METRICS.memoryBufferSize, min: 0, max: Infinity },
+  { field: 'loss', def: METRICS.onlineLearningLoss, min: -Infinity, max: Infinity },
+];
+const KEY_FIELDS = ['modelName', 'timeframe', 'symbol'] as const;
+
+/** Model quality figures reported by the bot, labelled by model, timeframe and symbol. */
+export class ModelMetrics {
+  private readonly guard: InputGuard;
+  private readonly performance: ReadonlyMap<string, SeriesTable<GaugeSeries>>;
+  private readonly online: ReadonlyMap<string, SeriesTable<GaugeSeries>>;
+  private readonly calibrationError: SeriesTable<GaugeSeries>;
+  private readonly reliability: SeriesTable<GaugeSeries>;
+  /** The reliability bins last set per model, so that a bin missing from the next update stops being published. */
+  private readonly lastBins = new Map<GaugeSeries, GaugeSeries[]>();
+
+  constructor(registry: InstrumentRegistry, guard: InputGuard) {
+    this.guard = guard;
+    this.performance = new Map(PERFORMANCE.map((f) => [f.field, registry.gauge(f.def).table]));
+    this.calibrationError = registry.gauge(METRICS.calibrationError).table;
+    this.reliability = registry.gauge(METRICS.calibrationReliability).table;
+    this.online = new Map(ONLINE.map((f) => [f.field, registry.gauge(f.def).table]));
+  }
+
+  /** The gauge tables the computed model analytics publish into as well. */
+  get tables() {
+    const performance = (f: keyof ModelPerformanceMetrics) => this.performance.get(f) as SeriesTable<GaugeSeries>;
+    const online = (f: 'driftScore' | 'memorySize' | 'loss') => this.online.get(f) as SeriesTable<GaugeSeries>;
+    return {
+      accuracy: performance('accuracy'), precision: performance('precision'), recall: performance('recall'), f1: performance('f1Score'),
+      rmse: performance('rmse'), mae: performance('mae'), ece: this.calibrationError, reliability: this.reliability,
+      drift: online('driftScore'), loss: online('loss'), memory: online('memorySize'),
+    };
+  }
+
+  updateModelPerformance(update: ModelPerformanceUpdate): void {
+    const M = 'updateModelPerformance';
+    if (!this.keyValid(M, update, ['metrics'])) return;
+    const metrics = update.metrics;
+    if (metrics === undefined) return this.guard.reject(M, 'missing_field', 'metrics', metrics);
+    if (!isRecord(metrics)) return this.guard.reject(M, 'wrong_type', 'metrics', metrics);
+    if (!this.fieldsValid(M, metrics, PERFORMANCE, 'metrics.')) return;
+    this.apply(update, metrics, PERFORMANCE, this.performance);
+  }
+
+  updateCalibrationMetrics(update: CalibrationUpdate): void {
+    const M = 'updateCalibrationMetrics';
+    if (!this.keyValid(M, update, ['ece', 'reliabilityBins'])) return;
+    const { ece, reliabilityBins: bins } = update;
+    if (ece === undefined && bins === undefined) return this.guard.reject(M, 'missing_field', 'ece or reliabilityBins', undefined);
+    if (ece !== undefined) {
+      const p = numberProblem(ece, 0, 1);
+      if (p !== undefined) return this.guard.reject(M, p, 'ece', ece);
+    }
+    if (bins !== undefined) {
+      if (!isRecord(bins)) return this.guard.reject(M, 'wrong_type', 'reliabilityBins', bins);
+      for (const bin in bins) {
+        if (bin.length === 0) return this.guard.reject(M, 'empty_string', 'reliabilityBins key', bin);
+        const p = numberProblem(bins[bin], 0, 1);
+        if (p !== undefined) return this.guard.reject(M, p, `reliabilityBins[${JSON.stringify(bin)}]`, bins[bin]);
+      }
+    }
+    const { modelName, timeframe, symbol } = update;
+    const errorSeries = this.calibrationError.get3(modelName, timeframe, symbol);
+    if (ece !== undefined) errorSeries.value = ece as number;
+    if (bins !== undefined) {
+      const previous = this.lastBins.get(errorSeries) ?? [];
+      for (const s of previous) s.value = Number.NaN;
+      const current: GaugeSeries[] = [];
+      for (const bin in bins) {
+        const s = this.reliability.get4(modelName, timeframe, symbol, bin);
+        s.value = bins[bin] as number;
+        current.push(s);
+      }
+      this.lastBins.set(errorSeries, current);
+    }
+  }
+
+  updateOnlineLearningMetrics(update: OnlineLearningUpdate): void {
+    const M = 'updateOnlineLearningMetrics';
+    if (!this.keyValid(M, update, ONLINE.map((f) => f.field))) return;
+    let given = 0;
+    for (const f of ONLINE) if (update[f.field] !== undefined) given++;
+    if (given === 0) return this.guard.reject(M, 'missing_field', 'driftScore, memorySize or loss', undefined);
+    if (!this.fieldsValid(M, update as unknown as Record<string, unknown>, ONLINE, '', false)) return;
+    this.apply(update, update as unknown as Record<string, unknown>, ONLINE, this.online);
+  }
+
+  /** Checks the model key and that no field outside the key and `allowed` is present. */
+  private keyValid(method: string, update: unknown, allowed: readonly string[]): update is ModelKey & Record<string, unknown> {
+    if (!isRecord(update)) return this.guard.reject(method, 'not_object', 'update', update) ?? false;
+    for (const field of KEY_FIELDS) {
+      const p = labelProblem(update[field]);
+      if (p !== undefined) return this.guard.reject(method, p, field, update[field]) ?? false;
+    }
+    for (const key in update) {
+      if (!(KEY_FIELDS as readonly string[]).includes(key) && !allowed.includes(key)) {
+        return this.guard.reject(method, 'unknown_field', key, undefined) ?? false;
+      }
+    }
+    return true;
+  }
+
+  private fieldsValid(method: string, values: Record<string, unknown>, fields: readonly Field<string>[], prefix: string, closed = true): boolean {
+    let given = 0;
+    for (const { field, min, max } of fields) {
+      const value = values[field];
+      if (value === undefined) continue;
+      given++;
+      const p = numberProblem(value, min, max);
+      if (p !== undefined) return this.guard.reject(method, p, prefix + field, value) ?? false;
+    }
+    if (closed) {
+      for (const key in values) {
+        if (!fields.some((f) => f.field === key)) return this.guard.reject(method, 'unknown_field', prefix + key, undefined) ?? false;
+      }
+      if (given === 0) return this.guard.reject(method, 'missing_field', `${prefix}<at least one figure>`, undefined) ?? false;
+    }
+    return true;
+  }
+
+  private apply(key: ModelKey, values: Record<string, unknown>, fields: readonly Field<string>[], tables: ReadonlyMap<string, SeriesTable<GaugeSeries>>): void {
+    for (const { field } of fields) {
+      const value = values[field];
+      if (value !== undefined) (tables.get(field) as SeriesTable<GaugeSeries>).get3(key.modelName, key.timeframe, key.symbol).value = value as number;
+    }
+  }
+}

@@ -1,0 +1,303 @@
+import { EquityAnalytics } from '../analytics/trading/equity-analytics.ts';
+import { TradeAnalytics, type TradeSummary } from '../analytics/trading/trade-analytics.ts';
+import type { DrawMode } from '../analytics/trading/trades.ts';
+import type { CounterSeries } from '../storage/counter.ts';
+import type { GaugeSeries } from '../storage/gauge.ts';
+import type { HistogramSeries } from '../storage/histogram.ts';
+import type { InstrumentRegistry } from '../storage/registry.ts';
+import type { SeriesTable } from '../storage/series.ts';
+import { isObject, labelProblem, normalizeDirection, numberProblem, type InputGuard } from './input.ts';
+import { METRICS, type MetricDefinition } from '../contract/metrics.ts';
+import type { Direction, TradingPerformance } from './trading.ts';
+
+/** A closed (round-trip) trade. */
+export interface ClosedTrade {
+  symbol: string;
+  direction: Direction | (string & {});
+  /** Profit of the trade before fees, in account currency; negative for a loss. */
+  pnl: number;
+  /** Fees paid on the round trip (>= 0); statistics use the net result `pnl - fees`. */
+  fees?: number;
+  entryPrice?: number;
+  exitPrice?: number;
+  quantity?: number;
+  /** When the position was opened: a Date or Unix milliseconds. With `closedAt`, feeds `trade_duration_seconds`. */
+  openedAt?: Date | number;
+  /** When it was closed: a Date or Unix milliseconds. Default: now. */
+  closedAt?: Date | number;
+}
+
+/** Settings of the performance analytics, from the service options. */
+export interface PerformanceSettings {
+  readonly tradeWindow: number;
+  readonly draws: DrawMode;
+  readonly startingBalance: number | undefined;
+  readonly returnsIntervalMs: number;
+  readonly returnsWindow: number;
+  /** Annualization factor; undefined: the return intervals in 365 days. */
+  readonly periodsPerYear: number | undefined;
+  /** Annual rates, converted here to the return interval. */
+  readonly riskFreeRate: number;
+  readonly requiredReturn: number;
+  /** Values of the `symbol` label of the statistics, `all` included; further symbols count in `symbol="all"` only. */
+  readonly maxSymbols: number;
+}
+
+const ALL = 'all';
+const YEAR_MS = 365 * 86_400_000;
+const CLOSED_TRADE_FIELDS = new Set(['symbol', 'direction', 'pnl', 'fees', 'entryPrice', 'exitPrice', 'quantity', 'openedAt', 'closedAt']);
+const PERFORMANCE_FIELDS = new Set(['winRate', 'profitFactor', 'averageWin', 'averageLoss', 'maxDrawdown', 'sharpeRatio', 'sortinoRatio', 'calmarRatio']);
+const OUTCOMES = ['loss', 'draw', 'win'] as const;
+
+type StatField = 'winRate' | 'profitFactor' | 'averageWin' | 'averageLoss' | 'expectancy';
+const TRADE_STATS: readonly { field: StatField; def: MetricDefinition }[] = [
+  { field: 'winRate', def: METRICS.winRate },
+  { field: 'profitFactor', def: METRICS.profitFactor },
+  { field: 'averageWin', def: METRICS.averageWin },
+  { field: 'averageLoss', def: METRICS.averageLoss },
+  { field: 'expectancy', def: METRICS.expectancy },
+];
+
+/** The statistics of one symbol (or of all): lifetime and rolling, and their gauges found once. */
+interface SymbolStats {
+  readonly analytics: TradeAnalytics;
+  readonly lifetime: GaugeSeries[];
+  readonly rolling: GaugeSeries[];
+  readonly realizedPnl: GaugeSeries;
+}
+
+function timeOf(value: unknown): number | undefined {
+  if (value instanceof Date) return value.getTime();
+  return typeof value === 'number' ? value : undefined;
+}
+
+/** What an annual rate compounds to over one period of `periodMs`. */
+function perPeriod(annual: number, periodsPerYear: number): number {
+  return (1 + annual) ** (1 / periodsPerYear) - 1;
+}
+
+/**
+ * Trading performance computed from raw events: closed trades give win rate, profit factor,
+ * averages, expectancy and realized PnL (per symbol and for all, lifetime and rolling) and the
+ * realized drawdown; the equity stream gives the mark-to-market drawdown and, from returns sampled
+ * every `returnsInterval`, Sharpe, Sortino, Calmar, annual return and volatility. Recording is O(1);
+ * the gauges are computed when a reader collects. Also the heartbeats of the bot's loops, and the
+ * figures a bot computes itself (`updateTradingPerformance`).
+ */
+export class PerformanceMetrics {
+  private readonly guard: InputGuard;
+  private readonly settings: PerformanceSettings;
+  private readonly now: () => number;
+  private readonly closed: SeriesTable<CounterSeries>;
+  private readonly duration: SeriesTable<HistogramSeries>;
+  private readonly stats: readonly SeriesTable<GaugeSeries>[];
+  private readonly pnl: SeriesTable<GaugeSeries>;
+  private readonly drawdown: SeriesTable<GaugeSeries>;
+  private readonly maxDrawdown: SeriesTable<GaugeSeries>;
+  private readonly maxDrawdownAbs: SeriesTable<GaugeSeries>;
+  private readonly ratios: { sharpe: SeriesTable<GaugeSeries>; sortino: SeriesTable<GaugeSeries>; calmar: SeriesTable<GaugeSeries>; annualReturn: SeriesTable<GaugeSeries>; annualVolatility: SeriesTable<GaugeSeries> };
+  private readonly heartbeats: SeriesTable<GaugeSeries>;
+  private readonly all: SymbolStats;
+  private readonly bySymbol = new Map<string, SymbolStats>();
+  private readonly equity: EquityAnalytics;
+  private equityUpdates = 0;
+
+  constructor(registry: InstrumentRegistry, guard: InputGuard, settings: PerformanceSettings, now: () => number = Date.now) {
+    this.guard = guard;
+    this.settings = settings;
+    this.now = now;
+    this.closed = registry.counter(METRICS.tradesClosed);
+    this.duration = registry.histogram(METRICS.tradeDuration);
+    this.stats = TRADE_STATS.map((s) => registry.gauge(s.def).table);
+    this.pnl = registry.gauge(METRICS.realizedPnl).table;
+    this.drawdown = registry.gauge(METRICS.drawdown).table;
+    this.maxDrawdown = registry.gauge(METRICS.maxDrawdown).table;
+    this.maxDrawdownAbs = registry.gauge(METRICS.maxDrawdownAbs).table;
+    this.ratios = {
+      sharpe: registry.gauge(METRICS.sharpeRatio).table,
+      sortino: registry.gauge(METRICS.sortinoRatio).table,
+      calmar: registry.gauge(METRICS.calmarRatio).table,
+      annualReturn: registry.gauge(METRICS.annualReturn).table,
+      annualVolatility: registry.gauge(METRICS.annualVolatility).table,
+    };
+    this.heartbeats = registry.gauge(METRICS.heartbeat).table;
+    this.all = this.symbolStats(ALL, settings.startingBalance);
+    const periodsPerYear = settings.periodsPerYear ?? YEAR_MS / settings.returnsIntervalMs;
+    this.equity = new EquityAnalytics({
+      intervalMs: settings.returnsIntervalMs,
+      periodsPerYear,
+      riskFree: perPeriod(settings.riskFreeRate, periodsPerYear),
+      requiredReturn: perPeriod(settings.requiredReturn, periodsPerYear),
+      window: settings.returnsWindow,
+    });
+    registry.onCollect(() => this.publish());
+  }
+
+  recordClosedTrade(trade: ClosedTrade): void {
+    const M = 'recordClosedTrade';
+    if (!isObject(trade)) return this.guard.reject(M, 'not_object', 'trade', trade);
+    for (const key in trade) {
+      if (!CLOSED_TRADE_FIELDS.has(key)) return this.guard.reject(M, 'unknown_field', key, undefined);
+    }
+    const { symbol, pnl, fees, entryPrice, exitPrice, quantity, openedAt, closedAt } = trade;
+    const symbolProblem = labelProblem(symbol);
+    if (symbolProblem !== undefined) return this.guard.reject(M, symbolProblem, 'symbol', symbol);
+    const direction = normalizeDirection(trade.direction);
+    if (direction === undefined) {
+      const d = trade.direction;
+      return this.guard.reject(M, d === undefined ? 'missing_field' : typeof d !== 'string' ? 'wrong_type' : 'unknown_direction', 'direction', d);
+    }
+    const pnlProblem = numberProblem(pnl);
+    if (pnlProblem !== undefined) return this.guard.reject(M, pnlProblem, 'pnl', pnl);
+    if (fees !== undefined) {
+      const p = numberProblem(fees, 0);
+      if (p !== undefined) return this.guard.reject(M, p, 'fees', fees);
+    }
+    if (!this.optionalAmount(M, 'entryPrice', entryPrice) || !this.optionalAmount(M, 'exitPrice', exitPrice) || !this.optionalAmount(M, 'quantity', quantity)) return;
+    let opened: number | undefined;
+    let closedMs: number | undefined;
+    if (openedAt !== undefined) {
+      opened = timeOf(openedAt);
+      const p = opened === undefined ? 'wrong_type' : numberProblem(opened, 0);
+      if (p !== undefined) return this.guard.reject(M, p, 'openedAt', openedAt);
+    }
+    if (closedAt !== undefined) {
+      closedMs = timeOf(closedAt);
+      const p = closedMs === undefined ? 'wrong_type' : numberProblem(closedMs, 0);
+      if (p !== undefined) return this.guard.reject(M, p, 'closedAt', closedAt);
+    }
+    if (opened !== undefined) {
+      const held = ((closedMs ?? this.now()) - opened) / 1000;
+      if (held < 0) return this.guard.reject(M, 'out_of_range', 'openedAt', openedAt);
+      this.duration.get2(symbol, direction).record(held);
+    }
+
+    const net = pnl - (fees ?? 0);
+    this.closed.get3(symbol, direction, OUTCOMES[Math.sign(net) + 1] as string).value++;
+    this.all.analytics.add(pnl, fees);
+    this.perSymbol(symbol)?.analytics.add(pnl, fees);
+  }
+
+  private optionalAmount(method: string, field: string, value: unknown): boolean {
+    if (value === undefined) return true;
+    const p = numberProblem(value, 0);
+    return p === undefined || (this.guard.reject(method, p, field, value) ?? false);
+  }
+
+  /** The equity curve: every `portfolioValue` of `updatePortfolioMetrics`. */
+  observeEquity(value: number): void {
+    this.equity.update(value, this.now());
+    this.equityUpdates++;
+  }
+
+  heartbeat(loop: unknown = 'main'): void {
+    const p = labelProblem(loop);
+    if (p !== undefined) return this.guard.reject('heartbeat', p, 'loop', loop);
+    this.heartbeats.get1(loop as string).value = this.now() / 1000;
+  }
+
+  /** Last heartbeat of each loop, Unix seconds (for readiness). */
+  *heartbeatTimes(): Generator<[loop: string, seconds: number]> {
+    for (const s of this.heartbeats.series) yield [String(s.attributes['loop']), s.value];
+  }
+
+  /** Figures a bot computed itself. They fill the lifetime, all-symbols, equity-basis series until the SDK has data of its own for a figure. */
+  updateTradingPerformance(performance: TradingPerformance): void {
+    const M = 'updateTradingPerformance';
+    if (!isObject(performance)) return this.guard.reject(M, 'not_object', 'performance', performance);
+    let given = 0;
+    for (const key in performance) {
+      if (!PERFORMANCE_FIELDS.has(key)) return this.guard.reject(M, 'unknown_field', key, undefined);
+      if ((performance as Record<string, unknown>)[key] !== undefined) given++;
+    }
+    if (given === 0) return this.guard.reject(M, 'missing_field', 'at least one figure', undefined);
+    const limits: Record<string, [number, number]> = { winRate: [0, 1], profitFactor: [0, Infinity], averageWin: [0, Infinity], averageLoss: [0, Infinity], maxDrawdown: [0, Infinity] };
+    for (const key in performance) {
+      const value = (performance as Record<string, unknown>)[key];
+      if (value === undefined) continue;
+      const [min, max] = limits[key] ?? [-Infinity, Infinity];
+      const p = numberProblem(value, min, max);
+      if (p !== undefined) return this.guard.reject(M, p, key, value);
+    }
+    const { winRate, profitFactor, averageWin, averageLoss, maxDrawdown, sharpeRatio, sortinoRatio, calmarRatio } = performance;
+    const trades = this.all.lifetime;
+    if (winRate !== undefined) (trades[0] as GaugeSeries).value = winRate;
+    if (profitFactor !== undefined) (trades[1] as GaugeSeries).value = profitFactor;
+    if (averageWin !== undefined) (trades[2] as GaugeSeries).value = averageWin;
+    if (averageLoss !== undefined) (trades[3] as GaugeSeries).value = averageLoss;
+    if (maxDrawdown !== undefined) this.maxDrawdown.get1('equity').value = maxDrawdown;
+    if (sharpeRatio !== undefined) this.ratios.sharpe.get1('lifetime').value = sharpeRatio;
+    if (sortinoRatio !== undefined) this.ratios.sortino.get1('lifetime').value = sortinoRatio;
+    if (calmarRatio !== undefined) this.ratios.calmar.get1('lifetime').value = calmarRatio;
+  }
+
+  /** Computes every derived gauge from the analytics state; runs at collection time. */
+  private publish(): void {
+    try {
+      if (this.all.analytics.lifetime().trades > 0) {
+        this.publishStats(this.all);
+        for (const s of this.bySymbol.values()) this.publishStats(s);
+        const realized = this.all.analytics;
+        if (realized.maxDrawdownAbs !== undefined) {
+          set(this.drawdown.get1('realized'), realized.drawdown);
+          set(this.maxDrawdown.get1('realized'), realized.maxDrawdown);
+          set(this.maxDrawdownAbs.get1('realized'), realized.maxDrawdownAbs);
+        }
+      }
+      if (this.equityUpdates > 0) {
+        const e = this.equity;
+        e.advance(this.now());
+        set(this.drawdown.get1('equity'), e.drawdown);
+        set(this.maxDrawdown.get1('equity'), e.maxDrawdown);
+        set(this.maxDrawdownAbs.get1('equity'), e.maxDrawdownAbs);
+        const lifetime = e.lifetime();
+        if (lifetime.periods > 0) {
+          for (const [window, summary] of [['lifetime', lifetime], ['rolling', e.rolling()]] as const) {
+            set(this.ratios.sharpe.get1(window), summary.sharpe);
+            set(this.ratios.sortino.get1(window), summary.sortino);
+            set(this.ratios.calmar.get1(window), summary.calmar);
+            set(this.ratios.annualReturn.get1(window), summary.annualReturn);
+            set(this.ratios.annualVolatility.get1(window), summary.annualVolatility);
+          }
+        }
+      }
+    } catch (error) {
+      this.guard.fault('collect', error);
+    }
+  }
+
+  private publishStats(s: SymbolStats): void {
+    const lifetime = s.analytics.lifetime();
+    if (lifetime.trades === 0) return;
+    writeStats(s.lifetime, lifetime);
+    writeStats(s.rolling, s.analytics.rolling());
+    s.realizedPnl.value = lifetime.netPnl;
+  }
+
+  private perSymbol(symbol: string): SymbolStats | undefined {
+    const found = this.bySymbol.get(symbol);
+    // 'all' is one of the maxSymbols: two series (lifetime, rolling) per symbol must fit under the series cap.
+    if (found !== undefined || this.bySymbol.size + 1 >= this.settings.maxSymbols) return found;
+    const created = this.symbolStats(symbol, undefined);
+    this.bySymbol.set(symbol, created);
+    return created;
+  }
+
+  private symbolStats(symbol: string, startingBalance: number | undefined): SymbolStats {
+    const { tradeWindow: window, draws } = this.settings;
+    return {
+      analytics: new TradeAnalytics(startingBalance === undefined ? { window, draws } : { window, draws, startingBalance }),
+      lifetime: this.stats.map((t) => t.get2(symbol, 'lifetime')),
+      rolling: this.stats.map((t) => t.get2(symbol, 'rolling')),
+      realizedPnl: this.pnl.get1(symbol),
+    };
+  }
+}
+
+function set(series: GaugeSeries, value: number | undefined): void {
+  series.value = value ?? Number.NaN;
+}
+
+function writeStats(series: readonly GaugeSeries[], summary: TradeSummary): void {
+  for (let i = 0; i < TRADE_STATS.length; i++) set(series[i] as GaugeSeries, summary[(TRADE_STATS[i] as { field: StatField }).field]);
+}

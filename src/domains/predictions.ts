@@ -1,0 +1,484 @@
+import { Adwin, type AdwinOptions } from '../analytics/models/adwin.ts';
+import { PageHinkley, type PageHinkleyOptions } from '../analytics/models/page-hinkley.ts';
+import { PendingPredictions, type DropReason } from '../analytics/models/pending.ts';
+import { RollingCalibration } from '../analytics/models/rolling-calibration.ts';
+import { RollingClassification } from '../analytics/models/rolling-classification.ts';
+import { RollingRegression } from '../analytics/models/rolling-regression.ts';
+import type { CounterSeries } from '../storage/counter.ts';
+import type { GaugeSeries } from '../storage/gauge.ts';
+import type { InstrumentRegistry } from '../storage/registry.ts';
+import { OVERFLOW_ATTRIBUTES, SeriesTable } from '../storage/series.ts';
+import { isRecord, labelProblem, numberProblem, type InputGuard, type InvalidReason } from './input.ts';
+import { METRICS } from '../contract/metrics.ts';
+
+/** A prediction of a model: a class (`'buy'`, `'up'` …) for a classifier, a number for a regressor. */
+export interface Prediction {
+  modelName: string;
+  timeframe: string;
+  symbol: string;
+  /** Needed when the outcome comes later through `recordOutcome`; unique per model, timeframe and symbol. */
+  predictionId?: string | number;
+  predicted: string | number;
+  /** Classifiers: the confidence of the predicted class, or with `positiveClass` the probability of that class; 0 to 1. */
+  probability?: number;
+  /** Binary classifiers whose `probability` is that of one class (e.g. `'up'`): calibration then compares it with `actual === positiveClass`. */
+  positiveClass?: string;
+  /** The truth, when already known; otherwise send it later with `recordOutcome`. */
+  actual?: string | number;
+}
+
+/** The truth of an earlier prediction, joined by `predictionId`. */
+export interface Outcome {
+  modelName: string;
+  timeframe: string;
+  symbol: string;
+  predictionId: string | number;
+  actual: string | number;
+}
+
+/** One step of an online learner. */
+export interface LearningStep {
+  modelName: string;
+  timeframe: string;
+  symbol: string;
+  loss: number;
+  /** Samples in the replay memory; >= 0. */
+  memorySize?: number;
+}
+
+/** A numeric input feature of a model, watched for drift. */
+export interface FeatureValue {
+  modelName: string;
+  feature: string;
+  value: number;
+  /** Default `'all'`. */
+  timeframe?: string;
+  /** Default `'all'`. */
+  symbol?: string;
+}
+
+/** Settings of the model analytics, from the service options. */
+export interface PredictionSettings {
+  readonly windowSize: number;
+  readonly maxPending: number;
+  readonly outcomeTtlMs: number;
+  readonly calibrationBins: number;
+  readonly adwin: AdwinOptions | false;
+  readonly pageHinkley: PageHinkleyOptions | false;
+  /** Features watched per model; further ones are dropped as invalid input. */
+  readonly maxFeatures: number;
+}
+
+const ALL = 'all';
+const KEY = ['modelName', 'timeframe', 'symbol'] as const;
+const PREDICTION_FIELDS = new Set([...KEY, 'predictionId', 'predicted', 'probability', 'positiveClass', 'actual']);
+const OUTCOME_FIELDS = new Set([...KEY, 'predictionId', 'actual']);
+const STEP_FIELDS = new Set([...KEY, 'loss', 'memorySize']);
+const FEATURE_FIELDS = new Set(['modelName', 'feature', 'value', 'timeframe', 'symbol']);
+const FEATURE_REQUIRED = ['modelName', 'feature'] as const;
+const FEATURE_OPTIONAL = ['timeframe', 'symbol'] as const;
+
+/** ADWIN and Page-Hinkley on one stream, with the series they publish. */
+class DriftPair {
+  readonly adwin: Adwin | undefined;
+  readonly pageHinkley: PageHinkley | undefined;
+  /** Values seen; no score is published before the first. */
+  updates = 0;
+  private readonly events: () => [CounterSeries | undefined, CounterSeries | undefined];
+  private eventSeries: [CounterSeries | undefined, CounterSeries | undefined] | undefined;
+
+  constructor(settings: PredictionSettings, events: () => [CounterSeries | undefined, CounterSeries | undefined]) {
+    this.adwin = settings.adwin === false ? undefined : new Adwin(settings.adwin);
+    this.pageHinkley = settings.pageHinkley === false ? undefined : new PageHinkley(settings.pageHinkley);
+    this.events = events;
+  }
+
+  update(x: number): void {
+    this.updates++;
+    const a = this.adwin?.update(x) === true;
+    const p = this.pageHinkley?.update(x) === true;
+    if (a || p) {
+      const [adwinEvents, phEvents] = (this.eventSeries ??= this.events());
+      if (a && adwinEvents !== undefined) adwinEvents.value++;
+      if (p && phEvents !== undefined) phEvents.value++;
+    }
+  }
+}
+
+/** Everything computed for one model, timeframe and symbol. */
+class ModelState {
+  readonly key: readonly [string, string, string];
+  readonly predictions: CounterSeries;
+  kind: 'classification' | 'regression' | undefined;
+  classification: RollingClassification | undefined;
+  calibration: RollingCalibration | undefined;
+  regression: RollingRegression | undefined;
+  readonly errors: DriftPair;
+  readonly features = new Map<string, DriftPair>();
+  pending = 0;
+  /** Something changed since the last publication. */
+  dirty = false;
+  correct: CounterSeries | undefined;
+  incorrect: CounterSeries | undefined;
+  scored: CounterSeries | undefined;
+  /** Classes and bins published last time, so those gone from the window stop being published. */
+  publishedClasses: GaugeSeries[] = [];
+  publishedBins: GaugeSeries[] = [];
+
+  constructor(key: readonly [string, string, string], predictions: CounterSeries, errors: DriftPair) {
+    this.key = key;
+    this.predictions = predictions;
+    this.errors = errors;
+  }
+}
+
+interface PendingEntry {
+  readonly state: ModelState;
+  readonly predicted: string | number;
+  readonly probability: number | undefined;
+  readonly positiveClass: string | undefined;
+}
+
+/** What a prediction's fields are, or why not. */
+function predictedProblem(value: unknown): InvalidReason | undefined {
+  if (typeof value === 'string') return value.length === 0 ? 'empty_string' : undefined;
+  return numberProblem(value);
+}
+
+/**
+ * Model quality computed from raw predictions and outcomes: rolling accuracy, precision, recall
+ * and F1 (macro, and per class), RMSE and MAE, calibration (ECE and reliability bins), and drift
+ * (ADWIN, Page-Hinkley) on each model's error stream and reported features. Every event is O(1);
+ * the gauges are published every `modelMetricsInterval` and on `flush()`.
+ */
+export class PredictionMetrics {
+  private readonly guard: InputGuard;
+  private readonly settings: PredictionSettings;
+  private readonly now: () => number;
+  private readonly states: SeriesTable<ModelState | undefined>;
+  private readonly pending: PendingPredictions<PendingEntry>;
+  private readonly t: {
+    predictions: SeriesTable<CounterSeries>;
+    outcomes: SeriesTable<CounterSeries>;
+    pending: SeriesTable<GaugeSeries>;
+    joinFailures: SeriesTable<CounterSeries>;
+    accuracy: SeriesTable<GaugeSeries>;
+    precision: SeriesTable<GaugeSeries>;
+    recall: SeriesTable<GaugeSeries>;
+    f1: SeriesTable<GaugeSeries>;
+    classPrecision: SeriesTable<GaugeSeries>;
+    classRecall: SeriesTable<GaugeSeries>;
+    classF1: SeriesTable<GaugeSeries>;
+    rmse: SeriesTable<GaugeSeries>;
+    mae: SeriesTable<GaugeSeries>;
+    ece: SeriesTable<GaugeSeries>;
+    reliability: SeriesTable<GaugeSeries>;
+    drift: SeriesTable<GaugeSeries>;
+    driftScore: SeriesTable<GaugeSeries>;
+    driftEvents: SeriesTable<CounterSeries>;
+    steps: SeriesTable<CounterSeries>;
+    loss: SeriesTable<GaugeSeries>;
+    memory: SeriesTable<GaugeSeries>;
+  };
+
+  constructor(
+    registry: InstrumentRegistry,
+    guard: InputGuard,
+    settings: PredictionSettings,
+    shared: { accuracy: SeriesTable<GaugeSeries>; precision: SeriesTable<GaugeSeries>; recall: SeriesTable<GaugeSeries>; f1: SeriesTable<GaugeSeries>; rmse: SeriesTable<GaugeSeries>; mae: SeriesTable<GaugeSeries>; ece: SeriesTable<GaugeSeries>; reliability: SeriesTable<GaugeSeries>; drift: SeriesTable<GaugeSeries>; loss: SeriesTable<GaugeSeries>; memory: SeriesTable<GaugeSeries> },
+    now: () => number = Date.now,
+  ) {
+    this.guard = guard;
+    this.settings = settings;
+    this.now = now;
+    this.t = {
+      ...shared,
+      predictions: registry.counter(METRICS.modelPredictions),
+      outcomes: registry.counter(METRICS.modelOutcomes),
+      pending: registry.gauge(METRICS.modelPending).table,
+      joinFailures: registry.counter(METRICS.modelJoinFailures),
+      classPrecision: registry.gauge(METRICS.modelClassPrecision).table,
+      classRecall: registry.gauge(METRICS.modelClassRecall).table,
+      classF1: registry.gauge(METRICS.modelClassF1Score).table,
+      driftScore: registry.gauge(METRICS.modelDriftScore).table,
+      driftEvents: registry.counter(METRICS.modelDriftEvents),
+      steps: registry.counter(METRICS.modelLearningSteps),
+    };
+    const predictions = this.t.predictions;
+    // The model states follow the predictions counter's series: past the cap a model gets no state and its predictions fold into the overflow series.
+    this.states = new SeriesTable<ModelState | undefined>(METRICS.modelPredictions, Number.MAX_SAFE_INTEGER, (attributes) => {
+      if (attributes === OVERFLOW_ATTRIBUTES) return undefined;
+      const key = [attributes['model_name'], attributes['timeframe'], attributes['symbol']] as [string, string, string];
+      const series = predictions.get3(...key);
+      if (predictions.overflow === series) return undefined;
+      const state: ModelState = new ModelState(key, series, new DriftPair(settings, () => this.eventSeries(key, 'error')));
+      return state;
+    }, () => {});
+    this.pending = new PendingPredictions<PendingEntry>({ maxPending: settings.maxPending, ttlMs: settings.outcomeTtlMs }, (entry, reason) => this.dropped(entry, reason));
+  }
+
+  recordPrediction(p: Prediction): void {
+    const M = 'recordPrediction';
+    if (!this.keyValid(M, p, PREDICTION_FIELDS)) return;
+    const { predictionId, predicted, probability, positiveClass, actual } = p;
+    const predictedIssue = predictedProblem(predicted);
+    if (predictedIssue !== undefined) return this.guard.reject(M, predictedIssue, 'predicted', predicted);
+    if (predictionId !== undefined && !this.idValid(M, predictionId)) return;
+    if (probability !== undefined) {
+      const problem = numberProblem(probability, 0, 1);
+      if (problem !== undefined) return this.guard.reject(M, problem, 'probability', probability);
+      if (typeof predicted !== 'string') return this.guard.reject(M, 'wrong_type', 'probability (a regression prediction has none)', probability);
+    }
+    if (positiveClass !== undefined) {
+      const problem = labelProblem(positiveClass);
+      if (problem !== undefined) return this.guard.reject(M, problem, 'positiveClass', positiveClass);
+      if (typeof predicted !== 'string') return this.guard.reject(M, 'wrong_type', 'positiveClass (a regression prediction has none)', positiveClass);
+    }
+    if (actual !== undefined && !this.actualValid(M, predicted, actual)) return;
+    const state = this.state(p.modelName, p.timeframe, p.symbol, true);
+    if (state === undefined) return;
+    const kind = typeof predicted === 'string' ? 'classification' : 'regression';
+    if (state.kind !== undefined && state.kind !== kind) return this.guard.reject(M, 'wrong_type', `predicted (this model's predictions are ${state.kind === 'classification' ? 'classes' : 'numbers'})`, predicted);
+    state.predictions.value++;
+    if (actual !== undefined) {
+      this.resolve(state, predicted, probability, positiveClass, actual);
+    } else if (predictionId !== undefined) {
+      state.kind ??= kind;
+      const replaced = this.pending.replaced;
+      this.pending.add(pendingKey(state, predictionId), { state, predicted, probability, positiveClass }, this.now());
+      // A reused id replaces its pending prediction: still one waiting.
+      if (this.pending.replaced === replaced) state.pending++;
+      state.dirty = true;
+    }
+  }
+
+  recordOutcome(o: Outcome): void {
+    const M = 'recordOutcome';
+    if (!this.keyValid(M, o, OUTCOME_FIELDS)) return;
+    const { predictionId, actual } = o;
+    if (!this.idValid(M, predictionId)) return;
+    const actualIssue = predictedProblem(actual);
+    if (actualIssue !== undefined) return this.guard.reject(M, actualIssue, 'actual', actual);
+    const state = this.state(o.modelName, o.timeframe, o.symbol, false);
+    if (state === undefined) return;
+    // Checked before the take, so that a bad outcome leaves its prediction waiting for a good one.
+    const expected = state.kind === 'classification' ? 'string' : state.kind === 'regression' ? 'number' : undefined;
+    if (expected !== undefined && typeof actual !== expected) {
+      return this.guard.reject(M, 'wrong_type', `actual (this model's predictions are ${expected === 'string' ? 'classes' : 'numbers'})`, actual);
+    }
+    this.expiredOnTake = false;
+    const entry = this.pending.take(pendingKey(state, predictionId), this.now());
+    if (entry === undefined) {
+      if (!this.expiredOnTake) this.joinFailure(state, 'unknown_id');
+      return;
+    }
+    state.pending--;
+    this.resolve(state, entry.predicted, entry.probability, entry.positiveClass, actual);
+  }
+
+  recordLearningStep(step: LearningStep): void {
+    const M = 'recordLearningStep';
+    if (!this.keyValid(M, step, STEP_FIELDS)) return;
+    const { loss, memorySize } = step;
+    const lossProblem = numberProblem(loss);
+    if (lossProblem !== undefined) return this.guard.reject(M, lossProblem, 'loss', loss);
+    if (memorySize !== undefined) {
+      const p = numberProblem(memorySize, 0);
+      if (p !== undefined) return this.guard.reject(M, p, 'memorySize', memorySize);
+    }
+    const { modelName: m, timeframe: tf, symbol: s } = step;
+    this.t.steps.get3(m, tf, s).value++;
+    this.t.loss.get3(m, tf, s).value = loss;
+    if (memorySize !== undefined) this.t.memory.get3(m, tf, s).value = memorySize;
+  }
+
+  recordFeature(f: FeatureValue): void {
+    const M = 'recordFeature';
+    if (!isRecord(f)) return this.guard.reject(M, 'not_object', 'feature', f);
+    for (const key in f) if (!FEATURE_FIELDS.has(key)) return this.guard.reject(M, 'unknown_field', key, undefined);
+    for (const field of FEATURE_REQUIRED) {
+      const p = labelProblem(f[field]);
+      if (p !== undefined) return this.guard.reject(M, p, field, f[field]);
+    }
+    for (const field of FEATURE_OPTIONAL) {
+      if (f[field] === undefined) continue;
+      const p = labelProblem(f[field]);
+      if (p !== undefined) return this.guard.reject(M, p, field, f[field]);
+    }
+    const p = numberProblem(f['value']);
+    if (p !== undefined) return this.guard.reject(M, p, 'value', f['value']);
+    const state = this.state(f['modelName'] as string, (f['timeframe'] as string | undefined) ?? ALL, (f['symbol'] as string | undefined) ?? ALL, false);
+    if (state === undefined) return;
+    const feature = f['feature'] as string;
+    let pair = state.features.get(feature);
+    if (pair === undefined) {
+      if (state.features.size >= this.settings.maxFeatures) return this.guard.reject(M, 'out_of_range', `feature (more than ${this.settings.maxFeatures} features of one model)`, feature);
+      const source = `feature:${feature}`;
+      pair = new DriftPair(this.settings, () => this.eventSeries(state.key, source));
+      state.features.set(feature, pair);
+    }
+    pair.update(f['value'] as number);
+    state.dirty = true;
+  }
+
+  /** Publishes the computed gauges of every model that changed; expires old pending predictions first. */
+  flush(): void {
+    this.pending.expire(this.now());
+    for (const state of this.states.series) {
+      if (state === undefined || !state.dirty) continue;
+      state.dirty = false;
+      this.publish(state);
+    }
+  }
+
+  private expiredOnTake = false;
+
+  private publish(state: ModelState): void {
+    const key = state.key;
+    const t = this.t;
+    t.pending.get3(...key).value = state.pending;
+    if (state.classification !== undefined && state.classification.size > 0) {
+      const report = state.classification.rolling();
+      set(t.accuracy.get3(...key), report.accuracy);
+      set(t.precision.get3(...key), report.macro.precision);
+      set(t.recall.get3(...key), report.macro.recall);
+      set(t.f1.get3(...key), report.macro.f1);
+      for (const s of state.publishedClasses) s.value = Number.NaN;
+      const published: GaugeSeries[] = [];
+      for (const cls in report.classes) {
+        const c = report.classes[cls]!;
+        const series = [t.classPrecision.get4(...key, cls), t.classRecall.get4(...key, cls), t.classF1.get4(...key, cls)] as const;
+        set(series[0], c.precision);
+        set(series[1], c.recall);
+        set(series[2], c.f1);
+        published.push(...series);
+      }
+      state.publishedClasses = published;
+    }
+    if (state.calibration !== undefined && state.calibration.size > 0) {
+      const summary = state.calibration.rolling();
+      set(t.ece.get3(...key), summary.ece);
+      for (const s of state.publishedBins) s.value = Number.NaN;
+      state.publishedBins = summary.curve.bins.map((bin) => {
+        const s = t.reliability.get4(...key, bin.label);
+        s.value = bin.observedFrequency;
+        return s;
+      });
+    }
+    if (state.regression !== undefined) {
+      const r = state.regression.rolling();
+      if (r.count > 0) {
+        set(t.rmse.get3(...key), r.rmse);
+        set(t.mae.get3(...key), r.mae);
+      }
+    }
+    let drift = this.publishDrift(state, state.errors, 'error');
+    for (const [feature, pair] of state.features) drift = Math.max(drift, this.publishDrift(state, pair, `feature:${feature}`));
+    if (drift >= 0) t.drift.get3(...key).value = drift;
+  }
+
+  /** Publishes the scores of a pair and returns the larger (-1 when neither detector runs). */
+  private publishDrift(state: ModelState, pair: DriftPair, source: string): number {
+    let max = -1;
+    if (pair.updates === 0) return max;
+    if (pair.adwin !== undefined) {
+      const score = pair.adwin.score;
+      this.t.driftScore.get5(...state.key, 'adwin', source).value = score;
+      max = Math.max(max, score);
+    }
+    if (pair.pageHinkley !== undefined) {
+      const score = pair.pageHinkley.score;
+      this.t.driftScore.get5(...state.key, 'page_hinkley', source).value = score;
+      max = Math.max(max, score);
+    }
+    return max;
+  }
+
+  private resolve(state: ModelState, predicted: string | number, probability: number | undefined, positiveClass: string | undefined, actual: string | number): void {
+    const windowSize = this.settings.windowSize;
+    state.dirty = true;
+    if (typeof predicted === 'string') {
+      state.kind ??= 'classification';
+      const truth = actual as string;
+      const correct = predicted === truth;
+      (state.classification ??= new RollingClassification(windowSize)).add(predicted, truth);
+      if (correct) (state.correct ??= this.t.outcomes.get4(...state.key, 'correct')).value++;
+      else (state.incorrect ??= this.t.outcomes.get4(...state.key, 'incorrect')).value++;
+      if (probability !== undefined) {
+        const label = positiveClass === undefined ? correct : truth === positiveClass;
+        (state.calibration ??= new RollingCalibration(windowSize, this.settings.calibrationBins)).add(probability, label);
+      }
+      state.errors.update(correct ? 0 : 1);
+    } else {
+      state.kind ??= 'regression';
+      (state.regression ??= new RollingRegression(windowSize)).add(predicted, actual as number);
+      (state.scored ??= this.t.outcomes.get4(...state.key, 'scored')).value++;
+      state.errors.update(Math.abs(predicted - (actual as number)));
+    }
+  }
+
+  private dropped(entry: PendingEntry, reason: DropReason): void {
+    entry.state.pending--;
+    entry.state.dirty = true;
+    if (reason === 'expired') this.expiredOnTake = true;
+    this.joinFailure(entry.state, reason);
+  }
+
+  private joinFailure(state: ModelState, reason: DropReason | 'unknown_id'): void {
+    this.t.joinFailures.get4(...state.key, reason).value++;
+  }
+
+  private eventSeries(key: readonly [string, string, string], source: string): [CounterSeries | undefined, CounterSeries | undefined] {
+    return [
+      this.settings.adwin === false ? undefined : this.t.driftEvents.get5(...key, 'adwin', source),
+      this.settings.pageHinkley === false ? undefined : this.t.driftEvents.get5(...key, 'page_hinkley', source),
+    ];
+  }
+
+  /**
+   * The state of a model, or undefined past the series cap: then nothing is analysed, the call counts
+   * once in monitoring_series_overflow_total and, for a prediction, in the overflow series. Looked up
+   * through the predictions counter first so that a model past the cap leaves nothing behind.
+   */
+  private state(modelName: string, timeframe: string, symbol: string, prediction: boolean): ModelState | undefined {
+    const predictions = this.t.predictions.get3(modelName, timeframe, symbol);
+    if (predictions === this.t.predictions.overflow) {
+      if (prediction) predictions.value++;
+      return undefined;
+    }
+    return this.states.get3(modelName, timeframe, symbol);
+  }
+
+  private keyValid(method: string, value: unknown, allowed: ReadonlySet<string>): value is Record<string, unknown> {
+    if (!isRecord(value)) return this.guard.reject(method, 'not_object', 'update', value) ?? false;
+    for (const key in value) if (!allowed.has(key)) return this.guard.reject(method, 'unknown_field', key, undefined) ?? false;
+    for (const field of KEY) {
+      const p = labelProblem(value[field]);
+      if (p !== undefined) return this.guard.reject(method, p, field, value[field]) ?? false;
+    }
+    return true;
+  }
+
+  private idValid(method: string, id: unknown): boolean {
+    if (typeof id === 'string') return id.length > 0 || (this.guard.reject(method, 'empty_string', 'predictionId', id) ?? false);
+    if (typeof id === 'number' && Number.isFinite(id)) return true;
+    return this.guard.reject(method, id === undefined ? 'missing_field' : typeof id === 'number' ? 'not_finite' : 'wrong_type', 'predictionId', id) ?? false;
+  }
+
+  private actualValid(method: string, predicted: string | number, actual: unknown): boolean {
+    if (typeof predicted === 'string') {
+      const p = labelProblem(actual);
+      return p === undefined || (this.guard.reject(method, p, 'actual', actual) ?? false);
+    }
+    const p = numberProblem(actual);
+    return p === undefined || (this.guard.reject(method, p, 'actual', actual) ?? false);
+  }
+}
+
+function pendingKey(state: ModelState, id: string | number): string {
+  return `${state.key[0]}\u0000${state.key[1]}\u0000${state.key[2]}\u0000${id}`;
+}
+
+function set(series: GaugeSeries, value: number | undefined): void {
+  series.value = value ?? Number.NaN;
+}
