@@ -35,7 +35,7 @@ test('docker-compose.yml: the demo, the contrib Collector, Prometheus and Grafan
   const images = Object.values(compose.services).map((s) => s.image.replace(/:.*/, ''));
   for (const image of ['node', 'otel/opentelemetry-collector-contrib', 'prom/prometheus', 'grafana/grafana']) assert.ok(images.includes(image), image);
   assert.match(String(compose.services['bot']?.command), /npm ci\b.* && npm run demo -- --host 0\.0\.0\.0/);
-  const mounts = Object.values(compose.services).flatMap((s) => s.volumes ?? []).filter((v) => v.startsWith('../ops/'));
+  const mounts = Object.values(compose.services).flatMap((s) => s.volumes ?? []).filter((v) => v.startsWith('./'));
   assert.ok(mounts.length >= 5);
   for (const mount of mounts) assert.ok(existsSync(join(ROOT, mount.split(':')[0]!)), `${mount} exists`);
   const prometheus = compose.services['prometheus'];
