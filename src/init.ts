@@ -19,13 +19,12 @@ export async function initEnhancedMonitoring(options: MonitoringOptions = {}): P
   }
   slot.starting = true;
   try {
-    const service = await MonitoringService.start(resolved);
+    // Set once start resolves; a start that fails shuts down before it is, and leaves the slot empty.
+    let service: MonitoringService | undefined;
+    service = await MonitoringService.start(resolved, () => {
+      if (service !== undefined && slot.service === service) slot.service = undefined;
+    });
     slot.service = service;
-    const shutdown = service.shutdown.bind(service);
-    service.shutdown = () => {
-      if (slot.service === service) slot.service = undefined;
-      return shutdown();
-    };
     return service;
   } finally {
     slot.starting = false;

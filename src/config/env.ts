@@ -1,8 +1,6 @@
 import { MonitoringConfigError } from '../core/errors.ts';
+import type { OtlpProtocol, Temporality } from '../export/options.ts';
 
-/** The OTLP protocols OpenTelemetry defines for metrics. */
-export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
-export type Temporality = 'cumulative' | 'delta';
 
 /** What the standard `OTEL_*` variables ask for; each field undefined when its variable is unset. */
 export interface OtelEnvironment {

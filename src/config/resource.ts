@@ -1,8 +1,37 @@
 import { arch, hostname } from 'node:os';
 import { defaultResource, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { ATTR_SERVICE_INSTANCE_ID, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import type { ResolvedOptions } from './options.ts';
 import { VERSION } from '../core/version.ts';
+
+/** A resource attribute value. */
+export type ResourceAttributeValue = string | number | boolean;
+
+/** The identity of the bot in every backend: the OpenTelemetry resource. */
+export interface ResourceOptions {
+  /**
+   * `service.name` of the resource (`target_info` on the scrape).
+   * @default `OTEL_SERVICE_NAME`, else `'evil2root-bot'`
+   */
+  serviceName?: string;
+  /**
+   * `service.instance.id` of the resource.
+   * @default `OTEL_RESOURCE_ATTRIBUTES`, else a UUID generated once per process
+   */
+  serviceInstanceId?: string;
+  /**
+   * Extra resource attributes (e.g. `{ 'deployment.environment.name': 'prod', 'bot.strategy': 'momentum' }`), over
+   * those of `OTEL_RESOURCE_ATTRIBUTES`.
+   * @default {}
+   */
+  resourceAttributes?: Record<string, ResourceAttributeValue>;
+}
+
+/** The resource settings in force. */
+export interface ResolvedResource {
+  readonly serviceName: string;
+  readonly serviceInstanceId: string;
+  readonly resourceAttributes: Readonly<Record<string, ResourceAttributeValue>>;
+}
 
 // Semantic-convention values of host.arch for Node's names.
 const HOST_ARCH: Record<string, string> = { x64: 'amd64', ia32: 'x86', ppc64: 'ppc64', arm64: 'arm64', arm: 'arm32', s390x: 's390x' };
@@ -12,7 +41,7 @@ const HOST_ARCH: Record<string, string> = { x64: 'amd64', ia32: 'x86', ppc64: 'p
  * keys there), then `OTEL_RESOURCE_ATTRIBUTES` and `resourceAttributes`, then the service identity.
  * `service.instance.id` tells two bots on one host apart in every backend.
  */
-export function buildResource(options: ResolvedOptions): Resource {
+export function buildResource(options: ResolvedResource): Resource {
   return defaultResource()
     .merge(resourceFromAttributes({
       'host.name': hostname(),

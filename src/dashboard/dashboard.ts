@@ -5,7 +5,7 @@ import type { MetricProducer } from '@opentelemetry/sdk-metrics';
 import { staticAssetHandler, uplotFile } from '../http/static-assets.ts';
 import type { RouteHandler } from '../http/surface.ts';
 import type { Logger } from '../core/logger.ts';
-import type { ResolvedDashboard } from '../config/options.ts';
+import type { ResolvedDashboard } from './options.ts';
 import { seriesHandler } from './series-api.ts';
 import { MetricHistory, PullReader } from './history.ts';
 import { PAGE_CSS, PAGE_HTML, PAGE_JS } from './page.ts';

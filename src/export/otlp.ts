@@ -5,7 +5,7 @@ import {
   type PushMetricExporter,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import type { ResolvedOtlp } from '../config/options.ts';
+import type { ResolvedOtlp } from './options.ts';
 
 /** Label values of `monitoring_export_failures_total{exporter="otlp"}`. */
 export type OtlpFailureReason = 'unreachable' | 'timeout' | 'rejected' | 'server_error' | 'other';

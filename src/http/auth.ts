@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { AuthOptions } from '../config/options.ts';
+import type { AuthOptions } from './options.ts';
 
 /** Checks the Authorization header of a request against the configured credentials. */
 export interface AuthCheck {

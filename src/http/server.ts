@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { MonitoringConfigError } from '../core/errors.ts';
 import { createSurfaceHandler, type RouteHandler } from './surface.ts';
 import type { Logger } from '../core/logger.ts';
-import type { AuthOptions } from '../config/options.ts';
+import type { AuthOptions } from './options.ts';
 
 export type { RouteHandler } from './surface.ts';
 

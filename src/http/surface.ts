@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../core/logger.ts';
-import type { AuthOptions } from '../config/options.ts';
+import type { AuthOptions } from './options.ts';
 import { createAuthCheck } from './auth.ts';
 import { COMMON_HEADERS } from './security-headers.ts';
 

@@ -1,0 +1,187 @@
+import { Adwin, type AdwinOptions } from '../analytics/models/adwin.ts';
+import { PageHinkley, type PageHinkleyOptions } from '../analytics/models/page-hinkley.ts';
+import { expect, isInt, plainObject, positive, type Checks } from '../config/checks.ts';
+
+/** The trade statistics and equity analytics computed from `recordClosedTrade` and `updatePortfolioMetrics`. */
+export interface TradingAnalyticsOptions {
+  /**
+   * Closed trades in the rolling window of the trade statistics (`window="rolling"`).
+   * @default 100
+   */
+  tradeWindow?: number;
+  /**
+   * How a break-even trade (net pnl exactly 0) counts in the win rate: `'notWin'` (in the denominator, not a win),
+   * `'win'`, or `'exclude'` (left out).
+   * @default 'notWin'
+   */
+  draws?: 'notWin' | 'win' | 'exclude';
+  /**
+   * Account balance before the first closed trade; enables the realized drawdown (`basis="realized"`).
+   * @default none
+   */
+  startingBalance?: number;
+  /**
+   * Seconds per return period of the equity curve (Sharpe, Sortino, Calmar); the equity of a period is its last value.
+   * @default 86400
+   */
+  returnsIntervalSeconds?: number;
+  /**
+   * Return periods in the rolling window of the ratios (`window="rolling"`).
+   * @default 30
+   */
+  returnsWindow?: number;
+  /**
+   * Annualization factor of the ratios. Set it when an interval stands for more time than it lasts (a replay, a demo).
+   * @default the returnsIntervals in a 365-day year (365 for daily)
+   */
+  periodsPerYear?: number;
+  /**
+   * Annual risk-free rate for the Sharpe ratio, e.g. 0.04; compounded down to the return period.
+   * @default 0
+   */
+  riskFreeRate?: number;
+  /**
+   * Annual minimum acceptable return for the Sortino ratio; compounded down to the return period.
+   * @default 0
+   */
+  requiredReturn?: number;
+}
+
+/** The trading analytics settings in force. */
+export interface ResolvedTradingAnalytics {
+  readonly tradeWindow: number;
+  readonly draws: 'notWin' | 'win' | 'exclude';
+  readonly startingBalance: number | undefined;
+  readonly returnsIntervalSeconds: number;
+  readonly returnsWindow: number;
+  readonly periodsPerYear: number | undefined;
+  readonly riskFreeRate: number;
+  readonly requiredReturn: number;
+}
+
+/** Drift detectors on each model's error stream and on reported features; `false` turns one off. */
+export interface DriftDetectorOptions {
+  /** ADWIN's settings (river's defaults when empty). @default {} */
+  adwin?: AdwinOptions | false;
+  /** Page-Hinkley's settings (river's defaults when empty). @default {} */
+  pageHinkley?: PageHinkleyOptions | false;
+}
+
+/** The model analytics computed from `recordPrediction`, `recordOutcome` and `recordFeature`. */
+export interface ModelAnalyticsOptions {
+  /**
+   * Seconds between computed model-metric publications, as in the Python module.
+   * @default 300
+   */
+  modelMetricsInterval?: number;
+  /**
+   * Resolved predictions in each model's rolling window.
+   * @default 500
+   */
+  windowSize?: number;
+  /**
+   * Predictions awaiting an outcome, over all models; the oldest is evicted and counted past it.
+   * @default 10000
+   */
+  maxPending?: number;
+  /**
+   * Seconds a prediction waits for its outcome before it expires and is counted.
+   * @default 86400
+   */
+  outcomeTtlSeconds?: number;
+  /**
+   * Equal-width probability bins for calibration (5: bins '0.1' … '0.9').
+   * @default 5
+   */
+  calibrationBins?: number;
+  /**
+   * Drift detectors on each model's error stream and on reported features: river's defaults; `false` turns one off.
+   * @default { adwin: {}, pageHinkley: {} }
+   */
+  driftDetectors?: DriftDetectorOptions;
+}
+
+/** The model analytics settings in force. */
+export interface ResolvedModelAnalytics {
+  readonly modelMetricsInterval: number;
+  readonly windowSize: number;
+  readonly maxPending: number;
+  readonly outcomeTtlSeconds: number;
+  readonly calibrationBins: number;
+  readonly driftDetectors: {
+    readonly adwin: Readonly<AdwinOptions> | false;
+    readonly pageHinkley: Readonly<PageHinkleyOptions> | false;
+  };
+}
+
+export const TRADING_ANALYTICS_DEFAULTS: ResolvedTradingAnalytics = {
+  tradeWindow: 100,
+  draws: 'notWin',
+  startingBalance: undefined,
+  returnsIntervalSeconds: 86_400,
+  returnsWindow: 30,
+  periodsPerYear: undefined,
+  riskFreeRate: 0,
+  requiredReturn: 0,
+};
+
+export const MODEL_ANALYTICS_DEFAULTS: ResolvedModelAnalytics = {
+  modelMetricsInterval: 300,
+  windowSize: 500,
+  maxPending: 10_000,
+  outcomeTtlSeconds: 86_400,
+  calibrationBins: 5,
+  driftDetectors: { adwin: {}, pageHinkley: {} },
+};
+
+const annualRate = expect(
+  (v) => typeof v === 'number' && Number.isFinite(v) && v > -1,
+  'an annual rate above -1, e.g. 0.04',
+);
+
+export const TRADING_ANALYTICS_CHECKS: Checks<TradingAnalyticsOptions> = {
+  tradeWindow: expect((v) => isInt(v, 1, 1_000_000), 'an integer from 1 to 1000000'),
+  draws: expect((v) => v === 'notWin' || v === 'win' || v === 'exclude', "'notWin', 'win' or 'exclude'"),
+  startingBalance: expect(positive, 'a positive amount'),
+  returnsIntervalSeconds: expect(
+    (v) => positive(v) && (v as number) >= 0.001,
+    'a positive number of seconds (at least 0.001)',
+  ),
+  returnsWindow: expect((v) => isInt(v, 2, 100_000), 'an integer from 2 to 100000'),
+  periodsPerYear: expect(positive, 'a positive number'),
+  riskFreeRate: annualRate,
+  requiredReturn: annualRate,
+};
+
+export const MODEL_ANALYTICS_CHECKS: Checks<ModelAnalyticsOptions> = {
+  modelMetricsInterval: expect(positive, 'a positive number of seconds'),
+  windowSize: expect((v) => isInt(v, 1, 1_000_000), 'an integer from 1 to 1000000'),
+  maxPending: expect((v) => isInt(v, 1, 10_000_000), 'an integer from 1 to 10000000'),
+  outcomeTtlSeconds: expect(positive, 'a positive number of seconds'),
+  calibrationBins: expect((v) => isInt(v, 1, 100), 'an integer from 1 to 100'),
+  driftDetectors: (v) => {
+    if (!plainObject(v)) return 'an object { adwin?, pageHinkley? }';
+    for (const [key, value] of Object.entries(v)) {
+      if (key !== 'adwin' && key !== 'pageHinkley') return `an object { adwin?, pageHinkley? } (unknown key '${key}')`;
+      if (value === false || value === undefined) continue;
+      if (!plainObject(value)) return `an object whose '${key}' is false or detector options`;
+      try {
+        // The detectors validate their own options; building one is the check.
+        if (key === 'adwin') new Adwin(value as AdwinOptions);
+        else new PageHinkley(value as PageHinkleyOptions);
+      } catch (error) {
+        return `valid detector options (${(error as Error).message})`;
+      }
+    }
+    return undefined;
+  },
+};
+
+/** A detector left out keeps its defaults; `false` turns it off. */
+export function resolveDriftDetectors(given: DriftDetectorOptions | undefined): ResolvedModelAnalytics['driftDetectors'] {
+  if (given === undefined) return MODEL_ANALYTICS_DEFAULTS.driftDetectors;
+  return {
+    adwin: given.adwin === false ? false : { ...given.adwin },
+    pageHinkley: given.pageHinkley === false ? false : { ...given.pageHinkley },
+  };
+}

@@ -1,0 +1,138 @@
+import { expect, isInt, nonEmpty, objectOf, plainObject, positive, type Check, type Checks } from '../config/checks.ts';
+
+/** The OTLP protocols OpenTelemetry defines for metrics. */
+export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
+
+/** Aggregation temporality of pushed sums and histograms. */
+export type Temporality = 'cumulative' | 'delta';
+
+/** OTLP push to an OpenTelemetry Collector or any OTLP backend; every field optional, `OTEL_EXPORTER_OTLP_*` fill the gaps. */
+export interface OtlpOptions {
+  /**
+   * For HTTP, the metrics URL; a URL without a path gets `/v1/metrics`. For gRPC, `http://host:4317`.
+   * @default `OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT`, else localhost 4318 (HTTP) or 4317 (gRPC)
+   */
+  endpoint?: string;
+  /** @default `OTEL_EXPORTER_OTLP_[METRICS_]PROTOCOL`, else `'http/protobuf'` */
+  protocol?: OtlpProtocol;
+  /** Sent with every export (e.g. an API key); overrides the same keys of `OTEL_EXPORTER_OTLP_[METRICS_]HEADERS`. */
+  headers?: Record<string, string>;
+  /**
+   * Seconds between pushes.
+   * @default `OTEL_METRIC_EXPORT_INTERVAL`, else 60
+   */
+  intervalSeconds?: number;
+  /**
+   * Seconds one push may take, retries included (at most the interval).
+   * @default `OTEL_METRIC_EXPORT_TIMEOUT`, else 30
+   */
+  timeoutSeconds?: number;
+  /** @default `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`, else `'cumulative'` */
+  temporality?: Temporality;
+}
+
+/** The OTLP settings in force. */
+export interface ResolvedOtlp {
+  readonly endpoint: string;
+  readonly protocol: OtlpProtocol;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly temporality: Temporality;
+}
+
+/** Where metrics leave the process besides the scrape: JSON snapshots on disk and OTLP push. */
+export interface ExportOptions {
+  /**
+   * Directory for JSON snapshots (the Python module's `export_directory`); created if missing.
+   * @default none
+   */
+  exportDirectory?: string | false;
+  /**
+   * Seconds between snapshots.
+   * @default 60
+   */
+  exportIntervalSeconds?: number;
+  /**
+   * `'snapshot'`: one JSON file per export with Prometheus names; `'otlp'`: OTLP/JSON lines, one file per UTC day,
+   * for the Collector's `otlpjsonfile` receiver.
+   * @default 'snapshot'
+   */
+  exportFormat?: 'snapshot' | 'otlp';
+  /**
+   * Snapshot files kept, oldest removed first; `false` keeps all.
+   * @default 1440 (a day at the default interval)
+   */
+  exportMaxFiles?: number | false;
+  /**
+   * Snapshot files older than this are removed; `false` keeps them.
+   * @default false
+   */
+  exportMaxAgeHours?: number | false;
+  /**
+   * OTLP push: `true` for the `OTEL_EXPORTER_OTLP_*` settings, an object to set them here, `false` to keep it off
+   * whatever `OTEL_METRICS_EXPORTER` says.
+   * @default on only when `OTEL_METRICS_EXPORTER` lists `otlp`
+   */
+  otlp?: boolean | OtlpOptions;
+}
+
+/** The export settings in force. */
+export interface ResolvedExport {
+  readonly exportDirectory: string | false;
+  readonly exportIntervalSeconds: number;
+  readonly exportFormat: 'snapshot' | 'otlp';
+  readonly exportMaxFiles: number | false;
+  readonly exportMaxAgeHours: number | false;
+  readonly otlp: ResolvedOtlp | false;
+}
+
+export const EXPORT_DEFAULTS: ResolvedExport = {
+  exportDirectory: false,
+  exportIntervalSeconds: 60,
+  exportFormat: 'snapshot',
+  exportMaxFiles: 1440,
+  exportMaxAgeHours: false,
+  otlp: false,
+};
+
+const PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json', 'grpc'];
+const SECONDS = 'a positive number of seconds';
+
+const httpUrl: Check = (v) => {
+  if (typeof v !== 'string') return 'an http:// or https:// URL';
+  try {
+    return ['http:', 'https:'].includes(new URL(v).protocol) ? undefined : 'an http:// or https:// URL';
+  } catch {
+    return 'an absolute http:// or https:// URL';
+  }
+};
+
+const OTLP_CHECKS: Checks<OtlpOptions> = {
+  endpoint: httpUrl,
+  protocol: expect(
+    (v) => PROTOCOLS.includes(v as OtlpProtocol),
+    `one of ${PROTOCOLS.map((p) => `'${p}'`).join(', ')}`,
+  ),
+  headers: expect(
+    (v) => plainObject(v) && Object.values(v).every((h) => typeof h === 'string'),
+    'an object of string header values',
+  ),
+  intervalSeconds: expect(positive, SECONDS),
+  timeoutSeconds: expect(positive, SECONDS),
+  temporality: expect((v) => v === 'cumulative' || v === 'delta', "'cumulative' or 'delta'"),
+};
+
+const otlpObject = objectOf(OTLP_CHECKS, 'an object');
+
+export const EXPORT_CHECKS: Checks<ExportOptions> = {
+  exportDirectory: expect((v) => v === false || nonEmpty(v), 'a directory path, or false'),
+  exportIntervalSeconds: expect(positive, SECONDS),
+  exportFormat: expect((v) => v === 'snapshot' || v === 'otlp', "'snapshot' or 'otlp'"),
+  exportMaxFiles: expect((v) => v === false || isInt(v, 1, Number.MAX_SAFE_INTEGER), 'a positive integer, or false'),
+  exportMaxAgeHours: expect((v) => v === false || positive(v), 'a positive number of hours, or false'),
+  otlp: (v) => {
+    if (typeof v === 'boolean') return undefined;
+    return plainObject(v) ? otlpObject(v) : 'true, false or an object of OTLP settings';
+  },
+};

@@ -1,0 +1,84 @@
+import type { InstrumentationScope } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
+import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import type { Logger } from '../core/logger.ts';
+import { RegistryProducer } from '../storage/producer.ts';
+import type { InstrumentRegistry } from '../storage/registry.ts';
+import { FileMetricExporter } from './file-exporter.ts';
+import type { ExportHealth } from './health.ts';
+import { OtlpPushExporter, type OtlpExporterFactory } from './otlp.ts';
+import type { ResolvedExport, ResolvedOtlp } from './options.ts';
+
+/** A push exporter on a periodic reader of its own. */
+export interface PushExport<E> {
+  readonly exporter: E;
+  readonly reader: PeriodicExportingMetricReader;
+}
+
+/** What every reader pulls from: the pre-aggregated registry, under one resource and scope. */
+export interface ReaderSource {
+  readonly registry: InstrumentRegistry;
+  readonly resource: Resource;
+  readonly scope: InstrumentationScope;
+}
+
+/** JSON snapshots on a periodic reader of their own, cumulative like the scrape; undefined without `exportDirectory`. */
+export function createFileExport(
+  options: ResolvedExport,
+  source: ReaderSource,
+  health: ExportHealth,
+  logger: Logger,
+): PushExport<FileMetricExporter> | undefined {
+  if (options.exportDirectory === false) return undefined;
+  const exporter = new FileMetricExporter(
+    {
+      directory: options.exportDirectory,
+      format: options.exportFormat,
+      maxFiles: options.exportMaxFiles === false ? undefined : options.exportMaxFiles,
+      maxAgeHours: options.exportMaxAgeHours === false ? undefined : options.exportMaxAgeHours,
+    },
+    {
+      logger,
+      onFailure: (reason) => health.failed('file', reason),
+      onSuccess: () => health.succeeded('file'),
+    },
+  );
+  const intervalMs = options.exportIntervalSeconds * 1000;
+  const reader = new PeriodicExportingMetricReader({
+    exporter,
+    exportIntervalMillis: intervalMs,
+    exportTimeoutMillis: Math.min(intervalMs, 30_000),
+    metricProducers: [new RegistryProducer(source.registry, source.resource, source.scope)],
+  });
+  return { exporter, reader };
+}
+
+/** OTLP push; a delta producer keeps its own baseline, moved only by a delivered export. */
+export function createOtlpExport(
+  create: OtlpExporterFactory,
+  config: ResolvedOtlp,
+  source: ReaderSource,
+  health: ExportHealth,
+): PushExport<OtlpPushExporter> {
+  const producer = new RegistryProducer(source.registry, source.resource, source.scope, config.temporality);
+  const exporter = new OtlpPushExporter(create, config.timeoutMs, config.temporality, {
+    onSuccess: () => {
+      producer.acknowledge();
+      health.succeeded('otlp');
+    },
+    onFailure: (reason, error) => {
+      health.failed('otlp', reason);
+      health.warnOnce(`otlp:${reason}`, () => {
+        const why = (error as Error | undefined)?.message ?? String(error);
+        return `OTLP export to ${config.endpoint} failed (${reason}: ${why}); retried every ${config.intervalMs / 1000} s, counted in monitoring_export_failures_total; further ${reason} failures are not logged`;
+      });
+    },
+  });
+  const reader = new PeriodicExportingMetricReader({
+    exporter,
+    exportIntervalMillis: config.intervalMs,
+    exportTimeoutMillis: config.timeoutMs,
+    metricProducers: [producer],
+  });
+  return { exporter, reader };
+}

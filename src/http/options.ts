@@ -1,0 +1,106 @@
+import { isInt, nonEmpty, plainObject, positive, type Checks } from '../config/checks.ts';
+
+/** Bearer token or HTTP basic credentials for the HTTP surface. */
+export type AuthOptions = { bearerToken: string } | { username: string; password: string };
+
+/** Certificate and private key of the HTTPS server: PEM text, Buffers, or file paths. */
+export interface TlsOptions {
+  /** Private key: PEM text, a Buffer, or the path of a PEM file (a string not starting with `-----BEGIN`). */
+  key: string | Buffer;
+  /** Certificate chain: PEM text, a Buffer, or the path of a PEM file. */
+  cert: string | Buffer;
+}
+
+/** The SDK's HTTP surface: its own server, authentication, TLS, and what `/readyz` checks. */
+export interface HttpOptions {
+  /**
+   * Port of the Prometheus endpoint (`/metrics` and `/`); 0 picks a free port; `false` starts no server.
+   * @default `OTEL_EXPORTER_PROMETHEUS_PORT`, else 8000; no server when `OTEL_METRICS_EXPORTER` leaves out `prometheus`
+   */
+  port?: number | false;
+  /**
+   * Address the server binds; loopback unless you ask for more.
+   * @default `OTEL_EXPORTER_PROMETHEUS_HOST`, else `'127.0.0.1'`
+   */
+  host?: string;
+  /**
+   * Authentication of the HTTP surface: a bearer token or a basic-auth user and password; `false` for none.
+   * @default `MONITORING_AUTH_TOKEN`, else `MONITORING_BASIC_AUTH` (`user:password`), else none
+   */
+  auth?: false | AuthOptions;
+  /**
+   * Exact paths served without authentication.
+   * @default ['/healthz']
+   */
+  authExemptPaths?: string[];
+  /**
+   * Serve HTTPS: `key` and `cert` as PEM text or Buffers, or as file paths; read once at init.
+   * @default false
+   */
+  tls?: false | TlsOptions;
+  /**
+   * Seconds after its last `heartbeat(loop)` before a loop makes `/readyz` fail; a record sets it per loop (others keep 60).
+   * @default 60
+   */
+  heartbeatTimeoutSeconds?: number | Record<string, number>;
+  /**
+   * Seconds an exporter (file, OTLP) may keep failing before `/readyz` fails.
+   * @default 300
+   */
+  exportFailureGraceSeconds?: number;
+}
+
+/** The HTTP settings in force. */
+export interface ResolvedHttp {
+  readonly port: number | false;
+  readonly host: string;
+  readonly auth: false | Readonly<AuthOptions>;
+  readonly authExemptPaths: readonly string[];
+  /** Key and certificate read into Buffers. */
+  readonly tls: false | { readonly key: Buffer; readonly cert: Buffer };
+  readonly heartbeatTimeoutSeconds: number | Readonly<Record<string, number>>;
+  readonly exportFailureGraceSeconds: number;
+}
+
+export const HTTP_DEFAULTS: ResolvedHttp = {
+  port: 8000,
+  host: '127.0.0.1',
+  auth: false,
+  authExemptPaths: ['/healthz'],
+  tls: false,
+  heartbeatTimeoutSeconds: 60,
+  exportFailureGraceSeconds: 300,
+};
+
+export const HTTP_CHECKS: Checks<HttpOptions> = {
+  port: (v) => (v === false || isInt(v, 0, 65535) ? undefined : 'an integer from 0 to 65535, or false'),
+  host: (v) => (nonEmpty(v) ? undefined : 'a non-empty host name or IP address'),
+  auth: (v) => {
+    if (v === false) return undefined;
+    const expected = 'false, { bearerToken } or { username, password } with non-empty strings';
+    if (!plainObject(v)) return expected;
+    const keys = Object.keys(v).sort().join();
+    if (keys === 'bearerToken') return nonEmpty(v['bearerToken']) ? undefined : expected;
+    if (keys === 'password,username') {
+      const valid = nonEmpty(v['username']) && nonEmpty(v['password']) && !String(v['username']).includes(':');
+      return valid ? undefined : `${expected} (no ':' in the username)`;
+    }
+    return expected;
+  },
+  authExemptPaths: (v) =>
+    Array.isArray(v) && v.every((p) => typeof p === 'string' && p.startsWith('/'))
+      ? undefined
+      : "an array of paths starting with '/'",
+  tls: (v) => {
+    if (v === false) return undefined;
+    const pem = (x: unknown) => (typeof x === 'string' && x.length > 0) || Buffer.isBuffer(x);
+    return plainObject(v) && Object.keys(v).sort().join() === 'cert,key' && pem(v['key']) && pem(v['cert'])
+      ? undefined
+      : 'false or { key, cert }, each PEM text, a Buffer or a file path';
+  },
+  heartbeatTimeoutSeconds: (v) =>
+    positive(v) || (plainObject(v) && Object.values(v).every(positive))
+      ? undefined
+      : 'a positive number of seconds, or an object of them per loop',
+  exportFailureGraceSeconds: (v) => (positive(v) ? undefined : 'a positive number of seconds'),
+};

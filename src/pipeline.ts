@@ -1,0 +1,345 @@
+/**
+ * The composition root: builds every part of a running monitoring from the resolved options and
+ * returns them as a list of components. A measurement enters through a domain (`domains/`), is stored
+ * pre-aggregated (`storage/`), computed by the analytics (`analytics/`), and leaves through the readers
+ * (`export/`), the HTTP surface (`http/`) and the dashboard (`dashboard/`).
+ */
+import type { Resource } from '@opentelemetry/resources';
+import { MeterProvider, type MetricReader } from '@opentelemetry/sdk-metrics';
+import { SystemMetrics } from './collectors/system.ts';
+import { buildResource } from './config/resource.ts';
+import type { ResolvedOptions } from './config/options.ts';
+import { METRICS } from './contract/metrics.ts';
+import { SCOPE_NAME } from './contract/semconv.ts';
+import type { Logger } from './core/logger.ts';
+import { VERSION } from './core/version.ts';
+import { Dashboard } from './dashboard/dashboard.ts';
+import { ApiMetrics } from './domains/api.ts';
+import { DbMetrics } from './domains/db.ts';
+import { InputGuard } from './domains/input.ts';
+import { ModelMetrics } from './domains/models.ts';
+import { PerformanceMetrics } from './domains/performance.ts';
+import { PredictionMetrics } from './domains/predictions.ts';
+import { TradingMetrics } from './domains/trading.ts';
+import type { FileMetricExporter } from './export/file-exporter.ts';
+import { ExportHealth } from './export/health.ts';
+import type { OtlpExporterFactory, OtlpPushExporter } from './export/otlp.ts';
+import { PrometheusEndpoint } from './export/prometheus.ts';
+import { createFileExport, createOtlpExport, type PushExport, type ReaderSource } from './export/readers.ts';
+import { livenessHandler, readinessHandler } from './http/health.ts';
+import { MonitoringServer } from './http/server.ts';
+import { createSurfaceHandler, type RouteHandler } from './http/surface.ts';
+import { PgPoolObserver } from './integrations/pg.ts';
+import { WebIntegration } from './integrations/web.ts';
+import { flushOnSignals } from './lifecycle/signals.ts';
+import type { CounterSeries } from './storage/counter.ts';
+import { RegistryProducer } from './storage/producer.ts';
+import { InstrumentRegistry } from './storage/registry.ts';
+import type { SeriesTable } from './storage/series.ts';
+
+/**
+ * A part of the running monitoring. `start()` runs once, in list order, when monitoring starts;
+ * `stop()` runs once, in reverse order, at shutdown (also after a failed start, so it must cope with
+ * a part that never started), and what it returns is awaited together with the others.
+ */
+export interface Component {
+  readonly name: string;
+  start?(): Promise<void> | void;
+  stop?(): Promise<void> | void;
+}
+
+/** The domains: where each recording method of the facade lands. */
+export interface Domains {
+  readonly trading: TradingMetrics;
+  readonly performance: PerformanceMetrics;
+  readonly models: ModelMetrics;
+  readonly predictions: PredictionMetrics;
+  readonly api: ApiMetrics;
+  readonly db: DbMetrics;
+  readonly pgPools: PgPoolObserver;
+}
+
+/** Everything `MonitoringService` holds. */
+export interface Pipeline {
+  readonly meterProvider: MeterProvider;
+  readonly guard: InputGuard;
+  readonly domains: Domains;
+  readonly prometheus: PrometheusEndpoint;
+  readonly file: PushExport<FileMetricExporter> | undefined;
+  readonly dashboard: Dashboard | undefined;
+  readonly web: WebIntegration;
+  /** The whole HTTP surface as one handler, for the bot's own server. */
+  readonly surface: RouteHandler;
+  readonly server: MonitoringServer | undefined;
+  /** Publishes the computed model metrics now. */
+  readonly publishModels: () => void;
+  /** In start order; stopped in reverse. */
+  readonly components: readonly Component[];
+}
+
+/** Hooks from the service into the parts it builds. */
+export interface PipelineHooks {
+  /** The OTLP exporter factory, loaded before building when OTLP is on. */
+  readonly createOtlpExporter: OtlpExporterFactory | undefined;
+  /** Listens on the server and returns nothing; called as the server component's start. */
+  readonly listen: (server: MonitoringServer) => Promise<void>;
+  /** What SIGTERM/SIGINT run with `handleSignals`. */
+  readonly shutdown: () => Promise<void>;
+}
+
+const SCOPE = { name: SCOPE_NAME, version: VERSION };
+
+/** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
+function isLoopback(host: string): boolean {
+  return (
+    host === 'localhost' ||
+    host === '::1' ||
+    host === '[::1]' ||
+    /^127\.\d+\.\d+\.\d+$/.test(host) ||
+    /^::ffff:127\./.test(host)
+  );
+}
+
+/** The registry with its self-metrics: overflow folding is counted and warned once per metric. */
+function createRegistry(options: ResolvedOptions, logger: Logger): InstrumentRegistry {
+  let overflowCounter: SeriesTable<CounterSeries> | undefined;
+  const warned = new Set<string>();
+  const registry = new InstrumentRegistry(options.maxSeriesPerMetric, (def) => {
+    if (overflowCounter !== undefined) overflowCounter.get1(def.name).value++;
+    if (warned.has(def.name)) return;
+    warned.add(def.name);
+    logger.warn(
+      `${def.name} reached maxSeriesPerMetric (${options.maxSeriesPerMetric}) label sets; new ones are folded into its otel_metric_overflow="true" series and counted in monitoring_series_overflow_total`,
+    );
+  });
+  // Self-metrics are never folded: their label sets are bounded by the SDK itself.
+  overflowCounter = registry.counter(METRICS.seriesOverflow, Number.MAX_SAFE_INTEGER);
+  return registry;
+}
+
+function createDomains(options: ResolvedOptions, registry: InstrumentRegistry, guard: InputGuard): Domains {
+  const performance = new PerformanceMetrics(registry, guard, {
+    tradeWindow: options.tradeWindow,
+    draws: options.draws,
+    startingBalance: options.startingBalance,
+    returnsIntervalMs: options.returnsIntervalSeconds * 1000,
+    returnsWindow: options.returnsWindow,
+    periodsPerYear: options.periodsPerYear,
+    riskFreeRate: options.riskFreeRate,
+    requiredReturn: options.requiredReturn,
+    maxSymbols: Math.floor(options.maxSeriesPerMetric / 2),
+  });
+  const models = new ModelMetrics(registry, guard);
+  const predictions = new PredictionMetrics(
+    registry,
+    guard,
+    {
+      windowSize: options.windowSize,
+      maxPending: options.maxPending,
+      outcomeTtlMs: options.outcomeTtlSeconds * 1000,
+      calibrationBins: options.calibrationBins,
+      adwin: options.driftDetectors.adwin,
+      pageHinkley: options.driftDetectors.pageHinkley,
+      maxFeatures: Math.min(100, options.maxSeriesPerMetric),
+    },
+    models.tables,
+  );
+  const db = new DbMetrics(registry, guard);
+  const pgPools = new PgPoolObserver(db, guard);
+  registry.onCollect(() => pgPools.collect());
+  return {
+    trading: new TradingMetrics(registry, guard, (value) => performance.observeEquity(value)),
+    performance,
+    models,
+    predictions,
+    api: new ApiMetrics(registry, guard),
+    db,
+    pgPools,
+  };
+}
+
+/** Builds every part; nothing runs until the components start. */
+export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): Pipeline {
+  const { logger } = options;
+  const resource: Resource = buildResource(options);
+  const registry = createRegistry(options, logger);
+  const guard = new InputGuard(
+    options.strict,
+    logger,
+    registry.counter(METRICS.invalidInputs, Number.MAX_SAFE_INTEGER),
+  );
+  const health = new ExportHealth(registry.counter(METRICS.exportFailures, Number.MAX_SAFE_INTEGER), logger);
+  const domains = createDomains(options, registry, guard);
+  const source: ReaderSource = { registry, resource, scope: SCOPE };
+
+  // Every reader pulls from the same registry through a producer of its own.
+  const prometheus = new PrometheusEndpoint([new RegistryProducer(registry, resource, SCOPE)], logger);
+  const file = createFileExport(options, source, health, logger);
+  const otlp =
+    hooks.createOtlpExporter === undefined || options.otlp === false
+      ? undefined
+      : createOtlpExport(hooks.createOtlpExporter, options.otlp, source, health);
+  const dashboard =
+    options.dashboard === false
+      ? undefined
+      : new Dashboard(options.dashboard, options.maxSeriesPerMetric, [new RegistryProducer(registry, resource, SCOPE)], logger);
+  const readers: MetricReader[] = [prometheus.reader];
+  if (file !== undefined) readers.push(file.reader);
+  if (otlp !== undefined) readers.push(otlp.reader);
+  if (dashboard !== undefined) readers.push(dashboard.reader);
+  const meterProvider = new MeterProvider({ resource, readers });
+  const meter = meterProvider.getMeter(SCOPE_NAME, VERSION);
+
+  const publishModels = () => {
+    try {
+      domains.predictions.flush();
+    } catch (error) {
+      guard.fault('flushModelMetrics', error);
+    }
+  };
+  const web = new WebIntegration(options, meterProvider, meter, prometheus.handle, (error) => {
+    try {
+      guard.fault('httpServerMetrics', error);
+    } catch {
+      // strict mode re-throws; a response listener must not.
+    }
+  });
+
+  const routes = new Map<string, RouteHandler>([
+    ['/metrics', prometheus.handle],
+    ['/', prometheus.handle],
+    ['/healthz', livenessHandler()],
+    [
+      '/readyz',
+      readinessHandler(
+        {
+          heartbeats: () => domains.performance.heartbeatTimes(),
+          failingExporters: () => health.failing(),
+          now: () => Date.now(),
+        },
+        options,
+      ),
+    ],
+    ...(dashboard?.routes() ?? []),
+  ]);
+  const protection = { auth: options.auth, authExemptPaths: options.authExemptPaths };
+  const surface = createSurfaceHandler(routes, { ...protection, logger });
+  let server: MonitoringServer | undefined;
+  if (options.port !== false) {
+    server = new MonitoringServer(routes, logger, { ...protection, tls: options.tls });
+    if (options.auth === false && !isLoopback(options.host)) {
+      logger.warn(
+        `the monitoring server binds ${options.host}, beyond this machine, without authentication: anyone who can reach port ${options.port} can read balance, portfolio value and PnL; set auth (or MONITORING_AUTH_TOKEN / MONITORING_BASIC_AUTH), or bind 127.0.0.1`,
+      );
+    }
+  }
+
+  const components = componentList(options, {
+    meterProvider,
+    meter,
+    otlp,
+    dashboard,
+    publishModels,
+    server,
+    web,
+    hooks,
+  });
+  return { meterProvider, guard, domains, prometheus, file, dashboard, web, surface, server, publishModels, components };
+}
+
+interface Parts {
+  readonly meterProvider: MeterProvider;
+  readonly meter: ReturnType<MeterProvider['getMeter']>;
+  readonly otlp: PushExport<OtlpPushExporter> | undefined;
+  readonly dashboard: Dashboard | undefined;
+  readonly publishModels: () => void;
+  readonly server: MonitoringServer | undefined;
+  readonly web: WebIntegration;
+  readonly hooks: PipelineHooks;
+}
+
+/**
+ * The components in start order. Stopped in reverse: signals and integrations first, the server
+ * closing while the readers flush, the model metrics published before the final flush.
+ */
+function componentList(options: ResolvedOptions, parts: Parts): Component[] {
+  const { meterProvider, meter, otlp, dashboard, publishModels, server, web, hooks } = parts;
+  const { logger } = options;
+  let modelTimer: NodeJS.Timeout | undefined;
+  let system: SystemMetrics | undefined;
+  let removeSignalHandlers: (() => void) | undefined;
+  return [
+    {
+      name: 'readers',
+      stop: () => flushReaders(meterProvider, otlp?.exporter, options.shutdownTimeoutMs, logger),
+    },
+    {
+      name: 'model-metrics',
+      start: () => {
+        modelTimer = setInterval(publishModels, options.modelMetricsInterval * 1000);
+        modelTimer.unref();
+      },
+      stop: () => {
+        clearInterval(modelTimer);
+        publishModels();
+      },
+    },
+    {
+      name: 'system',
+      start: () => {
+        if (options.systemMetrics) system = new SystemMetrics(meterProvider, meter, logger);
+      },
+      stop: () => system?.stop(),
+    },
+    {
+      name: 'dashboard',
+      start: () => dashboard?.start(meter),
+      stop: () => dashboard?.stop(),
+    },
+    {
+      name: 'server',
+      start: () => (server === undefined ? undefined : hooks.listen(server)),
+      stop: () => server?.close(),
+    },
+    { name: 'integrations', start: () => web.start(), stop: () => web.stop() },
+    {
+      name: 'signals',
+      start: () => {
+        if (options.handleSignals) removeSignalHandlers = flushOnSignals(hooks.shutdown);
+      },
+      stop: () => removeSignalHandlers?.(),
+    },
+  ];
+}
+
+/**
+ * Flushes every reader (a final snapshot, a final OTLP push); resolves within `timeoutMs` even when an
+ * exporter hangs, and says so.
+ */
+async function flushReaders(
+  meterProvider: MeterProvider,
+  otlp: OtlpPushExporter | undefined,
+  timeoutMs: number,
+  logger: Logger,
+): Promise<void> {
+  otlp?.beginShutdown(timeoutMs);
+  let timer: NodeJS.Timeout | undefined;
+  const flushed = meterProvider.shutdown().then(
+    () => true,
+    (error: unknown) => {
+      logger.warn(`flushing metrics at shutdown failed: ${(error as Error).message}`);
+      return true;
+    },
+  );
+  const timedOut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+    timer.unref();
+  });
+  const done = await Promise.race([flushed, timedOut]);
+  clearTimeout(timer);
+  if (!done) {
+    logger.warn(
+      `shutdown gave up waiting for the final export after ${timeoutMs} ms (shutdownTimeoutMs); the last interval may be missing from snapshots or OTLP`,
+    );
+  }
+}
