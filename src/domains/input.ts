@@ -2,23 +2,9 @@ import { MonitoringInputError } from '../core/errors.ts';
 import type { CounterSeries } from '../storage/counter.ts';
 import type { SeriesTable } from '../storage/series.ts';
 import type { Logger } from '../core/logger.ts';
+import type { InvalidReason } from '../contract/invalid-reasons.ts';
 
-/** Values of the `reason` label of `monitoring_invalid_inputs_total`. */
-export type InvalidReason =
-  | 'not_object'
-  | 'missing_field'
-  | 'wrong_type'
-  | 'empty_string'
-  | 'not_finite'
-  | 'negative'
-  | 'out_of_range'
-  | 'unknown_direction'
-  | 'unknown_field'
-  | 'internal_error';
-
-export const INVALID_REASONS: readonly InvalidReason[] = Object.freeze([
-  'not_object', 'missing_field', 'wrong_type', 'empty_string', 'not_finite', 'negative', 'out_of_range', 'unknown_direction', 'unknown_field', 'internal_error',
-]);
+export { INVALID_REASONS, type InvalidReason } from '../contract/invalid-reasons.ts';
 
 /**
  * What happens to bad input: in the default mode the call is dropped, counted in

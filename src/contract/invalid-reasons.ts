@@ -1,0 +1,21 @@
+// The values of the `reason` label of `monitoring_invalid_inputs_total`: part of the metric
+// contract, like the metric names in ./metrics.ts. This file imports nothing, so src/core can use
+// the type without depending on src/domains.
+
+/** Values of the `reason` label of `monitoring_invalid_inputs_total`. */
+export type InvalidReason =
+  | 'not_object'
+  | 'missing_field'
+  | 'wrong_type'
+  | 'empty_string'
+  | 'not_finite'
+  | 'negative'
+  | 'out_of_range'
+  | 'unknown_direction'
+  | 'unknown_field'
+  | 'internal_error';
+
+/** Every {@link InvalidReason}, frozen; the README documents each one. */
+export const INVALID_REASONS: readonly InvalidReason[] = Object.freeze([
+  'not_object', 'missing_field', 'wrong_type', 'empty_string', 'not_finite', 'negative', 'out_of_range', 'unknown_direction', 'unknown_field', 'internal_error',
+]);
