@@ -70,3 +70,33 @@ test('a non-object options argument is refused', () => {
   assert.throws(() => resolveOptions(8000), /expects an options object, got 8000/);
   assert.throws(() => resolveOptions([]), /got an array/);
 });
+
+test('nested defaults come from one place, a partial nested option keeps the rest, and the result is deep-frozen', () => {
+  const o = resolveOptions({ dashboard: { intervalSeconds: 2 }, autoInstrument: { fetch: false }, driftDetectors: { adwin: false } }, {});
+  assert.deepEqual(o.dashboard, { intervalSeconds: 2, historyMinutes: (DEFAULT_OPTIONS.dashboard as { historyMinutes: number }).historyMinutes });
+  assert.deepEqual(o.autoInstrument, { http: true, fetch: false });
+  assert.deepEqual(o.driftDetectors, { adwin: false, pageHinkley: {} });
+  assert.deepEqual(resolveOptions({ dashboard: true }, {}).dashboard, DEFAULT_OPTIONS.dashboard, 'true means the defaults');
+  for (const nested of [o.dashboard, o.autoInstrument, o.driftDetectors, o.driftDetectors.pageHinkley, o.authExemptPaths, o.resourceAttributes]) {
+    assert.ok(Object.isFrozen(nested), `${JSON.stringify(nested)} is frozen`);
+  }
+  assert.ok(Object.isFrozen(DEFAULT_OPTIONS.authExemptPaths));
+});
+
+test("resolving options freezes none of the caller's objects: the logger, the app, the arrays and objects given", () => {
+  const logger = { info() {}, warn() {}, error() {} };
+  const authExemptPaths = ['/healthz', '/readyz'];
+  const resourceAttributes = { team: 'quant' };
+  const tls = { key: Buffer.from('-----BEGIN KEY-----'), cert: Buffer.from('-----BEGIN CERT-----') };
+  const o = resolveOptions({ logger, authExemptPaths, resourceAttributes, tls }, {});
+  assert.equal(o.logger, logger);
+  assert.ok(!Object.isFrozen(logger) && !Object.isFrozen(authExemptPaths) && !Object.isFrozen(resourceAttributes) && !Object.isFrozen(tls));
+  assert.deepEqual(o.authExemptPaths, authExemptPaths);
+  assert.notEqual(o.authExemptPaths, authExemptPaths, 'a copy');
+  assert.equal(o.tls && o.tls.key, tls.key, 'Buffers are kept, not copied or frozen');
+});
+
+test('a nested option names the key at fault', () => {
+  assert.throws(() => resolveOptions({ dashboard: { intervalSeconds: -1 } }, {}), /option 'dashboard' must be true, false or \{ intervalSeconds\?, historyMinutes\? \} whose 'intervalSeconds' is a positive number/);
+  assert.throws(() => resolveOptions({ autoInstrument: { axios: true } }, {}), /unknown key 'axios'/);
+});
