@@ -15,13 +15,16 @@
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { enableInstrumentations, selectionFromEnvironment } from './integrations/auto-instrument.ts';
-import { startFromConfig } from './integrations/config-file.ts';
+import { loadConfig } from './config/file.ts';
+import { initEnhancedMonitoring } from './init.ts';
 
 enableInstrumentations({ HttpInstrumentation, UndiciInstrumentation }, selectionFromEnvironment(process.env), true);
 
 const config = process.env['MONITORING_CONFIG'];
 if (config !== undefined && config.trim() !== '') {
-  startFromConfig(config).catch((error: unknown) => {
+  loadConfig(config)
+    .then((options) => initEnhancedMonitoring(options))
+    .catch((error: unknown) => {
     console.error(`[evil2root-monitoring] MONITORING_CONFIG=${config}: ${(error as Error)?.message ?? String(error)}`);
     process.exit(1);
   });

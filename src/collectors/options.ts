@@ -1,4 +1,4 @@
-import { boolean, type Checks } from '../config/checks.ts';
+import { boolean, type Checks } from '../core/checks.ts';
 
 /** Host and process metrics. */
 export interface CollectorOptions {

@@ -25,7 +25,7 @@ import {
   type ResolvedIntegrations,
 } from '../integrations/options.ts';
 import { LIFECYCLE_CHECKS, LIFECYCLE_DEFAULTS, type LifecycleOptions, type ResolvedLifecycle } from '../lifecycle/options.ts';
-import { boolean, deepFreeze, expect, isInt, nonEmpty, plainObject, show, type Check, type Checks } from './checks.ts';
+import { boolean, deepFreeze, expect, isInt, nonEmpty, plainObject, show, type Check, type Checks } from '../core/checks.ts';
 import { readOtelEnvironment, type OtelEnvironment } from './env.ts';
 import type { ResolvedResource, ResourceAttributeValue, ResourceOptions } from './resource.ts';
 

@@ -1,4 +1,4 @@
-import { objectOf, positive, type Checks } from '../config/checks.ts';
+import { objectOf, positive, type Checks } from '../core/checks.ts';
 
 /** Settings of the dashboard's history. */
 export interface DashboardOptions {

@@ -1,6 +1,6 @@
 import { Adwin, type AdwinOptions } from '../analytics/models/adwin.ts';
 import { PageHinkley, type PageHinkleyOptions } from '../analytics/models/page-hinkley.ts';
-import { expect, isInt, plainObject, positive, type Checks } from '../config/checks.ts';
+import { expect, isInt, plainObject, positive, type Checks } from '../core/checks.ts';
 
 /** The trade statistics and equity analytics computed from `recordClosedTrade` and `updatePortfolioMetrics`. */
 export interface TradingAnalyticsOptions {

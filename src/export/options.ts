@@ -1,4 +1,4 @@
-import { expect, isInt, nonEmpty, objectOf, plainObject, positive, type Check, type Checks } from '../config/checks.ts';
+import { expect, isInt, nonEmpty, objectOf, plainObject, positive, type Check, type Checks } from '../core/checks.ts';
 
 /** The OTLP protocols OpenTelemetry defines for metrics. */
 export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';

@@ -1,4 +1,4 @@
-import { isInt, nonEmpty, plainObject, positive, type Checks } from '../config/checks.ts';
+import { isInt, nonEmpty, plainObject, positive, type Checks } from '../core/checks.ts';
 
 /** Bearer token or HTTP basic credentials for the HTTP surface. */
 export type AuthOptions = { bearerToken: string } | { username: string; password: string };

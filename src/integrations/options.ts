@@ -1,4 +1,4 @@
-import { objectOf, type Checks } from '../config/checks.ts';
+import { objectOf, type Checks } from '../core/checks.ts';
 import { APP_EXPECTED, detectFramework } from './app.ts';
 
 /** Which outgoing-call instrumentations to turn on. */

@@ -1,4 +1,4 @@
-import { boolean, isInt, type Checks } from '../config/checks.ts';
+import { boolean, isInt, type Checks } from '../core/checks.ts';
 
 /** How monitoring ends. */
 export interface LifecycleOptions {

@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { MonitoringConfigError } from '../core/errors.ts';
-import { initEnhancedMonitoring } from '../init.ts';
-import type { MonitoringOptions } from '../config/options.ts';
-import type { MonitoringService } from '../service.ts';
+import type { MonitoringOptions } from './options.ts';
 
 /**
  * The options of `MONITORING_CONFIG`: a `.json` file holds them as an object; any other path is
@@ -28,9 +26,4 @@ export async function loadConfig(path: string): Promise<MonitoringOptions> {
     throw new MonitoringConfigError(`${file} must hold an options object`);
   }
   return options as MonitoringOptions;
-}
-
-/** Starts monitoring with the options of a config file or module (and the `OTEL_*` variables). */
-export async function startFromConfig(path: string): Promise<MonitoringService> {
-  return initEnhancedMonitoring(await loadConfig(path));
 }
