@@ -4,7 +4,7 @@ import { prepareExportDirectory } from './export/file-exporter.ts';
 import { loadOtlpExporter, type OtlpExporterFactory } from './export/otlp.ts';
 import { toSnapshot, type Snapshot } from './export/snapshot.ts';
 import type { ResolvedOptions } from './config/options.ts';
-import type { ApiCall, ApiQuota, Tracked } from './domains/api.ts';
+import type { ApiCall, ApiQuota, HttpMethod, Tracked } from './domains/api.ts';
 import type { DbPoolUpdate } from './domains/db.ts';
 import type { CalibrationUpdate, ModelPerformanceUpdate, OnlineLearningUpdate } from './domains/models.ts';
 import type { ClosedTrade } from './domains/performance.ts';
@@ -212,10 +212,11 @@ export class MonitoringService {
 
   /**
    * Runs `fn` and records `api_requests_total`, `api_latency_seconds` and, when it throws or the
-   * status is >= 400, `api_errors_total`. Returns fn's value (a promise when fn is async) and
-   * re-throws what fn threw, unchanged.
+   * status is >= 400, `api_errors_total`. `method` is recorded upper-cased; a method other than the
+   * standard ones (possible from JavaScript) is recorded as `_OTHER`. Returns fn's value (a promise
+   * when fn is async) and re-throws what fn threw, unchanged.
    */
-  trackApiRequest<T>(endpoint: string, method: string, fn: (call: ApiCall) => T): Tracked<T> {
+  trackApiRequest<T>(endpoint: string, method: HttpMethod, fn: (call: ApiCall) => T): Tracked<T> {
     return this.domains.api.trackApiRequest(endpoint, method, fn);
   }
 

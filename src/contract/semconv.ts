@@ -17,3 +17,15 @@ export const SYSTEM = Object.freeze({
 
 /** Instrumentation scope of the domain metrics. */
 export const SCOPE_NAME = '@evil2root/monitoring';
+
+/**
+ * HTTP methods recorded by name in a `method` label (`http.request.method`'s known values); any other
+ * is recorded as `_OTHER`, as the semantic conventions require, so a caller cannot mint label values.
+ */
+export const HTTP_METHODS = Object.freeze(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY'] as const);
+
+/** One of HTTP_METHODS. */
+export type KnownHttpMethod = (typeof HTTP_METHODS)[number];
+
+/** The `method` label value of a method outside HTTP_METHODS. */
+export const OTHER_HTTP_METHOD = '_OTHER';

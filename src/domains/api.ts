@@ -6,12 +6,15 @@ import type { SeriesTable } from '../storage/series.ts';
 import { isObject, isRecord, labelProblem, numberProblem, type InputGuard } from './input.ts';
 import { METRICS } from '../contract/metrics.ts';
 import { runTimed, type CallOutcome } from '../core/timing.ts';
+import { HTTP_METHODS, OTHER_HTTP_METHOD, type KnownHttpMethod } from '../contract/semconv.ts';
 
 /** Handed to the function given to `trackApiRequest`; set `statusCode` to record the HTTP status. */
 export interface ApiCall {
+  /** HTTP status of the response (100 to 599); when left unset, the status of the returned or thrown value is used, if it carries one. */
   statusCode?: number;
 }
 
+/** The remaining request quota of an API, given to `setApiQuotaRemaining`. */
 export interface ApiQuota {
   /** API name, e.g. `binance`. */
   api: string;
@@ -21,6 +24,18 @@ export interface ApiQuota {
 
 /** The value of a tracked call: a promise of T when fn is async, T itself when fn is synchronous. */
 export type Tracked<T> = T extends PromiseLike<infer U> ? Promise<U> : T;
+
+/**
+ * An HTTP request method as `trackApiRequest` takes it: one of the methods of RFC 9110, PATCH
+ * (RFC 5789) or QUERY, in upper or lower case. It is recorded upper-cased in the `method` label. Following
+ * OpenTelemetry's `http.request.method` convention, run time also takes these in any other
+ * capitalisation (`'Get'`), and records any other non-empty string as `_OTHER`, so the label's
+ * values stay bounded.
+ */
+export type HttpMethod = KnownHttpMethod | Lowercase<KnownHttpMethod>;
+
+/** The methods recorded by name; any other is recorded as `_OTHER`. */
+const KNOWN_METHODS: ReadonlySet<string> = new Set(HTTP_METHODS);
 
 interface ApiContext extends ApiCall {
   readonly endpoint: string;
@@ -70,6 +85,10 @@ export class ApiMetrics {
     this.errors = registry.counter(METRICS.apiErrors);
   }
 
+  /**
+   * `method` is typed `string` here, not HttpMethod: the facade narrows it, this handles whatever a
+   * JavaScript caller passes (a known method in any case is upper-cased, any other string is `_OTHER`).
+   */
   trackApiRequest<T>(endpoint: string, method: string, fn: (call: ApiCall) => T): Tracked<T> {
     const M = 'trackApiRequest';
     if (typeof fn !== 'function') return this.guard.reject(M, fn === undefined ? 'missing_field' : 'wrong_type', 'fn', fn) as Tracked<T>;
@@ -80,7 +99,8 @@ export class ApiMetrics {
       else this.guard.reject(M, methodProblem!, 'method', method);
       return fn({}) as Tracked<T>;
     }
-    const call: ApiContext = { endpoint, method: method.toUpperCase(), statusCode: undefined };
+    const upper = method.toUpperCase();
+    const call: ApiContext = { endpoint, method: KNOWN_METHODS.has(upper) ? upper : OTHER_HTTP_METHOD, statusCode: undefined };
     return runTimed(call, fn, this.finish) as Tracked<T>;
   }
 

@@ -8,6 +8,7 @@ import { METRICS } from '../contract/metrics.ts';
 import type { Tracked } from './api.ts';
 import { runTimed, type CallOutcome } from '../core/timing.ts';
 
+/** The state of a connection pool, given to `updateDbPool`; `size`, `active`, `waiting`, at least one. */
 export interface DbPoolUpdate {
   /** Pool name; `"default"` when omitted. */
   pool?: string;

@@ -6,37 +6,51 @@ import { METRICS, type MetricDefinition } from '../contract/metrics.ts';
 
 /** Which model a figure belongs to: the `model_name`, `timeframe` and `symbol` labels. */
 export interface ModelKey {
+  /** Name of the model, e.g. `'lstm'`: the `model_name` label; a non-empty string. */
   modelName: string;
+  /** Timeframe the model works on, e.g. `'1h'`: the `timeframe` label; a non-empty string. */
   timeframe: string;
+  /** Instrument the model predicts, e.g. `'BTC/USD'`: the `symbol` label; a non-empty string. */
   symbol: string;
 }
 
+/** Quality figures of a model computed by the bot; any subset, at least one. */
 export interface ModelPerformanceMetrics {
+  /** Classification accuracy, 0 to 1: `model_accuracy`. */
   accuracy?: number;
+  /** Classification precision, 0 to 1: `model_precision`. */
   precision?: number;
+  /** Classification recall, 0 to 1: `model_recall`. */
   recall?: number;
+  /** Classification F1 score, 0 to 1: `model_f1_score`. */
   f1Score?: number;
+  /** Regression root mean squared error, >= 0: `model_rmse`. */
   rmse?: number;
+  /** Regression mean absolute error, >= 0: `model_mae`. */
   mae?: number;
 }
 
+/** Quality figures of one model, given to `updateModelPerformance`. */
 export interface ModelPerformanceUpdate extends ModelKey {
   /** Any subset; classification scores in [0, 1], errors >= 0. */
   metrics: ModelPerformanceMetrics;
 }
 
+/** Calibration figures of one model, given to `updateCalibrationMetrics`; `ece`, `reliabilityBins` or both. */
 export interface CalibrationUpdate extends ModelKey {
   /** Expected calibration error, 0 to 1. */
   ece?: number;
-  /** Observed frequency per confidence bin, e.g. `{ '0.1': 0.12, '0.3': 0.28 }`; replaces the previous bins of this model. */
+  /** Observed frequency (0 to 1) per confidence bin, e.g. `{ '0.1': 0.12, '0.3': 0.28 }`; replaces the previous bins of this model. */
   reliabilityBins?: Record<string, number>;
 }
 
+/** Online-learning figures of one model, given to `updateOnlineLearningMetrics`; any subset, at least one. */
 export interface OnlineLearningUpdate extends ModelKey {
   /** Drift statistic scaled so that 1 is the detection threshold; >= 0. */
   driftScore?: number;
   /** Samples in the replay memory; >= 0. */
   memorySize?: number;
+  /** Current training loss: `online_learning_loss`; a finite number. */
   loss?: number;
 }
 

@@ -8,20 +8,25 @@ import type { InstrumentRegistry } from '../storage/registry.ts';
 import type { SeriesTable } from '../storage/series.ts';
 import { isObject, labelProblem, normalizeDirection, numberProblem, type InputGuard } from './input.ts';
 import { METRICS, type MetricDefinition } from '../contract/metrics.ts';
-import type { Direction, TradingPerformance } from './trading.ts';
+import type { DirectionInput, TradingPerformance } from './trading.ts';
 
-/** A closed (round-trip) trade. */
+/** A closed (round-trip) trade, given to `recordClosedTrade`. */
 export interface ClosedTrade {
+  /** Instrument, e.g. `'BTC/USD'`: the `symbol` label; a non-empty string. */
   symbol: string;
-  direction: Direction | (string & {});
+  /** Side of the trade (`buy` for a long position, `sell` for a short); recorded in lower case. */
+  direction: DirectionInput;
   /** Profit of the trade before fees, in account currency; negative for a loss. */
   pnl: number;
   /** Fees paid on the round trip (>= 0); statistics use the net result `pnl - fees`. */
   fees?: number;
+  /** Average entry price; >= 0. Validated, not used by any metric yet. */
   entryPrice?: number;
+  /** Average exit price; >= 0. Validated, not used by any metric yet. */
   exitPrice?: number;
+  /** Size of the position; >= 0. Validated, not used by any metric yet. */
   quantity?: number;
-  /** When the position was opened: a Date or Unix milliseconds. With `closedAt`, feeds `trade_duration_seconds`. */
+  /** When the position was opened: a Date or Unix milliseconds, not after `closedAt`. Feeds `trade_duration_seconds` (up to `closedAt`). */
   openedAt?: Date | number;
   /** When it was closed: a Date or Unix milliseconds. Default: now. */
   closedAt?: Date | number;

@@ -10,37 +10,60 @@ import type { InstrumentRegistry } from '../storage/registry.ts';
 import { OVERFLOW_ATTRIBUTES, SeriesTable } from '../storage/series.ts';
 import { isRecord, labelProblem, numberProblem, type InputGuard, type InvalidReason } from './input.ts';
 import { METRICS } from '../contract/metrics.ts';
+import type { ModelKey } from './models.ts';
 
-/** A prediction of a model: a class (`'buy'`, `'up'` …) for a classifier, a number for a regressor. */
-export interface Prediction {
-  modelName: string;
-  timeframe: string;
-  symbol: string;
-  /** Needed when the outcome comes later through `recordOutcome`; unique per model, timeframe and symbol. */
+/**
+ * A prediction of a classifier: the predicted class (`'buy'`, `'up'` …). Scored by accuracy,
+ * precision, recall and F1, and with `probability` by calibration.
+ */
+export interface ClassifierPrediction extends ModelKey {
+  /** Needed when the outcome comes later through `recordOutcome`; a non-empty string or a finite number, unique per model, timeframe and symbol. */
   predictionId?: string | number;
-  predicted: string | number;
-  /** Classifiers: the confidence of the predicted class, or with `positiveClass` the probability of that class; 0 to 1. */
+  /** The predicted class; a non-empty string. */
+  predicted: string;
+  /** The confidence of the predicted class or, with `positiveClass`, the probability of that class; 0 to 1. */
   probability?: number;
   /** Binary classifiers whose `probability` is that of one class (e.g. `'up'`): calibration then compares it with `actual === positiveClass`. */
   positiveClass?: string;
-  /** The truth, when already known; otherwise send it later with `recordOutcome`. */
-  actual?: string | number;
+  /** The true class, when already known; otherwise send it later with `recordOutcome`. */
+  actual?: string;
 }
 
+/** A prediction of a regressor: a number, scored by RMSE and MAE. It has no `probability` and no `positiveClass`. */
+export interface RegressorPrediction extends ModelKey {
+  /** Needed when the outcome comes later through `recordOutcome`; a non-empty string or a finite number, unique per model, timeframe and symbol. */
+  predictionId?: string | number;
+  /** The predicted value; a finite number. */
+  predicted: number;
+  /** The true value, when already known (a finite number); otherwise send it later with `recordOutcome`. */
+  actual?: number;
+  /** Classifiers only: a regression prediction with a probability is rejected. */
+  probability?: never;
+  /** Classifiers only: a regression prediction with a positive class is rejected. */
+  positiveClass?: never;
+}
+
+/**
+ * A prediction of a model, told apart by the type of `predicted`: a class (string) for a classifier,
+ * a number for a regressor. One model's predictions must all be of one kind.
+ */
+export type Prediction = ClassifierPrediction | RegressorPrediction;
+
 /** The truth of an earlier prediction, joined by `predictionId`. */
-export interface Outcome {
-  modelName: string;
-  timeframe: string;
-  symbol: string;
+export interface Outcome extends ModelKey {
+  /** The `predictionId` the prediction was recorded with; a non-empty string or a finite number. */
   predictionId: string | number;
+  /**
+   * The true class (a non-empty string) of a classifier's prediction, or the true value (a finite
+   * number) of a regressor's. Which of the two is checked at run time against the model's earlier
+   * predictions: the other kind is rejected (`wrong_type`).
+   */
   actual: string | number;
 }
 
-/** One step of an online learner. */
-export interface LearningStep {
-  modelName: string;
-  timeframe: string;
-  symbol: string;
+/** One training step of an online learner. */
+export interface LearningStep extends ModelKey {
+  /** Training loss of the step: `online_learning_loss`; a finite number. */
   loss: number;
   /** Samples in the replay memory; >= 0. */
   memorySize?: number;
@@ -48,8 +71,11 @@ export interface LearningStep {
 
 /** A numeric input feature of a model, watched for drift. */
 export interface FeatureValue {
+  /** The model the feature feeds: the `model_name` label. */
   modelName: string;
+  /** Name of the feature, e.g. `'rsi_14'`; at most 100 features per model (fewer with a lower `maxSeriesPerMetric`). */
   feature: string;
+  /** The feature's current value; a finite number. */
   value: number;
   /** Default `'all'`. */
   timeframe?: string;

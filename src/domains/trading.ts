@@ -6,21 +6,35 @@ import type { SeriesTable } from '../storage/series.ts';
 import { isObject, isRecord, labelProblem, normalizeDirection, numberProblem, type InputGuard } from './input.ts';
 import { METRICS, type MetricDefinition } from '../contract/metrics.ts';
 
-/** A trade direction; any capitalisation is accepted and recorded in lower case. */
+/** A trade direction as recorded: the `direction` label is always `buy` or `sell`, in lower case. */
 export type Direction = 'buy' | 'sell';
 
+/**
+ * A direction as the recording methods take it: `'buy'` or `'sell'` in lower case, upper case or
+ * capitalised (`'buy'`, `'BUY'`, `'Buy'`). Run time also accepts any other capitalisation of them
+ * (`'bUy'`) and records them all in lower case; any other value is dropped as invalid input
+ * (`unknown_direction`, or `wrong_type` for a non-string), or throws in strict mode.
+ */
+export type DirectionInput = Direction | Uppercase<Direction> | Capitalize<Direction>;
+
+/** A signal emitted by a strategy or model, whether or not it was acted on. */
 export interface TradingSignal {
+  /** Instrument, e.g. `'BTC/USD'`: the `symbol` label; a non-empty string. */
   symbol: string;
-  direction: Direction | (string & {});
+  /** Side of the signal; recorded in lower case. */
+  direction: DirectionInput;
   /** Confidence of the signal, from 0 to 1. */
   confidenceLevel: number;
   /** Model or strategy that emitted the signal; `"unspecified"` when omitted. */
   modelType?: string;
 }
 
+/** A trade (order) sent for execution, and whether the venue accepted it. */
 export interface ExecutedTrade {
+  /** Instrument, e.g. `'BTC/USD'`: the `symbol` label; a non-empty string. */
   symbol: string;
-  direction: Direction | (string & {});
+  /** Side of the trade; recorded in lower case. */
+  direction: DirectionInput;
   /** Recorded as `status="success"` or `status="failed"`. */
   success: boolean;
 }
@@ -28,26 +42,33 @@ export interface ExecutedTrade {
 /** Open positions per symbol and direction, e.g. `{ 'BTC/USD': { buy: 2, sell: 0 } }`. */
 export type OpenPositions = Record<string, Partial<Record<Direction, number>>>;
 
+/** The account's current state; any subset of the fields, at least one. */
 export interface PortfolioUpdate {
-  /** Mark-to-market equity in account currency. */
+  /** Mark-to-market equity in account currency; also the equity curve behind the drawdown and the Sharpe, Sortino and Calmar ratios. */
   portfolioValue?: number;
+  /** Free balance in account currency. */
   balance?: number;
   /** Replaces the whole set: a symbol or direction absent from it reads 0. */
   openPositions?: OpenPositions;
 }
 
-/** Performance figures a bot computed itself; any subset. */
+/** Performance figures a bot computed itself; any subset, at least one. */
 export interface TradingPerformance {
   /** 0 to 1. */
   winRate?: number;
+  /** Gross profit divided by gross loss; >= 0. */
   profitFactor?: number;
+  /** Average net profit of a winning trade, in account currency; >= 0. */
   averageWin?: number;
-  /** A positive amount. */
+  /** Average net loss of a losing trade, as a positive amount in account currency; >= 0. */
   averageLoss?: number;
   /** A positive fraction of the running peak: 0.1 is a 10 % drawdown. */
   maxDrawdown?: number;
+  /** Annualized Sharpe ratio. */
   sharpeRatio?: number;
+  /** Annualized Sortino ratio. */
   sortinoRatio?: number;
+  /** Annual return divided by the maximum drawdown. */
   calmarRatio?: number;
 }
 

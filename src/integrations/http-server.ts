@@ -9,12 +9,13 @@ import {
   ATTR_URL_SCHEME,
   METRIC_HTTP_SERVER_REQUEST_DURATION,
 } from '@opentelemetry/semantic-conventions';
+import { HTTP_METHODS, OTHER_HTTP_METHOD } from '../contract/semconv.ts';
 
 /** The semantic conventions' default buckets for `http.server.request.duration`, in seconds. */
 export const HTTP_SERVER_DURATION_BUCKETS: readonly number[] = Object.freeze([0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]);
 
-/** Methods recorded as sent; any other is `_OTHER`, as the semantic conventions require, so a client cannot mint label values. */
-const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY']);
+/** Methods recorded as sent; any other is `_OTHER`, so a client cannot mint label values. */
+const KNOWN_METHODS: ReadonlySet<string> = new Set(HTTP_METHODS);
 
 const TRACKED = Symbol.for('@evil2root/monitoring.http-server.tracked');
 
@@ -76,7 +77,7 @@ export class HttpServerMetrics {
   }
 
   private record(req: IncomingMessage, res: ServerResponse, routeOf: RouteOf, seconds: number): void {
-    const method = req.method !== undefined && KNOWN_METHODS.has(req.method) ? req.method : '_OTHER';
+    const method = req.method !== undefined && KNOWN_METHODS.has(req.method) ? req.method : OTHER_HTTP_METHOD;
     const attributes: Attributes = {
       [ATTR_HTTP_REQUEST_METHOD]: method,
       [ATTR_URL_SCHEME]: (req.socket as TLSSocket | null)?.encrypted === true ? 'https' : 'http',

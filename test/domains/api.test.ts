@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, test } from 'node:test';
+import type { HttpMethod } from '../../src/index.ts';
 import { find, value } from '../helpers/exposition.ts';
 import { scrape, start, stopAll } from '../helpers/service.ts';
 
@@ -97,4 +98,23 @@ test('setApiQuotaRemaining sets the quota gauge per API', async () => {
   const exp = await scrape(monitoring);
   assert.equal(value(exp, 'api_quota_remaining', { api: 'binance' }), 1179);
   assert.equal(exp.types.get('api_quota_remaining'), 'gauge');
+});
+
+test('a standard HTTP method in any case is recorded upper-cased; any other non-empty method is recorded as _OTHER', async () => {
+  const { monitoring } = await start();
+  // What a JavaScript caller (or a cast) can pass: HttpMethod itself is the standard methods in upper or lower case.
+  const raw = (method: string) => method as HttpMethod;
+  monitoring.trackApiRequest('/m', 'get', () => ({ status: 200 }));
+  monitoring.trackApiRequest('/m', raw('Patch'), () => ({ status: 200 }));
+  monitoring.trackApiRequest('/m', 'DELETE', () => ({ status: 204 }));
+  monitoring.trackApiRequest('/m', raw('FETCH'), () => ({ status: 200 }));
+  monitoring.trackApiRequest('/m', raw('purge'), () => ({ status: 200 }));
+  await assert.rejects(monitoring.trackApiRequest('/m', raw('x'.repeat(100)), async () => { throw Object.assign(new Error('reset'), { code: 'ECONNRESET' }); }));
+  const exp = await scrape(monitoring);
+  const methods = find(exp, 'api_requests_total').map((s) => `${s.labels['method']} ${s.labels['status_code']}`).sort();
+  assert.deepEqual(methods, ['DELETE 204', 'GET 200', 'PATCH 200', '_OTHER 200', '_OTHER error']);
+  assert.equal(value(exp, 'api_requests_total', { endpoint: '/m', method: '_OTHER', status_code: '200' }), 2, 'FETCH and purge share one series');
+  assert.equal(value(exp, 'api_latency_seconds_count', { endpoint: '/m', method: '_OTHER' }), 3);
+  assert.equal(value(exp, 'api_errors_total', { endpoint: '/m', method: '_OTHER', error_type: 'ECONNRESET' }), 1);
+  assert.equal(find(exp, 'monitoring_invalid_inputs_total').length, 0, 'an unknown method is recorded, not dropped');
 });

@@ -10,9 +10,9 @@ type Call = (m: MonitoringService) => unknown;
 interface Case { method: string; reason: InvalidReason; field: string; call: Call }
 
 const key = { modelName: 'lstm', timeframe: '1h', symbol: 'BTC/USD' };
-const signal = { symbol: 'BTC/USD', direction: 'buy', confidenceLevel: 0.5, modelType: 'm' };
-const trade = { symbol: 'BTC/USD', direction: 'buy', success: true };
-const closed = { symbol: 'BTC/USD', direction: 'sell', pnl: 12.5 };
+const signal = { symbol: 'BTC/USD', direction: 'buy' as const, confidenceLevel: 0.5, modelType: 'm' };
+const trade = { symbol: 'BTC/USD', direction: 'buy' as const, success: true };
+const closed = { symbol: 'BTC/USD', direction: 'sell' as const, pnl: 12.5 };
 const prediction = { ...key, predicted: 'up' };
 const noop = () => 1;
 // Casts let the tests pass what a JavaScript caller (or a bad cast) could pass.
@@ -23,7 +23,7 @@ const CASES: Case[] = [
   { method: 'recordTradingSignal', reason: 'missing_field', field: 'symbol', call: (m) => m.recordTradingSignal(any({ ...signal, symbol: undefined })) },
   { method: 'recordTradingSignal', reason: 'wrong_type', field: 'symbol', call: (m) => m.recordTradingSignal(any({ ...signal, symbol: 42 })) },
   { method: 'recordTradingSignal', reason: 'empty_string', field: 'symbol', call: (m) => m.recordTradingSignal({ ...signal, symbol: '' }) },
-  { method: 'recordTradingSignal', reason: 'unknown_direction', field: 'direction', call: (m) => m.recordTradingSignal({ ...signal, direction: 'hold' }) },
+  { method: 'recordTradingSignal', reason: 'unknown_direction', field: 'direction', call: (m) => m.recordTradingSignal(any({ ...signal, direction: 'hold' })) },
   { method: 'recordTradingSignal', reason: 'missing_field', field: 'direction', call: (m) => m.recordTradingSignal(any({ ...signal, direction: undefined })) },
   { method: 'recordTradingSignal', reason: 'wrong_type', field: 'direction', call: (m) => m.recordTradingSignal(any({ ...signal, direction: 1 })) },
   { method: 'recordTradingSignal', reason: 'not_finite', field: 'confidenceLevel', call: (m) => m.recordTradingSignal({ ...signal, confidenceLevel: Number.NaN }) },
@@ -34,7 +34,7 @@ const CASES: Case[] = [
   { method: 'recordTradingSignal', reason: 'empty_string', field: 'modelType', call: (m) => m.recordTradingSignal({ ...signal, modelType: '' }) },
   { method: 'recordExecutedTrade', reason: 'not_object', field: 'trade', call: (m) => m.recordExecutedTrade(any('BTC/USD')) },
   { method: 'recordExecutedTrade', reason: 'empty_string', field: 'symbol', call: (m) => m.recordExecutedTrade({ ...trade, symbol: '' }) },
-  { method: 'recordExecutedTrade', reason: 'unknown_direction', field: 'direction', call: (m) => m.recordExecutedTrade({ ...trade, direction: 'long' }) },
+  { method: 'recordExecutedTrade', reason: 'unknown_direction', field: 'direction', call: (m) => m.recordExecutedTrade(any({ ...trade, direction: 'long' })) },
   { method: 'recordExecutedTrade', reason: 'missing_field', field: 'success', call: (m) => m.recordExecutedTrade(any({ ...trade, success: undefined })) },
   { method: 'recordExecutedTrade', reason: 'wrong_type', field: 'success', call: (m) => m.recordExecutedTrade(any({ ...trade, success: 'yes' })) },
   { method: 'updatePortfolioMetrics', reason: 'not_object', field: 'update', call: (m) => m.updatePortfolioMetrics(any(undefined)) },
@@ -65,7 +65,7 @@ const CASES: Case[] = [
   { method: 'recordClosedTrade', reason: 'not_object', field: 'trade', call: (m) => m.recordClosedTrade(any(12.5)) },
   { method: 'recordClosedTrade', reason: 'unknown_field', field: 'profit', call: (m) => m.recordClosedTrade(any({ ...closed, profit: 1 })) },
   { method: 'recordClosedTrade', reason: 'empty_string', field: 'symbol', call: (m) => m.recordClosedTrade({ ...closed, symbol: '' }) },
-  { method: 'recordClosedTrade', reason: 'unknown_direction', field: 'direction', call: (m) => m.recordClosedTrade({ ...closed, direction: 'short' }) },
+  { method: 'recordClosedTrade', reason: 'unknown_direction', field: 'direction', call: (m) => m.recordClosedTrade(any({ ...closed, direction: 'short' })) },
   { method: 'recordClosedTrade', reason: 'missing_field', field: 'pnl', call: (m) => m.recordClosedTrade(any({ ...closed, pnl: undefined })) },
   { method: 'recordClosedTrade', reason: 'not_finite', field: 'pnl', call: (m) => m.recordClosedTrade({ ...closed, pnl: Number.NaN }) },
   { method: 'recordClosedTrade', reason: 'negative', field: 'fees', call: (m) => m.recordClosedTrade({ ...closed, fees: -1 }) },
