@@ -16,6 +16,7 @@ import { VERSION } from './core/version.ts';
 import { Dashboard } from './dashboard/dashboard.ts';
 import { ApiMetrics } from './domains/api.ts';
 import { DbMetrics } from './domains/db.ts';
+import { HeartbeatMetrics } from './domains/heartbeat.ts';
 import { InputGuard } from './domains/input.ts';
 import { ModelMetrics } from './domains/models.ts';
 import { PerformanceMetrics } from './domains/performance.ts';
@@ -52,6 +53,7 @@ export interface Component {
 export interface Domains {
   readonly trading: TradingMetrics;
   readonly performance: PerformanceMetrics;
+  readonly heartbeats: HeartbeatMetrics;
   readonly models: ModelMetrics;
   readonly predictions: PredictionMetrics;
   readonly api: ApiMetrics;
@@ -150,6 +152,7 @@ function createDomains(options: ResolvedOptions, registry: InstrumentRegistry, g
   return {
     trading: new TradingMetrics(registry, guard, (value) => performance.observeEquity(value)),
     performance,
+    heartbeats: new HeartbeatMetrics(registry, guard),
     models,
     predictions,
     api: new ApiMetrics(registry, guard),
@@ -213,7 +216,7 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
       '/readyz',
       readinessHandler(
         {
-          heartbeats: () => domains.performance.heartbeatTimes(),
+          heartbeats: () => domains.heartbeats.heartbeatTimes(),
           failingExporters: () => health.failing(),
           now: () => Date.now(),
         },

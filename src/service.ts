@@ -136,7 +136,7 @@ export class MonitoringService {
   /** Sets `bot_heartbeat_timestamp_seconds{loop}` to now: call it once per pass of a loop, so a stalled loop shows. */
   heartbeat(loop = 'main'): void {
     try {
-      this.domains.performance.heartbeat(loop);
+      this.domains.heartbeats.heartbeat(loop);
     } catch (error) {
       this.guard.fault('heartbeat', error);
     }

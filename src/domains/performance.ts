@@ -86,8 +86,8 @@ function perPeriod(annual: number, periodsPerYear: number): number {
  * averages, expectancy and realized PnL (per symbol and for all, lifetime and rolling) and the
  * realized drawdown; the equity stream gives the mark-to-market drawdown and, from returns sampled
  * every `returnsInterval`, Sharpe, Sortino, Calmar, annual return and volatility. Recording is O(1);
- * the gauges are computed when a reader collects. Also the heartbeats of the bot's loops, and the
- * figures a bot computes itself (`updateTradingPerformance`).
+ * the gauges are computed when a reader collects. Also the figures a bot computes itself
+ * (`updateTradingPerformance`).
  */
 export class PerformanceMetrics {
   private readonly guard: InputGuard;
@@ -101,7 +101,6 @@ export class PerformanceMetrics {
   private readonly maxDrawdown: SeriesTable<GaugeSeries>;
   private readonly maxDrawdownAbs: SeriesTable<GaugeSeries>;
   private readonly ratios: { sharpe: SeriesTable<GaugeSeries>; sortino: SeriesTable<GaugeSeries>; calmar: SeriesTable<GaugeSeries>; annualReturn: SeriesTable<GaugeSeries>; annualVolatility: SeriesTable<GaugeSeries> };
-  private readonly heartbeats: SeriesTable<GaugeSeries>;
   private readonly all: SymbolStats;
   private readonly bySymbol = new Map<string, SymbolStats>();
   private readonly equity: EquityAnalytics;
@@ -125,7 +124,6 @@ export class PerformanceMetrics {
       annualReturn: registry.gauge(METRICS.annualReturn).table,
       annualVolatility: registry.gauge(METRICS.annualVolatility).table,
     };
-    this.heartbeats = registry.gauge(METRICS.heartbeat).table;
     this.all = this.symbolStats(ALL, settings.startingBalance);
     const periodsPerYear = settings.periodsPerYear ?? YEAR_MS / settings.returnsIntervalMs;
     this.equity = new EquityAnalytics({
@@ -195,16 +193,6 @@ export class PerformanceMetrics {
     this.equityUpdates++;
   }
 
-  heartbeat(loop: unknown = 'main'): void {
-    const p = labelProblem(loop);
-    if (p !== undefined) return this.guard.reject('heartbeat', p, 'loop', loop);
-    this.heartbeats.get1(loop as string).value = this.now() / 1000;
-  }
-
-  /** Last heartbeat of each loop, Unix seconds (for readiness). */
-  *heartbeatTimes(): Generator<[loop: string, seconds: number]> {
-    for (const s of this.heartbeats.series) yield [String(s.attributes['loop']), s.value];
-  }
 
   /** Figures a bot computed itself. They fill the lifetime, all-symbols, equity-basis series until the SDK has data of its own for a figure. */
   updateTradingPerformance(performance: TradingPerformance): void {
