@@ -30,7 +30,9 @@ await new Promise((resolve) => server.once('listening', resolve));
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 console.log(`metrics at ${base}/metrics${db === undefined ? ' (set DATABASE_URL to observe a pg pool)' : ''}`);
 
-const tick = setInterval(async () => {
+const tick = setInterval(() => void trade(), 500);
+
+async function trade(): Promise<void> {
   try {
     const quote = (await (await fetch(`${base}/exchange/ticker/BTC-USD`)).json()) as { price: number };
     monitoring.recordTradingSignal({ symbol: 'BTC/USD', direction: 'buy', confidenceLevel: 0.7 });
@@ -39,7 +41,7 @@ const tick = setInterval(async () => {
   } catch (error) {
     console.error(`tick failed: ${(error as Error).message}`);
   }
-}, 500);
+}
 
 const stop = async () => {
   clearInterval(tick);
@@ -47,5 +49,5 @@ const stop = async () => {
   await db?.end();
   await monitoring.shutdown();
 };
-process.once('SIGINT', stop);
-if (Number(values.duration) > 0) setTimeout(stop, Number(values.duration) * 1000);
+process.once('SIGINT', () => void stop());
+if (Number(values.duration) > 0) setTimeout(() => void stop(), Number(values.duration) * 1000);

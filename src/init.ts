@@ -19,10 +19,8 @@ export async function initEnhancedMonitoring(options: MonitoringOptions = {}): P
   }
   slot.starting = true;
   try {
-    // Set once start resolves; a start that fails shuts down before it is, and leaves the slot empty.
-    let service: MonitoringService | undefined;
-    service = await MonitoringService.start(resolved, () => {
-      if (service !== undefined && slot.service === service) slot.service = undefined;
+    const service = await MonitoringService.start(resolved, (stopping) => {
+      if (slot.service === stopping) slot.service = undefined;
     });
     slot.service = service;
     return service;

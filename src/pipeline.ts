@@ -33,10 +33,8 @@ import { createSurfaceHandler, type RouteHandler } from './http/surface.ts';
 import { PgPoolObserver } from './integrations/pg.ts';
 import { WebIntegration } from './integrations/web.ts';
 import { flushOnSignals } from './lifecycle/signals.ts';
-import type { CounterSeries } from './storage/counter.ts';
 import { RegistryProducer } from './storage/producer.ts';
 import { InstrumentRegistry } from './storage/registry.ts';
-import type { SeriesTable } from './storage/series.ts';
 
 /**
  * A part of the running monitoring. `start()` runs once, in list order, when monitoring starts;
@@ -104,10 +102,10 @@ function isLoopback(host: string): boolean {
 
 /** The registry with its self-metrics: overflow folding is counted and warned once per metric. */
 function createRegistry(options: ResolvedOptions, logger: Logger): InstrumentRegistry {
-  let overflowCounter: SeriesTable<CounterSeries> | undefined;
   const warned = new Set<string>();
+  // The fold callback only runs when a recording overflows a table, never before overflowCounter is set below.
   const registry = new InstrumentRegistry(options.maxSeriesPerMetric, (def) => {
-    if (overflowCounter !== undefined) overflowCounter.get1(def.name).value++;
+    overflowCounter.get1(def.name).value++;
     if (warned.has(def.name)) return;
     warned.add(def.name);
     logger.warn(
@@ -115,7 +113,7 @@ function createRegistry(options: ResolvedOptions, logger: Logger): InstrumentReg
     );
   });
   // Self-metrics are never folded: their label sets are bounded by the SDK itself.
-  overflowCounter = registry.counter(METRICS.seriesOverflow, Number.MAX_SAFE_INTEGER);
+  const overflowCounter = registry.counter(METRICS.seriesOverflow, Number.MAX_SAFE_INTEGER);
   return registry;
 }
 

@@ -31,11 +31,11 @@ export class MonitoringService {
   private readonly pipeline: Pipeline;
   private readonly guard: InputGuard;
   private readonly domains: Domains;
-  private readonly onShutdown: (() => void) | undefined;
+  private readonly onShutdown: ((service: MonitoringService) => void) | undefined;
   private url: string | undefined;
   private stopping: Promise<void> | undefined;
 
-  private constructor(options: ResolvedOptions, createOtlpExporter: OtlpExporterFactory | undefined, onShutdown: (() => void) | undefined) {
+  private constructor(options: ResolvedOptions, createOtlpExporter: OtlpExporterFactory | undefined, onShutdown: ((service: MonitoringService) => void) | undefined) {
     this.options = options;
     this.onShutdown = onShutdown;
     this.pipeline = buildPipeline(options, {
@@ -57,7 +57,10 @@ export class MonitoringService {
    * when one fails, everything is stopped again and the error rethrown. `onShutdown` runs when `shutdown()`
    * is first called. @internal Use initEnhancedMonitoring.
    */
-  static async start(options: ResolvedOptions, onShutdown?: () => void): Promise<MonitoringService> {
+  static async start(
+    options: ResolvedOptions,
+    onShutdown?: (service: MonitoringService) => void,
+  ): Promise<MonitoringService> {
     if (options.exportDirectory !== false) await prepareExportDirectory(options.exportDirectory);
     const createOtlpExporter = options.otlp === false ? undefined : await loadOtlpExporter(options.otlp);
     const service = new MonitoringService(options, createOtlpExporter, onShutdown);
@@ -328,7 +331,7 @@ export class MonitoringService {
    */
   shutdown(): Promise<void> {
     this.stopping ??= (async () => {
-      this.onShutdown?.();
+      this.onShutdown?.(this);
       const pending: Promise<void>[] = [];
       for (const component of [...this.pipeline.components].reverse()) {
         try {

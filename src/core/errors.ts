@@ -33,13 +33,16 @@ function hasBrand(value: unknown, brand: symbol): boolean {
  * build's copy matches); for a subclass someone derives from it, which inherits this static method,
  * the ordinary prototype-chain check, so the subclass does not match every instance of its base.
  */
-function brandedHasInstance(self: Function, base: Function, brand: symbol, instance: unknown): boolean {
+/** Any class: what `instanceof` and `prototype` need of one. */
+type AnyClass = abstract new (...args: never[]) => unknown;
+
+function brandedHasInstance(self: AnyClass, base: AnyClass, brand: symbol, instance: unknown): boolean {
   if (self !== base) return Function.prototype[Symbol.hasInstance].call(self, instance);
   return hasBrand(instance, brand);
 }
 
 /** Marks every instance of `cls` (and of its subclasses) with `brand`, without an own property. */
-function setBrand(cls: Function, brand: symbol): void {
+function setBrand(cls: AnyClass, brand: symbol): void {
   Object.defineProperty(cls.prototype, brand, { value: true, enumerable: false, writable: false, configurable: false });
 }
 

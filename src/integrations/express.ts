@@ -85,7 +85,11 @@ export function createExpressMiddleware(recorder: HttpServerMetrics, app?: unkno
  * for every request, mounted or not) is wrapped to time the request, and `/metrics` is added as a
  * GET route.
  */
-export function attachExpress(app: unknown, recorder: HttpServerMetrics, metrics: ExpressMiddleware): void {
+export function attachExpress(
+  app: unknown,
+  recorder: HttpServerMetrics,
+  metrics: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+): void {
   const a = app as { handle: (req: IncomingMessage, res: ServerResponse, next?: unknown) => unknown; get: (path: string, handler: unknown) => unknown };
   const middleware = createExpressMiddleware(recorder, app);
   const original = a.handle;

@@ -102,11 +102,11 @@ function compileTimeRejections(m: MonitoringService): void {
   // @ts-expect-error 'FETCH' is not a standard HTTP method
   const method: HttpMethod = bad.method;
   // The same for the union types on their own.
-  // @ts-expect-error
+  // @ts-expect-error 'long' is not a DirectionInput
   const direction: DirectionInput = bad.signalLong.direction;
-  // @ts-expect-error
+  // @ts-expect-error a regressor takes no probability
   const regressor: RegressorPrediction = bad.regressorWithProbability;
-  // @ts-expect-error
+  // @ts-expect-error a classifier's actual is a class, not a number
   const classifier: ClassifierPrediction = bad.classifierWithNumericActual;
   void [method, direction, regressor, classifier];
 }
