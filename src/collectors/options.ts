@@ -11,6 +11,7 @@ export interface CollectorOptions {
 
 /** The collector settings in force. */
 export interface ResolvedCollectors {
+  /** Whether host and process metrics are collected. */
   readonly systemMetrics: boolean;
 }
 

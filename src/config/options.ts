@@ -55,8 +55,11 @@ export interface RecordingOptions {
 
 /** The recording settings in force. */
 export interface ResolvedRecording {
+  /** See {@link RecordingOptions.strict}. */
   readonly strict: boolean;
+  /** See {@link RecordingOptions.maxSeriesPerMetric}. */
   readonly maxSeriesPerMetric: number;
+  /** The logger given, as is (never frozen), else {@link consoleLogger}. */
   readonly logger: Logger;
 }
 
@@ -87,6 +90,7 @@ export interface ResolvedOptions
     ResolvedRecording,
     ResolvedCollectors,
     ResolvedIntegrations {
+  /** The dashboard's history settings, or `false` when the `dashboard` option turned the dashboard off. */
   readonly dashboard: ResolvedDashboard | false;
 }
 

@@ -28,8 +28,11 @@ export interface ResourceOptions {
 
 /** The resource settings in force. */
 export interface ResolvedResource {
+  /** `service.name`: the option, else `OTEL_SERVICE_NAME`, else that of `OTEL_RESOURCE_ATTRIBUTES`, else `'evil2root-bot'`. */
   readonly serviceName: string;
+  /** `service.instance.id`: the option, else that of `OTEL_RESOURCE_ATTRIBUTES`, else a UUID generated once per process. */
   readonly serviceInstanceId: string;
+  /** Other resource attributes: those of `OTEL_RESOURCE_ATTRIBUTES`, overridden key by key by the option's. */
   readonly resourceAttributes: Readonly<Record<string, ResourceAttributeValue>>;
 }
 

@@ -4,17 +4,24 @@
  * the tests read the same list.
  */
 
+/** Prometheus type of a metric: `counter` (monotonic, name ending in `_total`), `gauge`, or `histogram` (explicit buckets). */
 export type MetricType = 'counter' | 'gauge' | 'histogram';
+/** Which part of the SDK records a metric: a domain (`trading`, `models`, `api`, `db`), or `self` for the SDK's own health. */
 export type MetricGroup = 'trading' | 'models' | 'api' | 'db' | 'self';
 
+/** One metric of the contract: how it appears on the scrape, in OTLP and in the README table. */
 export interface MetricDefinition {
   /** Name as scraped from the Prometheus endpoint (counters end in `_total`). */
   readonly name: string;
+  /** The metric's Prometheus type. */
   readonly type: MetricType;
+  /** The part of the SDK that records it, and its section of the README table. */
   readonly group: MetricGroup;
+  /** What it measures: the `# HELP` text of the scrape and the OpenTelemetry description. */
   readonly description: string;
   /** UCUM unit handed to OpenTelemetry ('' when dimensionless or a currency). */
   readonly unit: string;
+  /** Label names of its series (empty for a metric without labels); histograms add `le` on the scrape. */
   readonly labels: readonly string[];
   /** Explicit upper bucket bounds, histograms only. */
   readonly buckets?: readonly number[];
@@ -47,6 +54,7 @@ function gauge(group: MetricGroup, name: string, description: string, labels: re
   return def({ name, type: 'gauge', group, description, unit, labels });
 }
 
+/** Every domain metric of the contract, by camelCase key (`METRICS.tradingSignals.name` is `'trading_signals_total'`). */
 export const METRICS = Object.freeze({
   tradingSignals: def({
     name: 'trading_signals_total', type: 'counter', group: 'trading', unit: '{signal}',

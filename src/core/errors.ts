@@ -54,6 +54,7 @@ function setBrand(cls: AnyClass, brand: symbol): void {
  * of the package; `code` is always `'ERR_MONITORING_INPUT'`.
  */
 export class MonitoringInputError extends Error {
+  /** Always `'MonitoringInputError'`. */
   override readonly name = 'MonitoringInputError';
   /** Stable error code, `'ERR_MONITORING_INPUT'`. */
   readonly code = ERROR_CODES.ERR_MONITORING_INPUT;
@@ -65,6 +66,7 @@ export class MonitoringInputError extends Error {
   readonly field: string;
 
   /**
+   * An input error; the message is `<method>: <detail>`.
    * @param method the public method that rejected the input
    * @param reason why, as counted in `monitoring_invalid_inputs_total`
    * @param field the offending field
@@ -92,6 +94,7 @@ setBrand(MonitoringInputError, INPUT_BRAND);
  * of the package; `code` is always `'ERR_MONITORING_CONFIG'`.
  */
 export class MonitoringConfigError extends Error {
+  /** Always `'MonitoringConfigError'`. */
   override readonly name = 'MonitoringConfigError';
   /** Stable error code, `'ERR_MONITORING_CONFIG'`. */
   readonly code = ERROR_CODES.ERR_MONITORING_CONFIG;
@@ -99,6 +102,7 @@ export class MonitoringConfigError extends Error {
   readonly option: string | undefined;
 
   /**
+   * A configuration error; `option` names what is at fault.
    * @param message what is wrong
    * @param option the option or environment variable at fault, if any
    * @param options `cause`: the underlying error, e.g. the `EADDRINUSE` of the listen
@@ -123,6 +127,7 @@ setBrand(MonitoringConfigError, CONFIG_BRAND);
  * of the package; `code` is always `'ERR_MONITORING_STATE'`.
  */
 export class MonitoringStateError extends Error {
+  /** Always `'MonitoringStateError'`. */
   override readonly name = 'MonitoringStateError';
   /** Stable error code, `'ERR_MONITORING_STATE'`. */
   readonly code = ERROR_CODES.ERR_MONITORING_STATE;

@@ -87,18 +87,47 @@ export interface SeriesQuery {
   readonly since?: number;
 }
 
+/**
+ * One series of `GET /api/v1/series`: a counter's or gauge's values, or a histogram's count and percentiles; every
+ * array has one entry per {@link SeriesResponse.timestamps}.
+ */
 export type SeriesJson =
-  | { name: string; labels: Labels; values: (number | null)[] }
-  | { name: string; labels: Labels; type: 'histogram'; count: (number | null)[]; p50: (number | null)[]; p95: (number | null)[] };
+  | {
+      /** Prometheus name of the metric, e.g. `portfolio_value`. */
+      name: string;
+      /** The series' labels; `{}` for a metric without labels. */
+      labels: Labels;
+      /** Value at each sample, in the metric's unit; null where the series had no value or it was not finite. */
+      values: (number | null)[];
+    }
+  | {
+      /** Prometheus name of the histogram, e.g. `api_latency_seconds`. */
+      name: string;
+      /** The series' labels, without `le`; `{}` for a histogram without labels. */
+      labels: Labels;
+      /** Always `'histogram'`: tells a histogram series from a scalar one. */
+      type: 'histogram';
+      /** Observations since start, at each sample; null where the series had no value. */
+      count: (number | null)[];
+      /** Median over the minute before each sample, in the metric's unit; null when nothing was observed in it. */
+      p50: (number | null)[];
+      /** 95th percentile over the minute before each sample, in the metric's unit; null when nothing was observed in it. */
+      p95: (number | null)[];
+    };
 
 /** Body of `GET /api/v1/series`. */
 export interface SeriesResponse {
+  /** Seconds between samples (the dashboard's `intervalSeconds`). */
   intervalSeconds: number;
   /** Unix ms of the newest sample (0 before the first). */
   now: number;
+  /** Unix ms of each sample returned, oldest first: those held, after `since` when the query gives it. */
   timestamps: number[];
+  /** Every `symbol` label value in the history but `all`, sorted, whatever the query's filters. */
   symbols: string[];
+  /** Every `model_name` label value in the history, sorted, whatever the query's filters. */
   models: string[];
+  /** The series held that match the query. */
   series: SeriesJson[];
 }
 

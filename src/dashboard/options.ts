@@ -16,7 +16,9 @@ export interface DashboardOptions {
 
 /** The dashboard settings in force. */
 export interface ResolvedDashboard {
+  /** Seconds between history samples. */
   readonly intervalSeconds: number;
+  /** Minutes of history kept. */
   readonly historyMinutes: number;
 }
 

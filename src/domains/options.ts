@@ -49,13 +49,21 @@ export interface TradingAnalyticsOptions {
 
 /** The trading analytics settings in force. */
 export interface ResolvedTradingAnalytics {
+  /** Closed trades in the rolling window of the trade statistics. */
   readonly tradeWindow: number;
+  /** How a break-even trade counts in the win rate. */
   readonly draws: 'notWin' | 'win' | 'exclude';
+  /** Balance before the first closed trade; undefined: no realized drawdown. */
   readonly startingBalance: number | undefined;
+  /** Seconds per return period of the equity curve. */
   readonly returnsIntervalSeconds: number;
+  /** Return periods in the rolling window of the ratios. */
   readonly returnsWindow: number;
+  /** Annualization factor; undefined: the return periods in a 365-day year. */
   readonly periodsPerYear: number | undefined;
+  /** Annual risk-free rate of the Sharpe ratio. */
   readonly riskFreeRate: number;
+  /** Annual minimum acceptable return of the Sortino ratio. */
   readonly requiredReturn: number;
 }
 
@@ -103,13 +111,21 @@ export interface ModelAnalyticsOptions {
 
 /** The model analytics settings in force. */
 export interface ResolvedModelAnalytics {
+  /** Seconds between computed model-metric publications. */
   readonly modelMetricsInterval: number;
+  /** Resolved predictions in each model's rolling window. */
   readonly windowSize: number;
+  /** Predictions awaiting an outcome, over all models. */
   readonly maxPending: number;
+  /** Seconds a prediction waits for its outcome before it expires. */
   readonly outcomeTtlSeconds: number;
+  /** Equal-width probability bins for calibration. */
   readonly calibrationBins: number;
+  /** The drift detectors' settings; `false` where one is off. */
   readonly driftDetectors: {
+    /** ADWIN's settings, or false when it is off. */
     readonly adwin: Readonly<AdwinOptions> | false;
+    /** Page-Hinkley's settings, or false when it is off. */
     readonly pageHinkley: Readonly<PageHinkleyOptions> | false;
   };
 }

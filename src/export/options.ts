@@ -13,7 +13,10 @@ export interface OtlpOptions {
    * @default `OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT`, else localhost 4318 (HTTP) or 4317 (gRPC)
    */
   endpoint?: string;
-  /** @default `OTEL_EXPORTER_OTLP_[METRICS_]PROTOCOL`, else `'http/protobuf'` */
+  /**
+   * Encoding and transport of the push: protobuf or JSON over HTTP, or gRPC.
+   * @default `OTEL_EXPORTER_OTLP_[METRICS_]PROTOCOL`, else `'http/protobuf'`
+   */
   protocol?: OtlpProtocol;
   /** Sent with every export (e.g. an API key); overrides the same keys of `OTEL_EXPORTER_OTLP_[METRICS_]HEADERS`. */
   headers?: Record<string, string>;
@@ -27,17 +30,26 @@ export interface OtlpOptions {
    * @default `OTEL_METRIC_EXPORT_TIMEOUT`, else 30
    */
   timeoutSeconds?: number;
-  /** @default `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`, else `'cumulative'` */
+  /**
+   * Whether pushed sums and histograms carry the total since start (`'cumulative'`) or the change since the last push.
+   * @default `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`, else `'cumulative'`
+   */
   temporality?: Temporality;
 }
 
 /** The OTLP settings in force. */
 export interface ResolvedOtlp {
+  /** Where pushes go: for HTTP the full metrics URL (path included), for gRPC the server's `http://host:port`. */
   readonly endpoint: string;
+  /** The protocol in force: the option, else the environment, else `'http/protobuf'`. */
   readonly protocol: OtlpProtocol;
+  /** Headers of every push: the environment's, overridden key by key by the option's; empty when neither sets any. */
   readonly headers: Readonly<Record<string, string>>;
+  /** Milliseconds between pushes. */
   readonly intervalMs: number;
+  /** Milliseconds one push may take, retries included; never more than `intervalMs`. */
   readonly timeoutMs: number;
+  /** The temporality in force: the option, else the environment, else `'cumulative'`. */
   readonly temporality: Temporality;
 }
 
@@ -79,11 +91,17 @@ export interface ExportOptions {
 
 /** The export settings in force. */
 export interface ResolvedExport {
+  /** Directory of the export files, or `false` when file export is off (the default). */
   readonly exportDirectory: string | false;
+  /** Seconds between file exports. */
   readonly exportIntervalSeconds: number;
+  /** See {@link ExportOptions.exportFormat}. */
   readonly exportFormat: 'snapshot' | 'otlp';
+  /** Export files kept, oldest removed first; `false` keeps all. */
   readonly exportMaxFiles: number | false;
+  /** Age in hours past which export files are removed; `false` keeps them. */
   readonly exportMaxAgeHours: number | false;
+  /** The OTLP push settings, or `false` when OTLP push is off. */
   readonly otlp: ResolvedOtlp | false;
 }
 

@@ -7,7 +7,9 @@ export type SnapshotLabels = Record<string, string>;
 
 /** One series of a counter or gauge. `value` is null when not finite: JSON has no NaN or Infinity, and pandas reads null as NaN. */
 export interface SnapshotPoint {
+  /** The series' labels; `{}` for a metric without labels. */
   readonly labels: SnapshotLabels;
+  /** The value at the export, in the metric's `unit` (a counter's total since start); null when not finite. */
   readonly value: number | null;
 }
 
@@ -18,15 +20,21 @@ export interface SnapshotPoint {
  * (`select(.le == "+Inf")`). The last bucket is `"+Inf"` and its count equals the series' `count`.
  */
 export interface SnapshotBucket {
+  /** Upper bound of the bucket, as the scrape's `le` label writes it; `"+Inf"` for the last bucket. */
   readonly le: string;
+  /** Observations at or below `le` since start (cumulative over the buckets and over time). */
   readonly count: number;
 }
 
 /** One series of a histogram. `sum` is null when the aggregation did not record one. */
 export interface SnapshotHistogramPoint {
+  /** The series' labels; `{}` for a metric without labels. */
   readonly labels: SnapshotLabels;
+  /** Observations since start. */
   readonly count: number;
+  /** Sum of the observed values since start, in the metric's `unit`; null when not recorded or not finite. */
   readonly sum: number | null;
+  /** The buckets by increasing bound, cumulative; the last is `"+Inf"`. */
   readonly buckets: readonly SnapshotBucket[];
 }
 
@@ -35,18 +43,25 @@ interface SnapshotMetricBase {
   readonly name: string;
   /** The OpenTelemetry instrument name, as sent over OTLP (`trading_signals`). */
   readonly otelName: string;
+  /** UCUM unit of the instrument (`s`, `By`, `{trade}`); `''` when it has none (dimensionless or a currency). */
   readonly unit: string;
+  /** What the metric measures: the `# HELP` text of the scrape. */
   readonly description: string;
 }
 
 /** A counter (monotonic sum) or gauge (gauge, or non-monotonic sum: a gauge on the scrape too). */
 export interface SnapshotScalarMetric extends SnapshotMetricBase {
+  /** `'counter'` for a monotonic sum; `'gauge'` for a gauge or a non-monotonic sum. */
   readonly type: 'counter' | 'gauge';
+  /** One point per series (label set) recorded so far. */
   readonly points: readonly SnapshotPoint[];
 }
 
+/** A histogram with explicit bucket bounds. */
 export interface SnapshotHistogramMetric extends SnapshotMetricBase {
+  /** Always `'histogram'`: tells this member of {@link SnapshotMetric} apart. */
   readonly type: 'histogram';
+  /** One point per series (label set) recorded so far. */
   readonly points: readonly SnapshotHistogramPoint[];
 }
 
@@ -62,6 +77,7 @@ export interface Snapshot {
   readonly timestamp: string;
   /** The resource attributes (`service.name`, ...), as their OpenTelemetry values. */
   readonly resource: Readonly<Record<string, AttributeValue>>;
+  /** Every metric collected, in collection order; exponential histograms are left out. */
   readonly metrics: readonly SnapshotMetric[];
 }
 

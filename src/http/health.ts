@@ -3,8 +3,11 @@ import { COMMON_HEADERS, NO_STORE } from './security-headers.ts';
 
 /** One failed readiness check: what, and since when (ISO 8601). */
 export interface FailedCheck {
+  /** What failed: `heartbeat:<loop>` or `exporter:<exporter>` (`file`, `otlp`). */
   check: string;
+  /** ISO 8601 UTC time it started failing: when the heartbeat timed out, or the exporter's first failure since its last success. */
   since: string;
+  /** What is wrong, for people, e.g. `no heartbeat for 95 s (timeout 60 s)`. */
   detail: string;
 }
 

@@ -1,7 +1,17 @@
 import { isInt, nonEmpty, plainObject, positive, type Checks } from '../core/checks.ts';
 
 /** Bearer token or HTTP basic credentials for the HTTP surface. */
-export type AuthOptions = { bearerToken: string } | { username: string; password: string };
+export type AuthOptions =
+  | {
+      /** The token a client sends as `Authorization: Bearer <token>`. */
+      bearerToken: string;
+    }
+  | {
+      /** The HTTP basic-auth user name (no `:`). */
+      username: string;
+      /** The HTTP basic-auth password. */
+      password: string;
+    };
 
 /** Certificate and private key of the HTTPS server: PEM text, Buffers, or file paths. */
 export interface TlsOptions {
@@ -52,13 +62,26 @@ export interface HttpOptions {
 
 /** The HTTP settings in force. */
 export interface ResolvedHttp {
+  /** Port of the SDK's server (0: a free one picked at start), or `false` when no server is started. */
   readonly port: number | false;
+  /** Address the server binds. */
   readonly host: string;
+  /** Credentials the HTTP surface requires, or `false` when it requires none. */
   readonly auth: false | Readonly<AuthOptions>;
+  /** Exact paths served without authentication. */
   readonly authExemptPaths: readonly string[];
-  /** Key and certificate read into Buffers. */
-  readonly tls: false | { readonly key: Buffer; readonly cert: Buffer };
+  /** Key and certificate read into Buffers; `false` when the server speaks plain HTTP. */
+  readonly tls:
+    | false
+    | {
+        /** Private key, PEM. */
+        readonly key: Buffer;
+        /** Certificate chain, PEM. */
+        readonly cert: Buffer;
+      };
+  /** Seconds without a heartbeat before a loop fails `/readyz`: one value for every loop, or one per loop (others 60). */
   readonly heartbeatTimeoutSeconds: number | Readonly<Record<string, number>>;
+  /** Seconds an exporter may keep failing before `/readyz` fails. */
   readonly exportFailureGraceSeconds: number;
 }
 

@@ -20,12 +20,16 @@ export function detectFramework(app: unknown): WebFramework | undefined {
   return undefined;
 }
 
-/** A Fastify request or reply as far as the metrics handler needs it. */
+/** A Fastify request as far as the metrics handler needs it. */
 export interface RawRequestHolder {
+  /** The node:http request underneath (Fastify's `request.raw`). */
   raw: IncomingMessage;
 }
+/** A Fastify reply as far as the metrics handler needs it. */
 export interface RawReplyHolder {
+  /** The node:http response underneath (Fastify's `reply.raw`), which the handler writes to. */
   raw: ServerResponse;
+  /** Tells Fastify the handler answers on `raw` itself, so Fastify sends nothing; its return value is ignored. */
   hijack(): unknown;
 }
 
@@ -35,7 +39,9 @@ export interface RawReplyHolder {
  * on all three. The exposition comes from the same handler as the SDK's own server.
  */
 export interface MetricsHandler {
+  /** node:http or Express: writes the exposition to `res`; resolves once the response is written. */
   (req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** Fastify: hijacks `reply` and writes the exposition to `reply.raw`; resolves once the response is written. */
   (request: RawRequestHolder, reply: RawReplyHolder): Promise<void>;
 }
 

@@ -19,6 +19,10 @@ interface FastifyReplyLike {
 
 /** A Fastify plugin function with fastify-plugin's markers, so its hook applies to the whole app, not an encapsulated child. */
 export interface FastifyMetricsPlugin {
+  /**
+   * Called by Fastify's `register`: adds the request timing (and GET `/metrics` when mounted by the `app` option) to
+   * `instance`; `options` are ignored; `done` gets the error when that fails.
+   */
   (instance: unknown, options: unknown, done: (error?: Error) => void): void;
 }
 

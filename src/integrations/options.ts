@@ -26,9 +26,17 @@ export interface IntegrationOptions {
 
 /** The integration settings in force. */
 export interface ResolvedIntegrations {
-  /** The Express or Fastify app given, as is. */
+  /** The Express or Fastify app given, as is; undefined when none was. */
   readonly app: unknown;
-  readonly autoInstrument: { readonly http: boolean; readonly fetch: boolean } | false;
+  /** Which outgoing-call instrumentations are on, or `false` for none. */
+  readonly autoInstrument:
+    | {
+        /** Whether node:http/https calls are measured. */
+        readonly http: boolean;
+        /** Whether `fetch` (undici) calls are measured. */
+        readonly fetch: boolean;
+      }
+    | false;
 }
 
 export const INTEGRATION_DEFAULTS: ResolvedIntegrations = { app: undefined, autoInstrument: false };

@@ -3,8 +3,11 @@ import { isObject, labelProblem, type InputGuard } from '../domains/input.ts';
 
 /** The counters every `pg.Pool` (pg-pool) keeps; read as they are, nothing wrapped or polled. */
 export interface PgPoolLike {
+  /** Connections open, idle or checked out: `db_connection_pool_size`. */
   readonly totalCount: number;
+  /** Open connections not checked out; `db_connections_active` is `totalCount - idleCount`. */
   readonly idleCount: number;
+  /** Callers queued for a connection: `db_connections_waiting`. */
   readonly waitingCount: number;
 }
 

@@ -16,7 +16,9 @@ export interface LifecycleOptions {
 
 /** The lifecycle settings in force. */
 export interface ResolvedLifecycle {
+  /** Milliseconds `shutdown()` waits for the final snapshot and push before giving up on them. */
   readonly shutdownTimeoutMs: number;
+  /** Whether SIGTERM and SIGINT flush the metrics before the process exits as it would have. */
   readonly handleSignals: boolean;
 }
 
