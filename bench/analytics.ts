@@ -22,10 +22,27 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initEnhancedMonitoring, silentLogger, type MonitoringService } from '../src/index.ts';
-import { classificationReport, expectedCalibrationError, maxDrawdown, sharpeRatio, tradeStats } from '../src/analytics/index.ts';
+import {
+  classificationReport,
+  expectedCalibrationError,
+  maxDrawdown,
+  sharpeRatio,
+  tradeStats,
+} from '../src/analytics/index.ts';
 import { parseSamples, sampleTotal, samplesOf, type Sample } from './check.ts';
 import { expectedTotal, MASK, SIZE, SYMBOLS, tradeFixture } from './fixtures.ts';
-import { formatNs, formatRatio, measure, sinkValue, stats, table, type Case, type Measured, type Plan, type Stats } from './harness.ts';
+import {
+  formatNs,
+  formatRatio,
+  measure,
+  sinkValue,
+  stats,
+  table,
+  type Case,
+  type Measured,
+  type Plan,
+  type Stats,
+} from './harness.ts';
 import { prng } from './fixtures.ts';
 
 const QUICK = process.env['BENCH_QUICK'] === '1';
@@ -58,8 +75,19 @@ const progress = (line: string) => process.stderr.write(`  ${line}\n`);
 // ---- fixtures: SIZE prebuilt inputs each, cycled by index, every run starting at entry 0 ------
 
 type Side = 'buy' | 'sell';
-interface MinimalTrade { symbol: string; direction: Side; pnl: number; fees: number }
-interface FullTrade extends MinimalTrade { entryPrice: number; exitPrice: number; quantity: number; openedAt: number; closedAt: number }
+interface MinimalTrade {
+  symbol: string;
+  direction: Side;
+  pnl: number;
+  fees: number;
+}
+interface FullTrade extends MinimalTrade {
+  entryPrice: number;
+  exitPrice: number;
+  quantity: number;
+  openedAt: number;
+  closedAt: number;
+}
 
 const PRICES = [60_000, 3_000, 150, 0.6, 0.45, 0.15, 35, 7, 15, 80];
 
@@ -106,17 +134,49 @@ function portfolioFixture(): { values: { portfolioValue: number }[]; balances: {
   return { values, balances };
 }
 
-interface ResolvedPrediction { modelName: string; timeframe: string; symbol: string; predicted: string; probability: number; actual: string }
-interface CountedPrediction { modelName: string; timeframe: string; symbol: string; predicted: string; probability: number }
-interface PendingPrediction { modelName: string; timeframe: string; symbol: string; predictionId: string; predicted: string; probability: number }
-interface LateOutcome { modelName: string; timeframe: string; symbol: string; predictionId: string; actual: string }
+interface ResolvedPrediction {
+  modelName: string;
+  timeframe: string;
+  symbol: string;
+  predicted: string;
+  probability: number;
+  actual: string;
+}
+interface CountedPrediction {
+  modelName: string;
+  timeframe: string;
+  symbol: string;
+  predicted: string;
+  probability: number;
+}
+interface PendingPrediction {
+  modelName: string;
+  timeframe: string;
+  symbol: string;
+  predictionId: string;
+  predicted: string;
+  probability: number;
+}
+interface LateOutcome {
+  modelName: string;
+  timeframe: string;
+  symbol: string;
+  predictionId: string;
+  actual: string;
+}
 
 /**
  * Classifier predictions of 2 models x 10 symbols (3 classes, the probability that of the
  * predicted class, right about as often as it says). Each kind has its own timeframe, so that the
  * cases feed separate model states: (c) '1m', (d) '5m', the count-only reference '15m'.
  */
-function predictionFixture(): { resolved: ResolvedPrediction[]; counted: CountedPrediction[]; pending: PendingPrediction[]; outcomes: LateOutcome[]; correct: boolean[] } {
+function predictionFixture(): {
+  resolved: ResolvedPrediction[];
+  counted: CountedPrediction[];
+  pending: PendingPrediction[];
+  outcomes: LateOutcome[];
+  correct: boolean[];
+} {
   const random = prng(0x9eed1c7);
   const resolved: ResolvedPrediction[] = [];
   const counted: CountedPrediction[] = [];
@@ -142,7 +202,12 @@ function predictionFixture(): { resolved: ResolvedPrediction[]; counted: Counted
 
 // ---- naive recompute --------------------------------------------------------------------------
 
-interface ModelEvent { readonly predicted: string; readonly actual: string; readonly probability: number; readonly correct: 0 | 1 }
+interface ModelEvent {
+  readonly predicted: string;
+  readonly actual: string;
+  readonly probability: number;
+  readonly correct: 0 | 1;
+}
 
 /** Per event: the last `windowSize` events copied out as fresh arrays, classification report and ECE over them. */
 function naiveModelCase(input: readonly ModelEvent[], windowSize: number): Case {
@@ -245,13 +310,19 @@ export async function runAnalyticsBench(): Promise<object> {
   // The users' configuration: Prometheus, JSON snapshots and OTLP (delta) readers, intervals 1 h
   // (they do not fire during the run; the OTLP endpoint is never contacted). Analytics all on.
   const monitoring: MonitoringService = await initEnhancedMonitoring({
-    port: false, systemMetrics: false, logger: silentLogger, shutdownTimeoutMs: 0,
-    exportDirectory: snapshotDir, exportIntervalSeconds: 3600,
+    port: false,
+    systemMetrics: false,
+    logger: silentLogger,
+    shutdownTimeoutMs: 0,
+    exportDirectory: snapshotDir,
+    exportIntervalSeconds: 3600,
     otlp: { endpoint: 'http://127.0.0.1:9/v1/metrics', intervalSeconds: 3600, temporality: 'delta' },
     modelMetricsInterval: 3600,
-    tradeWindow: TRADE_WINDOW, startingBalance: STARTING_BALANCE,
+    tradeWindow: TRADE_WINDOW,
+    startingBalance: STARTING_BALANCE,
     returnsIntervalSeconds: RETURNS_INTERVAL_SECONDS,
-    windowSize: WINDOW_SIZE, calibrationBins: CALIBRATION_BINS,
+    windowSize: WINDOW_SIZE,
+    calibrationBins: CALIBRATION_BINS,
     driftDetectors: { adwin: {}, pageHinkley: {} },
   });
   try {
@@ -262,24 +333,81 @@ export async function runAnalyticsBench(): Promise<object> {
   }
 }
 
-async function benchmark(monitoring: MonitoringService, env: { node: string; cpu: string; date: string }): Promise<object> {
+async function benchmark(
+  monitoring: MonitoringService,
+  env: { node: string; cpu: string; date: string },
+): Promise<object> {
   const executed = tradeFixture().inputs;
   const closed = closedTradeFixture();
   const portfolio = portfolioFixture();
   const pred = predictionFixture();
-  const modelEvents: ModelEvent[] = pred.resolved.map((p, k) => ({ predicted: p.predicted, actual: p.actual, probability: p.probability, correct: pred.correct[k] ? 1 : 0 }));
+  const modelEvents: ModelEvent[] = pred.resolved.map((p, k) => ({
+    predicted: p.predicted,
+    actual: p.actual,
+    probability: p.probability,
+    correct: pred.correct[k] ? 1 : 0,
+  }));
 
   // (d): state kept across runs; the outcome of prediction j arrives after prediction j + JOIN_LAG.
   let pairIndex = 0;
   const cases = {
-    floor: { name: 'loop + input read only', run: (n) => { let acc = 0; for (let i = 0; i < n; i++) acc += closed.full[i & MASK]!.pnl + pred.resolved[i & MASK]!.probability; return acc; } },
-    executed: { name: 'recordExecutedTrade (reference)', run: (n) => { for (let i = 0; i < n; i++) monitoring.recordExecutedTrade(executed[i & MASK]!); return n; } },
-    closedMinimal: { name: 'recordClosedTrade {symbol, direction, pnl, fees}', run: (n) => { for (let i = 0; i < n; i++) monitoring.recordClosedTrade(closed.minimal[i & MASK]!); return n; } },
-    closedFull: { name: 'recordClosedTrade, all 9 fields (+ duration)', run: (n) => { for (let i = 0; i < n; i++) monitoring.recordClosedTrade(closed.full[i & MASK]!); return n; } },
-    balance: { name: 'updatePortfolioMetrics({ balance }) (reference)', run: (n) => { for (let i = 0; i < n; i++) monitoring.updatePortfolioMetrics(portfolio.balances[i & MASK]!); return n; } },
-    equity: { name: 'updatePortfolioMetrics({ portfolioValue })', run: (n) => { for (let i = 0; i < n; i++) monitoring.updatePortfolioMetrics(portfolio.values[i & MASK]!); return n; } },
-    counted: { name: 'recordPrediction, count only (reference)', run: (n) => { for (let i = 0; i < n; i++) monitoring.recordPrediction(pred.counted[i & MASK]!); return n; } },
-    resolved: { name: 'recordPrediction with actual + probability', run: (n) => { for (let i = 0; i < n; i++) monitoring.recordPrediction(pred.resolved[i & MASK]!); return n; } },
+    floor: {
+      name: 'loop + input read only',
+      run: (n) => {
+        let acc = 0;
+        for (let i = 0; i < n; i++) acc += closed.full[i & MASK]!.pnl + pred.resolved[i & MASK]!.probability;
+        return acc;
+      },
+    },
+    executed: {
+      name: 'recordExecutedTrade (reference)',
+      run: (n) => {
+        for (let i = 0; i < n; i++) monitoring.recordExecutedTrade(executed[i & MASK]!);
+        return n;
+      },
+    },
+    closedMinimal: {
+      name: 'recordClosedTrade {symbol, direction, pnl, fees}',
+      run: (n) => {
+        for (let i = 0; i < n; i++) monitoring.recordClosedTrade(closed.minimal[i & MASK]!);
+        return n;
+      },
+    },
+    closedFull: {
+      name: 'recordClosedTrade, all 9 fields (+ duration)',
+      run: (n) => {
+        for (let i = 0; i < n; i++) monitoring.recordClosedTrade(closed.full[i & MASK]!);
+        return n;
+      },
+    },
+    balance: {
+      name: 'updatePortfolioMetrics({ balance }) (reference)',
+      run: (n) => {
+        for (let i = 0; i < n; i++) monitoring.updatePortfolioMetrics(portfolio.balances[i & MASK]!);
+        return n;
+      },
+    },
+    equity: {
+      name: 'updatePortfolioMetrics({ portfolioValue })',
+      run: (n) => {
+        for (let i = 0; i < n; i++) monitoring.updatePortfolioMetrics(portfolio.values[i & MASK]!);
+        return n;
+      },
+    },
+    counted: {
+      name: 'recordPrediction, count only (reference)',
+      run: (n) => {
+        for (let i = 0; i < n; i++) monitoring.recordPrediction(pred.counted[i & MASK]!);
+        return n;
+      },
+    },
+    resolved: {
+      name: 'recordPrediction with actual + probability',
+      run: (n) => {
+        for (let i = 0; i < n; i++) monitoring.recordPrediction(pred.resolved[i & MASK]!);
+        return n;
+      },
+    },
     pair: {
       name: 'recordPrediction(id) + recordOutcome, per pair',
       run: (n) => {
@@ -311,7 +439,9 @@ async function benchmark(monitoring: MonitoringService, env: { node: string; cpu
     `SDK: 3 readers (Prometheus, JSON snapshots, OTLP delta; intervals 1 h), tradeWindow ${TRADE_WINDOW}, startingBalance ${fmt(STARTING_BALANCE)}, ` +
       `returnsInterval ${RETURNS_INTERVAL_SECONDS} s, windowSize ${WINDOW_SIZE}, ${CALIBRATION_BINS} calibration bins, ADWIN + Page-Hinkley`,
   );
-  console.log(`Inputs: ${SIZE} prebuilt per case, cycled; 10 symbols x 2 directions; 2 models x 10 symbols x 3 classes; outcomes ${JOIN_LAG} predictions late`);
+  console.log(
+    `Inputs: ${SIZE} prebuilt per case, cycled; 10 symbols x 2 directions; 2 models x 10 symbols x 3 classes; outcomes ${JOIN_LAG} predictions late`,
+  );
   console.log('');
 
   const fast: Case[] = Object.values(cases);
@@ -347,11 +477,20 @@ async function benchmark(monitoring: MonitoringService, env: { node: string; cpu
     scrapeMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
   const scrape = stats(scrapeMs);
-  const problems = verify(parseSamples(text), {
-    executed: runsOf(cases.executed), closedMinimal: [...runsOf(cases.closedMinimal), ...feedRuns], closedFull: runsOf(cases.closedFull),
-    equity: runsOf(cases.equity), balance: runsOf(cases.balance),
-    counted: runsOf(cases.counted), resolved: runsOf(cases.resolved), pairs: pairIndex,
-  }, { executed, closed, portfolio, pred });
+  const problems = verify(
+    parseSamples(text),
+    {
+      executed: runsOf(cases.executed),
+      closedMinimal: [...runsOf(cases.closedMinimal), ...feedRuns],
+      closedFull: runsOf(cases.closedFull),
+      equity: runsOf(cases.equity),
+      balance: runsOf(cases.balance),
+      counted: runsOf(cases.counted),
+      resolved: runsOf(cases.resolved),
+      pairs: pairIndex,
+    },
+    { executed, closed, portfolio, pred },
+  );
 
   const result = (c: Case): CaseResult => {
     const m = measured.get(c)!;
@@ -369,9 +508,17 @@ async function benchmark(monitoring: MonitoringService, env: { node: string; cpu
     ...env,
     quick: QUICK,
     config: {
-      readers: ['prometheus', 'file', 'otlp(delta)'], tradeWindow: TRADE_WINDOW, startingBalance: STARTING_BALANCE,
-      returnsIntervalSeconds: RETURNS_INTERVAL_SECONDS, windowSize: WINDOW_SIZE, calibrationBins: CALIBRATION_BINS, driftDetectors: ['adwin', 'page_hinkley'],
-      joinLag: JOIN_LAG, inputs: SIZE, fastPlan: FAST_PLAN, slowPlan: SLOW_PLAN,
+      readers: ['prometheus', 'file', 'otlp(delta)'],
+      tradeWindow: TRADE_WINDOW,
+      startingBalance: STARTING_BALANCE,
+      returnsIntervalSeconds: RETURNS_INTERVAL_SECONDS,
+      windowSize: WINDOW_SIZE,
+      calibrationBins: CALIBRATION_BINS,
+      driftDetectors: ['adwin', 'page_hinkley'],
+      joinLag: JOIN_LAG,
+      inputs: SIZE,
+      fastPlan: FAST_PLAN,
+      slowPlan: SLOW_PLAN,
     },
     cases: results,
     ratios: {
@@ -385,15 +532,39 @@ async function benchmark(monitoring: MonitoringService, env: { node: string; cpu
       naiveTrades1kOverClosedMinimal: med('naive_trades1k') / med('closedMinimal'),
       naiveTrades10kOverClosedMinimal: med('naive_trades10k') / med('closedMinimal'),
     },
-    targets: { predictionBelow1us: { description: 'recordPrediction with actual + probability below 1 µs (median)', ns: med('resolved'), targetNs: PREDICTION_TARGET_NS, met: predictionMet } },
-    feed: { trades: FEED_TRADES, ms: feedMs, nsPerTrade: (feedMs * 1e6) / FEED_TRADES, heapBeforeBytes: heapBefore, heapAfterBytes: heapAfter, heapGrowthBytes: heapGrowth, boundBytes: HEAP_BOUND_BYTES, bounded: heapBounded, gcAvailable: globalThis.gc !== undefined },
-    scrape: { description: 'flushModelMetrics + metricsText, median of 5', medianMs: scrape.medianNs, minMs: scrape.minNs, maxMs: scrape.maxNs },
+    targets: {
+      predictionBelow1us: {
+        description: 'recordPrediction with actual + probability below 1 µs (median)',
+        ns: med('resolved'),
+        targetNs: PREDICTION_TARGET_NS,
+        met: predictionMet,
+      },
+    },
+    feed: {
+      trades: FEED_TRADES,
+      ms: feedMs,
+      nsPerTrade: (feedMs * 1e6) / FEED_TRADES,
+      heapBeforeBytes: heapBefore,
+      heapAfterBytes: heapAfter,
+      heapGrowthBytes: heapGrowth,
+      boundBytes: HEAP_BOUND_BYTES,
+      bounded: heapBounded,
+      gcAvailable: globalThis.gc !== undefined,
+    },
+    scrape: {
+      description: 'flushModelMetrics + metricsText, median of 5',
+      medianMs: scrape.medianNs,
+      minMs: scrape.minNs,
+      maxMs: scrape.maxNs,
+    },
     checks: { passed: problems.length === 0, problems },
     sink: sinkValue(),
   };
 
   if (problems.length > 0) {
-    console.error(`\nRECORDING CHECK FAILED: ${problems.length} problem(s); the timings measure calls that did not record as expected:`);
+    console.error(
+      `\nRECORDING CHECK FAILED: ${problems.length} problem(s); the timings measure calls that did not record as expected:`,
+    );
     for (const p of problems) console.error(`  - ${p}`);
     console.error('No report.');
     process.exitCode = 1;
@@ -409,7 +580,13 @@ async function benchmark(monitoring: MonitoringService, env: { node: string; cpu
 
   const row = (k: string, ref: string | undefined, refLabel = '') => {
     const r = results[k]!;
-    return [r.name, fmt(r.callsPerRound), formatNs(r.medianNs), `${formatNs(r.minNs)}-${formatNs(r.maxNs)}`, ref === undefined ? '1.0x (reference)' : `${formatRatio(r.medianNs / med(ref))}${refLabel}`];
+    return [
+      r.name,
+      fmt(r.callsPerRound),
+      formatNs(r.medianNs),
+      `${formatNs(r.minNs)}-${formatNs(r.maxNs)}`,
+      ref === undefined ? '1.0x (reference)' : `${formatRatio(r.medianNs / med(ref))}${refLabel}`,
+    ];
   };
   const header = ['case', 'calls/round', 'median ns/call', 'spread (min-max)', 'vs reference'];
   const section = (title: string, rows: string[][], notes: string[] = []) => {
@@ -418,19 +595,29 @@ async function benchmark(monitoring: MonitoringService, env: { node: string; cpu
     for (const n of notes) console.log(`  ${n}`);
     console.log('');
   };
-  section('(a) closed trades: 10 symbols, net of fees, window 100 (lifetime + rolling, per symbol and all; realized drawdown)', [
-    row('executed', undefined), row('closedMinimal', 'executed'), row('closedFull', 'executed'),
-  ]);
+  section(
+    '(a) closed trades: 10 symbols, net of fees, window 100 (lifetime + rolling, per symbol and all; realized drawdown)',
+    [row('executed', undefined), row('closedMinimal', 'executed'), row('closedFull', 'executed')],
+  );
   section('(b) portfolio value: now also the equity analytics (mark-to-market drawdown, returns per interval)', [
-    row('balance', undefined), row('equity', 'balance'),
+    row('balance', undefined),
+    row('equity', 'balance'),
   ]);
   section('(c, d) predictions: classifier, windowSize 500, calibration, ADWIN + Page-Hinkley on the 0/1 error', [
-    row('counted', undefined), row('resolved', 'counted'), row('pair', 'counted'),
+    row('counted', undefined),
+    row('resolved', 'counted'),
+    row('pair', 'counted'),
   ]);
-  section('(e) naive recompute per event (pure functions of src/analytics, no validation, no counters)', [
-    row('naive_model500', 'resolved', ' vs (c)'), row('naive_model5000', 'resolved', ' vs (c)'),
-    row('naive_trades1k', 'closedMinimal', ' vs (a)'), row('naive_trades10k', 'closedMinimal', ' vs (a)'),
-  ], ['The trade recompute grows linearly with the trades so far; the streaming cost does not.']);
+  section(
+    '(e) naive recompute per event (pure functions of src/analytics, no validation, no counters)',
+    [
+      row('naive_model500', 'resolved', ' vs (c)'),
+      row('naive_model5000', 'resolved', ' vs (c)'),
+      row('naive_trades1k', 'closedMinimal', ' vs (a)'),
+      row('naive_trades10k', 'closedMinimal', ' vs (a)'),
+    ],
+    ['The trade recompute grows linearly with the trades so far; the streaming cost does not.'],
+  );
   console.log(`  harness floor (loop + input read, included in every service row): ${formatNs(med('floor'))} ns/call`);
   console.log('');
   console.log(
@@ -438,10 +625,14 @@ async function benchmark(monitoring: MonitoringService, env: { node: string; cpu
       `heap after GC ${(heapBefore / 1048576).toFixed(2)} -> ${(heapAfter / 1048576).toFixed(2)} MiB, growth ${(heapGrowth / 1024).toFixed(1)} KiB ` +
       `(${heapBounded ? 'bounded' : 'GROWS'}: limit ${HEAP_BOUND_BYTES / 1024} KiB)${globalThis.gc === undefined ? ' [no --expose-gc: heap figure unreliable]' : ''}`,
   );
-  console.log(`Scrape with these analytics (flushModelMetrics + metricsText): median ${scrape.medianNs.toFixed(1)} ms (${scrape.minNs.toFixed(1)}-${scrape.maxNs.toFixed(1)})`);
+  console.log(
+    `Scrape with these analytics (flushModelMetrics + metricsText): median ${scrape.medianNs.toFixed(1)} ms (${scrape.minNs.toFixed(1)}-${scrape.maxNs.toFixed(1)})`,
+  );
   console.log('');
   console.log('Target (median; evaluated, not asserted):');
-  console.log(`  ${predictionMet ? 'PASS' : 'MISS'}  recordPrediction with actual + probability ${formatNs(med('resolved'))} ns (target < ${PREDICTION_TARGET_NS} ns)`);
+  console.log(
+    `  ${predictionMet ? 'PASS' : 'MISS'}  recordPrediction with actual + probability ${formatNs(med('resolved'))} ns (target < ${PREDICTION_TARGET_NS} ns)`,
+  );
   console.log('');
   console.log(`JSON: ${JSON.stringify(summary)}`);
   return summary;
@@ -475,12 +666,16 @@ function verify(s: readonly Sample[], runs: Runs, fx: Fixtures): string[] {
   };
   const sum = (runList: readonly number[]) => runList.reduce((a, b) => a + b, 0);
   const count = (name: string, where?: (l: Record<string, string>) => boolean) => sampleTotal(s, name, where);
-  const series = (name: string, where: (l: Record<string, string>) => boolean = () => true) => samplesOf(s, name).filter((x) => where(x.labels));
+  const series = (name: string, where: (l: Record<string, string>) => boolean = () => true) =>
+    samplesOf(s, name).filter((x) => where(x.labels));
   /** `expected` series of `name` where `where` holds, all finite unless `anyValue` (a class absent from a window may read NaN). */
   const present = (name: string, where: (l: Record<string, string>) => boolean, expected: number, anyValue = false) => {
     const found = series(name, where);
     const finite = found.filter((x) => Number.isFinite(x.value)).length;
-    if (found.length !== expected || (!anyValue && finite !== expected)) problems.push(`${name}: ${found.length} series (${finite} finite), expected ${expected}${anyValue ? '' : ' finite'}`);
+    if (found.length !== expected || (!anyValue && finite !== expected))
+      problems.push(
+        `${name}: ${found.length} series (${finite} finite), expected ${expected}${anyValue ? '' : ' finite'}`,
+      );
   };
 
   // (a), (f): closed trades, net of fees.
@@ -490,13 +685,31 @@ function verify(s: readonly Sample[], runs: Runs, fx: Fixtures): string[] {
   const both = (v: (i: number) => number) => closedMin(v) + closedFull(v);
   const minimal = fx.closed.minimal;
   expect('trades_closed_total', count('trades_closed_total'), sum(runs.closedMinimal) + sum(runs.closedFull));
-  for (const [outcome, test] of [['win', (x: number) => x > 0], ['loss', (x: number) => x < 0], ['draw', (x: number) => x === 0]] as const) {
-    expect(`trades_closed_total{outcome="${outcome}"}`, count('trades_closed_total', (l) => l['outcome'] === outcome), both((i) => (test(net(minimal[i]!)) ? 1 : 0)));
+  for (const [outcome, test] of [
+    ['win', (x: number) => x > 0],
+    ['loss', (x: number) => x < 0],
+    ['draw', (x: number) => x === 0],
+  ] as const) {
+    expect(
+      `trades_closed_total{outcome="${outcome}"}`,
+      count('trades_closed_total', (l) => l['outcome'] === outcome),
+      both((i) => (test(net(minimal[i]!)) ? 1 : 0)),
+    );
   }
   const netTotal = both((i) => net(minimal[i]!));
   const netScale = both((i) => Math.abs(net(minimal[i]!)));
-  expect('realized_pnl{symbol="all"}', count('realized_pnl', (l) => l['symbol'] === 'all'), netTotal, 1e-9 * netScale);
-  expect('realized_pnl per symbol, summed', count('realized_pnl', (l) => l['symbol'] !== 'all'), netTotal, 1e-9 * netScale);
+  expect(
+    'realized_pnl{symbol="all"}',
+    count('realized_pnl', (l) => l['symbol'] === 'all'),
+    netTotal,
+    1e-9 * netScale,
+  );
+  expect(
+    'realized_pnl per symbol, summed',
+    count('realized_pnl', (l) => l['symbol'] !== 'all'),
+    netTotal,
+    1e-9 * netScale,
+  );
   expect('trade_duration_seconds_count', count('trade_duration_seconds_count'), sum(runs.closedFull));
   const held = closedFull((i) => (fx.closed.full[i]!.closedAt - fx.closed.full[i]!.openedAt) / 1000);
   expect('trade_duration_seconds_sum', count('trade_duration_seconds_sum'), held, 1e-9 * held);
@@ -506,7 +719,11 @@ function verify(s: readonly Sample[], runs: Runs, fx: Fixtures): string[] {
 
   // (a) reference: executed trades.
   expect('executed_trades_total', count('executed_trades_total'), sum(runs.executed));
-  expect('executed_trades_total{status="success"}', count('executed_trades_total', (l) => l['status'] === 'success'), expectedTotal(runs.executed, (i) => (fx.executed[i]!.success ? 1 : 0)));
+  expect(
+    'executed_trades_total{status="success"}',
+    count('executed_trades_total', (l) => l['status'] === 'success'),
+    expectedTotal(runs.executed, (i) => (fx.executed[i]!.success ? 1 : 0)),
+  );
 
   // (b): the last values set, and the equity analytics fed.
   const lastOf = (r: readonly number[]) => (r[r.length - 1]! - 1) & MASK;
@@ -520,9 +737,21 @@ function verify(s: readonly Sample[], runs: Runs, fx: Fixtures): string[] {
   // (c), (d): predictions, outcomes, pending joins, the published reports.
   const resolvedPairs = Math.max(0, runs.pairs - JOIN_LAG);
   const correct = (i: number) => (fx.pred.correct[i] ? 1 : 0);
-  expect('model_predictions_total', count('model_predictions_total'), sum(runs.counted) + sum(runs.resolved) + runs.pairs);
-  expect('model_predictions_total{timeframe="1m"} (c)', count('model_predictions_total', (l) => l['timeframe'] === '1m'), sum(runs.resolved));
-  expect('model_predictions_total{timeframe="5m"} (d)', count('model_predictions_total', (l) => l['timeframe'] === '5m'), runs.pairs);
+  expect(
+    'model_predictions_total',
+    count('model_predictions_total'),
+    sum(runs.counted) + sum(runs.resolved) + runs.pairs,
+  );
+  expect(
+    'model_predictions_total{timeframe="1m"} (c)',
+    count('model_predictions_total', (l) => l['timeframe'] === '1m'),
+    sum(runs.resolved),
+  );
+  expect(
+    'model_predictions_total{timeframe="5m"} (d)',
+    count('model_predictions_total', (l) => l['timeframe'] === '5m'),
+    runs.pairs,
+  );
   expect('model_outcomes_total', count('model_outcomes_total'), sum(runs.resolved) + resolvedPairs);
   expect(
     'model_outcomes_total{result="correct"}',
@@ -536,10 +765,15 @@ function verify(s: readonly Sample[], runs: Runs, fx: Fixtures): string[] {
   present('calibration_error', analysed, 2 * models);
   present('model_class_f1_score', analysed, 2 * models * CLASSES.length, true);
   present('model_drift_score', (l) => analysed(l) && l['source'] === 'error', 2 * models * 2);
-  if (series('model_accuracy', (l) => l['timeframe'] === '15m').length !== 0) problems.push('count-only predictions (15m) published an accuracy');
+  if (series('model_accuracy', (l) => l['timeframe'] === '15m').length !== 0)
+    problems.push('count-only predictions (15m) published an accuracy');
 
   // Nothing dropped, folded or unjoined.
-  for (const name of ['monitoring_invalid_inputs_total', 'monitoring_series_overflow_total', 'model_outcome_join_failures_total']) {
+  for (const name of [
+    'monitoring_invalid_inputs_total',
+    'monitoring_series_overflow_total',
+    'model_outcome_join_failures_total',
+  ]) {
     const total = count(name);
     if (!Number.isNaN(total)) problems.push(`${name} present (total ${total})`);
   }

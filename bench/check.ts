@@ -31,7 +31,11 @@ function metric(metrics: readonly MetricData[], name: string): MetricData | unde
 }
 
 /** Sum of a counter's points; `where` filters by attributes. */
-export function otelCounterTotal(metrics: readonly MetricData[], name: string, where: (a: Attributes) => boolean = () => true): number {
+export function otelCounterTotal(
+  metrics: readonly MetricData[],
+  name: string,
+  where: (a: Attributes) => boolean = () => true,
+): number {
   const m = metric(metrics, name);
   if (m === undefined || m.dataPointType !== DataPointType.SUM) return Number.NaN;
   let total = 0;
@@ -39,9 +43,13 @@ export function otelCounterTotal(metrics: readonly MetricData[], name: string, w
   return total;
 }
 
-export function otelHistogramTotals(metrics: readonly MetricData[], name: string): { count: number; sum: number; series: number } {
+export function otelHistogramTotals(
+  metrics: readonly MetricData[],
+  name: string,
+): { count: number; sum: number; series: number } {
   const m = metric(metrics, name);
-  if (m === undefined || m.dataPointType !== DataPointType.HISTOGRAM) return { count: Number.NaN, sum: Number.NaN, series: 0 };
+  if (m === undefined || m.dataPointType !== DataPointType.HISTOGRAM)
+    return { count: Number.NaN, sum: Number.NaN, series: 0 };
   let count = 0;
   let sum = 0;
   for (const p of m.dataPoints) {
@@ -96,7 +104,11 @@ export function samplesOf(samples: readonly Sample[], name: string): Sample[] {
   return samples.filter((s) => s.name === name);
 }
 
-export function sampleTotal(samples: readonly Sample[], name: string, where: (l: Record<string, string>) => boolean = () => true): number {
+export function sampleTotal(
+  samples: readonly Sample[],
+  name: string,
+  where: (l: Record<string, string>) => boolean = () => true,
+): number {
   let total = 0;
   let seen = false;
   for (const s of samples) {
@@ -112,6 +124,7 @@ export function sampleTotal(samples: readonly Sample[], name: string, where: (l:
 
 /** Appends a problem when `actual` is not `expected` (relative tolerance for float sums). */
 export function expectEqual(problems: string[], what: string, actual: number, expected: number, relTol = 0): void {
-  const ok = relTol === 0 ? actual === expected : Math.abs(actual - expected) <= relTol * Math.max(1, Math.abs(expected));
+  const ok =
+    relTol === 0 ? actual === expected : Math.abs(actual - expected) <= relTol * Math.max(1, Math.abs(expected));
   if (!ok) problems.push(`${what}: got ${actual}, expected ${expected}`);
 }

@@ -5,16 +5,36 @@
  */
 import type { Counter as OtelCounter, Gauge as OtelGauge, Histogram as OtelHistogram } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
 import { CONFIDENCE_BUCKETS, type MonitoringService } from '@evil2root/monitoring';
 import * as prom from 'prom-client';
 import {
-  collectAll, expectEqual, gaugeKey, otelCounterTotal, otelGaugeValues, otelHistogramTotals, otelSeriesCount,
-  sampleTotal, samplesOf, type NamedReader, type Sample,
+  collectAll,
+  expectEqual,
+  gaugeKey,
+  otelCounterTotal,
+  otelGaugeValues,
+  otelHistogramTotals,
+  otelSeriesCount,
+  sampleTotal,
+  samplesOf,
+  type NamedReader,
+  type Sample,
 } from './check.ts';
 import {
-  expectedTotal, LABEL_SETS, MASK, POSITION_SERIES, positionValues,
-  type PortfolioInput, type SignalFixture, type TradeFixture,
+  expectedTotal,
+  LABEL_SETS,
+  MASK,
+  POSITION_SERIES,
+  positionValues,
+  type PortfolioInput,
+  type SignalFixture,
+  type TradeFixture,
 } from './fixtures.ts';
 import type { Case } from './harness.ts';
 
@@ -56,11 +76,17 @@ function otelSetup(readerCount: 1 | 3): OtelSetup {
   if (readerCount === 3) {
     readers.push({
       name: 'periodic/cumulative',
-      reader: new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), exportIntervalMillis: HOUR_MS }),
+      reader: new PeriodicExportingMetricReader({
+        exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
+        exportIntervalMillis: HOUR_MS,
+      }),
     });
     readers.push({
       name: 'periodic/delta',
-      reader: new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.DELTA), exportIntervalMillis: HOUR_MS }),
+      reader: new PeriodicExportingMetricReader({
+        exporter: new InMemoryMetricExporter(AggregationTemporality.DELTA),
+        exportIntervalMillis: HOUR_MS,
+      }),
     });
   }
   const provider = new MeterProvider({ readers: readers.map((r) => r.reader) });
@@ -78,7 +104,11 @@ function readersLabel(n: 1 | 3): string {
 
 // ---- recordTradingSignal ---------------------------------------------------------------------
 
-export function signalOperation(sdk: MonitoringService, sdkSamples: () => Promise<Sample[]>, fx: SignalFixture): Operation {
+export function signalOperation(
+  sdk: MonitoringService,
+  sdkSamples: () => Promise<Sample[]>,
+  fx: SignalFixture,
+): Operation {
   const inputs = fx.inputs;
   const attrs = fx.attrs;
   const expectCount = (runs: readonly number[]) => expectedTotal(runs, () => 1);
@@ -95,10 +125,26 @@ export function signalOperation(sdk: MonitoringService, sdkSamples: () => Promis
     verify: async (runs) => {
       const p: string[] = [];
       const s = await sdkSamples();
-      expectEqual(p, 'trading_signals_total (sum of series)', sampleTotal(s, 'trading_signals_total'), expectCount(runs));
+      expectEqual(
+        p,
+        'trading_signals_total (sum of series)',
+        sampleTotal(s, 'trading_signals_total'),
+        expectCount(runs),
+      );
       expectEqual(p, 'trading_signals_total series', samplesOf(s, 'trading_signals_total').length, LABEL_SETS);
-      expectEqual(p, 'trading_signal_confidence_count', sampleTotal(s, 'trading_signal_confidence_count'), expectCount(runs));
-      expectEqual(p, 'trading_signal_confidence_sum', sampleTotal(s, 'trading_signal_confidence_sum'), expectSum(runs), 1e-6);
+      expectEqual(
+        p,
+        'trading_signal_confidence_count',
+        sampleTotal(s, 'trading_signal_confidence_count'),
+        expectCount(runs),
+      );
+      expectEqual(
+        p,
+        'trading_signal_confidence_sum',
+        sampleTotal(s, 'trading_signal_confidence_sum'),
+        expectSum(runs),
+        1e-6,
+      );
       return p;
     },
   });
@@ -107,7 +153,10 @@ export function signalOperation(sdk: MonitoringService, sdkSamples: () => Promis
     const setup = otelSetup(readerCount);
     const meter = setup.provider.getMeter('bench-signals-ch');
     const counter: OtelCounter = meter.createCounter('trading_signals', { description: 'signals' });
-    const hist: OtelHistogram = meter.createHistogram('trading_signal_confidence', { description: 'confidence', advice: { explicitBucketBoundaries: BUCKETS } });
+    const hist: OtelHistogram = meter.createHistogram('trading_signal_confidence', {
+      description: 'confidence',
+      advice: { explicitBucketBoundaries: BUCKETS },
+    });
     contestants.push({
       name: `OTel counter+histogram, ${readersLabel(readerCount)}`,
       sdk: false,
@@ -123,8 +172,18 @@ export function signalOperation(sdk: MonitoringService, sdkSamples: () => Promis
         const p: string[] = [];
         for (const c of await collectAll(setup.readers)) {
           if (c.errors.length > 0) p.push(`${c.reader}: collection errors: ${String(c.errors[0])}`);
-          expectEqual(p, `${c.reader} trading_signals`, otelCounterTotal(c.metrics, 'trading_signals'), expectCount(runs));
-          expectEqual(p, `${c.reader} trading_signals series`, otelSeriesCount(c.metrics, 'trading_signals'), LABEL_SETS);
+          expectEqual(
+            p,
+            `${c.reader} trading_signals`,
+            otelCounterTotal(c.metrics, 'trading_signals'),
+            expectCount(runs),
+          );
+          expectEqual(
+            p,
+            `${c.reader} trading_signals series`,
+            otelSeriesCount(c.metrics, 'trading_signals'),
+            LABEL_SETS,
+          );
           const h = otelHistogramTotals(c.metrics, 'trading_signal_confidence');
           expectEqual(p, `${c.reader} trading_signal_confidence count`, h.count, expectCount(runs));
           expectEqual(p, `${c.reader} trading_signal_confidence sum`, h.sum, expectSum(runs), 1e-6);
@@ -136,7 +195,9 @@ export function signalOperation(sdk: MonitoringService, sdkSamples: () => Promis
 
   for (const readerCount of [1, 3] as const) {
     const setup = otelSetup(readerCount);
-    const counter: OtelCounter = setup.provider.getMeter('bench-signals-c').createCounter('trading_signals', { description: 'signals' });
+    const counter: OtelCounter = setup.provider
+      .getMeter('bench-signals-c')
+      .createCounter('trading_signals', { description: 'signals' });
     contestants.push({
       name: `OTel counter.add only, ${readersLabel(readerCount)}`,
       sdk: false,
@@ -148,7 +209,12 @@ export function signalOperation(sdk: MonitoringService, sdkSamples: () => Promis
         const p: string[] = [];
         for (const c of await collectAll(setup.readers)) {
           if (c.errors.length > 0) p.push(`${c.reader}: collection errors: ${String(c.errors[0])}`);
-          expectEqual(p, `${c.reader} trading_signals`, otelCounterTotal(c.metrics, 'trading_signals'), expectCount(runs));
+          expectEqual(
+            p,
+            `${c.reader} trading_signals`,
+            otelCounterTotal(c.metrics, 'trading_signals'),
+            expectCount(runs),
+          );
         }
         return p;
       },
@@ -158,15 +224,32 @@ export function signalOperation(sdk: MonitoringService, sdkSamples: () => Promis
   const labelNames = ['symbol', 'direction', 'model_type'] as const;
   const promCh = (bound: boolean): Contestant => {
     const registry = new prom.Registry();
-    const counter = new prom.Counter({ name: 'trading_signals_total', help: 'signals', labelNames, registers: [registry] });
-    const hist = new prom.Histogram({ name: 'trading_signal_confidence', help: 'confidence', labelNames, buckets: BUCKETS, registers: [registry] });
+    const counter = new prom.Counter({
+      name: 'trading_signals_total',
+      help: 'signals',
+      labelNames,
+      registers: [registry],
+    });
+    const hist = new prom.Histogram({
+      name: 'trading_signal_confidence',
+      help: 'confidence',
+      labelNames,
+      buckets: BUCKETS,
+      registers: [registry],
+    });
     const verify = async (runs: readonly number[]): Promise<string[]> => {
       const p: string[] = [];
       const c = await counter.get();
-      expectEqual(p, 'trading_signals_total', c.values.reduce((t, v) => t + v.value, 0), expectCount(runs));
+      expectEqual(
+        p,
+        'trading_signals_total',
+        c.values.reduce((t, v) => t + v.value, 0),
+        expectCount(runs),
+      );
       expectEqual(p, 'trading_signals_total series', c.values.length, LABEL_SETS);
       const h = await hist.get();
-      const named = (suffix: string) => h.values.filter((v) => v.metricName === `trading_signal_confidence${suffix}`).reduce((t, v) => t + v.value, 0);
+      const named = (suffix: string) =>
+        h.values.filter((v) => v.metricName === `trading_signal_confidence${suffix}`).reduce((t, v) => t + v.value, 0);
       expectEqual(p, 'trading_signal_confidence_count', named('_count'), expectCount(runs));
       expectEqual(p, 'trading_signal_confidence_sum', named('_sum'), expectSum(runs), 1e-6);
       return p;
@@ -208,11 +291,21 @@ export function signalOperation(sdk: MonitoringService, sdkSamples: () => Promis
 
   const promC = (bound: boolean): Contestant => {
     const registry = new prom.Registry();
-    const counter = new prom.Counter({ name: 'trading_signals_total', help: 'signals', labelNames, registers: [registry] });
+    const counter = new prom.Counter({
+      name: 'trading_signals_total',
+      help: 'signals',
+      labelNames,
+      registers: [registry],
+    });
     const verify = async (runs: readonly number[]): Promise<string[]> => {
       const p: string[] = [];
       const c = await counter.get();
-      expectEqual(p, 'trading_signals_total', c.values.reduce((t, v) => t + v.value, 0), expectCount(runs));
+      expectEqual(
+        p,
+        'trading_signals_total',
+        c.values.reduce((t, v) => t + v.value, 0),
+        expectCount(runs),
+      );
       return p;
     };
     if (!bound) {
@@ -248,7 +341,7 @@ export function signalOperation(sdk: MonitoringService, sdkSamples: () => Promis
       name: 'loop + input read only',
       run: (n) => {
         let acc = 0;
-        for (let i = 0; i < n; i++) acc += inputs[i & MASK]!.confidenceLevel + (attrs[i & MASK]!.symbol.length);
+        for (let i = 0; i < n; i++) acc += inputs[i & MASK]!.confidenceLevel + attrs[i & MASK]!.symbol.length;
         return acc;
       },
     },
@@ -258,7 +351,11 @@ export function signalOperation(sdk: MonitoringService, sdkSamples: () => Promis
 
 // ---- recordExecutedTrade ---------------------------------------------------------------------
 
-export function tradeOperation(sdk: MonitoringService, sdkSamples: () => Promise<Sample[]>, fx: TradeFixture): Operation {
+export function tradeOperation(
+  sdk: MonitoringService,
+  sdkSamples: () => Promise<Sample[]>,
+  fx: TradeFixture,
+): Operation {
   const inputs = fx.inputs;
   const attrs = fx.attrs;
   const expectCount = (runs: readonly number[]) => expectedTotal(runs, () => 1);
@@ -276,7 +373,12 @@ export function tradeOperation(sdk: MonitoringService, sdkSamples: () => Promise
       const p: string[] = [];
       const s = await sdkSamples();
       expectEqual(p, 'executed_trades_total', sampleTotal(s, 'executed_trades_total'), expectCount(runs));
-      expectEqual(p, 'executed_trades_total{status="success"}', sampleTotal(s, 'executed_trades_total', (l) => l['status'] === 'success'), expectSuccess(runs));
+      expectEqual(
+        p,
+        'executed_trades_total{status="success"}',
+        sampleTotal(s, 'executed_trades_total', (l) => l['status'] === 'success'),
+        expectSuccess(runs),
+      );
       expectEqual(p, 'executed_trades_total series', samplesOf(s, 'executed_trades_total').length, LABEL_SETS);
       return p;
     },
@@ -284,7 +386,9 @@ export function tradeOperation(sdk: MonitoringService, sdkSamples: () => Promise
 
   for (const readerCount of [1, 3] as const) {
     const setup = otelSetup(readerCount);
-    const counter: OtelCounter = setup.provider.getMeter('bench-trades').createCounter('executed_trades', { description: 'trades' });
+    const counter: OtelCounter = setup.provider
+      .getMeter('bench-trades')
+      .createCounter('executed_trades', { description: 'trades' });
     contestants.push({
       name: `OTel counter.add, ${readersLabel(readerCount)}`,
       sdk: false,
@@ -296,8 +400,18 @@ export function tradeOperation(sdk: MonitoringService, sdkSamples: () => Promise
         const p: string[] = [];
         for (const c of await collectAll(setup.readers)) {
           if (c.errors.length > 0) p.push(`${c.reader}: collection errors: ${String(c.errors[0])}`);
-          expectEqual(p, `${c.reader} executed_trades`, otelCounterTotal(c.metrics, 'executed_trades'), expectCount(runs));
-          expectEqual(p, `${c.reader} executed_trades{status=success}`, otelCounterTotal(c.metrics, 'executed_trades', (a) => a['status'] === 'success'), expectSuccess(runs));
+          expectEqual(
+            p,
+            `${c.reader} executed_trades`,
+            otelCounterTotal(c.metrics, 'executed_trades'),
+            expectCount(runs),
+          );
+          expectEqual(
+            p,
+            `${c.reader} executed_trades{status=success}`,
+            otelCounterTotal(c.metrics, 'executed_trades', (a) => a['status'] === 'success'),
+            expectSuccess(runs),
+          );
         }
         return p;
       },
@@ -307,12 +421,27 @@ export function tradeOperation(sdk: MonitoringService, sdkSamples: () => Promise
   const labelNames = ['symbol', 'direction', 'status'] as const;
   const promTrade = (bound: boolean): Contestant => {
     const registry = new prom.Registry();
-    const counter = new prom.Counter({ name: 'executed_trades_total', help: 'trades', labelNames, registers: [registry] });
+    const counter = new prom.Counter({
+      name: 'executed_trades_total',
+      help: 'trades',
+      labelNames,
+      registers: [registry],
+    });
     const verify = async (runs: readonly number[]): Promise<string[]> => {
       const p: string[] = [];
       const c = await counter.get();
-      expectEqual(p, 'executed_trades_total', c.values.reduce((t, v) => t + v.value, 0), expectCount(runs));
-      expectEqual(p, 'executed_trades_total{status=success}', c.values.filter((v) => v.labels['status'] === 'success').reduce((t, v) => t + v.value, 0), expectSuccess(runs));
+      expectEqual(
+        p,
+        'executed_trades_total',
+        c.values.reduce((t, v) => t + v.value, 0),
+        expectCount(runs),
+      );
+      expectEqual(
+        p,
+        'executed_trades_total{status=success}',
+        c.values.filter((v) => v.labels['status'] === 'success').reduce((t, v) => t + v.value, 0),
+        expectSuccess(runs),
+      );
       return p;
     };
     if (!bound) {
@@ -358,16 +487,32 @@ export function tradeOperation(sdk: MonitoringService, sdkSamples: () => Promise
 
 // ---- updatePortfolioMetrics ------------------------------------------------------------------
 
-export function portfolioOperation(sdk: MonitoringService, sdkSamples: () => Promise<Sample[]>, updates: PortfolioInput[]): Operation {
+export function portfolioOperation(
+  sdk: MonitoringService,
+  sdkSamples: () => Promise<Sample[]>,
+  updates: PortfolioInput[],
+): Operation {
   const contestants: Contestant[] = [];
   // The last update each case applied: every run starts at entry 0, the last one is `calls` long.
   const lastOf = (runs: readonly number[]) => updates[(runs[runs.length - 1]! - 1) & MASK]!;
-  const checkValues = (p: string[], who: string, value: number, balance: number, positions: Map<string, number>, last: PortfolioInput) => {
+  const checkValues = (
+    p: string[],
+    who: string,
+    value: number,
+    balance: number,
+    positions: Map<string, number>,
+    last: PortfolioInput,
+  ) => {
     expectEqual(p, `${who} portfolio_value`, value, last.portfolioValue);
     expectEqual(p, `${who} balance`, balance, last.balance);
     const want = positionValues(last);
     POSITION_SERIES.forEach((ps, k) => {
-      expectEqual(p, `${who} open_positions{${ps.symbol},${ps.direction}}`, positions.get(gaugeKey(ps)) ?? Number.NaN, want[k]!);
+      expectEqual(
+        p,
+        `${who} open_positions{${ps.symbol},${ps.direction}}`,
+        positions.get(gaugeKey(ps)) ?? Number.NaN,
+        want[k]!,
+      );
     });
   };
 
@@ -388,7 +533,12 @@ export function portfolioOperation(sdk: MonitoringService, sdkSamples: () => Pro
   });
 
   const positionAttrs = POSITION_SERIES.map((ps) => ({ symbol: ps.symbol, direction: ps.direction }));
-  const [a0, a1, a2, a3] = positionAttrs as [typeof positionAttrs[0], typeof positionAttrs[0], typeof positionAttrs[0], typeof positionAttrs[0]];
+  const [a0, a1, a2, a3] = positionAttrs as [
+    (typeof positionAttrs)[0],
+    (typeof positionAttrs)[0],
+    (typeof positionAttrs)[0],
+    (typeof positionAttrs)[0],
+  ];
 
   for (const readerCount of [1, 3] as const) {
     const setup = otelSetup(readerCount);
@@ -430,7 +580,12 @@ export function portfolioOperation(sdk: MonitoringService, sdkSamples: () => Pro
     const registry = new prom.Registry();
     const value = new prom.Gauge({ name: 'portfolio_value', help: 'value', registers: [registry] });
     const balance = new prom.Gauge({ name: 'balance', help: 'balance', registers: [registry] });
-    const positions = new prom.Gauge({ name: 'open_positions', help: 'positions', labelNames: ['symbol', 'direction'] as const, registers: [registry] });
+    const positions = new prom.Gauge({
+      name: 'open_positions',
+      help: 'positions',
+      labelNames: ['symbol', 'direction'] as const,
+      registers: [registry],
+    });
     const verify = async (runs: readonly number[]): Promise<string[]> => {
       const p: string[] = [];
       const v = (await value.get()).values[0]?.value ?? Number.NaN;

@@ -12,7 +12,18 @@ export { prng };
 export const SIZE = 1024;
 export const MASK = SIZE - 1;
 
-export const SYMBOLS = ['BTC/USD', 'ETH/USD', 'SOL/USD', 'XRP/USD', 'ADA/USD', 'DOGE/USD', 'AVAX/USD', 'DOT/USD', 'LINK/USD', 'LTC/USD'] as const;
+export const SYMBOLS = [
+  'BTC/USD',
+  'ETH/USD',
+  'SOL/USD',
+  'XRP/USD',
+  'ADA/USD',
+  'DOGE/USD',
+  'AVAX/USD',
+  'DOT/USD',
+  'LINK/USD',
+  'LTC/USD',
+] as const;
 export const DIRECTIONS = ['buy', 'sell'] as const;
 export const MODELS = ['lstm', 'xgboost'] as const;
 export const LABEL_SETS = SYMBOLS.length * DIRECTIONS.length * MODELS.length;

@@ -69,11 +69,13 @@ export function measure(cases: readonly Case[], plan: Plan, progress: (line: str
     for (const c of cases) {
       const m = out.get(c)!;
       const ns = timed(c, m, plan.warmupCalls);
-      const calls = Math.round(plan.targetMs * 1e6 / ns / 1000) * 1000;
+      const calls = Math.round((plan.targetMs * 1e6) / ns / 1000) * 1000;
       m.calls = Math.min(plan.maxCalls, Math.max(plan.minCalls, calls));
     }
   }
-  progress(`warm-up (${plan.warmupPasses} passes x ${plan.warmupCalls} calls per case) done in ${(Number(process.hrtime.bigint() - warmStarted) / 1e9).toFixed(1)} s`);
+  progress(
+    `warm-up (${plan.warmupPasses} passes x ${plan.warmupCalls} calls per case) done in ${(Number(process.hrtime.bigint() - warmStarted) / 1e9).toFixed(1)} s`,
+  );
   for (let r = 0; r < plan.rounds; r++) {
     const started = process.hrtime.bigint();
     for (let k = 0; k < cases.length; k++) {

@@ -15,9 +15,26 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initEnhancedMonitoring, silentLogger } from '@evil2root/monitoring';
 import { parseSamples, sampleTotal, type Sample } from './check.ts';
-import { closeOtel, portfolioOperation, signalOperation, tradeOperation, type Contestant, type Operation } from './contestants.ts';
+import {
+  closeOtel,
+  portfolioOperation,
+  signalOperation,
+  tradeOperation,
+  type Contestant,
+  type Operation,
+} from './contestants.ts';
 import { portfolioFixture, signalFixture, tradeFixture } from './fixtures.ts';
-import { formatNs, formatRatio, measure, sinkValue, stats, table, type Case, type Plan, type Stats } from './harness.ts';
+import {
+  formatNs,
+  formatRatio,
+  measure,
+  sinkValue,
+  stats,
+  table,
+  type Case,
+  type Plan,
+  type Stats,
+} from './harness.ts';
 
 const QUICK = process.env['BENCH_QUICK'] === '1';
 const PLAN: Plan = QUICK
@@ -36,8 +53,12 @@ const date = new Date().toISOString();
 // Their intervals (1 h) do not fire during the run; the OTLP endpoint is never contacted.
 const snapshotDir = mkdtempSync(join(tmpdir(), 'evil2root-bench-'));
 const monitoring = await initEnhancedMonitoring({
-  port: false, systemMetrics: false, logger: silentLogger, shutdownTimeoutMs: 0,
-  exportDirectory: snapshotDir, exportIntervalSeconds: 3600,
+  port: false,
+  systemMetrics: false,
+  logger: silentLogger,
+  shutdownTimeoutMs: 0,
+  exportDirectory: snapshotDir,
+  exportIntervalSeconds: 3600,
   otlp: { endpoint: 'http://127.0.0.1:9/v1/metrics', intervalSeconds: 3600, temporality: 'delta' },
 });
 let sdkText: Promise<Sample[]> | undefined;
@@ -57,7 +78,9 @@ console.log(
     `(${fmt(PLAN.minCalls)} to ${fmt(PLAN.maxCalls)} calls); warm-up ${PLAN.warmupPasses} x ${fmt(PLAN.warmupCalls)} calls per case; ` +
     `full GC before every run${globalThis.gc === undefined ? ' (UNAVAILABLE: run with --expose-gc)' : ''}`,
 );
-console.log('10 symbols x 2 directions x 2 model types/statuses = 40 label sets, cycled through 1024 prebuilt inputs shared by all contestants');
+console.log(
+  '10 symbols x 2 directions x 2 model types/statuses = 40 label sets, cycled through 1024 prebuilt inputs shared by all contestants',
+);
 console.log('');
 process.stderr.write(`running ${allCases.length} cases...\n`);
 
@@ -75,9 +98,11 @@ for (const op of operations) {
 {
   const s = await sdkSamples();
   const invalid = sampleTotal(s, 'monitoring_invalid_inputs_total');
-  if (!Number.isNaN(invalid) && invalid !== 0) problems.push(`our SDK dropped ${invalid} calls as invalid input (monitoring_invalid_inputs_total)`);
+  if (!Number.isNaN(invalid) && invalid !== 0)
+    problems.push(`our SDK dropped ${invalid} calls as invalid input (monitoring_invalid_inputs_total)`);
   const overflow = sampleTotal(s, 'monitoring_series_overflow_total');
-  if (!Number.isNaN(overflow) && overflow !== 0) problems.push(`our SDK folded ${overflow} measurements into overflow series`);
+  if (!Number.isNaN(overflow) && overflow !== 0)
+    problems.push(`our SDK folded ${overflow} measurements into overflow series`);
 }
 await monitoring.shutdown();
 rmSync(snapshotDir, { recursive: true, force: true });
@@ -85,7 +110,9 @@ await closeOtel();
 
 const contestantCount = operations.reduce((n, op) => n + op.contestants.length, 0);
 if (problems.length > 0) {
-  console.error(`\nRECORDING CHECK FAILED: ${problems.length} problem(s); the timings above measure calls that did not record as expected:`);
+  console.error(
+    `\nRECORDING CHECK FAILED: ${problems.length} problem(s); the timings above measure calls that did not record as expected:`,
+  );
   for (const p of problems) console.error(`  - ${p}`);
   console.error('No results written.');
   process.exitCode = 1;
@@ -142,7 +169,9 @@ function report(): void {
   console.log('Readers: raw OTel runs with 1 reader (PrometheusExporter, server not started) and with 3 (plus two');
   console.log('PeriodicExportingMetricReaders on InMemoryMetricExporter, cumulative and delta, interval 1 h).');
   console.log('Our SDK runs with its 3 readers too: Prometheus, JSON snapshots (exportDirectory) and OTLP (delta),');
-  console.log('intervals 1 h. Its recording methods touch no reader (they update a pre-aggregated cell; readers pull at');
+  console.log(
+    'intervals 1 h. Its recording methods touch no reader (they update a pre-aggregated cell; readers pull at',
+  );
   console.log('collection time), so its cost does not grow with the reader count.');
   console.log('');
 
@@ -189,7 +218,12 @@ function report(): void {
     quick: QUICK,
     config: {
       rounds: PLAN.rounds,
-      calls: { perRound: 'calibrated per case (see callsPerRound)', targetMsPerRun: PLAN.targetMs, min: PLAN.minCalls, max: PLAN.maxCalls },
+      calls: {
+        perRound: 'calibrated per case (see callsPerRound)',
+        targetMsPerRun: PLAN.targetMs,
+        min: PLAN.minCalls,
+        max: PLAN.maxCalls,
+      },
       warmup: { passes: PLAN.warmupPasses, callsPerPass: PLAN.warmupCalls },
       labelSets: 40,
       inputs: 1024,

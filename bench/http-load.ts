@@ -31,9 +31,19 @@ async function recordFor(monitoring: MonitoringService, ms: number): Promise<{ r
   while (performance.now() < end) {
     for (let k = 0; k < 2000; k++, i++) {
       const symbol = SYMBOLS[i % 50]!;
-      monitoring.recordTradingSignal({ symbol, direction: i % 2 === 0 ? 'buy' : 'sell', confidenceLevel: 0.6, modelType: 'momentum' });
+      monitoring.recordTradingSignal({
+        symbol,
+        direction: i % 2 === 0 ? 'buy' : 'sell',
+        confidenceLevel: 0.6,
+        modelType: 'momentum',
+      });
       monitoring.recordExecutedTrade({ symbol, direction: 'buy', success: i % 7 !== 0 });
-      monitoring.updateModelPerformance({ modelName: MODELS[i % 10]!, timeframe: '1h', symbol, metrics: { accuracy: 0.6 } });
+      monitoring.updateModelPerformance({
+        modelName: MODELS[i % 10]!,
+        timeframe: '1h',
+        symbol,
+        metrics: { accuracy: 0.6 },
+      });
     }
     calls += 6000;
     await new Promise((r) => setImmediate(r));
@@ -44,37 +54,62 @@ async function recordFor(monitoring: MonitoringService, ms: number): Promise<{ r
   return { rate: calls / (ms / 1000), maxGapMs };
 }
 
-interface CannonResult { requests: { average: number; total: number }; latency: { p99: number }; non2xx: number; errors: number; timeouts: number }
+interface CannonResult {
+  requests: { average: number; total: number };
+  latency: { p99: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
 
 /** autocannon in a process of its own (its CLI, JSON out), so the load generator does not share the bot's event loop. */
 function autocannon(url: string, connections: number, durationSeconds: number): Promise<CannonResult> {
   const cli = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [cli, '--json', '-c', String(connections), '-d', String(durationSeconds), url], { maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => {
-      if (error) return reject(error);
-      try {
-        resolve(JSON.parse(stdout) as CannonResult);
-      } catch (e) {
-        reject(e);
-      }
-    });
+    execFile(
+      process.execPath,
+      [cli, '--json', '-c', String(connections), '-d', String(durationSeconds), url],
+      { maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout) => {
+        if (error) return reject(error);
+        try {
+          resolve(JSON.parse(stdout) as CannonResult);
+        } catch (e) {
+          reject(e);
+        }
+      },
+    );
   });
 }
 
 function summary(r: CannonResult) {
-  return { requestsPerSecond: Math.round(r.requests.average), p99Ms: r.latency.p99, requests: r.requests.total, non2xx: r.non2xx, errors: r.errors + r.timeouts };
+  return {
+    requestsPerSecond: Math.round(r.requests.average),
+    p99Ms: r.latency.p99,
+    requests: r.requests.total,
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+  };
 }
 
 export async function runHttpLoadBench(): Promise<HttpLoadResult> {
   const durationSeconds = process.env.BENCH_QUICK === '1' ? 5 : 30;
-  const monitoring = await initEnhancedMonitoring({ port: 0, systemMetrics: true, logger: { info() {}, warn() {}, error() {} } });
+  const monitoring = await initEnhancedMonitoring({
+    port: 0,
+    systemMetrics: true,
+    logger: { info() {}, warn() {}, error() {} },
+  });
   try {
     await recordFor(monitoring, 1000);
     await monitoring.sampleDashboardHistory();
     const alone = await recordFor(monitoring, durationSeconds * 1000);
     const base = monitoring.metricsUrl!.replace(/\/metrics$/, '');
     const run = (path: string) => autocannon(`${base}${path}`, 50, durationSeconds);
-    const [metrics, series, loaded] = await Promise.all([run('/metrics'), run('/api/v1/series?names=portfolio_value,trading_signals_total'), recordFor(monitoring, durationSeconds * 1000)]);
+    const [metrics, series, loaded] = await Promise.all([
+      run('/metrics'),
+      run('/api/v1/series?names=portfolio_value,trading_signals_total'),
+      recordFor(monitoring, durationSeconds * 1000),
+    ]);
     return {
       durationSeconds,
       connections: 50,
@@ -92,10 +127,18 @@ export async function runHttpLoadBench(): Promise<HttpLoadResult> {
 
 if (import.meta.main) {
   const r = await runHttpLoadBench();
-  console.log(`${r.durationSeconds} s, ${r.connections} connections each on /metrics and /api/v1/series, recording at full speed`);
-  console.log(`/metrics        ${r.metrics.requestsPerSecond} req/s, p99 ${r.metrics.p99Ms} ms, ${r.metrics.requests} requests, non-2xx ${r.metrics.non2xx}, errors ${r.metrics.errors}`);
-  console.log(`/api/v1/series  ${r.series.requestsPerSecond} req/s, p99 ${r.series.p99Ms} ms, ${r.series.requests} requests, non-2xx ${r.series.non2xx}, errors ${r.series.errors}`);
-  console.log(`recording: ${r.recordsPerSecondAlone} calls/s alone, ${r.recordsPerSecondUnderLoad} under load (slowdown x${r.slowdown}), longest pause ${r.maxGapMs} ms`);
+  console.log(
+    `${r.durationSeconds} s, ${r.connections} connections each on /metrics and /api/v1/series, recording at full speed`,
+  );
+  console.log(
+    `/metrics        ${r.metrics.requestsPerSecond} req/s, p99 ${r.metrics.p99Ms} ms, ${r.metrics.requests} requests, non-2xx ${r.metrics.non2xx}, errors ${r.metrics.errors}`,
+  );
+  console.log(
+    `/api/v1/series  ${r.series.requestsPerSecond} req/s, p99 ${r.series.p99Ms} ms, ${r.series.requests} requests, non-2xx ${r.series.non2xx}, errors ${r.series.errors}`,
+  );
+  console.log(
+    `recording: ${r.recordsPerSecondAlone} calls/s alone, ${r.recordsPerSecondUnderLoad} under load (slowdown x${r.slowdown}), longest pause ${r.maxGapMs} ms`,
+  );
   console.log(`JSON: ${JSON.stringify(r)}`);
   if (r.metrics.non2xx + r.metrics.errors + r.series.non2xx + r.series.errors > 0) process.exitCode = 1;
 }

@@ -30,19 +30,29 @@ export interface HttpMiddlewareResult {
   fetch: { requests: number; withoutMicros: number; withMicros: number; overheadMicros: number };
 }
 
-interface CannonResult { requests: { average: number }; latency: { p99: number }; non2xx: number; errors: number }
+interface CannonResult {
+  requests: { average: number };
+  latency: { p99: number };
+  non2xx: number;
+  errors: number;
+}
 
 function autocannon(url: string, connections: number, seconds: number): Promise<CannonResult> {
   const cli = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [cli, '--json', '-c', String(connections), '-d', String(seconds), url], { maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => {
-      if (error) return reject(error);
-      try {
-        resolve(JSON.parse(stdout) as CannonResult);
-      } catch (e) {
-        reject(e);
-      }
-    });
+    execFile(
+      process.execPath,
+      [cli, '--json', '-c', String(connections), '-d', String(seconds), url],
+      { maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout) => {
+        if (error) return reject(error);
+        try {
+          resolve(JSON.parse(stdout) as CannonResult);
+        } catch (e) {
+          reject(e);
+        }
+      },
+    );
   });
 }
 
@@ -63,12 +73,19 @@ export async function runHttpMiddlewareBench(): Promise<HttpMiddlewareResult> {
   const seconds = quick ? 2 : 5;
   const rounds = quick ? 1 : 3;
   const connections = 10;
-  const monitoring = await initEnhancedMonitoring({ port: false, systemMetrics: false, dashboard: false, logger: silentLogger });
+  const monitoring = await initEnhancedMonitoring({
+    port: false,
+    systemMetrics: false,
+    dashboard: false,
+    logger: silentLogger,
+  });
   try {
     const expressApp = (instrumented: boolean) => {
       const app = express();
       if (instrumented) app.use(monitoring.expressMiddleware());
-      app.get('/orders/:id', (req, res) => { res.json({ id: req.params.id }); });
+      app.get('/orders/:id', (req, res) => {
+        res.json({ id: req.params.id });
+      });
       return app;
     };
     const fastifyApp = async (instrumented: boolean) => {
@@ -88,20 +105,34 @@ export async function runHttpMiddlewareBench(): Promise<HttpMiddlewareResult> {
       fastifyWithout: `http://127.0.0.1:${(fPlain.server.address() as AddressInfo).port}/orders/42`,
       fastifyWith: `http://127.0.0.1:${(fWith.server.address() as AddressInfo).port}/orders/42`,
     };
-    const runs: Record<keyof typeof urls, CannonResult[]> = { expressWithout: [], expressWith: [], fastifyWithout: [], fastifyWith: [] };
+    const runs: Record<keyof typeof urls, CannonResult[]> = {
+      expressWithout: [],
+      expressWith: [],
+      fastifyWithout: [],
+      fastifyWith: [],
+    };
     for (let r = 0; r < rounds; r++) {
       for (const key of Object.keys(urls) as (keyof typeof urls)[]) {
         const result = await autocannon(urls[key], connections, seconds);
-        if (result.non2xx > 0 || result.errors > 0) throw new Error(`${key}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+        if (result.non2xx > 0 || result.errors > 0)
+          throw new Error(`${key}: ${result.non2xx} non-2xx, ${result.errors} errors`);
         runs[key].push(result);
         process.stderr.write(`round ${r + 1}/${rounds} ${key}: ${Math.round(result.requests.average)} req/s\n`);
       }
     }
     const contestant = (key: keyof typeof urls): ServerContestant => {
       const rps = median(runs[key].map((x) => x.requests.average));
-      return { requestsPerSecond: Math.round(rps), microsPerRequest: Number((1e6 / rps).toFixed(2)), p99Ms: median(runs[key].map((x) => x.latency.p99)) };
+      return {
+        requestsPerSecond: Math.round(rps),
+        microsPerRequest: Number((1e6 / rps).toFixed(2)),
+        p99Ms: median(runs[key].map((x) => x.latency.p99)),
+      };
     };
-    const pair = (without: ServerContestant, withIt: ServerContestant) => ({ without, with: withIt, overheadMicros: Number((withIt.microsPerRequest - without.microsPerRequest).toFixed(2)) });
+    const pair = (without: ServerContestant, withIt: ServerContestant) => ({
+      without,
+      with: withIt,
+      overheadMicros: Number((withIt.microsPerRequest - without.microsPerRequest).toFixed(2)),
+    });
     const expressResult = pair(contestant('expressWithout'), contestant('expressWith'));
     const fastifyResult = pair(contestant('fastifyWithout'), contestant('fastifyWith'));
     await new Promise((resolve) => ePlain.close(resolve));
@@ -137,7 +168,15 @@ export async function runHttpMiddlewareBench(): Promise<HttpMiddlewareResult> {
       withMicros: Number(median(withIt).toFixed(1)),
       overheadMicros: Number((median(withIt) - median(without)).toFixed(1)),
     };
-    return { node: process.version, connections, secondsPerRun: seconds, rounds, express: expressResult, fastify: fastifyResult, fetch: fetchResult };
+    return {
+      node: process.version,
+      connections,
+      secondsPerRun: seconds,
+      rounds,
+      express: expressResult,
+      fastify: fastifyResult,
+      fetch: fetchResult,
+    };
   } finally {
     await monitoring.shutdown();
   }
@@ -145,13 +184,46 @@ export async function runHttpMiddlewareBench(): Promise<HttpMiddlewareResult> {
 
 if (import.meta.main) {
   const r = await runHttpMiddlewareBench();
-  console.log(`\nHTTP integrations, ${r.rounds} interleaved round(s) of ${r.secondsPerRun} s, ${r.connections} connections, Node ${r.node} (medians)\n`);
-  console.log(table(['contestant', 'req/s', 'µs/request', 'p99 ms', 'overhead µs'], [
-    ['Express 5', String(r.express.without.requestsPerSecond), String(r.express.without.microsPerRequest), String(r.express.without.p99Ms), ''],
-    ['Express 5 + expressMiddleware()', String(r.express.with.requestsPerSecond), String(r.express.with.microsPerRequest), String(r.express.with.p99Ms), String(r.express.overheadMicros)],
-    ['Fastify 5', String(r.fastify.without.requestsPerSecond), String(r.fastify.without.microsPerRequest), String(r.fastify.without.p99Ms), ''],
-    ['Fastify 5 + fastifyPlugin', String(r.fastify.with.requestsPerSecond), String(r.fastify.with.microsPerRequest), String(r.fastify.with.p99Ms), String(r.fastify.overheadMicros)],
-  ]));
-  console.log(`\nfetch, ${r.fetch.requests} sequential requests per round: ${r.fetch.withoutMicros} µs without, ${r.fetch.withMicros} µs with the undici instrumentation (+${r.fetch.overheadMicros} µs)`);
+  console.log(
+    `\nHTTP integrations, ${r.rounds} interleaved round(s) of ${r.secondsPerRun} s, ${r.connections} connections, Node ${r.node} (medians)\n`,
+  );
+  console.log(
+    table(
+      ['contestant', 'req/s', 'µs/request', 'p99 ms', 'overhead µs'],
+      [
+        [
+          'Express 5',
+          String(r.express.without.requestsPerSecond),
+          String(r.express.without.microsPerRequest),
+          String(r.express.without.p99Ms),
+          '',
+        ],
+        [
+          'Express 5 + expressMiddleware()',
+          String(r.express.with.requestsPerSecond),
+          String(r.express.with.microsPerRequest),
+          String(r.express.with.p99Ms),
+          String(r.express.overheadMicros),
+        ],
+        [
+          'Fastify 5',
+          String(r.fastify.without.requestsPerSecond),
+          String(r.fastify.without.microsPerRequest),
+          String(r.fastify.without.p99Ms),
+          '',
+        ],
+        [
+          'Fastify 5 + fastifyPlugin',
+          String(r.fastify.with.requestsPerSecond),
+          String(r.fastify.with.microsPerRequest),
+          String(r.fastify.with.p99Ms),
+          String(r.fastify.overheadMicros),
+        ],
+      ],
+    ),
+  );
+  console.log(
+    `\nfetch, ${r.fetch.requests} sequential requests per round: ${r.fetch.withoutMicros} µs without, ${r.fetch.withMicros} µs with the undici instrumentation (+${r.fetch.overheadMicros} µs)`,
+  );
   console.log(`JSON: ${JSON.stringify(r)}`);
 }

@@ -208,7 +208,12 @@ export async function runModelAnalyticsBench(): Promise<object> {
     const s = stats(m.samples);
     const ratio = s.medianNs / pipelineMedian;
     results[c.name] = { ...s, ratioToPipeline: ratio };
-    return [c.name, formatNs(s.medianNs), `${formatNs(s.minNs)}-${formatNs(s.maxNs)}`, c === pipeline ? '1.0x (baseline)' : formatRatio(ratio)];
+    return [
+      c.name,
+      formatNs(s.medianNs),
+      `${formatNs(s.minNs)}-${formatNs(s.maxNs)}`,
+      c === pipeline ? '1.0x (baseline)' : formatRatio(ratio),
+    ];
   });
   console.log('');
   console.log(table(['case', 'median ns/event', 'min-max', 'vs streaming pipeline'], rows));

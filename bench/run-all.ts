@@ -48,7 +48,10 @@ interface SectionOutcome {
 /** Runs `bench/<file>` with this process's node and flags; its stdout is echoed and returned, its stderr (progress) inherited. */
 function runChild(file: string): Promise<{ code: number | null; signal: string | null; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, here(`./${file}`)], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
+    const child = spawn(process.execPath, [...process.execArgv, here(`./${file}`)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: process.env,
+    });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
@@ -66,20 +69,31 @@ async function runSection(s: Section): Promise<SectionOutcome> {
   try {
     run = await runChild(s.file);
   } catch (error) {
-    return { ...base, ok: false, exitCode: null, signal: null, seconds: (Date.now() - started) / 1000, error: `could not start: ${(error as Error).message}` };
+    return {
+      ...base,
+      ok: false,
+      exitCode: null,
+      signal: null,
+      seconds: (Date.now() - started) / 1000,
+      error: `could not start: ${(error as Error).message}`,
+    };
   }
   const seconds = (Date.now() - started) / 1000;
   const outcome = { ...base, exitCode: run.code, signal: run.signal, seconds };
   if (run.code !== 0) return { ...outcome, ok: false, error: `exited with ${run.signal ?? `code ${run.code}`}` };
   try {
     if (s.result === 'json-line') {
-      const line = run.stdout.split('\n').reverse().find((l) => l.startsWith(JSON_PREFIX));
+      const line = run.stdout
+        .split('\n')
+        .reverse()
+        .find((l) => l.startsWith(JSON_PREFIX));
       if (line === undefined) return { ...outcome, ok: false, error: `no '${JSON_PREFIX}' line in its output` };
       return { ...outcome, ok: true, result: JSON.parse(line.slice(JSON_PREFIX.length)) };
     }
     const path = here(`./${s.result.file}`);
     // A file older than this section is a previous run's: this run wrote none.
-    if (statSync(path).mtimeMs < started) return { ...outcome, ok: false, error: `bench/${s.result.file} was not written by this run` };
+    if (statSync(path).mtimeMs < started)
+      return { ...outcome, ok: false, error: `bench/${s.result.file} was not written by this run` };
     return { ...outcome, ok: true, result: JSON.parse(readFileSync(path, 'utf8')) };
   } catch (error) {
     return { ...outcome, ok: false, error: `unreadable result: ${(error as Error).message}` };
@@ -100,19 +114,25 @@ function headline(key: string, r: unknown): string {
   const met = (v: unknown) => (v === true ? 'PASS' : v === false ? 'MISS' : '?');
   switch (key) {
     case 'hotPath':
-      return `signal ${ns(at(r, 'targets', 'a', 'sdkNs'))}; target (a) ${met(at(r, 'targets', 'a', 'met'))}, (b) ${met(at(r, 'targets', 'b', 'met'))} ` +
-        `(${fixed(at(r, 'targets', 'b', 'speedup'), 1)}x vs OTel 3 readers)`;
+      return (
+        `signal ${ns(at(r, 'targets', 'a', 'sdkNs'))}; target (a) ${met(at(r, 'targets', 'a', 'met'))}, (b) ${met(at(r, 'targets', 'b', 'met'))} ` +
+        `(${fixed(at(r, 'targets', 'b', 'speedup'), 1)}x vs OTel 3 readers)`
+      );
     case 'tradingAnalytics':
       return `TradeAnalytics.add ${ns(at(r, 'tradeAddNs'))}, EquityAnalytics.update ${ns(at(r, 'equityUpdateNs'))}, naive ${fixed(at(r, 'naiveOverStreaming'), 0)}x`;
     case 'modelAnalytics': {
       const results = at(r, 'results');
-      const name = Object.keys(typeof results === 'object' && results !== null ? results : {}).find((n) => n.startsWith('streaming pipeline'));
+      const name = Object.keys(typeof results === 'object' && results !== null ? results : {}).find((n) =>
+        n.startsWith('streaming pipeline'),
+      );
       return `streaming pipeline ${ns(name === undefined ? undefined : at(results, name, 'medianNs'))}/event`;
     }
     case 'analytics':
-      return `closed trade ${ns(at(r, 'cases', 'closedMinimal', 'medianNs'))}, portfolioValue ${ns(at(r, 'cases', 'equity', 'medianNs'))}, ` +
+      return (
+        `closed trade ${ns(at(r, 'cases', 'closedMinimal', 'medianNs'))}, portfolioValue ${ns(at(r, 'cases', 'equity', 'medianNs'))}, ` +
         `prediction ${ns(at(r, 'cases', 'resolved', 'medianNs'))} (${met(at(r, 'targets', 'predictionBelow1us', 'met'))} < 1 µs), pair ${ns(at(r, 'cases', 'pair', 'medianNs'))}; ` +
-        `1M trades ${fixed(at(r, 'feed', 'ms'), 0)} ms, heap +${fixed((at(r, 'feed', 'heapGrowthBytes') as number) / 1024, 0)} KiB`;
+        `1M trades ${fixed(at(r, 'feed', 'ms'), 0)} ms, heap +${fixed((at(r, 'feed', 'heapGrowthBytes') as number) / 1024, 0)} KiB`
+      );
     default:
       return '';
   }
@@ -122,9 +142,14 @@ const quick = process.env['BENCH_QUICK'] === '1';
 const date = new Date().toISOString();
 const load = loadavg();
 const command = [process.execPath, ...process.execArgv, ...process.argv.slice(1)].join(' ');
-console.log(`@evil2root/monitoring benchmarks${quick ? ' (QUICK mode)' : ''}: ${SECTIONS.map((s) => s.file).join(', ')}, one process each`);
-console.log(`node ${process.version} ${process.execArgv.join(' ')} | ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} logical CPUs) | load ${load.map((l) => l.toFixed(2)).join(' ')} | ${date}`);
-if (!process.execArgv.includes('--expose-gc')) console.log('WARNING: no --expose-gc: the benches cannot collect garbage between runs; run `npm run bench`');
+console.log(
+  `@evil2root/monitoring benchmarks${quick ? ' (QUICK mode)' : ''}: ${SECTIONS.map((s) => s.file).join(', ')}, one process each`,
+);
+console.log(
+  `node ${process.version} ${process.execArgv.join(' ')} | ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} logical CPUs) | load ${load.map((l) => l.toFixed(2)).join(' ')} | ${date}`,
+);
+if (!process.execArgv.includes('--expose-gc'))
+  console.log('WARNING: no --expose-gc: the benches cannot collect garbage between runs; run `npm run bench`');
 
 const outcomes: Record<string, SectionOutcome> = {};
 for (const s of SECTIONS) {
@@ -138,20 +163,25 @@ for (const s of SECTIONS) {
 const ok = Object.values(outcomes).every((o) => o.ok);
 console.log('');
 console.log(`==== summary ${'='.repeat(60)}`);
-console.log(table(
-  ['section', 'status', 'seconds'],
-  SECTIONS.map((s) => {
-    const o = outcomes[s.key]!;
-    return [s.key, o.ok ? 'ok' : 'FAILED', o.seconds.toFixed(1)];
-  }),
-));
+console.log(
+  table(
+    ['section', 'status', 'seconds'],
+    SECTIONS.map((s) => {
+      const o = outcomes[s.key]!;
+      return [s.key, o.ok ? 'ok' : 'FAILED', o.seconds.toFixed(1)];
+    }),
+  ),
+);
 console.log('');
 console.log('Headlines (medians):');
 for (const s of SECTIONS) {
   const o = outcomes[s.key]!;
   console.log(`  ${`${s.key}:`.padEnd(18)}${o.ok ? headline(s.key, o.result) : `FAILED: ${o.error ?? ''}`}`);
 }
-writeFileSync(OUT, `${JSON.stringify({ date, quick, node: process.version, execArgv: process.execArgv, cpu: cpus()[0]?.model, logicalCpus: cpus().length, loadAverageAtStart: load, command, ok, sections: outcomes }, null, 2)}\n`);
+writeFileSync(
+  OUT,
+  `${JSON.stringify({ date, quick, node: process.version, execArgv: process.execArgv, cpu: cpus()[0]?.model, logicalCpus: cpus().length, loadAverageAtStart: load, command, ok, sections: outcomes }, null, 2)}\n`,
+);
 console.log('');
 console.log(`Combined results written to ${OUT}${ok ? '' : ' (with failures)'}`);
 if (!ok) process.exitCode = 1;

@@ -8,7 +8,14 @@
 
 import { formatNs, measure, sinkValue, stats, table } from './harness.ts';
 import type { Case, Plan } from './harness.ts';
-import { EquityAnalytics, TradeAnalytics, maxDrawdown, returnsFromEquity, sharpeRatio, tradeStats } from '../src/analytics/trading/index.ts';
+import {
+  EquityAnalytics,
+  TradeAnalytics,
+  maxDrawdown,
+  returnsFromEquity,
+  sharpeRatio,
+  tradeStats,
+} from '../src/analytics/trading/index.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const PLAN: Plan = QUICK
@@ -23,7 +30,7 @@ const PNLS = new Float64Array(MASK + 1);
 const EQUITY = new Float64Array(MASK + 1);
 {
   let seed = 12345;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   let e = 10_000;
   for (let i = 0; i <= MASK; i++) {
     PNLS[i] = rand() < 0.05 ? 0 : (rand() - 0.47) * 100;
@@ -124,16 +131,20 @@ export async function runTradingAnalyticsBench(): Promise<object> {
   const vs = naiveVersusStreaming(NAIVE_UPDATES);
   const fed = feed(FEED_TRADES);
   const ratio = (x: number) => `${(x / vs.streamingNs).toFixed(1)}x`;
-  console.log(table(
-    ['case', 'median ns', 'min ns', 'max ns', 'vs streaming pair'],
-    [
-      [cases[0]!.name, formatNs(add!.medianNs), formatNs(add!.minNs), formatNs(add!.maxNs), ''],
-      [cases[1]!.name, formatNs(update!.medianNs), formatNs(update!.minNs), formatNs(update!.maxNs), ''],
-      [`streaming pair + reads, ${NAIVE_UPDATES} updates`, formatNs(vs.streamingNs), '', '', '1.0x'],
-      [`naive recompute, ${NAIVE_UPDATES} updates`, formatNs(vs.naiveNs), '', '', ratio(vs.naiveNs)],
-    ],
-  ));
-  console.log(`feed ${FEED_TRADES} trades: ${fed.ms.toFixed(1)} ms, heap growth ${(fed.heapGrowthBytes / 1024).toFixed(1)} KiB`);
+  console.log(
+    table(
+      ['case', 'median ns', 'min ns', 'max ns', 'vs streaming pair'],
+      [
+        [cases[0]!.name, formatNs(add!.medianNs), formatNs(add!.minNs), formatNs(add!.maxNs), ''],
+        [cases[1]!.name, formatNs(update!.medianNs), formatNs(update!.minNs), formatNs(update!.maxNs), ''],
+        [`streaming pair + reads, ${NAIVE_UPDATES} updates`, formatNs(vs.streamingNs), '', '', '1.0x'],
+        [`naive recompute, ${NAIVE_UPDATES} updates`, formatNs(vs.naiveNs), '', '', ratio(vs.naiveNs)],
+      ],
+    ),
+  );
+  console.log(
+    `feed ${FEED_TRADES} trades: ${fed.ms.toFixed(1)} ms, heap growth ${(fed.heapGrowthBytes / 1024).toFixed(1)} KiB`,
+  );
   const summary = {
     quick: QUICK,
     tradeAddNs: add!.medianNs,

@@ -9,20 +9,31 @@ import express from 'express';
 import pg from 'pg';
 import { initEnhancedMonitoring } from '../src/index.ts';
 
-const { values } = parseArgs({ options: { duration: { type: 'string', default: '0' }, port: { type: 'string', default: '3000' } } });
+const { values } = parseArgs({
+  options: { duration: { type: 'string', default: '0' }, port: { type: 'string', default: '3000' } },
+});
 
 // 1. Web app: /metrics and http.server.request.duration by route template, mounted by the `app` option.
 const app = express();
-app.get('/exchange/ticker/:symbol', (req, res) => { res.json({ symbol: req.params.symbol, price: 60_000 + Math.random() * 100 }); });
-app.get('/positions', (_req, res) => { res.json({ 'BTC/USD': 1 }); });
+app.get('/exchange/ticker/:symbol', (req, res) => {
+  res.json({ symbol: req.params.symbol, price: 60_000 + Math.random() * 100 });
+});
+app.get('/positions', (_req, res) => {
+  res.json({ 'BTC/USD': 1 });
+});
 // 2. Exchange and API calls: every fetch and node:http request measured (http.client.request.duration).
 const monitoring = await initEnhancedMonitoring({ port: false, app, autoInstrument: true });
 
 // 3. Database: pool size, active and waiting connections read at each scrape.
-const db = process.env.DATABASE_URL === undefined ? undefined : new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 4 });
+const db =
+  process.env.DATABASE_URL === undefined
+    ? undefined
+    : new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 4 });
 if (db !== undefined) {
   monitoring.observePgPool(db, { name: 'trades' });
-  await db.query('CREATE TABLE IF NOT EXISTS trades (symbol text, price double precision, at timestamptz DEFAULT now())');
+  await db.query(
+    'CREATE TABLE IF NOT EXISTS trades (symbol text, price double precision, at timestamptz DEFAULT now())',
+  );
 }
 
 const server = app.listen(Number(values.port), '127.0.0.1');
@@ -36,7 +47,9 @@ async function trade(): Promise<void> {
   try {
     const quote = (await (await fetch(`${base}/exchange/ticker/BTC-USD`)).json()) as { price: number };
     monitoring.recordTradingSignal({ symbol: 'BTC/USD', direction: 'buy', confidenceLevel: 0.7 });
-    await monitoring.trackDbQuery('insert', () => db?.query('INSERT INTO trades (symbol, price) VALUES ($1, $2)', ['BTC/USD', quote.price]));
+    await monitoring.trackDbQuery('insert', () =>
+      db?.query('INSERT INTO trades (symbol, price) VALUES ($1, $2)', ['BTC/USD', quote.price]),
+    );
     monitoring.heartbeat();
   } catch (error) {
     console.error(`tick failed: ${(error as Error).message}`);

@@ -51,16 +51,26 @@ const randomInt = (lo: number, hi: number) => Math.floor(rand(lo, hi + 1));
 const gaussian = () => Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
-const numberIn = (body: unknown, key: string) => (isObject(body) && typeof body[key] === 'number' ? body[key] : undefined);
+const numberIn = (body: unknown, key: string) =>
+  isObject(body) && typeof body[key] === 'number' ? body[key] : undefined;
 
 // ---- the exchange: prices, orders, a rate limit and the odd failure ----------------------------
 
 const RATE_LIMIT = 300;
 const RATE_WINDOW_MS = 10_000;
 
-interface Quote { symbol: string; bar: number; time: number; price: number; spreadsBps: number[] }
+interface Quote {
+  symbol: string;
+  bar: number;
+  time: number;
+  price: number;
+  spreadsBps: number[];
+}
 
-async function startExchange(started: number, regimeChangeAt: number): Promise<{ url: string; close(): Promise<void> }> {
+async function startExchange(
+  started: number,
+  regimeChangeAt: number,
+): Promise<{ url: string; close(): Promise<void> }> {
   const markets = new Map(SYMBOLS.map((s) => [s, { price: START_PRICES[s] ?? 100, lastReturn: 0, bar: 0 }]));
   let used = 0;
   let windowEnds = 0;
@@ -75,7 +85,9 @@ async function startExchange(started: number, regimeChangeAt: number): Promise<{
     market.lastReturn = (trending ? MOMENTUM : -MOMENTUM) * market.lastReturn + volatility * gaussian();
     market.price *= Math.exp(market.lastReturn);
     market.bar++;
-    const spread = opening(symbol) ? OPENING_SPREAD_BPS : (SPREAD_BPS[symbol] ?? 5) * (trending ? 1 : REGIME_VOLATILITY);
+    const spread = opening(symbol)
+      ? OPENING_SPREAD_BPS
+      : (SPREAD_BPS[symbol] ?? 5) * (trending ? 1 : REGIME_VOLATILITY);
     const spreadsBps = Array.from({ length: SPREAD_SAMPLES }, () => spread * Math.exp(0.1 * gaussian()));
     return { symbol, bar: market.bar, time: started + market.bar * BAR_MS, price: market.price, spreadsBps };
   };
@@ -87,19 +99,35 @@ async function startExchange(started: number, regimeChangeAt: number): Promise<{
       return [400, { error: 'body is not JSON' }];
     }
     const market = isObject(order) ? markets.get(String(order.symbol)) : undefined;
-    if (!isObject(order) || market === undefined || !['buy', 'sell'].includes(String(order.side)) || !(Number(order.quantity) > 0)) {
+    if (
+      !isObject(order) ||
+      market === undefined ||
+      !['buy', 'sell'].includes(String(order.side)) ||
+      !(Number(order.quantity) > 0)
+    ) {
       return [400, { error: 'expected { symbol, side, quantity }' }];
     }
     if (Math.random() < 0.06) return [422, { error: 'insufficient liquidity' }];
-    return [200, { orderId: randomInt(1, 1e9), status: 'filled', price: market.price * (1 + (order.side === 'buy' ? 1 : -1) * rand(0, 0.0005)) }];
+    return [
+      200,
+      {
+        orderId: randomInt(1, 1e9),
+        status: 'filled',
+        price: market.price * (1 + (order.side === 'buy' ? 1 : -1) * rand(0, 0.0005)),
+      },
+    ];
   };
   const answer = (req: IncomingMessage, body: string): [number, object] => {
     const url = new URL(req.url ?? '/', 'http://exchange');
-    const quote = req.method === 'GET' && url.pathname === '/api/market/data' ? nextBar(url.searchParams.get('symbol') ?? '') : undefined;
+    const quote =
+      req.method === 'GET' && url.pathname === '/api/market/data'
+        ? nextBar(url.searchParams.get('symbol') ?? '')
+        : undefined;
     const roll = Math.random();
     if (used > RATE_LIMIT || roll < 0.015) return [429, { error: 'rate limit exceeded' }];
     if (roll < 0.03) return [500, { error: 'internal error' }];
-    if (req.method === 'GET' && url.pathname === '/api/market/data') return quote === undefined ? [404, { error: 'unknown symbol' }] : [200, quote];
+    if (req.method === 'GET' && url.pathname === '/api/market/data')
+      return quote === undefined ? [404, { error: 'unknown symbol' }] : [200, quote];
     if (req.method === 'POST' && url.pathname === '/api/orders') return fill(body);
     return [404, { error: 'not found' }];
   };
@@ -114,9 +142,13 @@ async function startExchange(started: number, regimeChangeAt: number): Promise<{
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const [status, body] = answer(req, Buffer.concat(chunks).toString());
-      const headers = { 'content-type': 'application/json', 'x-ratelimit-remaining': String(Math.max(0, RATE_LIMIT - used)) };
+      const headers = {
+        'content-type': 'application/json',
+        'x-ratelimit-remaining': String(Math.max(0, RATE_LIMIT - used)),
+      };
       // Mostly quick, with the long tail real venues have, and a much longer one while the session opens.
-      const delay = Math.random() < (busy ? 0.3 : 0.01) ? rand(QUOTE_TIMEOUT_MS + 20, 400) : 3 + Math.random() ** 2 * 77;
+      const delay =
+        Math.random() < (busy ? 0.3 : 0.01) ? rand(QUOTE_TIMEOUT_MS + 20, 400) : 3 + Math.random() ** 2 * 77;
       setTimeout(() => {
         if (!res.destroyed) res.writeHead(status, headers).end(JSON.stringify(body));
       }, delay);
@@ -125,10 +157,11 @@ async function startExchange(started: number, regimeChangeAt: number): Promise<{
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections(); // fetch keeps idle keep-alive connections open
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // fetch keeps idle keep-alive connections open
+      }),
   };
 }
 
@@ -136,7 +169,13 @@ function quoteIn(body: unknown): Quote | undefined {
   if (!isObject(body) || typeof body.symbol !== 'string' || !Array.isArray(body.spreadsBps)) return undefined;
   const [bar, time, price] = [numberIn(body, 'bar'), numberIn(body, 'time'), numberIn(body, 'price')];
   if (bar === undefined || time === undefined || price === undefined) return undefined;
-  return { symbol: body.symbol, bar, time, price, spreadsBps: body.spreadsBps.filter((s): s is number => typeof s === 'number') };
+  return {
+    symbol: body.symbol,
+    bar,
+    time,
+    price,
+    spreadsBps: body.spreadsBps.filter((s): s is number => typeof s === 'number'),
+  };
 }
 
 // ---- the trade journal: SQLite in memory, every statement timed by trackDbQuery ----------------
@@ -145,10 +184,14 @@ function openJournal(monitoring: MonitoringService) {
   const db = new DatabaseSync(':memory:');
   db.exec(`CREATE TABLE trades (id INTEGER PRIMARY KEY, symbol TEXT NOT NULL, side TEXT NOT NULL, model TEXT NOT NULL,
     quantity REAL NOT NULL, entry_price REAL NOT NULL, exit_price REAL, pnl REAL, status TEXT NOT NULL, opened_at INTEGER, closed_at INTEGER)`);
-  const insert = db.prepare('INSERT INTO trades (symbol, side, model, quantity, entry_price, status, opened_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const insert = db.prepare(
+    'INSERT INTO trades (symbol, side, model, quantity, entry_price, status, opened_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
   const settle = db.prepare("UPDATE trades SET exit_price = ?, pnl = ?, status = 'closed', closed_at = ? WHERE id = ?");
   const recent = db.prepare('SELECT id, symbol, side, status, pnl FROM trades ORDER BY id DESC LIMIT 20');
-  const pnlBySymbol = db.prepare("SELECT symbol, COUNT(*) AS trades, SUM(pnl) AS pnl FROM trades WHERE status = 'closed' GROUP BY symbol");
+  const pnlBySymbol = db.prepare(
+    "SELECT symbol, COUNT(*) AS trades, SUM(pnl) AS pnl FROM trades WHERE status = 'closed' GROUP BY symbol",
+  );
   let queries = 0;
   const query = <T>(operation: 'insert' | 'select' | 'update', fn: () => T): Tracked<T> => {
     queries++;
@@ -159,8 +202,17 @@ function openJournal(monitoring: MonitoringService) {
       return queries;
     },
     /** Journals an order, a rejected one too for the audit trail; returns its row id. */
-    record(symbol: string, side: Direction, model: string, quantity: number, price: number, status: 'open' | 'rejected'): number {
-      return Number(query('insert', () => insert.run(symbol, side, model, quantity, price, status, Date.now())).lastInsertRowid);
+    record(
+      symbol: string,
+      side: Direction,
+      model: string,
+      quantity: number,
+      price: number,
+      status: 'open' | 'rejected',
+    ): number {
+      return Number(
+        query('insert', () => insert.run(symbol, side, model, quantity, price, status, Date.now())).lastInsertRowid,
+      );
     },
     recordClose(row: number, exitPrice: number, pnl: number): void {
       query('update', () => settle.run(exitPrice, pnl, Date.now(), row));
@@ -186,10 +238,34 @@ type Journal = ReturnType<typeof openJournal>;
 // ---- models: plain online learners; the SDK scores their predictions --------------------------
 
 /** `prior` is the weight fitted offline on trending data; `noise` is what the features miss. */
-interface ModelSpec { type: string; name: string; timeframe: string; prior: number; noise: number; learningRate: number; feature: 'volatility' | 'spread_bps' }
+interface ModelSpec {
+  type: string;
+  name: string;
+  timeframe: string;
+  prior: number;
+  noise: number;
+  learningRate: number;
+  feature: 'volatility' | 'spread_bps';
+}
 const MODELS: readonly ModelSpec[] = [
-  { type: 'price_prediction', name: 'lstm_v2', timeframe: '12h', prior: 0.7, noise: 0.25, learningRate: 0.01, feature: 'volatility' },
-  { type: 'sentiment', name: 'xgb_v1', timeframe: '12h', prior: 0.4, noise: 0.5, learningRate: 0.02, feature: 'spread_bps' },
+  {
+    type: 'price_prediction',
+    name: 'lstm_v2',
+    timeframe: '12h',
+    prior: 0.7,
+    noise: 0.25,
+    learningRate: 0.01,
+    feature: 'volatility',
+  },
+  {
+    type: 'sentiment',
+    name: 'xgb_v1',
+    timeframe: '12h',
+    prior: 0.4,
+    noise: 0.5,
+    learningRate: 0.02,
+    feature: 'spread_bps',
+  },
 ];
 /** The price regressor forecasts the next return (in %) as MOMENTUM × the last one: fitted on the trending market, never refitted. */
 const REGRESSOR = { name: 'arima_v1', timeframe: '12h' };
@@ -227,14 +303,40 @@ class DirectionModel {
 // ---- the bot ------------------------------------------------------------------------------------
 
 /** A prediction waiting for the bar it is about. */
-interface Pending { model?: DirectionModel; x: number; p: number }
-interface Market { symbol: string; bar: number; time: number; price?: number; volatility: number; models: DirectionModel[]; pending: Pending[] }
-interface Position { symbol: string; side: Direction; model: string; quantity: number; entry: number; openedAt: number; barsLeft: number; row: number }
+interface Pending {
+  model?: DirectionModel;
+  x: number;
+  p: number;
+}
+interface Market {
+  symbol: string;
+  bar: number;
+  time: number;
+  price?: number;
+  volatility: number;
+  models: DirectionModel[];
+  pending: Pending[];
+}
+interface Position {
+  symbol: string;
+  side: Direction;
+  model: string;
+  quantity: number;
+  entry: number;
+  openedAt: number;
+  barsLeft: number;
+  row: number;
+}
 
 class Bot {
   readonly counts = { signals: 0, trades: 0, failedTrades: 0, closed: 0, wins: 0, missedBars: 0, api: 0, apiErrors: 0 };
   private readonly markets: Market[] = SYMBOLS.map((symbol) => ({
-    symbol, bar: 0, time: 0, volatility: BAR_VOLATILITY, models: MODELS.map((spec) => new DirectionModel(spec)), pending: [],
+    symbol,
+    bar: 0,
+    time: 0,
+    volatility: BAR_VOLATILITY,
+    models: MODELS.map((spec) => new DirectionModel(spec)),
+    pending: [],
   }));
   private readonly positions: Position[] = [];
   private balance = START_EQUITY;
@@ -250,14 +352,21 @@ class Bot {
   }
 
   get equity(): number {
-    const unrealised = this.positions.map((p) => ((this.markets.find((m) => m.symbol === p.symbol)?.price ?? p.entry) - p.entry) * p.quantity * (p.side === 'buy' ? 1 : -1));
+    const unrealised = this.positions.map(
+      (p) =>
+        ((this.markets.find((m) => m.symbol === p.symbol)?.price ?? p.entry) - p.entry) *
+        p.quantity *
+        (p.side === 'buy' ? 1 : -1),
+    );
     return this.balance + sum(unrealised);
   }
 
   /** One bar: quote every symbol, score and signal, send the entries and the due exits, report the portfolio. */
   async tick(): Promise<void> {
     this.monitoring.heartbeat('main');
-    const quotes = await Promise.all(this.markets.map((m) => this.request('/api/market/data', 'GET', `?symbol=${encodeURIComponent(m.symbol)}`)));
+    const quotes = await Promise.all(
+      this.markets.map((m) => this.request('/api/market/data', 'GET', `?symbol=${encodeURIComponent(m.symbol)}`)),
+    );
     const orders: Promise<void>[] = [];
     this.markets.forEach((market, i) => {
       const quote = quoteIn(quotes[i]);
@@ -280,7 +389,14 @@ class Bot {
     Object.assign(market, { price, bar: quote.bar, time: quote.time });
     for (const spec of MODELS) {
       if (spec.feature !== 'spread_bps') continue;
-      for (const value of quote.spreadsBps) this.monitoring.recordFeature({ modelName: spec.name, timeframe: spec.timeframe, symbol, feature: 'spread_bps', value });
+      for (const value of quote.spreadsBps)
+        this.monitoring.recordFeature({
+          modelName: spec.name,
+          timeframe: spec.timeframe,
+          symbol,
+          feature: 'spread_bps',
+          value,
+        });
     }
     if (previous === undefined) return [];
     const r = Math.log(price / previous);
@@ -288,7 +404,7 @@ class Bot {
     // After a missed bar the outcome of the last predictions is unknown: they are left to expire (outcomeTtlSeconds).
     if (gap === 1) this.resolve(market, pending, r);
     else this.counts.missedBars += gap - 1;
-    market.volatility = Math.sqrt(0.95 * market.volatility ** 2 + 0.05 * (r * r) / gap);
+    market.volatility = Math.sqrt(0.95 * market.volatility ** 2 + (0.05 * (r * r)) / gap);
     const x = r / (market.volatility * Math.sqrt(gap));
     const id = quote.bar + 1;
     const key = { timeframe: REGRESSOR.timeframe, symbol, predictionId: id };
@@ -297,16 +413,26 @@ class Bot {
     const orders: Promise<void>[] = [];
     for (const model of market.models) {
       const { name, timeframe, type, feature } = model.spec;
-      if (feature === 'volatility') this.monitoring.recordFeature({ modelName: name, timeframe, symbol, feature, value: 100 * market.volatility });
+      if (feature === 'volatility')
+        this.monitoring.recordFeature({ modelName: name, timeframe, symbol, feature, value: 100 * market.volatility });
       const p = model.predict(x);
-      this.monitoring.recordPrediction({ modelName: name, timeframe, symbol, predictionId: id, predicted: p >= 0.5 ? 'up' : 'down', probability: p, positiveClass: 'up' });
+      this.monitoring.recordPrediction({
+        modelName: name,
+        timeframe,
+        symbol,
+        predictionId: id,
+        predicted: p >= 0.5 ? 'up' : 'down',
+        probability: p,
+        positiveClass: 'up',
+      });
       market.pending.push({ model, x, p });
       const direction: Direction = p >= 0.5 ? 'buy' : 'sell';
       const confidenceLevel = Math.abs(2 * p - 1);
       this.monitoring.recordTradingSignal({ symbol, direction, confidenceLevel, modelType: type });
       this.counts.signals++;
       const open = this.positions.filter((pos) => pos.symbol === symbol && pos.model === type).length;
-      if (confidenceLevel >= ENTRY_CONFIDENCE && open < MAX_POSITIONS_PER_MODEL) orders.push(this.open(market, direction, type));
+      if (confidenceLevel >= ENTRY_CONFIDENCE && open < MAX_POSITIONS_PER_MODEL)
+        orders.push(this.open(market, direction, type));
     }
     return orders;
   }
@@ -316,13 +442,25 @@ class Bot {
     const { symbol, bar: predictionId } = market;
     for (const { model, x, p } of pending) {
       if (model === undefined) {
-        this.monitoring.recordOutcome({ modelName: REGRESSOR.name, timeframe: REGRESSOR.timeframe, symbol, predictionId, actual: 100 * r });
+        this.monitoring.recordOutcome({
+          modelName: REGRESSOR.name,
+          timeframe: REGRESSOR.timeframe,
+          symbol,
+          predictionId,
+          actual: 100 * r,
+        });
         continue;
       }
       const { name: modelName, timeframe } = model.spec;
       this.monitoring.recordOutcome({ modelName, timeframe, symbol, predictionId, actual: r > 0 ? 'up' : 'down' });
       model.learn(x, p, r > 0);
-      this.monitoring.recordLearningStep({ modelName, timeframe, symbol, loss: model.loss, memorySize: model.memorySize });
+      this.monitoring.recordLearningStep({
+        modelName,
+        timeframe,
+        symbol,
+        loss: model.loss,
+        memorySize: model.memorySize,
+      });
     }
   }
 
@@ -331,8 +469,16 @@ class Bot {
     const price = market.price ?? 0;
     const quantity = (this.equity * POSITION_FRACTION) / price;
     const fill = await this.submitOrder(symbol, side, quantity);
-    const row = this.journal.record(symbol, side, model, quantity, fill ?? price, fill === undefined ? 'rejected' : 'open');
-    if (fill !== undefined) this.positions.push({ symbol, side, model, quantity, entry: fill, openedAt, barsLeft: randomInt(2, 12), row });
+    const row = this.journal.record(
+      symbol,
+      side,
+      model,
+      quantity,
+      fill ?? price,
+      fill === undefined ? 'rejected' : 'open',
+    );
+    if (fill !== undefined)
+      this.positions.push({ symbol, side, model, quantity, entry: fill, openedAt, barsLeft: randomInt(2, 12), row });
   }
 
   private async close(position: Position): Promise<void> {
@@ -348,7 +494,17 @@ class Bot {
     this.journal.recordClose(position.row, exitPrice, pnl - fees);
     // Times are the exchange's bar times, so holding periods read in simulated days.
     const closedAt = this.markets.find((m) => m.symbol === symbol)?.time ?? openedAt;
-    this.monitoring.recordClosedTrade({ symbol, direction: side, pnl, fees, entryPrice, exitPrice, quantity, openedAt, closedAt });
+    this.monitoring.recordClosedTrade({
+      symbol,
+      direction: side,
+      pnl,
+      fees,
+      entryPrice,
+      exitPrice,
+      quantity,
+      openedAt,
+      closedAt,
+    });
   }
 
   /** A market order; resolves to the fill price, or undefined when it was refused or never arrived. */
@@ -365,9 +521,10 @@ class Bot {
     this.counts.api++;
     try {
       const body = await this.monitoring.trackApiRequest(endpoint, method, async (call) => {
-        const init: RequestInit = payload === undefined
-          ? { method, signal: AbortSignal.timeout(QUOTE_TIMEOUT_MS) }
-          : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) };
+        const init: RequestInit =
+          payload === undefined
+            ? { method, signal: AbortSignal.timeout(QUOTE_TIMEOUT_MS) }
+            : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) };
         const res = await fetch(this.exchange + endpoint + query, init);
         call.statusCode = res.status;
         const remaining = Number(res.headers.get('x-ratelimit-remaining') ?? Number.NaN);
@@ -385,14 +542,22 @@ class Bot {
   }
 
   private reportPortfolio(): void {
-    const count = (symbol: string, side: Direction) => this.positions.filter((p) => p.symbol === symbol && p.side === side).length;
-    const openPositions: OpenPositions = Object.fromEntries(SYMBOLS.map((s) => [s, { buy: count(s, 'buy'), sell: count(s, 'sell') }]));
+    const count = (symbol: string, side: Direction) =>
+      this.positions.filter((p) => p.symbol === symbol && p.side === side).length;
+    const openPositions: OpenPositions = Object.fromEntries(
+      SYMBOLS.map((s) => [s, { buy: count(s, 'buy'), sell: count(s, 'sell') }]),
+    );
     this.monitoring.updatePortfolioMetrics({ portfolioValue: this.equity, balance: this.balance, openPositions });
     // SQLite is one handle; the pool figures stand in for those of a server database.
     const queries = this.journal.queries - this.queriesSeen;
     this.queriesSeen = this.journal.queries;
     const demand = queries + randomInt(0, 3);
-    this.monitoring.updateDbPool({ pool: 'main', size: DB_POOL_SIZE, active: Math.min(DB_POOL_SIZE, demand), waiting: Math.max(0, demand - DB_POOL_SIZE) });
+    this.monitoring.updateDbPool({
+      pool: 'main',
+      size: DB_POOL_SIZE,
+      active: Math.min(DB_POOL_SIZE, demand),
+      waiting: Math.max(0, demand - DB_POOL_SIZE),
+    });
   }
 
   /** The summary line; drift detections are the SDK's, read from the bot's own scrape. */
@@ -422,14 +587,21 @@ function parseCommandLine(args: string[]): CommandLine | string {
   try {
     ({ values } = parseArgs({
       args,
-      options: { duration: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, 'export-dir': { type: 'string' }, otlp: { type: 'string' } },
+      options: {
+        duration: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'export-dir': { type: 'string' },
+        otlp: { type: 'string' },
+      },
     }));
   } catch (error) {
     return (error as Error).message;
   }
   const duration = values.duration === undefined ? undefined : Number(values.duration);
   // setTimeout holds at most 2^31 - 1 ms.
-  if (duration !== undefined && !(duration > 0 && duration <= 2_147_483)) return `--duration must be a number of seconds above 0, at most 2147483, got "${values.duration}"`;
+  if (duration !== undefined && !(duration > 0 && duration <= 2_147_483))
+    return `--duration must be a number of seconds above 0, at most 2147483, got "${values.duration}"`;
   const port = values.port === undefined ? 8000 : /^\d+$/.test(values.port) ? Number(values.port) : Number.NaN;
   if (!(port <= 65535)) return `--port must be an integer from 0 to 65535, got "${values.port}"`;
   const host = values.host ?? '127.0.0.1';
@@ -441,7 +613,9 @@ function parseCommandLine(args: string[]): CommandLine | string {
 async function main(): Promise<number> {
   const args = parseCommandLine(process.argv.slice(2));
   if (typeof args === 'string') {
-    console.error(`${args}\nusage: npm run demo -- [--duration <seconds>] [--port <n>] [--host <address>] [--export-dir <dir>|''] [--otlp <endpoint>]`);
+    console.error(
+      `${args}\nusage: npm run demo -- [--duration <seconds>] [--port <n>] [--host <address>] [--export-dir <dir>|''] [--otlp <endpoint>]`,
+    );
     return 2;
   }
   let monitoring: MonitoringService;
@@ -469,9 +643,14 @@ async function main(): Promise<number> {
     });
   } catch (error) {
     const option = error instanceof MonitoringConfigError ? error.option : undefined;
-    const hint = option === 'host' ? 'check --host'
-      : option === 'exportDirectory' ? "check --export-dir, or --export-dir '' for no snapshots"
-      : option === 'otlp' ? 'check --otlp' : 'try --port 0 or another port';
+    const hint =
+      option === 'host'
+        ? 'check --host'
+        : option === 'exportDirectory'
+          ? "check --export-dir, or --export-dir '' for no snapshots"
+          : option === 'otlp'
+            ? 'check --otlp'
+            : 'try --port 0 or another port';
     console.error(`Cannot start monitoring: ${(error as Error).message}\nHint: ${hint}.`);
     return 1;
   }
@@ -479,14 +658,22 @@ async function main(): Promise<number> {
   const elapsed = () => Math.round((Date.now() - started) / 1000);
   console.log(`Metrics: http://localhost:${monitoring.port}/metrics  (/ serves the same)`);
   console.log(`Dashboard: http://localhost:${monitoring.port}/dashboard`);
-  if (args.exportDir !== false) console.log(`Snapshots: ${args.exportDir}/metrics-<time>.json every 5 s; ${args.exportDir}/latest.json is the newest`);
-  if (args.otlp !== undefined) console.log(`OTLP: pushing to ${monitoring.options.otlp === false ? '?' : monitoring.options.otlp.endpoint} every 5 s`);
+  if (args.exportDir !== false)
+    console.log(
+      `Snapshots: ${args.exportDir}/metrics-<time>.json every 5 s; ${args.exportDir}/latest.json is the newest`,
+    );
+  if (args.otlp !== undefined)
+    console.log(
+      `OTLP: pushing to ${monitoring.options.otlp === false ? '?' : monitoring.options.otlp.endpoint} every 5 s`,
+    );
 
   const regimeChangeAfter = args.duration === undefined ? 60 : args.duration / 2;
   const exchange = await startExchange(started, started + regimeChangeAfter * 1000);
   const journal = openJournal(monitoring);
   const bot = new Bot(monitoring, journal, exchange.url);
-  console.log(`Trading ${SYMBOLS.join(', ')} on ${exchange.url}; the market stops trending, mean-reverts and doubles its volatility after ${regimeChangeAfter} s.`);
+  console.log(
+    `Trading ${SYMBOLS.join(', ')} on ${exchange.url}; the market stops trending, mean-reverts and doubles its volatility after ${regimeChangeAfter} s.`,
+  );
   console.log(args.duration === undefined ? 'Running until Ctrl-C.' : `Running for ${args.duration} s.`);
 
   // The next tick is set only when the last one has finished, so a slow exchange never piles ticks up.
@@ -495,17 +682,19 @@ async function main(): Promise<number> {
   let nextTick: NodeJS.Timeout | undefined;
   const tick = () => {
     const tickStarted = Date.now();
-    inFlight = bot.tick()
+    inFlight = bot
+      .tick()
       .catch((error: unknown) => console.error(`tick failed: ${(error as Error).message}`))
       .finally(() => {
         if (running) nextTick = setTimeout(tick, Math.max(0, TICK_MS - (Date.now() - tickStarted)));
       });
   };
   tick();
-  const printSummary = (suffix = '') => bot.summary(elapsed()).then(
-    (line) => console.log(line + suffix),
-    (error: unknown) => console.error(`summary failed: ${(error as Error).message}`),
-  );
+  const printSummary = (suffix = '') =>
+    bot.summary(elapsed()).then(
+      (line) => console.log(line + suffix),
+      (error: unknown) => console.error(`summary failed: ${(error as Error).message}`),
+    );
   const reports = [
     // The reporting loop: what a dashboard or a risk check reads, with a heartbeat of its own.
     setInterval(() => {
@@ -520,7 +709,8 @@ async function main(): Promise<number> {
   const reason = await new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
-    if (args.duration !== undefined) durationTimer = setTimeout(() => resolve('duration reached'), args.duration * 1000);
+    if (args.duration !== undefined)
+      durationTimer = setTimeout(() => resolve('duration reached'), args.duration * 1000);
   });
 
   running = false;

@@ -6,7 +6,8 @@ const text = readFileSync(process.argv[2] ?? '/dev/stdin', 'utf8');
 const problems: string[] = [];
 for (const def of METRIC_LIST) {
   if (def.group === 'self') continue; // present only when something was dropped or folded
-  if (!new RegExp(`^# TYPE ${def.name} ${def.type}$`, 'm').test(text)) problems.push(`${def.name}: no '# TYPE ${def.name} ${def.type}'`);
+  if (!new RegExp(`^# TYPE ${def.name} ${def.type}$`, 'm').test(text))
+    problems.push(`${def.name}: no '# TYPE ${def.name} ${def.type}'`);
   const sample = def.type === 'histogram' ? `${def.name}_count` : def.name;
   if (!new RegExp(`^${sample}[{ ]`, 'm').test(text)) problems.push(`${def.name}: no sample`);
 }
@@ -14,4 +15,6 @@ if (problems.length > 0) {
   console.error(`scrape check: ${problems.length} problem(s)\n${problems.join('\n')}`);
   process.exit(1);
 }
-console.log(`scrape check: all ${METRIC_LIST.filter((d) => d.group !== 'self').length} domain metrics present with their types`);
+console.log(
+  `scrape check: all ${METRIC_LIST.filter((d) => d.group !== 'self').length} domain metrics present with their types`,
+);

@@ -11,15 +11,26 @@ if (dir === undefined) {
 const problems: string[] = [];
 const names = readdirSync(dir);
 const files = names.filter((f) => /^metrics-.*\.json$/.test(f)).sort();
-if (files.length < Number(minArg ?? 1)) problems.push(`${files.length} snapshot file(s), expected at least ${minArg ?? 1}`);
+if (files.length < Number(minArg ?? 1))
+  problems.push(`${files.length} snapshot file(s), expected at least ${minArg ?? 1}`);
 const leftovers = names.filter((f) => f.startsWith('.'));
 if (leftovers.length > 0) problems.push(`temporary files left: ${leftovers.join(', ')}`);
 let newest: unknown;
 for (const f of files) {
   try {
-    const snapshot = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { timestamp?: string; resource?: object; metrics?: { name: string; points: unknown[] }[] };
-    if (typeof snapshot.timestamp !== 'string' || typeof snapshot.resource !== 'object' || !Array.isArray(snapshot.metrics)) problems.push(`${f}: not a snapshot`);
-    else if (!snapshot.metrics.some((m) => m.name === 'trading_signals_total' && m.points.length > 0)) problems.push(`${f}: no trading_signals_total`);
+    const snapshot = JSON.parse(readFileSync(join(dir, f), 'utf8')) as {
+      timestamp?: string;
+      resource?: object;
+      metrics?: { name: string; points: unknown[] }[];
+    };
+    if (
+      typeof snapshot.timestamp !== 'string' ||
+      typeof snapshot.resource !== 'object' ||
+      !Array.isArray(snapshot.metrics)
+    )
+      problems.push(`${f}: not a snapshot`);
+    else if (!snapshot.metrics.some((m) => m.name === 'trading_signals_total' && m.points.length > 0))
+      problems.push(`${f}: no trading_signals_total`);
     newest = snapshot;
   } catch (error) {
     problems.push(`${f}: ${(error as Error).message}`);

@@ -11,18 +11,27 @@ if (url === undefined) {
   process.exit(2);
 }
 await new Promise((r) => setTimeout(r, Number(wait) * 1000));
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+});
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 2400 } });
   const problems: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
   const res = await page.goto(url);
   if (res === null || !res.ok()) throw new Error(`GET ${url} answered ${res?.status()}`);
-  await page.waitForFunction(() => Number(document.getElementById('status')?.dataset.samples ?? 0) > 0, undefined, { timeout: 20_000 });
+  await page.waitForFunction(() => Number(document.getElementById('status')?.dataset.samples ?? 0) > 0, undefined, {
+    timeout: 20_000,
+  });
   await page.waitForTimeout(1000);
-  const drawn = await page.$$eval('.chart', (els) => els.filter((e) => Number((e as HTMLElement).dataset.points ?? 0) > 0).map((e) => e.id));
+  const drawn = await page.$$eval('.chart', (els) =>
+    els.filter((e) => Number((e as HTMLElement).dataset.points ?? 0) > 0).map((e) => e.id),
+  );
   mkdirSync(dirname(out), { recursive: true });
   await page.screenshot({ path: out, fullPage: true });
   console.log(`dashboard screenshot: ${out} (${drawn.length} charts with data: ${drawn.join(' ')})`);

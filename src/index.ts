@@ -1,19 +1,70 @@
 export { initEnhancedMonitoring, getMonitoringService } from './init.ts';
 export { MonitoringService } from './service.ts';
-export { DEFAULT_OPTIONS, type MonitoringOptions, type ResolvedOptions, type OtlpOptions, type ResolvedOtlp, type ResourceAttributeValue } from './config/options.ts';
+export {
+  DEFAULT_OPTIONS,
+  type MonitoringOptions,
+  type ResolvedOptions,
+  type OtlpOptions,
+  type ResolvedOtlp,
+  type ResourceAttributeValue,
+} from './config/options.ts';
 export type { OtlpProtocol, Temporality } from './export/options.ts';
-export type { Snapshot, SnapshotMetric, SnapshotScalarMetric, SnapshotHistogramMetric, SnapshotPoint, SnapshotHistogramPoint, SnapshotBucket, SnapshotLabels } from './export/snapshot.ts';
+export type {
+  Snapshot,
+  SnapshotMetric,
+  SnapshotScalarMetric,
+  SnapshotHistogramMetric,
+  SnapshotPoint,
+  SnapshotHistogramPoint,
+  SnapshotBucket,
+  SnapshotLabels,
+} from './export/snapshot.ts';
 export { FILE_EXPORT_FAILURE_REASONS, type FileExportFailureReason } from './export/file-exporter.ts';
 export type { OtlpFailureReason } from './export/otlp.ts';
-export { ERROR_CODES, MonitoringConfigError, MonitoringInputError, MonitoringStateError, type MonitoringErrorCode } from './core/errors.ts';
+export {
+  ERROR_CODES,
+  MonitoringConfigError,
+  MonitoringInputError,
+  MonitoringStateError,
+  type MonitoringErrorCode,
+} from './core/errors.ts';
 export { consoleLogger, silentLogger, type Logger } from './core/logger.ts';
-export { METRICS, METRIC_LIST, CONFIDENCE_BUCKETS, LATENCY_BUCKETS, type MetricDefinition, type MetricType, type MetricGroup } from './contract/metrics.ts';
+export {
+  METRICS,
+  METRIC_LIST,
+  CONFIDENCE_BUCKETS,
+  LATENCY_BUCKETS,
+  type MetricDefinition,
+  type MetricType,
+  type MetricGroup,
+} from './contract/metrics.ts';
 export { INVALID_REASONS, type InvalidReason } from './domains/input.ts';
 export { PROMETHEUS_CONTENT_TYPE } from './export/prometheus.ts';
-export type { Direction, DirectionInput, TradingSignal, ExecutedTrade, PortfolioUpdate, OpenPositions, TradingPerformance } from './domains/trading.ts';
+export type {
+  Direction,
+  DirectionInput,
+  TradingSignal,
+  ExecutedTrade,
+  PortfolioUpdate,
+  OpenPositions,
+  TradingPerformance,
+} from './domains/trading.ts';
 export type { ClosedTrade } from './domains/performance.ts';
-export type { ModelKey, ModelPerformanceMetrics, ModelPerformanceUpdate, CalibrationUpdate, OnlineLearningUpdate } from './domains/models.ts';
-export type { Prediction, ClassifierPrediction, RegressorPrediction, Outcome, LearningStep, FeatureValue } from './domains/predictions.ts';
+export type {
+  ModelKey,
+  ModelPerformanceMetrics,
+  ModelPerformanceUpdate,
+  CalibrationUpdate,
+  OnlineLearningUpdate,
+} from './domains/models.ts';
+export type {
+  Prediction,
+  ClassifierPrediction,
+  RegressorPrediction,
+  Outcome,
+  LearningStep,
+  FeatureValue,
+} from './domains/predictions.ts';
 export type { AdwinOptions } from './analytics/models/adwin.ts';
 export type { PageHinkleyOptions, PageHinkleyMode } from './analytics/models/page-hinkley.ts';
 export type { ApiCall, ApiQuota, HttpMethod, Tracked } from './domains/api.ts';
@@ -29,7 +80,13 @@ export type { HttpOptions, ResolvedHttp } from './http/options.ts';
 export type { ExportOptions, ResolvedExport } from './export/options.ts';
 export type { ResourceOptions, ResolvedResource } from './config/resource.ts';
 export type { LifecycleOptions, ResolvedLifecycle } from './lifecycle/options.ts';
-export type { TradingAnalyticsOptions, ResolvedTradingAnalytics, ModelAnalyticsOptions, ResolvedModelAnalytics, DriftDetectorOptions } from './domains/options.ts';
+export type {
+  TradingAnalyticsOptions,
+  ResolvedTradingAnalytics,
+  ModelAnalyticsOptions,
+  ResolvedModelAnalytics,
+  DriftDetectorOptions,
+} from './domains/options.ts';
 export type { RecordingOptions, ResolvedRecording } from './config/options.ts';
 export type { CollectorOptions, ResolvedCollectors } from './collectors/options.ts';
 export type { DashboardSettings } from './dashboard/options.ts';

@@ -15,7 +15,9 @@ const slot: Slot = ((globalThis as Record<symbol, Slot>)[SLOT] ??= {});
 export async function initEnhancedMonitoring(options: MonitoringOptions = {}): Promise<MonitoringService> {
   const resolved = resolveOptions(options);
   if (slot.service !== undefined || slot.starting) {
-    throw new MonitoringStateError('monitoring is already running; call shutdown() on it before initEnhancedMonitoring() again');
+    throw new MonitoringStateError(
+      'monitoring is already running; call shutdown() on it before initEnhancedMonitoring() again',
+    );
   }
   slot.starting = true;
   try {

@@ -183,7 +183,12 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
   const dashboard =
     options.dashboard === false
       ? undefined
-      : new Dashboard(options.dashboard, options.maxSeriesPerMetric, [new RegistryProducer(registry, resource, SCOPE)], logger);
+      : new Dashboard(
+          options.dashboard,
+          options.maxSeriesPerMetric,
+          [new RegistryProducer(registry, resource, SCOPE)],
+          logger,
+        );
   const readers: MetricReader[] = [prometheus.reader];
   if (file !== undefined) readers.push(file.reader);
   if (otlp !== undefined) readers.push(otlp.reader);
@@ -245,7 +250,19 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
     web,
     hooks,
   });
-  return { meterProvider, guard, domains, prometheus, file, dashboard, web, surface, server, publishModels, components };
+  return {
+    meterProvider,
+    guard,
+    domains,
+    prometheus,
+    file,
+    dashboard,
+    web,
+    surface,
+    server,
+    publishModels,
+    components,
+  };
 }
 
 interface Parts {

@@ -25,7 +25,9 @@ if (config !== undefined && config.trim() !== '') {
   loadConfig(config)
     .then((options) => initEnhancedMonitoring(options))
     .catch((error: unknown) => {
-    console.error(`[evil2root-monitoring] MONITORING_CONFIG=${config}: ${(error as Error)?.message ?? String(error)}`);
-    process.exit(1);
-  });
+      console.error(
+        `[evil2root-monitoring] MONITORING_CONFIG=${config}: ${(error as Error)?.message ?? String(error)}`,
+      );
+      process.exit(1);
+    });
 }

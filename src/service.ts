@@ -35,7 +35,11 @@ export class MonitoringService {
   private url: string | undefined;
   private stopping: Promise<void> | undefined;
 
-  private constructor(options: ResolvedOptions, createOtlpExporter: OtlpExporterFactory | undefined, onShutdown: ((service: MonitoringService) => void) | undefined) {
+  private constructor(
+    options: ResolvedOptions,
+    createOtlpExporter: OtlpExporterFactory | undefined,
+    onShutdown: ((service: MonitoringService) => void) | undefined,
+  ) {
     this.options = options;
     this.onShutdown = onShutdown;
     this.pipeline = buildPipeline(options, {
@@ -298,7 +302,9 @@ export class MonitoringService {
 
   /** URL of the dashboard, e.g. `http://127.0.0.1:8000/dashboard`; undefined with `port: false` or `dashboard: false`. */
   get dashboardUrl(): string | undefined {
-    return this.url === undefined || this.pipeline.dashboard === undefined ? undefined : this.url.replace(/\/metrics$/, '/dashboard');
+    return this.url === undefined || this.pipeline.dashboard === undefined
+      ? undefined
+      : this.url.replace(/\/metrics$/, '/dashboard');
   }
 
   /** Takes a dashboard history sample now (normally every `dashboard.intervalSeconds`). @internal for tests and benches */
@@ -308,7 +314,9 @@ export class MonitoringService {
 
   /** Bytes and series held by the dashboard history. @internal for the README's memory figure */
   dashboardHistoryUsage(): { bytes: number; series: number } | undefined {
-    return this.pipeline.dashboard === undefined ? undefined : { bytes: this.pipeline.dashboard.history.bytes, series: this.pipeline.dashboard.history.size };
+    return this.pipeline.dashboard === undefined
+      ? undefined
+      : { bytes: this.pipeline.dashboard.history.bytes, series: this.pipeline.dashboard.history.size };
   }
 
   /**

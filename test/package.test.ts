@@ -6,10 +6,17 @@ import { VERSION } from '../src/index.ts';
 
 // These tests run against the built output (npm test builds first), imported by package name.
 const root = new URL('..', import.meta.url).pathname;
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string; exports: Record<string, unknown> };
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+  exports: Record<string, unknown>;
+};
 
 function run(args: string[]): string {
-  return execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  return execFileSync(process.execPath, args, {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
 }
 
 const USE = `
@@ -25,32 +32,44 @@ test('VERSION matches package.json', () => {
 });
 
 test('the ESM build imports by package name and works', () => {
-  const out = JSON.parse(run(['--input-type=module', '-e', `const lib = await import('@evil2root/monitoring'); ${USE}`]));
+  const out = JSON.parse(
+    run(['--input-type=module', '-e', `const lib = await import('@evil2root/monitoring'); ${USE}`]),
+  );
   assert.equal(out.ok, true);
   assert.ok(out.names.includes('initEnhancedMonitoring') && out.names.includes('getMonitoringService'));
 });
 
 test('the CommonJS build requires by package name, works, and exports the same names', () => {
-  const esm = JSON.parse(run(['--input-type=module', '-e', `const lib = await import('@evil2root/monitoring'); ${USE}`]));
+  const esm = JSON.parse(
+    run(['--input-type=module', '-e', `const lib = await import('@evil2root/monitoring'); ${USE}`]),
+  );
   const cjs = JSON.parse(run(['-e', `const lib = require('@evil2root/monitoring'); (async () => { ${USE} })()`]));
   assert.equal(cjs.ok, true);
   assert.deepEqual(cjs.names, esm.names);
-  assert.match(execFileSync(process.execPath, ['-p', `require.resolve('@evil2root/monitoring')`], { cwd: root, encoding: 'utf8' }), /dist\/cjs\/index\.js/);
+  assert.match(
+    execFileSync(process.execPath, ['-p', `require.resolve('@evil2root/monitoring')`], { cwd: root, encoding: 'utf8' }),
+    /dist\/cjs\/index\.js/,
+  );
 });
 
 test('the ESM and CommonJS builds share one running instance', () => {
-  const out = run(['--input-type=module', '-e', `
+  const out = run([
+    '--input-type=module',
+    '-e',
+    `
     import { createRequire } from 'node:module';
     const esm = await import('@evil2root/monitoring');
     const cjs = createRequire(process.cwd() + '/')('@evil2root/monitoring');
     const m = await esm.initEnhancedMonitoring({ port: false, systemMetrics: false });
     console.log(cjs.getMonitoringService() === m);
     await m.shutdown();
-  `]);
+  `,
+  ]);
   assert.equal(out.trim(), 'true');
 });
 
 test('type declarations ship for both builds', () => {
-  for (const file of ['dist/esm/index.d.ts', 'dist/cjs/index.d.ts', 'dist/cjs/package.json']) assert.ok(existsSync(`${root}${file}`), file);
+  for (const file of ['dist/esm/index.d.ts', 'dist/cjs/index.d.ts', 'dist/cjs/package.json'])
+    assert.ok(existsSync(`${root}${file}`), file);
   assert.match(readFileSync(`${root}dist/cjs/index.d.ts`, 'utf8'), /initEnhancedMonitoring/);
 });

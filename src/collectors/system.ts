@@ -7,8 +7,29 @@ import { SYSTEM } from '../contract/semconv.ts';
 
 /** Pseudo and in-memory file systems whose usage says nothing about the disk. */
 const SKIPPED_FS_TYPES = new Set([
-  'autofs', 'binfmt_misc', 'bpf', 'cgroup', 'cgroup2', 'configfs', 'debugfs', 'devpts', 'devtmpfs', 'efivarfs', 'fusectl',
-  'hugetlbfs', 'mqueue', 'nsfs', 'proc', 'pstore', 'ramfs', 'rpc_pipefs', 'securityfs', 'squashfs', 'sysfs', 'tmpfs', 'tracefs',
+  'autofs',
+  'binfmt_misc',
+  'bpf',
+  'cgroup',
+  'cgroup2',
+  'configfs',
+  'debugfs',
+  'devpts',
+  'devtmpfs',
+  'efivarfs',
+  'fusectl',
+  'hugetlbfs',
+  'mqueue',
+  'nsfs',
+  'proc',
+  'pstore',
+  'ramfs',
+  'rpc_pipefs',
+  'securityfs',
+  'squashfs',
+  'sysfs',
+  'tmpfs',
+  'tracefs',
 ]);
 
 export interface Mount {
@@ -27,7 +48,9 @@ export function parseMounts(text: string): Mount[] {
     if (!device || !rawMountpoint || !type || SKIPPED_FS_TYPES.has(type) || seen.has(device)) continue;
     seen.add(device);
     // /proc/mounts escapes space, tab, newline and backslash as octal.
-    const mountpoint = rawMountpoint.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
+    const mountpoint = rawMountpoint.replace(/\\([0-7]{3})/g, (_, oct: string) =>
+      String.fromCharCode(parseInt(oct, 8)),
+    );
     mounts.push({ device, mountpoint, type, mode: flags?.split(',').includes('ro') ? 'ro' : 'rw' });
   }
   return mounts;
@@ -61,14 +84,38 @@ export class SystemMetrics {
     this.host.setMeterProvider(meterProvider);
     this.host.enable();
 
-    const fsUsage = meter.createObservableUpDownCounter(SYSTEM.filesystemUsage, { description: 'File system space by state (used, free, reserved).', unit: 'By' });
-    const fsUtilization = meter.createObservableGauge(SYSTEM.filesystemUtilization, { description: 'Fraction of the file system space in use, as df reports it (0 to 1).', unit: '1' });
-    const load1 = meter.createObservableGauge(SYSTEM.loadAverage1m, { description: 'System load average over 1 minute.', unit: '{thread}' });
-    const load5 = meter.createObservableGauge(SYSTEM.loadAverage5m, { description: 'System load average over 5 minutes.', unit: '{thread}' });
-    const load15 = meter.createObservableGauge(SYSTEM.loadAverage15m, { description: 'System load average over 15 minutes.', unit: '{thread}' });
-    const processes = meter.createObservableUpDownCounter(SYSTEM.processCount, { description: 'Processes on the host.', unit: '{process}' });
-    const systemUptime = meter.createObservableGauge(SYSTEM.systemUptime, { description: 'Time since the host booted.', unit: 's' });
-    const processUptime = meter.createObservableGauge(SYSTEM.processUptime, { description: 'Time since this process started.', unit: 's' });
+    const fsUsage = meter.createObservableUpDownCounter(SYSTEM.filesystemUsage, {
+      description: 'File system space by state (used, free, reserved).',
+      unit: 'By',
+    });
+    const fsUtilization = meter.createObservableGauge(SYSTEM.filesystemUtilization, {
+      description: 'Fraction of the file system space in use, as df reports it (0 to 1).',
+      unit: '1',
+    });
+    const load1 = meter.createObservableGauge(SYSTEM.loadAverage1m, {
+      description: 'System load average over 1 minute.',
+      unit: '{thread}',
+    });
+    const load5 = meter.createObservableGauge(SYSTEM.loadAverage5m, {
+      description: 'System load average over 5 minutes.',
+      unit: '{thread}',
+    });
+    const load15 = meter.createObservableGauge(SYSTEM.loadAverage15m, {
+      description: 'System load average over 15 minutes.',
+      unit: '{thread}',
+    });
+    const processes = meter.createObservableUpDownCounter(SYSTEM.processCount, {
+      description: 'Processes on the host.',
+      unit: '{process}',
+    });
+    const systemUptime = meter.createObservableGauge(SYSTEM.systemUptime, {
+      description: 'Time since the host booted.',
+      unit: 's',
+    });
+    const processUptime = meter.createObservableGauge(SYSTEM.processUptime, {
+      description: 'Time since this process started.',
+      unit: 's',
+    });
     this.observables = [fsUsage, fsUtilization, load1, load5, load15, processes, systemUptime, processUptime];
 
     this.callback = async (result) => {
@@ -86,7 +133,12 @@ export class SystemMetrics {
         const used = (stats.blocks - stats.bfree) * stats.bsize;
         const free = stats.bavail * stats.bsize;
         const reserved = (stats.bfree - stats.bavail) * stats.bsize;
-        const attrs = { 'system.device': m.device, 'system.filesystem.mountpoint': m.mountpoint, 'system.filesystem.type': m.type, 'system.filesystem.mode': m.mode };
+        const attrs = {
+          'system.device': m.device,
+          'system.filesystem.mountpoint': m.mountpoint,
+          'system.filesystem.type': m.type,
+          'system.filesystem.mode': m.mode,
+        };
         result.observe(fsUsage, used, { ...attrs, 'system.filesystem.state': 'used' });
         result.observe(fsUsage, free, { ...attrs, 'system.filesystem.state': 'free' });
         result.observe(fsUsage, reserved, { ...attrs, 'system.filesystem.state': 'reserved' });

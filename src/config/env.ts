@@ -1,7 +1,6 @@
 import { MonitoringConfigError } from '../core/errors.ts';
 import type { OtlpProtocol, Temporality } from '../export/options.ts';
 
-
 /** What the standard `OTEL_*` variables ask for; each field undefined when its variable is unset. */
 export interface OtelEnvironment {
   readonly serviceName: string | undefined;
@@ -25,7 +24,10 @@ export interface OtelEnvironment {
 type Env = Readonly<Record<string, string | undefined>>;
 
 function fail(variable: string, value: string, expected: string): never {
-  throw new MonitoringConfigError(`environment variable ${variable}=${JSON.stringify(value)} is invalid: expected ${expected}`, variable);
+  throw new MonitoringConfigError(
+    `environment variable ${variable}=${JSON.stringify(value)} is invalid: expected ${expected}`,
+    variable,
+  );
 }
 
 function get(env: Env, name: string): string | undefined {
@@ -86,10 +88,14 @@ function exporters(env: Env): Set<'prometheus' | 'otlp'> | undefined {
   const raw = get(env, name);
   if (raw === undefined) return undefined;
   const out = new Set<'prometheus' | 'otlp'>();
-  const items = raw.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  const items = raw
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '');
   for (const item of items) {
     if (item === 'prometheus' || item === 'otlp') out.add(item);
-    else if (item !== 'none') fail(name, raw, 'a comma-separated list of prometheus, otlp or none (console is not supported)');
+    else if (item !== 'none')
+      fail(name, raw, 'a comma-separated list of prometheus, otlp or none (console is not supported)');
   }
   if (items.includes('none') && out.size > 0) fail(name, raw, "'none' alone, or a list of prometheus and otlp");
   return out;
@@ -98,9 +104,15 @@ function exporters(env: Env): Set<'prometheus' | 'otlp'> | undefined {
 /** Reads and validates the standard variables; an invalid value throws MonitoringConfigError naming the variable. */
 export function readOtelEnvironment(env: Env = process.env): OtelEnvironment {
   const port = get(env, 'OTEL_EXPORTER_PROMETHEUS_PORT');
-  if (port !== undefined && !/^\d+$/.test(port)) fail('OTEL_EXPORTER_PROMETHEUS_PORT', port, 'a port number from 0 to 65535');
-  if (port !== undefined && Number(port) > 65535) fail('OTEL_EXPORTER_PROMETHEUS_PORT', port, 'a port number from 0 to 65535');
-  const temporality = oneOf(env, 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', ['cumulative', 'delta', 'lowmemory']);
+  if (port !== undefined && !/^\d+$/.test(port))
+    fail('OTEL_EXPORTER_PROMETHEUS_PORT', port, 'a port number from 0 to 65535');
+  if (port !== undefined && Number(port) > 65535)
+    fail('OTEL_EXPORTER_PROMETHEUS_PORT', port, 'a port number from 0 to 65535');
+  const temporality = oneOf(env, 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', [
+    'cumulative',
+    'delta',
+    'lowmemory',
+  ]);
   return Object.freeze({
     serviceName: get(env, 'OTEL_SERVICE_NAME'),
     resourceAttributes: Object.freeze(keyValueList(env, 'OTEL_RESOURCE_ATTRIBUTES')),
@@ -109,9 +121,13 @@ export function readOtelEnvironment(env: Env = process.env): OtelEnvironment {
     prometheusPort: port === undefined ? undefined : Number(port),
     otlpMetricsEndpoint: url(env, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT'),
     otlpEndpoint: url(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
-    otlpHeaders: Object.freeze({ ...keyValueList(env, 'OTEL_EXPORTER_OTLP_HEADERS'), ...keyValueList(env, 'OTEL_EXPORTER_OTLP_METRICS_HEADERS') }),
-    otlpProtocol: oneOf<OtlpProtocol>(env, 'OTEL_EXPORTER_OTLP_METRICS_PROTOCOL', ['http/protobuf', 'http/json', 'grpc'])
-      ?? oneOf<OtlpProtocol>(env, 'OTEL_EXPORTER_OTLP_PROTOCOL', ['http/protobuf', 'http/json', 'grpc']),
+    otlpHeaders: Object.freeze({
+      ...keyValueList(env, 'OTEL_EXPORTER_OTLP_HEADERS'),
+      ...keyValueList(env, 'OTEL_EXPORTER_OTLP_METRICS_HEADERS'),
+    }),
+    otlpProtocol:
+      oneOf<OtlpProtocol>(env, 'OTEL_EXPORTER_OTLP_METRICS_PROTOCOL', ['http/protobuf', 'http/json', 'grpc']) ??
+      oneOf<OtlpProtocol>(env, 'OTEL_EXPORTER_OTLP_PROTOCOL', ['http/protobuf', 'http/json', 'grpc']),
     // Our domain instruments are all synchronous counters and histograms, so lowmemory means delta for them.
     otlpTemporality: temporality === undefined ? undefined : temporality === 'cumulative' ? 'cumulative' : 'delta',
     exportIntervalMs: millis(env, 'OTEL_METRIC_EXPORT_INTERVAL'),

@@ -15,7 +15,9 @@ export async function loadConfig(path: string): Promise<MonitoringOptions> {
     try {
       options = JSON.parse(readFileSync(file, 'utf8'));
     } catch (error) {
-      throw new MonitoringConfigError(`cannot read options from ${file}: ${(error as Error).message}`, undefined, { cause: error });
+      throw new MonitoringConfigError(`cannot read options from ${file}: ${(error as Error).message}`, undefined, {
+        cause: error,
+      });
     }
   } else {
     // A path, not a file: URL: the CommonJS build turns import() into require(), which takes no URL.

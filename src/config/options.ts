@@ -1,9 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { COLLECTOR_CHECKS, COLLECTOR_DEFAULTS, type CollectorOptions, type ResolvedCollectors } from '../collectors/options.ts';
+import {
+  COLLECTOR_CHECKS,
+  COLLECTOR_DEFAULTS,
+  type CollectorOptions,
+  type ResolvedCollectors,
+} from '../collectors/options.ts';
 import { MonitoringConfigError } from '../core/errors.ts';
 import { consoleLogger, type Logger } from '../core/logger.ts';
-import { DASHBOARD_CHECKS, resolveDashboard, type DashboardSettings, type ResolvedDashboard } from '../dashboard/options.ts';
+import {
+  DASHBOARD_CHECKS,
+  resolveDashboard,
+  type DashboardSettings,
+  type ResolvedDashboard,
+} from '../dashboard/options.ts';
 import {
   MODEL_ANALYTICS_CHECKS,
   MODEL_ANALYTICS_DEFAULTS,
@@ -15,8 +25,22 @@ import {
   type ResolvedTradingAnalytics,
   type TradingAnalyticsOptions,
 } from '../domains/options.ts';
-import { EXPORT_CHECKS, EXPORT_DEFAULTS, type ExportOptions, type OtlpOptions, type ResolvedExport, type ResolvedOtlp } from '../export/options.ts';
-import { HTTP_CHECKS, HTTP_DEFAULTS, type AuthOptions, type HttpOptions, type ResolvedHttp, type TlsOptions } from '../http/options.ts';
+import {
+  EXPORT_CHECKS,
+  EXPORT_DEFAULTS,
+  type ExportOptions,
+  type OtlpOptions,
+  type ResolvedExport,
+  type ResolvedOtlp,
+} from '../export/options.ts';
+import {
+  HTTP_CHECKS,
+  HTTP_DEFAULTS,
+  type AuthOptions,
+  type HttpOptions,
+  type ResolvedHttp,
+  type TlsOptions,
+} from '../http/options.ts';
 import {
   INTEGRATION_CHECKS,
   INTEGRATION_DEFAULTS,
@@ -24,8 +48,23 @@ import {
   type IntegrationOptions,
   type ResolvedIntegrations,
 } from '../integrations/options.ts';
-import { LIFECYCLE_CHECKS, LIFECYCLE_DEFAULTS, type LifecycleOptions, type ResolvedLifecycle } from '../lifecycle/options.ts';
-import { boolean, deepFreeze, expect, isInt, nonEmpty, plainObject, show, type Check, type Checks } from '../core/checks.ts';
+import {
+  LIFECYCLE_CHECKS,
+  LIFECYCLE_DEFAULTS,
+  type LifecycleOptions,
+  type ResolvedLifecycle,
+} from '../lifecycle/options.ts';
+import {
+  boolean,
+  deepFreeze,
+  expect,
+  isInt,
+  nonEmpty,
+  plainObject,
+  show,
+  type Check,
+  type Checks,
+} from '../core/checks.ts';
 import { readOtelEnvironment, type OtelEnvironment } from './env.ts';
 import type { ResolvedResource, ResourceAttributeValue, ResourceOptions } from './resource.ts';
 
@@ -68,7 +107,8 @@ export interface ResolvedRecording {
  * checked by the component it configures.
  */
 export interface MonitoringOptions
-  extends HttpOptions,
+  extends
+    HttpOptions,
     ExportOptions,
     ResourceOptions,
     LifecycleOptions,
@@ -81,7 +121,8 @@ export interface MonitoringOptions
 
 /** Options after the environment, defaults and validation; deep-frozen. */
 export interface ResolvedOptions
-  extends ResolvedHttp,
+  extends
+    ResolvedHttp,
     ResolvedExport,
     ResolvedResource,
     ResolvedLifecycle,
@@ -103,22 +144,25 @@ const PROCESS_INSTANCE_ID: string = ((globalThis as Record<symbol, string>)[
 const CALLER_OWNED: ReadonlySet<string> = new Set(['logger', 'app']);
 
 /** The defaults, before the environment: each component's, composed here and nowhere else. */
-export const DEFAULT_OPTIONS: ResolvedOptions = deepFreeze({
-  ...HTTP_DEFAULTS,
-  ...EXPORT_DEFAULTS,
-  serviceName: 'evil2root-bot',
-  serviceInstanceId: PROCESS_INSTANCE_ID,
-  resourceAttributes: {},
-  ...LIFECYCLE_DEFAULTS,
-  ...MODEL_ANALYTICS_DEFAULTS,
-  ...TRADING_ANALYTICS_DEFAULTS,
-  strict: false,
-  maxSeriesPerMetric: 2000,
-  logger: consoleLogger,
-  ...COLLECTOR_DEFAULTS,
-  dashboard: resolveDashboard(true),
-  ...INTEGRATION_DEFAULTS,
-}, CALLER_OWNED);
+export const DEFAULT_OPTIONS: ResolvedOptions = deepFreeze(
+  {
+    ...HTTP_DEFAULTS,
+    ...EXPORT_DEFAULTS,
+    serviceName: 'evil2root-bot',
+    serviceInstanceId: PROCESS_INSTANCE_ID,
+    resourceAttributes: {},
+    ...LIFECYCLE_DEFAULTS,
+    ...MODEL_ANALYTICS_DEFAULTS,
+    ...TRADING_ANALYTICS_DEFAULTS,
+    strict: false,
+    maxSeriesPerMetric: 2000,
+    logger: consoleLogger,
+    ...COLLECTOR_DEFAULTS,
+    dashboard: resolveDashboard(true),
+    ...INTEGRATION_DEFAULTS,
+  },
+  CALLER_OWNED,
+);
 
 const RESOURCE_CHECKS: Checks<ResourceOptions> = {
   serviceName: expect(nonEmpty, 'a non-empty string'),
@@ -170,11 +214,15 @@ function assertOptions(input: unknown): asserts input is MonitoringOptions {
     const check = KNOWN.get(key);
     if (check === undefined) {
       const hint = KNOWN.has(camelCase(key)) ? ` (did you mean '${camelCase(key)}'?)` : '';
-      throw new MonitoringConfigError(`unknown option '${key}'${hint}; known options: ${[...KNOWN.keys()].join(', ')}`, key);
+      throw new MonitoringConfigError(
+        `unknown option '${key}'${hint}; known options: ${[...KNOWN.keys()].join(', ')}`,
+        key,
+      );
     }
     if (value === undefined) continue;
     const expected = check(value);
-    if (expected !== undefined) throw new MonitoringConfigError(`option '${key}' must be ${expected}, got ${show(value)}`, key);
+    if (expected !== undefined)
+      throw new MonitoringConfigError(`option '${key}' must be ${expected}, got ${show(value)}`, key);
   }
 }
 
@@ -236,7 +284,8 @@ function resolveOtlp(option: boolean | OtlpOptions | undefined, env: OtelEnviron
   if (!on) return false;
   const given: OtlpOptions = typeof option === 'object' ? option : {};
   const protocol = given.protocol ?? env.otlpProtocol ?? 'http/protobuf';
-  const intervalMs = given.intervalSeconds !== undefined ? given.intervalSeconds * 1000 : (env.exportIntervalMs ?? 60_000);
+  const intervalMs =
+    given.intervalSeconds !== undefined ? given.intervalSeconds * 1000 : (env.exportIntervalMs ?? 60_000);
   const timeoutMs = given.timeoutSeconds !== undefined ? given.timeoutSeconds * 1000 : (env.exportTimeoutMs ?? 30_000);
   return {
     endpoint: otlpEndpoint(given, env, protocol !== 'grpc'),
@@ -284,7 +333,10 @@ export function resolveOptions(input: unknown = {}, environment: Environment = p
 
     serviceName: given.serviceName ?? env.serviceName ?? envName ?? d.serviceName,
     serviceInstanceId: given.serviceInstanceId ?? envInstanceId ?? d.serviceInstanceId,
-    resourceAttributes: { ...envAttributes, ...given.resourceAttributes } satisfies Record<string, ResourceAttributeValue>,
+    resourceAttributes: { ...envAttributes, ...given.resourceAttributes } satisfies Record<
+      string,
+      ResourceAttributeValue
+    >,
 
     shutdownTimeoutMs: given.shutdownTimeoutMs ?? d.shutdownTimeoutMs,
     handleSignals: given.handleSignals ?? d.handleSignals,

@@ -37,7 +37,14 @@ export interface ResolvedResource {
 }
 
 // Semantic-convention values of host.arch for Node's names.
-const HOST_ARCH: Record<string, string> = { x64: 'amd64', ia32: 'x86', ppc64: 'ppc64', arm64: 'arm64', arm: 'arm32', s390x: 's390x' };
+const HOST_ARCH: Record<string, string> = {
+  x64: 'amd64',
+  ia32: 'x86',
+  ppc64: 'ppc64',
+  arm64: 'arm64',
+  arm: 'arm32',
+  s390x: 's390x',
+};
 
 /**
  * The resource every reader reports: SDK defaults, then host and process (no command line: bots pass
@@ -46,17 +53,21 @@ const HOST_ARCH: Record<string, string> = { x64: 'amd64', ia32: 'x86', ppc64: 'p
  */
 export function buildResource(options: ResolvedResource): Resource {
   return defaultResource()
-    .merge(resourceFromAttributes({
-      'host.name': hostname(),
-      'host.arch': HOST_ARCH[arch()] ?? arch(),
-      'process.pid': process.pid,
-      'process.runtime.name': 'nodejs',
-      'process.runtime.version': process.versions.node,
-    }))
+    .merge(
+      resourceFromAttributes({
+        'host.name': hostname(),
+        'host.arch': HOST_ARCH[arch()] ?? arch(),
+        'process.pid': process.pid,
+        'process.runtime.name': 'nodejs',
+        'process.runtime.version': process.versions.node,
+      }),
+    )
     .merge(resourceFromAttributes({ ...options.resourceAttributes }))
-    .merge(resourceFromAttributes({
-      [ATTR_SERVICE_NAME]: options.serviceName,
-      [ATTR_SERVICE_VERSION]: VERSION,
-      [ATTR_SERVICE_INSTANCE_ID]: options.serviceInstanceId,
-    }));
+    .merge(
+      resourceFromAttributes({
+        [ATTR_SERVICE_NAME]: options.serviceName,
+        [ATTR_SERVICE_VERSION]: VERSION,
+        [ATTR_SERVICE_INSTANCE_ID]: options.serviceInstanceId,
+      }),
+    );
 }

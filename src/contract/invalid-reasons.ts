@@ -17,5 +17,14 @@ export type InvalidReason =
 
 /** Every {@link InvalidReason}, frozen; the README documents each one. */
 export const INVALID_REASONS: readonly InvalidReason[] = Object.freeze([
-  'not_object', 'missing_field', 'wrong_type', 'empty_string', 'not_finite', 'negative', 'out_of_range', 'unknown_direction', 'unknown_field', 'internal_error',
+  'not_object',
+  'missing_field',
+  'wrong_type',
+  'empty_string',
+  'not_finite',
+  'negative',
+  'out_of_range',
+  'unknown_direction',
+  'unknown_field',
+  'internal_error',
 ]);

@@ -22,7 +22,18 @@ export const SCOPE_NAME = '@evil2root/monitoring';
  * HTTP methods recorded by name in a `method` label (`http.request.method`'s known values); any other
  * is recorded as `_OTHER`, as the semantic conventions require, so a caller cannot mint label values.
  */
-export const HTTP_METHODS = Object.freeze(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', 'QUERY'] as const);
+export const HTTP_METHODS = Object.freeze([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'CONNECT',
+  'OPTIONS',
+  'TRACE',
+  'PATCH',
+  'QUERY',
+] as const);
 
 /** One of HTTP_METHODS. */
 export type KnownHttpMethod = (typeof HTTP_METHODS)[number];

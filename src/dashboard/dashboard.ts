@@ -39,7 +39,12 @@ export class Dashboard {
     this.logger = logger;
     this.intervalMs = settings.intervalSeconds * 1000;
     this.reader = new PullReader(producers);
-    this.history = new MetricHistory({ intervalSeconds: settings.intervalSeconds, historyMinutes: settings.historyMinutes, maxSlots, logger });
+    this.history = new MetricHistory({
+      intervalSeconds: settings.intervalSeconds,
+      historyMinutes: settings.historyMinutes,
+      maxSlots,
+      logger,
+    });
   }
 
   /** Adds the event-loop delay gauge to the shared Meter and starts sampling (timer unref'd). */
@@ -47,7 +52,10 @@ export class Dashboard {
     this.meter = meter;
     this.delay = monitorEventLoopDelay({ resolution: 10 });
     this.delay.enable();
-    this.gauge = meter.createObservableGauge(EVENT_LOOP_DELAY_P99, { description: 'Event-loop delay, 99th percentile since the previous reading.', unit: 's' });
+    this.gauge = meter.createObservableGauge(EVENT_LOOP_DELAY_P99, {
+      description: 'Event-loop delay, 99th percentile since the previous reading.',
+      unit: 's',
+    });
     meter.addBatchObservableCallback(this.observeDelay, [this.gauge]);
     void this.sample(false);
     this.timer = setInterval(() => void this.sample(false), this.intervalMs);
@@ -77,7 +85,8 @@ export class Dashboard {
   stop(): void {
     clearInterval(this.timer);
     this.delay?.disable();
-    if (this.meter !== undefined && this.gauge !== undefined) this.meter.removeBatchObservableCallback(this.observeDelay, [this.gauge]);
+    if (this.meter !== undefined && this.gauge !== undefined)
+      this.meter.removeBatchObservableCallback(this.observeDelay, [this.gauge]);
   }
 
   /** `/dashboard`, its allow-listed assets and `/api/v1/series`. */
@@ -87,8 +96,20 @@ export class Dashboard {
       ['/dashboard', text('text/html; charset=utf-8', PAGE_HTML)],
       ['/dashboard/page.js', text('text/javascript; charset=utf-8', PAGE_JS)],
       ['/dashboard/page.css', text('text/css; charset=utf-8', PAGE_CSS)],
-      ['/dashboard/uPlot.iife.min.js', staticAssetHandler({ contentType: 'text/javascript; charset=utf-8', load: () => readFileSync(uplotFile('uPlot.iife.min.js')) })],
-      ['/dashboard/uPlot.min.css', staticAssetHandler({ contentType: 'text/css; charset=utf-8', load: () => readFileSync(uplotFile('uPlot.min.css')) })],
+      [
+        '/dashboard/uPlot.iife.min.js',
+        staticAssetHandler({
+          contentType: 'text/javascript; charset=utf-8',
+          load: () => readFileSync(uplotFile('uPlot.iife.min.js')),
+        }),
+      ],
+      [
+        '/dashboard/uPlot.min.css',
+        staticAssetHandler({
+          contentType: 'text/css; charset=utf-8',
+          load: () => readFileSync(uplotFile('uPlot.min.css')),
+        }),
+      ],
       ['/api/v1/series', seriesHandler(this.history)],
     ];
   }

@@ -1,4 +1,10 @@
-import { DataPointType, MetricReader, type Histogram, type MetricProducer, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import {
+  DataPointType,
+  MetricReader,
+  type Histogram,
+  type MetricProducer,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
 import type { Logger } from '../core/logger.ts';
 import { prometheusName } from '../export/prometheus.ts';
 import { histogramQuantile } from './quantile.ts';
@@ -33,14 +39,36 @@ interface Kept {
 
 /** The scrape names the dashboard draws, as Prometheus sees them. */
 export const HISTORY_METRICS: ReadonlyMap<string, Kept> = new Map<string, Kept>([
-  ['portfolio_value', {}], ['balance', {}], ['drawdown', {}], ['max_drawdown', {}], ['realized_pnl', {}],
-  ['trades_closed_total', {}], ['win_rate', {}], ['profit_factor', {}], ['sharpe_ratio', {}], ['sortino_ratio', {}], ['calmar_ratio', {}],
-  ['trading_signals_total', {}], ['executed_trades_total', {}], ['open_positions', {}], ['bot_heartbeat_timestamp_seconds', {}],
-  ['model_accuracy', {}], ['model_rmse', {}], ['calibration_reliability', {}], ['model_drift_events_total', {}],
-  ['api_requests_total', {}], ['api_errors_total', {}], ['api_latency_seconds', {}], ['api_quota_remaining', {}],
-  ['db_query_duration_seconds', {}], ['db_connection_pool_size', {}], ['db_connections_active', {}],
+  ['portfolio_value', {}],
+  ['balance', {}],
+  ['drawdown', {}],
+  ['max_drawdown', {}],
+  ['realized_pnl', {}],
+  ['trades_closed_total', {}],
+  ['win_rate', {}],
+  ['profit_factor', {}],
+  ['sharpe_ratio', {}],
+  ['sortino_ratio', {}],
+  ['calmar_ratio', {}],
+  ['trading_signals_total', {}],
+  ['executed_trades_total', {}],
+  ['open_positions', {}],
+  ['bot_heartbeat_timestamp_seconds', {}],
+  ['model_accuracy', {}],
+  ['model_rmse', {}],
+  ['calibration_reliability', {}],
+  ['model_drift_events_total', {}],
+  ['api_requests_total', {}],
+  ['api_errors_total', {}],
+  ['api_latency_seconds', {}],
+  ['api_quota_remaining', {}],
+  ['db_query_duration_seconds', {}],
+  ['db_connection_pool_size', {}],
+  ['db_connections_active', {}],
   ['system_memory_utilization', { where: { 'system.memory.state': 'used' }, drop: ['system.memory.state'] }],
-  ['process_memory_usage', {}], ['system_cpu_load_average_1m', {}], ['nodejs_eventloop_delay_p99', {}],
+  ['process_memory_usage', {}],
+  ['system_cpu_load_average_1m', {}],
+  ['nodejs_eventloop_delay_p99', {}],
   ['process_cpu_utilization', {}],
 ]);
 
@@ -206,10 +234,12 @@ export class MetricHistory {
         const kept = HISTORY_METRICS.get(name);
         if (kept === undefined) continue;
         for (const p of metric.dataPoints) {
-          if (kept.where !== undefined && !Object.entries(kept.where).every(([k, v]) => p.attributes[k] === v)) continue;
+          if (kept.where !== undefined && !Object.entries(kept.where).every(([k, v]) => p.attributes[k] === v))
+            continue;
           const labels: Record<string, string> = {};
           for (const [k, v] of Object.entries(p.attributes)) if (!kept.drop?.includes(k)) labels[k] = String(v);
-          if (metric.dataPointType === DataPointType.HISTOGRAM) this.putHistogram(seen, name, labels, slot, sampleIndex, p.value as Histogram);
+          if (metric.dataPointType === DataPointType.HISTOGRAM)
+            this.putHistogram(seen, name, labels, slot, sampleIndex, p.value as Histogram);
           else this.put(seen, name, labels, slot, sampleIndex, p.value as number);
         }
       }
@@ -235,7 +265,9 @@ export class MetricHistory {
     }
     if (!this.warnedCap) {
       this.warnedCap = true;
-      this.logger.warn(`dashboard history is full (${this.maxSlots} series slots, maxSeriesPerMetric); ${name} and further new series are not kept in it (the scrape still has them)`);
+      this.logger.warn(
+        `dashboard history is full (${this.maxSlots} series slots, maxSeriesPerMetric); ${name} and further new series are not kept in it (the scrape still has them)`,
+      );
     }
     return false;
   }
@@ -245,7 +277,13 @@ export class MetricHistory {
     let s = this.series.get(key);
     if (s === undefined) {
       if (!this.claim(name, 1)) return;
-      s = { kind: 'scalar', name, labels, values: new Float64Array(this.capacity).fill(Number.NaN), lastSample: sampleIndex };
+      s = {
+        kind: 'scalar',
+        name,
+        labels,
+        values: new Float64Array(this.capacity).fill(Number.NaN),
+        lastSample: sampleIndex,
+      };
       this.series.set(key, s);
     }
     if (s.kind !== 'scalar') return;
@@ -254,13 +292,27 @@ export class MetricHistory {
     seen.add(s);
   }
 
-  private putHistogram(seen: Set<Stored>, name: string, labels: Labels, slot: number, sampleIndex: number, value: Histogram): void {
+  private putHistogram(
+    seen: Set<Stored>,
+    name: string,
+    labels: Labels,
+    slot: number,
+    sampleIndex: number,
+    value: Histogram,
+  ): void {
     const key = keyOf(name, labels);
     const width = value.buckets.counts.length;
     let s = this.series.get(key);
     if (s === undefined) {
       if (!this.claim(name, width)) return;
-      s = { kind: 'histogram', name, labels, bounds: [...value.buckets.boundaries], counts: new Float64Array(this.capacity * width).fill(Number.NaN), lastSample: sampleIndex };
+      s = {
+        kind: 'histogram',
+        name,
+        labels,
+        bounds: [...value.buckets.boundaries],
+        counts: new Float64Array(this.capacity * width).fill(Number.NaN),
+        lastSample: sampleIndex,
+      };
       this.series.set(key, s);
     }
     if (s.kind !== 'histogram' || s.bounds.length + 1 !== width) return;
@@ -306,7 +358,7 @@ export class MetricHistory {
         for (let b = 0; b < width; b++) total += s.counts[at + b] as number;
         count.push(finite(total));
         // The increase over the last minute (or since the oldest sample held), as rate() would see it.
-        const index = (slot - first % this.capacity + this.capacity) % this.capacity + first;
+        const index = ((slot - (first % this.capacity) + this.capacity) % this.capacity) + first;
         const baseIndex = Math.max(first, index - lag);
         const base = (baseIndex % this.capacity) * width;
         for (let b = 0; b < width; b++) {

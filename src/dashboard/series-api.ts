@@ -13,7 +13,8 @@ export function parseSeriesQuery(url: string): SeriesQuery | string {
   const params = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '');
   const query: { -readonly [K in keyof SeriesQuery]: SeriesQuery[K] } = {};
   for (const [key, value] of params) {
-    if (value.length > MAX_PARAM * 20 || (key !== 'names' && value.length > MAX_PARAM)) return `parameter ${key} is too long`;
+    if (value.length > MAX_PARAM * 20 || (key !== 'names' && value.length > MAX_PARAM))
+      return `parameter ${key} is too long`;
     switch (key) {
       case 'names':
         query.names = value.split(',').filter((n) => n !== '');
@@ -48,7 +49,11 @@ export function seriesHandler(history: MetricHistory): (req: IncomingMessage, re
       return;
     }
     const body = JSON.stringify(history.query(query));
-    res.writeHead(200, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+    res.writeHead(200, {
+      ...headers,
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+    });
     res.end(body);
   };
 }

@@ -58,7 +58,8 @@ function errorStatus(error: unknown): number | undefined {
 function errorType(error: unknown): string {
   if (!isRecord(error)) return typeof error === 'string' ? 'string' : 'unknown';
   if (typeof error.code === 'string' && error.code.length > 0) return error.code;
-  if (isRecord(error.cause) && typeof error.cause.code === 'string' && error.cause.code.length > 0) return error.cause.code;
+  if (isRecord(error.cause) && typeof error.cause.code === 'string' && error.cause.code.length > 0)
+    return error.cause.code;
   return typeof error.name === 'string' && error.name.length > 0 ? error.name : 'unknown';
 }
 
@@ -91,7 +92,8 @@ export class ApiMetrics {
    */
   trackApiRequest<T>(endpoint: string, method: string, fn: (call: ApiCall) => T): Tracked<T> {
     const M = 'trackApiRequest';
-    if (typeof fn !== 'function') return this.guard.reject(M, fn === undefined ? 'missing_field' : 'wrong_type', 'fn', fn) as Tracked<T>;
+    if (typeof fn !== 'function')
+      return this.guard.reject(M, fn === undefined ? 'missing_field' : 'wrong_type', 'fn', fn) as Tracked<T>;
     const endpointProblem = labelProblem(endpoint);
     const methodProblem = labelProblem(method);
     if (endpointProblem !== undefined || methodProblem !== undefined) {
@@ -100,7 +102,11 @@ export class ApiMetrics {
       return fn({}) as Tracked<T>;
     }
     const upper = method.toUpperCase();
-    const call: ApiContext = { endpoint, method: KNOWN_METHODS.has(upper) ? upper : OTHER_HTTP_METHOD, statusCode: undefined };
+    const call: ApiContext = {
+      endpoint,
+      method: KNOWN_METHODS.has(upper) ? upper : OTHER_HTTP_METHOD,
+      statusCode: undefined,
+    };
     return runTimed(call, fn, this.finish) as Tracked<T>;
   }
 
@@ -117,7 +123,11 @@ export class ApiMetrics {
   private record(call: ApiContext, outcome: CallOutcome): void {
     const status = statusOf(call) ?? (outcome.failed ? errorStatus(outcome.error) : statusOf(outcome.value));
     this.latency.get2(call.endpoint, call.method).record(outcome.seconds);
-    this.requests.get3(call.endpoint, call.method, status === undefined ? (outcome.failed ? 'error' : 'unknown') : String(status)).value++;
+    this.requests.get3(
+      call.endpoint,
+      call.method,
+      status === undefined ? (outcome.failed ? 'error' : 'unknown') : String(status),
+    ).value++;
     if (status !== undefined && status >= 400) {
       this.errors.get3(call.endpoint, call.method, `http_${status}`).value++;
     } else if (outcome.failed) {

@@ -57,7 +57,8 @@ export class DbMetrics {
 
   trackDbQuery<T>(operation: string, fn: () => T): Tracked<T> {
     const M = 'trackDbQuery';
-    if (typeof fn !== 'function') return this.guard.reject(M, fn === undefined ? 'missing_field' : 'wrong_type', 'fn', fn) as Tracked<T>;
+    if (typeof fn !== 'function')
+      return this.guard.reject(M, fn === undefined ? 'missing_field' : 'wrong_type', 'fn', fn) as Tracked<T>;
     const p = labelProblem(operation);
     if (p !== undefined) {
       this.guard.reject(M, p, 'operation', operation);
@@ -76,8 +77,13 @@ export class DbMetrics {
     const pool = update.pool ?? 'default';
     const poolProblem = labelProblem(pool);
     if (poolProblem !== undefined) return this.guard.reject(M, poolProblem, 'pool', pool);
-    if (size === undefined && active === undefined && waiting === undefined) return this.guard.reject(M, 'missing_field', 'size, active or waiting', undefined);
-    for (const [field, value] of [['size', size], ['active', active], ['waiting', waiting]] as const) {
+    if (size === undefined && active === undefined && waiting === undefined)
+      return this.guard.reject(M, 'missing_field', 'size, active or waiting', undefined);
+    for (const [field, value] of [
+      ['size', size],
+      ['active', active],
+      ['waiting', waiting],
+    ] as const) {
       if (value === undefined) continue;
       const vp = numberProblem(value, 0);
       if (vp !== undefined) return this.guard.reject(M, vp, field, value);

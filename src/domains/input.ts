@@ -31,7 +31,9 @@ export class InputGuard {
     const key = `${method}\u0000${reason}`;
     if (!this.warned.has(key)) {
       this.warned.add(key);
-      this.logger.warn(`${method}: ${detail}; call dropped. Further ${reason} inputs to ${method} are counted in monitoring_invalid_inputs_total without a warning.`);
+      this.logger.warn(
+        `${method}: ${detail}; call dropped. Further ${reason} inputs to ${method} are counted in monitoring_invalid_inputs_total without a warning.`,
+      );
     }
     return undefined;
   }
@@ -47,29 +49,42 @@ export class InputGuard {
     const key = `${method}\u0000internal_error`;
     if (!this.warned.has(key)) {
       this.warned.add(key);
-      this.logger.error(`${method}: ${describe('internal_error', '', error)}; call dropped. Further ones are counted in monitoring_invalid_inputs_total{reason="internal_error"}.`);
+      this.logger.error(
+        `${method}: ${describe('internal_error', '', error)}; call dropped. Further ones are counted in monitoring_invalid_inputs_total{reason="internal_error"}.`,
+      );
     }
   }
 }
 
 function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null) return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null)
+    return String(value);
   return typeof value;
 }
 
 function describe(reason: InvalidReason, field: string, value: unknown): string {
   switch (reason) {
-    case 'not_object': return `expected an object argument, got ${value === null ? 'null' : typeof value}`;
-    case 'missing_field': return `${field} is required`;
-    case 'wrong_type': return `${field} has the wrong type (${typeof value})`;
-    case 'empty_string': return `${field} is an empty string`;
-    case 'not_finite': return `${field} is ${show(value)}, not a finite number`;
-    case 'negative': return `${field} is ${show(value)}; it cannot be negative`;
-    case 'out_of_range': return `${field} is ${show(value)}, out of its range`;
-    case 'unknown_direction': return `${field} is ${show(value)}; expected "buy" or "sell"`;
-    case 'unknown_field': return `${field} is not a known field`;
-    case 'internal_error': return `reading the input failed (${value instanceof Error ? value.message : String(value)})`;
+    case 'not_object':
+      return `expected an object argument, got ${value === null ? 'null' : typeof value}`;
+    case 'missing_field':
+      return `${field} is required`;
+    case 'wrong_type':
+      return `${field} has the wrong type (${typeof value})`;
+    case 'empty_string':
+      return `${field} is an empty string`;
+    case 'not_finite':
+      return `${field} is ${show(value)}, not a finite number`;
+    case 'negative':
+      return `${field} is ${show(value)}; it cannot be negative`;
+    case 'out_of_range':
+      return `${field} is ${show(value)}, out of its range`;
+    case 'unknown_direction':
+      return `${field} is ${show(value)}; expected "buy" or "sell"`;
+    case 'unknown_field':
+      return `${field} is not a known field`;
+    case 'internal_error':
+      return `reading the input failed (${value instanceof Error ? value.message : String(value)})`;
   }
 }
 
@@ -80,7 +95,11 @@ export function labelProblem(value: unknown): InvalidReason | undefined {
 }
 
 /** undefined when `value` is a finite number in [min, max], else the reason it is not. */
-export function numberProblem(value: unknown, min = Number.NEGATIVE_INFINITY, max = Number.POSITIVE_INFINITY): InvalidReason | undefined {
+export function numberProblem(
+  value: unknown,
+  min = Number.NEGATIVE_INFINITY,
+  max = Number.POSITIVE_INFINITY,
+): InvalidReason | undefined {
   if (typeof value !== 'number') return value === undefined ? 'missing_field' : 'wrong_type';
   if (!Number.isFinite(value)) return 'not_finite';
   if (value < min) return min === 0 ? 'negative' : 'out_of_range';

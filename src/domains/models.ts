@@ -94,9 +94,17 @@ export class ModelMetrics {
     const performance = (f: keyof ModelPerformanceMetrics) => this.performance.get(f) as SeriesTable<GaugeSeries>;
     const online = (f: 'driftScore' | 'memorySize' | 'loss') => this.online.get(f) as SeriesTable<GaugeSeries>;
     return {
-      accuracy: performance('accuracy'), precision: performance('precision'), recall: performance('recall'), f1: performance('f1Score'),
-      rmse: performance('rmse'), mae: performance('mae'), ece: this.calibrationError, reliability: this.reliability,
-      drift: online('driftScore'), loss: online('loss'), memory: online('memorySize'),
+      accuracy: performance('accuracy'),
+      precision: performance('precision'),
+      recall: performance('recall'),
+      f1: performance('f1Score'),
+      rmse: performance('rmse'),
+      mae: performance('mae'),
+      ece: this.calibrationError,
+      reliability: this.reliability,
+      drift: online('driftScore'),
+      loss: online('loss'),
+      memory: online('memorySize'),
     };
   }
 
@@ -114,7 +122,8 @@ export class ModelMetrics {
     const M = 'updateCalibrationMetrics';
     if (!this.keyValid(M, update, ['ece', 'reliabilityBins'])) return;
     const { ece, reliabilityBins: bins } = update;
-    if (ece === undefined && bins === undefined) return this.guard.reject(M, 'missing_field', 'ece or reliabilityBins', undefined);
+    if (ece === undefined && bins === undefined)
+      return this.guard.reject(M, 'missing_field', 'ece or reliabilityBins', undefined);
     if (ece !== undefined) {
       const p = numberProblem(ece, 0, 1);
       if (p !== undefined) return this.guard.reject(M, p, 'ece', ece);
@@ -145,7 +154,14 @@ export class ModelMetrics {
 
   updateOnlineLearningMetrics(update: OnlineLearningUpdate): void {
     const M = 'updateOnlineLearningMetrics';
-    if (!this.keyValid(M, update, ONLINE.map((f) => f.field))) return;
+    if (
+      !this.keyValid(
+        M,
+        update,
+        ONLINE.map((f) => f.field),
+      )
+    )
+      return;
     let given = 0;
     for (const f of ONLINE) if (update[f.field] !== undefined) given++;
     if (given === 0) return this.guard.reject(M, 'missing_field', 'driftScore, memorySize or loss', undefined);
@@ -154,7 +170,11 @@ export class ModelMetrics {
   }
 
   /** Checks the model key and that no field outside the key and `allowed` is present. */
-  private keyValid(method: string, update: unknown, allowed: readonly string[]): update is ModelKey & Record<string, unknown> {
+  private keyValid(
+    method: string,
+    update: unknown,
+    allowed: readonly string[],
+  ): update is ModelKey & Record<string, unknown> {
     if (!isRecord(update)) return this.guard.reject(method, 'not_object', 'update', update) ?? false;
     for (const field of KEY_FIELDS) {
       const p = labelProblem(update[field]);
@@ -168,7 +188,13 @@ export class ModelMetrics {
     return true;
   }
 
-  private fieldsValid(method: string, values: Record<string, unknown>, fields: readonly Field<string>[], prefix: string, closed = true): boolean {
+  private fieldsValid(
+    method: string,
+    values: Record<string, unknown>,
+    fields: readonly Field<string>[],
+    prefix: string,
+    closed = true,
+  ): boolean {
     let given = 0;
     for (const { field, min, max } of fields) {
       const value = values[field];
@@ -179,17 +205,26 @@ export class ModelMetrics {
     }
     if (closed) {
       for (const key in values) {
-        if (!fields.some((f) => f.field === key)) return this.guard.reject(method, 'unknown_field', prefix + key, undefined) ?? false;
+        if (!fields.some((f) => f.field === key))
+          return this.guard.reject(method, 'unknown_field', prefix + key, undefined) ?? false;
       }
-      if (given === 0) return this.guard.reject(method, 'missing_field', `${prefix}<at least one figure>`, undefined) ?? false;
+      if (given === 0)
+        return this.guard.reject(method, 'missing_field', `${prefix}<at least one figure>`, undefined) ?? false;
     }
     return true;
   }
 
-  private apply(key: ModelKey, values: Record<string, unknown>, fields: readonly Field<string>[], tables: ReadonlyMap<string, SeriesTable<GaugeSeries>>): void {
+  private apply(
+    key: ModelKey,
+    values: Record<string, unknown>,
+    fields: readonly Field<string>[],
+    tables: ReadonlyMap<string, SeriesTable<GaugeSeries>>,
+  ): void {
     for (const { field } of fields) {
       const value = values[field];
-      if (value !== undefined) (tables.get(field) as SeriesTable<GaugeSeries>).get3(key.modelName, key.timeframe, key.symbol).value = value as number;
+      if (value !== undefined)
+        (tables.get(field) as SeriesTable<GaugeSeries>).get3(key.modelName, key.timeframe, key.symbol).value =
+          value as number;
     }
   }
 }

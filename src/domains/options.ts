@@ -194,7 +194,9 @@ export const MODEL_ANALYTICS_CHECKS: Checks<ModelAnalyticsOptions> = {
 };
 
 /** A detector left out keeps its defaults; `false` turns it off. */
-export function resolveDriftDetectors(given: DriftDetectorOptions | undefined): ResolvedModelAnalytics['driftDetectors'] {
+export function resolveDriftDetectors(
+  given: DriftDetectorOptions | undefined,
+): ResolvedModelAnalytics['driftDetectors'] {
   if (given === undefined) return MODEL_ANALYTICS_DEFAULTS.driftDetectors;
   return {
     adwin: given.adwin === false ? false : { ...given.adwin },

@@ -50,8 +50,27 @@ export interface PerformanceSettings {
 
 const ALL = 'all';
 const YEAR_MS = 365 * 86_400_000;
-const CLOSED_TRADE_FIELDS = new Set(['symbol', 'direction', 'pnl', 'fees', 'entryPrice', 'exitPrice', 'quantity', 'openedAt', 'closedAt']);
-const PERFORMANCE_FIELDS = new Set(['winRate', 'profitFactor', 'averageWin', 'averageLoss', 'maxDrawdown', 'sharpeRatio', 'sortinoRatio', 'calmarRatio']);
+const CLOSED_TRADE_FIELDS = new Set([
+  'symbol',
+  'direction',
+  'pnl',
+  'fees',
+  'entryPrice',
+  'exitPrice',
+  'quantity',
+  'openedAt',
+  'closedAt',
+]);
+const PERFORMANCE_FIELDS = new Set([
+  'winRate',
+  'profitFactor',
+  'averageWin',
+  'averageLoss',
+  'maxDrawdown',
+  'sharpeRatio',
+  'sortinoRatio',
+  'calmarRatio',
+]);
 const OUTCOMES = ['loss', 'draw', 'win'] as const;
 
 type StatField = 'winRate' | 'profitFactor' | 'averageWin' | 'averageLoss' | 'expectancy';
@@ -100,13 +119,24 @@ export class PerformanceMetrics {
   private readonly drawdown: SeriesTable<GaugeSeries>;
   private readonly maxDrawdown: SeriesTable<GaugeSeries>;
   private readonly maxDrawdownAbs: SeriesTable<GaugeSeries>;
-  private readonly ratios: { sharpe: SeriesTable<GaugeSeries>; sortino: SeriesTable<GaugeSeries>; calmar: SeriesTable<GaugeSeries>; annualReturn: SeriesTable<GaugeSeries>; annualVolatility: SeriesTable<GaugeSeries> };
+  private readonly ratios: {
+    sharpe: SeriesTable<GaugeSeries>;
+    sortino: SeriesTable<GaugeSeries>;
+    calmar: SeriesTable<GaugeSeries>;
+    annualReturn: SeriesTable<GaugeSeries>;
+    annualVolatility: SeriesTable<GaugeSeries>;
+  };
   private readonly all: SymbolStats;
   private readonly bySymbol = new Map<string, SymbolStats>();
   private readonly equity: EquityAnalytics;
   private equityUpdates = 0;
 
-  constructor(registry: InstrumentRegistry, guard: InputGuard, settings: PerformanceSettings, now: () => number = Date.now) {
+  constructor(
+    registry: InstrumentRegistry,
+    guard: InputGuard,
+    settings: PerformanceSettings,
+    now: () => number = Date.now,
+  ) {
     this.guard = guard;
     this.settings = settings;
     this.now = now;
@@ -148,7 +178,12 @@ export class PerformanceMetrics {
     const direction = normalizeDirection(trade.direction);
     if (direction === undefined) {
       const d = trade.direction;
-      return this.guard.reject(M, d === undefined ? 'missing_field' : typeof d !== 'string' ? 'wrong_type' : 'unknown_direction', 'direction', d);
+      return this.guard.reject(
+        M,
+        d === undefined ? 'missing_field' : typeof d !== 'string' ? 'wrong_type' : 'unknown_direction',
+        'direction',
+        d,
+      );
     }
     const pnlProblem = numberProblem(pnl);
     if (pnlProblem !== undefined) return this.guard.reject(M, pnlProblem, 'pnl', pnl);
@@ -156,7 +191,12 @@ export class PerformanceMetrics {
       const p = numberProblem(fees, 0);
       if (p !== undefined) return this.guard.reject(M, p, 'fees', fees);
     }
-    if (!this.optionalAmount(M, 'entryPrice', entryPrice) || !this.optionalAmount(M, 'exitPrice', exitPrice) || !this.optionalAmount(M, 'quantity', quantity)) return;
+    if (
+      !this.optionalAmount(M, 'entryPrice', entryPrice) ||
+      !this.optionalAmount(M, 'exitPrice', exitPrice) ||
+      !this.optionalAmount(M, 'quantity', quantity)
+    )
+      return;
     let opened: number | undefined;
     let closedMs: number | undefined;
     if (openedAt !== undefined) {
@@ -193,7 +233,6 @@ export class PerformanceMetrics {
     this.equityUpdates++;
   }
 
-
   /** Figures a bot computed itself. They fill the lifetime, all-symbols, equity-basis series until the SDK has data of its own for a figure. */
   updateTradingPerformance(performance: TradingPerformance): void {
     const M = 'updateTradingPerformance';
@@ -204,7 +243,13 @@ export class PerformanceMetrics {
       if ((performance as Record<string, unknown>)[key] !== undefined) given++;
     }
     if (given === 0) return this.guard.reject(M, 'missing_field', 'at least one figure', undefined);
-    const limits: Record<string, [number, number]> = { winRate: [0, 1], profitFactor: [0, Infinity], averageWin: [0, Infinity], averageLoss: [0, Infinity], maxDrawdown: [0, Infinity] };
+    const limits: Record<string, [number, number]> = {
+      winRate: [0, 1],
+      profitFactor: [0, Infinity],
+      averageWin: [0, Infinity],
+      averageLoss: [0, Infinity],
+      maxDrawdown: [0, Infinity],
+    };
     for (const key in performance) {
       const value = (performance as Record<string, unknown>)[key];
       if (value === undefined) continue;
@@ -212,7 +257,8 @@ export class PerformanceMetrics {
       const p = numberProblem(value, min, max);
       if (p !== undefined) return this.guard.reject(M, p, key, value);
     }
-    const { winRate, profitFactor, averageWin, averageLoss, maxDrawdown, sharpeRatio, sortinoRatio, calmarRatio } = performance;
+    const { winRate, profitFactor, averageWin, averageLoss, maxDrawdown, sharpeRatio, sortinoRatio, calmarRatio } =
+      performance;
     const trades = this.all.lifetime;
     if (winRate !== undefined) (trades[0] as GaugeSeries).value = winRate;
     if (profitFactor !== undefined) (trades[1] as GaugeSeries).value = profitFactor;
@@ -245,7 +291,10 @@ export class PerformanceMetrics {
         set(this.maxDrawdownAbs.get1('equity'), e.maxDrawdownAbs);
         const lifetime = e.lifetime();
         if (lifetime.periods > 0) {
-          for (const [window, summary] of [['lifetime', lifetime], ['rolling', e.rolling()]] as const) {
+          for (const [window, summary] of [
+            ['lifetime', lifetime],
+            ['rolling', e.rolling()],
+          ] as const) {
             set(this.ratios.sharpe.get1(window), summary.sharpe);
             set(this.ratios.sortino.get1(window), summary.sortino);
             set(this.ratios.calmar.get1(window), summary.calmar);
@@ -279,7 +328,9 @@ export class PerformanceMetrics {
   private symbolStats(symbol: string, startingBalance: number | undefined): SymbolStats {
     const { tradeWindow: window, draws } = this.settings;
     return {
-      analytics: new TradeAnalytics(startingBalance === undefined ? { window, draws } : { window, draws, startingBalance }),
+      analytics: new TradeAnalytics(
+        startingBalance === undefined ? { window, draws } : { window, draws, startingBalance },
+      ),
       lifetime: this.stats.map((t) => t.get2(symbol, 'lifetime')),
       rolling: this.stats.map((t) => t.get2(symbol, 'rolling')),
       realizedPnl: this.pnl.get1(symbol),
@@ -292,5 +343,6 @@ function set(series: GaugeSeries, value: number | undefined): void {
 }
 
 function writeStats(series: readonly GaugeSeries[], summary: TradeSummary): void {
-  for (let i = 0; i < TRADE_STATS.length; i++) set(series[i] as GaugeSeries, summary[(TRADE_STATS[i] as { field: StatField }).field]);
+  for (let i = 0; i < TRADE_STATS.length; i++)
+    set(series[i] as GaugeSeries, summary[(TRADE_STATS[i] as { field: StatField }).field]);
 }

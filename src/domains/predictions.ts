@@ -211,7 +211,19 @@ export class PredictionMetrics {
     registry: InstrumentRegistry,
     guard: InputGuard,
     settings: PredictionSettings,
-    shared: { accuracy: SeriesTable<GaugeSeries>; precision: SeriesTable<GaugeSeries>; recall: SeriesTable<GaugeSeries>; f1: SeriesTable<GaugeSeries>; rmse: SeriesTable<GaugeSeries>; mae: SeriesTable<GaugeSeries>; ece: SeriesTable<GaugeSeries>; reliability: SeriesTable<GaugeSeries>; drift: SeriesTable<GaugeSeries>; loss: SeriesTable<GaugeSeries>; memory: SeriesTable<GaugeSeries> },
+    shared: {
+      accuracy: SeriesTable<GaugeSeries>;
+      precision: SeriesTable<GaugeSeries>;
+      recall: SeriesTable<GaugeSeries>;
+      f1: SeriesTable<GaugeSeries>;
+      rmse: SeriesTable<GaugeSeries>;
+      mae: SeriesTable<GaugeSeries>;
+      ece: SeriesTable<GaugeSeries>;
+      reliability: SeriesTable<GaugeSeries>;
+      drift: SeriesTable<GaugeSeries>;
+      loss: SeriesTable<GaugeSeries>;
+      memory: SeriesTable<GaugeSeries>;
+    },
     now: () => number = Date.now,
   ) {
     this.guard = guard;
@@ -232,15 +244,31 @@ export class PredictionMetrics {
     };
     const predictions = this.t.predictions;
     // The model states follow the predictions counter's series: past the cap a model gets no state and its predictions fold into the overflow series.
-    this.states = new SeriesTable<ModelState | undefined>(METRICS.modelPredictions, Number.MAX_SAFE_INTEGER, (attributes) => {
-      if (attributes === OVERFLOW_ATTRIBUTES) return undefined;
-      const key = [attributes['model_name'], attributes['timeframe'], attributes['symbol']] as [string, string, string];
-      const series = predictions.get3(...key);
-      if (predictions.overflow === series) return undefined;
-      const state: ModelState = new ModelState(key, series, new DriftPair(settings, () => this.eventSeries(key, 'error')));
-      return state;
-    }, () => {});
-    this.pending = new PendingPredictions<PendingEntry>({ maxPending: settings.maxPending, ttlMs: settings.outcomeTtlMs }, (entry, reason) => this.dropped(entry, reason));
+    this.states = new SeriesTable<ModelState | undefined>(
+      METRICS.modelPredictions,
+      Number.MAX_SAFE_INTEGER,
+      (attributes) => {
+        if (attributes === OVERFLOW_ATTRIBUTES) return undefined;
+        const key = [attributes['model_name'], attributes['timeframe'], attributes['symbol']] as [
+          string,
+          string,
+          string,
+        ];
+        const series = predictions.get3(...key);
+        if (predictions.overflow === series) return undefined;
+        const state: ModelState = new ModelState(
+          key,
+          series,
+          new DriftPair(settings, () => this.eventSeries(key, 'error')),
+        );
+        return state;
+      },
+      () => {},
+    );
+    this.pending = new PendingPredictions<PendingEntry>(
+      { maxPending: settings.maxPending, ttlMs: settings.outcomeTtlMs },
+      (entry, reason) => this.dropped(entry, reason),
+    );
   }
 
   recordPrediction(p: Prediction): void {
@@ -253,18 +281,26 @@ export class PredictionMetrics {
     if (probability !== undefined) {
       const problem = numberProblem(probability, 0, 1);
       if (problem !== undefined) return this.guard.reject(M, problem, 'probability', probability);
-      if (typeof predicted !== 'string') return this.guard.reject(M, 'wrong_type', 'probability (a regression prediction has none)', probability);
+      if (typeof predicted !== 'string')
+        return this.guard.reject(M, 'wrong_type', 'probability (a regression prediction has none)', probability);
     }
     if (positiveClass !== undefined) {
       const problem = labelProblem(positiveClass);
       if (problem !== undefined) return this.guard.reject(M, problem, 'positiveClass', positiveClass);
-      if (typeof predicted !== 'string') return this.guard.reject(M, 'wrong_type', 'positiveClass (a regression prediction has none)', positiveClass);
+      if (typeof predicted !== 'string')
+        return this.guard.reject(M, 'wrong_type', 'positiveClass (a regression prediction has none)', positiveClass);
     }
     if (actual !== undefined && !this.actualValid(M, predicted, actual)) return;
     const state = this.state(p.modelName, p.timeframe, p.symbol, true);
     if (state === undefined) return;
     const kind = typeof predicted === 'string' ? 'classification' : 'regression';
-    if (state.kind !== undefined && state.kind !== kind) return this.guard.reject(M, 'wrong_type', `predicted (this model's predictions are ${state.kind === 'classification' ? 'classes' : 'numbers'})`, predicted);
+    if (state.kind !== undefined && state.kind !== kind)
+      return this.guard.reject(
+        M,
+        'wrong_type',
+        `predicted (this model's predictions are ${state.kind === 'classification' ? 'classes' : 'numbers'})`,
+        predicted,
+      );
     state.predictions.value++;
     if (actual !== undefined) {
       this.resolve(state, predicted, probability, positiveClass, actual);
@@ -290,7 +326,12 @@ export class PredictionMetrics {
     // Checked before the take, so that a bad outcome leaves its prediction waiting for a good one.
     const expected = state.kind === 'classification' ? 'string' : state.kind === 'regression' ? 'number' : undefined;
     if (expected !== undefined && typeof actual !== expected) {
-      return this.guard.reject(M, 'wrong_type', `actual (this model's predictions are ${expected === 'string' ? 'classes' : 'numbers'})`, actual);
+      return this.guard.reject(
+        M,
+        'wrong_type',
+        `actual (this model's predictions are ${expected === 'string' ? 'classes' : 'numbers'})`,
+        actual,
+      );
     }
     this.expiredOnTake = false;
     const entry = this.pending.take(pendingKey(state, predictionId), this.now());
@@ -333,12 +374,23 @@ export class PredictionMetrics {
     }
     const p = numberProblem(f['value']);
     if (p !== undefined) return this.guard.reject(M, p, 'value', f['value']);
-    const state = this.state(f['modelName'] as string, (f['timeframe'] as string | undefined) ?? ALL, (f['symbol'] as string | undefined) ?? ALL, false);
+    const state = this.state(
+      f['modelName'] as string,
+      (f['timeframe'] as string | undefined) ?? ALL,
+      (f['symbol'] as string | undefined) ?? ALL,
+      false,
+    );
     if (state === undefined) return;
     const feature = f['feature'] as string;
     let pair = state.features.get(feature);
     if (pair === undefined) {
-      if (state.features.size >= this.settings.maxFeatures) return this.guard.reject(M, 'out_of_range', `feature (more than ${this.settings.maxFeatures} features of one model)`, feature);
+      if (state.features.size >= this.settings.maxFeatures)
+        return this.guard.reject(
+          M,
+          'out_of_range',
+          `feature (more than ${this.settings.maxFeatures} features of one model)`,
+          feature,
+        );
       const source = `feature:${feature}`;
       pair = new DriftPair(this.settings, () => this.eventSeries(state.key, source));
       state.features.set(feature, pair);
@@ -373,7 +425,11 @@ export class PredictionMetrics {
       const published: GaugeSeries[] = [];
       for (const cls in report.classes) {
         const c = report.classes[cls]!;
-        const series = [t.classPrecision.get4(...key, cls), t.classRecall.get4(...key, cls), t.classF1.get4(...key, cls)] as const;
+        const series = [
+          t.classPrecision.get4(...key, cls),
+          t.classRecall.get4(...key, cls),
+          t.classF1.get4(...key, cls),
+        ] as const;
         set(series[0], c.precision);
         set(series[1], c.recall);
         set(series[2], c.f1);
@@ -399,7 +455,8 @@ export class PredictionMetrics {
       }
     }
     let drift = this.publishDrift(state, state.errors, 'error');
-    for (const [feature, pair] of state.features) drift = Math.max(drift, this.publishDrift(state, pair, `feature:${feature}`));
+    for (const [feature, pair] of state.features)
+      drift = Math.max(drift, this.publishDrift(state, pair, `feature:${feature}`));
     if (drift >= 0) t.drift.get3(...key).value = drift;
   }
 
@@ -420,7 +477,13 @@ export class PredictionMetrics {
     return max;
   }
 
-  private resolve(state: ModelState, predicted: string | number, probability: number | undefined, positiveClass: string | undefined, actual: string | number): void {
+  private resolve(
+    state: ModelState,
+    predicted: string | number,
+    probability: number | undefined,
+    positiveClass: string | undefined,
+    actual: string | number,
+  ): void {
     const windowSize = this.settings.windowSize;
     state.dirty = true;
     if (typeof predicted === 'string') {
@@ -432,7 +495,10 @@ export class PredictionMetrics {
       else (state.incorrect ??= this.t.outcomes.get4(...state.key, 'incorrect')).value++;
       if (probability !== undefined) {
         const label = positiveClass === undefined ? correct : truth === positiveClass;
-        (state.calibration ??= new RollingCalibration(windowSize, this.settings.calibrationBins)).add(probability, label);
+        (state.calibration ??= new RollingCalibration(windowSize, this.settings.calibrationBins)).add(
+          probability,
+          label,
+        );
       }
       state.errors.update(correct ? 0 : 1);
     } else {
@@ -454,7 +520,10 @@ export class PredictionMetrics {
     this.t.joinFailures.get4(...state.key, reason).value++;
   }
 
-  private eventSeries(key: readonly [string, string, string], source: string): [CounterSeries | undefined, CounterSeries | undefined] {
+  private eventSeries(
+    key: readonly [string, string, string],
+    source: string,
+  ): [CounterSeries | undefined, CounterSeries | undefined] {
     return [
       this.settings.adwin === false ? undefined : this.t.driftEvents.get5(...key, 'adwin', source),
       this.settings.pageHinkley === false ? undefined : this.t.driftEvents.get5(...key, 'page_hinkley', source),
@@ -477,7 +546,8 @@ export class PredictionMetrics {
 
   private keyValid(method: string, value: unknown, allowed: ReadonlySet<string>): value is Record<string, unknown> {
     if (!isRecord(value)) return this.guard.reject(method, 'not_object', 'update', value) ?? false;
-    for (const key in value) if (!allowed.has(key)) return this.guard.reject(method, 'unknown_field', key, undefined) ?? false;
+    for (const key in value)
+      if (!allowed.has(key)) return this.guard.reject(method, 'unknown_field', key, undefined) ?? false;
     for (const field of KEY) {
       const p = labelProblem(value[field]);
       if (p !== undefined) return this.guard.reject(method, p, field, value[field]) ?? false;
@@ -486,9 +556,17 @@ export class PredictionMetrics {
   }
 
   private idValid(method: string, id: unknown): boolean {
-    if (typeof id === 'string') return id.length > 0 || (this.guard.reject(method, 'empty_string', 'predictionId', id) ?? false);
+    if (typeof id === 'string')
+      return id.length > 0 || (this.guard.reject(method, 'empty_string', 'predictionId', id) ?? false);
     if (typeof id === 'number' && Number.isFinite(id)) return true;
-    return this.guard.reject(method, id === undefined ? 'missing_field' : typeof id === 'number' ? 'not_finite' : 'wrong_type', 'predictionId', id) ?? false;
+    return (
+      this.guard.reject(
+        method,
+        id === undefined ? 'missing_field' : typeof id === 'number' ? 'not_finite' : 'wrong_type',
+        'predictionId',
+        id,
+      ) ?? false
+    );
   }
 
   private actualValid(method: string, predicted: string | number, actual: unknown): boolean {

@@ -106,7 +106,8 @@ export class TradingMetrics {
     const direction = normalizeDirection(signal.direction);
     if (direction === undefined) return this.rejectDirection(M, signal.direction);
     const confidenceProblem = numberProblem(confidenceLevel, 0, 1);
-    if (confidenceProblem !== undefined) return this.guard.reject(M, confidenceProblem, 'confidenceLevel', confidenceLevel);
+    if (confidenceProblem !== undefined)
+      return this.guard.reject(M, confidenceProblem, 'confidenceLevel', confidenceLevel);
     let model = UNSPECIFIED_MODEL;
     if (modelType !== undefined) {
       const modelProblem = labelProblem(modelType);
@@ -124,7 +125,8 @@ export class TradingMetrics {
     if (symbolProblem !== undefined) return this.guard.reject(M, symbolProblem, 'symbol', symbol);
     const direction = normalizeDirection(trade.direction);
     if (direction === undefined) return this.rejectDirection(M, trade.direction);
-    if (typeof success !== 'boolean') return this.guard.reject(M, success === undefined ? 'missing_field' : 'wrong_type', 'success', success);
+    if (typeof success !== 'boolean')
+      return this.guard.reject(M, success === undefined ? 'missing_field' : 'wrong_type', 'success', success);
     this.trades.get3(symbol, direction, success ? 'success' : 'failed').value++;
   }
 
@@ -170,11 +172,13 @@ export class TradingMetrics {
     // Field names are built only on the reject path: this runs on every portfolio update.
     const where = (symbol: string) => `openPositions[${JSON.stringify(symbol)}]`;
     for (const symbol in positions) {
-      if (symbol.length === 0) return this.guard.reject(method, 'empty_string', 'openPositions symbol', symbol) ?? false;
+      if (symbol.length === 0)
+        return this.guard.reject(method, 'empty_string', 'openPositions symbol', symbol) ?? false;
       const sides = positions[symbol];
       if (!isRecord(sides)) return this.guard.reject(method, 'wrong_type', where(symbol), sides) ?? false;
       for (const side in sides) {
-        if (normalizeDirection(side) === undefined) return this.guard.reject(method, 'unknown_direction', `${where(symbol)} key`, side) ?? false;
+        if (normalizeDirection(side) === undefined)
+          return this.guard.reject(method, 'unknown_direction', `${where(symbol)} key`, side) ?? false;
         const p = numberProblem(sides[side], 0);
         if (p !== undefined) return this.guard.reject(method, p, `${where(symbol)}.${side}`, sides[side]) ?? false;
       }

@@ -33,7 +33,12 @@ export function tempName(name: string): string {
  * target, and the directory is fsync'd so the rename survives a power cut. On failure the
  * temporary file is removed (best effort; a crash leaves it for the next start to remove).
  */
-export async function writeFileAtomic(fs: ExportFileSystem, directory: string, name: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(
+  fs: ExportFileSystem,
+  directory: string,
+  name: string,
+  data: string | Uint8Array,
+): Promise<void> {
   const temp = join(directory, tempName(name));
   try {
     const handle = await fs.open(temp, 'wx');
@@ -70,7 +75,13 @@ export async function syncDirectory(fs: ExportFileSystem, directory: string): Pr
  * So a partial line is only ever the file's last, and only until the next append.
  * Returns the file's new length.
  */
-export async function appendLine(fs: ExportFileSystem, directory: string, name: string, line: string, size: number | undefined): Promise<number> {
+export async function appendLine(
+  fs: ExportFileSystem,
+  directory: string,
+  name: string,
+  line: string,
+  size: number | undefined,
+): Promise<number> {
   const path = join(directory, name);
   const bytes = Buffer.from(line, 'utf8');
   const handle = await fs.open(path, 'a+');

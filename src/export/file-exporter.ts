@@ -1,10 +1,23 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { JsonMetricsSerializer } from '@opentelemetry/otlp-transformer';
-import { AggregationTemporality, type InstrumentType, type PushMetricExporter, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  type InstrumentType,
+  type PushMetricExporter,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
 import { join } from 'node:path';
 import { MonitoringConfigError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
-import { appendLine, isTempFile, nodeFileSystem, TEMP_PREFIX, TEMP_SUFFIX, writeFileAtomic, type ExportFileSystem } from './atomic-file.ts';
+import {
+  appendLine,
+  isTempFile,
+  nodeFileSystem,
+  TEMP_PREFIX,
+  TEMP_SUFFIX,
+  writeFileAtomic,
+  type ExportFileSystem,
+} from './atomic-file.ts';
 import { RetentionList } from './retention.ts';
 import { toSnapshot, type Snapshot } from './snapshot.ts';
 
@@ -26,7 +39,13 @@ export interface FileExporterOptions {
 }
 
 /** The values of the `reason` label of a failed file export. */
-export const FILE_EXPORT_FAILURE_REASONS = Object.freeze(['no_space', 'permission', 'read_only', 'missing_directory', 'io_error'] as const);
+export const FILE_EXPORT_FAILURE_REASONS = Object.freeze([
+  'no_space',
+  'permission',
+  'read_only',
+  'missing_directory',
+  'io_error',
+] as const);
 /**
  * Why a file export failed, from the file-system error: `no_space` (ENOSPC, EDQUOT), `permission` (EACCES, EPERM),
  * `read_only` (EROFS), `missing_directory` (ENOENT, ENOTDIR, or a file where the directory was), `io_error` (any other).
@@ -133,7 +152,11 @@ export class FileMetricExporter implements PushMetricExporter {
         }
         this.report(resultCallback, { code: ExportResultCode.SUCCESS });
       },
-      (error: unknown) => this.report(resultCallback, { code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }),
+      (error: unknown) =>
+        this.report(resultCallback, {
+          code: ExportResultCode.FAILED,
+          error: error instanceof Error ? error : new Error(String(error)),
+        }),
     );
   }
 
@@ -167,7 +190,8 @@ export class FileMetricExporter implements PushMetricExporter {
       snapshot = toSnapshot(metrics, at);
       const body = `${JSON.stringify(snapshot)}\n`;
       await this.ensureDirectory();
-      const name = this.format === 'snapshot' ? this.snapshotName(at) : `metrics-${at.toISOString().slice(0, 10)}.jsonl`;
+      const name =
+        this.format === 'snapshot' ? this.snapshotName(at) : `metrics-${at.toISOString().slice(0, 10)}.jsonl`;
       if (this.format === 'snapshot') {
         await writeFileAtomic(this.fs, this.directory, name, body);
       } else {
@@ -194,7 +218,8 @@ export class FileMetricExporter implements PushMetricExporter {
     }
     this.retention.reset(names);
     this.directoryState = 'listed';
-    if (missing && created !== undefined) this.logger.info(`metrics export directory ${this.directory} had disappeared; recreated it`);
+    if (missing && created !== undefined)
+      this.logger.info(`metrics export directory ${this.directory} had disappeared; recreated it`);
   }
 
   private async appendRequest(name: string, metrics: ResourceMetrics): Promise<void> {
@@ -247,8 +272,8 @@ export class FileMetricExporter implements PushMetricExporter {
       this.loggedReasons.add(reason);
       const detail = error instanceof Error ? error.message : String(error);
       this.logger.warn(
-        `writing metrics to ${this.directory} failed: ${errorCode(error) ?? 'error'} (${reason}): ${detail}; `
-        + `retrying at each export, further ${reason} failures are counted but not logged`,
+        `writing metrics to ${this.directory} failed: ${errorCode(error) ?? 'error'} (${reason}): ${detail}; ` +
+          `retrying at each export, further ${reason} failures are counted but not logged`,
       );
     }
     try {
@@ -280,8 +305,17 @@ export async function prepareExportDirectory(directory: string, fs: ExportFileSy
     await fs.unlink(probe);
   } catch (error) {
     const code = errorCode(error) ?? 'error';
-    const cause = code === 'EEXIST' ? 'the path exists and is not a directory' : error instanceof Error ? error.message : String(error);
-    throw new MonitoringConfigError(`exportDirectory "${directory}" is not a writable directory: ${code} (${cause})`, 'exportDirectory', { cause: error });
+    const cause =
+      code === 'EEXIST'
+        ? 'the path exists and is not a directory'
+        : error instanceof Error
+          ? error.message
+          : String(error);
+    throw new MonitoringConfigError(
+      `exportDirectory "${directory}" is not a writable directory: ${code} (${cause})`,
+      'exportDirectory',
+      { cause: error },
+    );
   }
 }
 

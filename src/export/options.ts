@@ -128,10 +128,7 @@ const httpUrl: Check = (v) => {
 
 const OTLP_CHECKS: Checks<OtlpOptions> = {
   endpoint: httpUrl,
-  protocol: expect(
-    (v) => PROTOCOLS.includes(v as OtlpProtocol),
-    `one of ${PROTOCOLS.map((p) => `'${p}'`).join(', ')}`,
-  ),
+  protocol: expect((v) => PROTOCOLS.includes(v as OtlpProtocol), `one of ${PROTOCOLS.map((p) => `'${p}'`).join(', ')}`),
   headers: expect(
     (v) => plainObject(v) && Object.values(v).every((h) => typeof h === 'string'),
     'an object of string header values',

@@ -17,7 +17,15 @@ export interface PushHooks {
   onSuccess(): void;
 }
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+]);
 
 /** Sorts an export error into a few stable reasons (HTTP status, gRPC status or socket error code). */
 export function otlpFailureReason(error: unknown): OtlpFailureReason {
@@ -46,7 +54,8 @@ export type OtlpExporterFactory = (timeoutMs: number) => PushMetricExporter;
  * on demand, so a bot that does not push never loads gRPC.
  */
 export async function loadOtlpExporter(config: ResolvedOtlp): Promise<OtlpExporterFactory> {
-  const temporalityPreference = config.temporality === 'delta' ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE;
+  const temporalityPreference =
+    config.temporality === 'delta' ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE;
   const options = (timeoutMs: number) => ({ url: config.endpoint, timeoutMillis: timeoutMs, temporalityPreference });
   switch (config.protocol) {
     case 'http/json': {

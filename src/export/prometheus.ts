@@ -12,7 +12,9 @@ export const PROMETHEUS_RENAMES: ReadonlyMap<string, string> = new Map([['system
 
 /** The name a metric has on the scrape (and in Grafana): renamed, sanitized, `_total` on monotonic sums, as OpenTelemetry's serializer does. */
 export function prometheusName(metric: MetricData): string {
-  const name = (PROMETHEUS_RENAMES.get(metric.descriptor.name) ?? metric.descriptor.name).replace(/[^a-zA-Z0-9_]/g, '_').replace(/_{2,}/g, '_');
+  const name = (PROMETHEUS_RENAMES.get(metric.descriptor.name) ?? metric.descriptor.name)
+    .replace(/[^a-zA-Z0-9_]/g, '_')
+    .replace(/_{2,}/g, '_');
   const monotonicSum = metric.dataPointType === DataPointType.SUM && metric.isMonotonic;
   return monotonicSum && !name.endsWith('_total') ? `${name}_total` : name;
 }
@@ -45,7 +47,11 @@ export class PrometheusEndpoint {
   constructor(producers: MetricProducer[], logger: Logger) {
     this.logger = logger;
     // Scope labels (otel_scope_name...) would add two labels to every series of the contract.
-    this.reader = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, metricProducers: producers });
+    this.reader = new PrometheusExporter({
+      preventServerStart: true,
+      withoutScopeInfo: true,
+      metricProducers: producers,
+    });
     this.serializer = new PrometheusSerializer('', false, undefined, false, true);
   }
 
@@ -54,7 +60,9 @@ export class PrometheusEndpoint {
     const { resourceMetrics, errors } = await this.reader.collect();
     if (errors.length > 0 && !this.warnedErrors) {
       this.warnedErrors = true;
-      this.logger.warn(`metric collection reported ${errors.length} error(s), first: ${String(errors[0])}; further ones are not logged`);
+      this.logger.warn(
+        `metric collection reported ${errors.length} error(s), first: ${String(errors[0])}; further ones are not logged`,
+      );
     }
     return this.serializer.serialize(forPrometheus(resourceMetrics));
   }

@@ -130,7 +130,8 @@ function labelsOf(attributes: Attributes): SnapshotLabels {
   const labels: SnapshotLabels = {};
   for (const [key, value] of Object.entries(attributes)) {
     if (value === undefined) continue;
-    labels[key.replace(/[^a-zA-Z0-9_]/g, '_').replace(/_{2,}/g, '_')] = typeof value === 'string' ? value : JSON.stringify(value);
+    labels[key.replace(/[^a-zA-Z0-9_]/g, '_').replace(/_{2,}/g, '_')] =
+      typeof value === 'string' ? value : JSON.stringify(value);
   }
   return labels;
 }

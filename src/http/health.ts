@@ -33,16 +33,24 @@ export function readinessFailures(inputs: ReadinessInputs, settings: ReadinessSe
   const failed: FailedCheck[] = [];
   const timeouts = settings.heartbeatTimeoutSeconds;
   for (const [loop, seconds] of inputs.heartbeats()) {
-    const timeout = typeof timeouts === 'number' ? timeouts : timeouts[loop] ?? DEFAULT_HEARTBEAT_TIMEOUT_SECONDS;
+    const timeout = typeof timeouts === 'number' ? timeouts : (timeouts[loop] ?? DEFAULT_HEARTBEAT_TIMEOUT_SECONDS);
     const age = now / 1000 - seconds;
     if (age > timeout) {
-      failed.push({ check: `heartbeat:${loop}`, since: new Date((seconds + timeout) * 1000).toISOString(), detail: `no heartbeat for ${Math.round(age)} s (timeout ${timeout} s)` });
+      failed.push({
+        check: `heartbeat:${loop}`,
+        since: new Date((seconds + timeout) * 1000).toISOString(),
+        detail: `no heartbeat for ${Math.round(age)} s (timeout ${timeout} s)`,
+      });
     }
   }
   const graceMs = settings.exportFailureGraceSeconds * 1000;
   for (const [exporter, sinceMs] of inputs.failingExporters()) {
     if (now - sinceMs > graceMs) {
-      failed.push({ check: `exporter:${exporter}`, since: new Date(sinceMs).toISOString(), detail: `failing for ${Math.round((now - sinceMs) / 1000)} s (grace ${settings.exportFailureGraceSeconds} s)` });
+      failed.push({
+        check: `exporter:${exporter}`,
+        since: new Date(sinceMs).toISOString(),
+        detail: `failing for ${Math.round((now - sinceMs) / 1000)} s (grace ${settings.exportFailureGraceSeconds} s)`,
+      });
     }
   }
   return failed;
@@ -50,7 +58,12 @@ export function readinessFailures(inputs: ReadinessInputs, settings: ReadinessSe
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   const text = `${JSON.stringify(body)}\n`;
-  res.writeHead(status, { ...COMMON_HEADERS, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': NO_STORE });
+  res.writeHead(status, {
+    ...COMMON_HEADERS,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': NO_STORE,
+  });
   res.end(text);
 }
 
@@ -60,9 +73,16 @@ export function livenessHandler(): (req: IncomingMessage, res: ServerResponse) =
 }
 
 /** `GET /readyz`: 200 when every loop's heartbeat is recent and no exporter has failed past its grace; else 503 naming each failed check. */
-export function readinessHandler(inputs: ReadinessInputs, settings: ReadinessSettings): (req: IncomingMessage, res: ServerResponse) => void {
+export function readinessHandler(
+  inputs: ReadinessInputs,
+  settings: ReadinessSettings,
+): (req: IncomingMessage, res: ServerResponse) => void {
   return (_req, res) => {
     const failed = readinessFailures(inputs, settings);
-    json(res, failed.length === 0 ? 200 : 503, failed.length === 0 ? { status: 'ready' } : { status: 'not ready', failed });
+    json(
+      res,
+      failed.length === 0 ? 200 : 503,
+      failed.length === 0 ? { status: 'ready' } : { status: 'not ready', failed },
+    );
   };
 }

@@ -12,7 +12,8 @@ export const COMMON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
  * The dashboard page: its script, style and data from this origin only, nothing inline and no
  * outside host (the page must work on a machine with no internet, and leak nothing to one).
  */
-export const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+export const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** Data (metrics, series, health) is never cached by a browser or proxy. */
 export const NO_STORE = 'no-store';

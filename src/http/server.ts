@@ -47,7 +47,11 @@ export class MonitoringServer {
 
   constructor(routes: ReadonlyMap<string, RouteHandler>, logger: Logger, settings: ServerSettings = {}) {
     this.logger = logger;
-    const handler = createSurfaceHandler(routes, { auth: settings.auth ?? false, authExemptPaths: settings.authExemptPaths ?? [], logger });
+    const handler = createSurfaceHandler(routes, {
+      auth: settings.auth ?? false,
+      authExemptPaths: settings.authExemptPaths ?? [],
+      logger,
+    });
     this.handler = handler;
     const headersTimeout = settings.headersTimeoutMs ?? 10_000;
     const options: ServerOptions = {
@@ -59,13 +63,19 @@ export class MonitoringServer {
       connectionsCheckingInterval: Math.min(1000, headersTimeout),
     };
     const tls = settings.tls ?? false;
-    this.server = tls === false
-      ? createServer(options, handler)
-      : (createHttpsServer({ ...options, key: tls.key, cert: tls.cert }, handler) as unknown as Server);
+    this.server =
+      tls === false
+        ? createServer(options, handler)
+        : (createHttpsServer({ ...options, key: tls.key, cert: tls.cert }, handler) as unknown as Server);
     // Not `Bad Request` with details: a malformed request gets a bare status and the socket is closed.
     this.server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
       if (!socket.writable) return socket.destroy();
-      const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+      const status =
+        error.code === 'HPE_HEADER_OVERFLOW'
+          ? '431 Request Header Fields Too Large'
+          : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? '408 Request Timeout'
+            : '400 Bad Request';
       socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     });
     // The bot's own work keeps the process alive; the metrics server should not.
@@ -78,7 +88,11 @@ export class MonitoringServer {
       const onError = (error: NodeJS.ErrnoException) => {
         const why = LISTEN_ERRORS[error.code ?? ''] ?? error.message;
         const option = HOST_ERRORS.has(error.code ?? '') ? 'host' : 'port';
-        reject(new MonitoringConfigError(`cannot listen on ${host}:${port}: ${why} (${error.code ?? 'error'})`, option, { cause: error }));
+        reject(
+          new MonitoringConfigError(`cannot listen on ${host}:${port}: ${why} (${error.code ?? 'error'})`, option, {
+            cause: error,
+          }),
+        );
       };
       this.server.once('error', onError);
       this.server.listen({ host, port }, () => {

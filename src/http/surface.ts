@@ -15,7 +15,12 @@ export interface SurfaceSettings {
 }
 
 function plain(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { ...COMMON_HEADERS, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  res.writeHead(status, {
+    ...COMMON_HEADERS,
+    'content-type': 'text/plain; charset=utf-8',
+    'cache-control': 'no-store',
+    ...headers,
+  });
   res.end(body);
 }
 
@@ -30,7 +35,10 @@ function hasBody(req: IncomingMessage): boolean {
  * authentication on every path but the exempt ones (401 with WWW-Authenticate), exact-path routes
  * (404 otherwise), and fixed error bodies that never carry a stack trace or a file path.
  */
-export function createSurfaceHandler(routes: ReadonlyMap<string, RouteHandler>, settings: SurfaceSettings): (req: IncomingMessage, res: ServerResponse) => void {
+export function createSurfaceHandler(
+  routes: ReadonlyMap<string, RouteHandler>,
+  settings: SurfaceSettings,
+): (req: IncomingMessage, res: ServerResponse) => void {
   const auth = settings.auth === false ? undefined : createAuthCheck(settings.auth);
   const exempt = new Set(settings.authExemptPaths);
   const { logger } = settings;

@@ -15,8 +15,14 @@ const isFn = (v: unknown, key: string) => typeof (v as Record<string, unknown>)[
 
 /** Which framework an app value is, by shape (neither package is imported); undefined for anything else. */
 export function detectFramework(app: unknown): WebFramework | undefined {
-  if (typeof app === 'function' && ['use', 'handle', 'set', 'listen', 'get'].every((k) => isFn(app, k))) return 'express';
-  if (typeof app === 'object' && app !== null && ['register', 'addHook', 'route', 'inject', 'get'].every((k) => isFn(app, k))) return 'fastify';
+  if (typeof app === 'function' && ['use', 'handle', 'set', 'listen', 'get'].every((k) => isFn(app, k)))
+    return 'express';
+  if (
+    typeof app === 'object' &&
+    app !== null &&
+    ['register', 'addHook', 'route', 'inject', 'get'].every((k) => isFn(app, k))
+  )
+    return 'fastify';
   return undefined;
 }
 
@@ -64,12 +70,20 @@ export function createMetricsHandler(handle: RouteHandler): MetricsHandler {
  */
 export function attachApp(app: unknown, recorder: HttpServerMetrics, metrics: MetricsHandler): WebFramework {
   const framework = detectFramework(app);
-  if (framework === undefined) throw new MonitoringConfigError(`option 'app' must be ${APP_EXPECTED}, got ${typeof app === 'function' ? 'a function' : app === null ? 'null' : typeof app}`, 'app');
+  if (framework === undefined)
+    throw new MonitoringConfigError(
+      `option 'app' must be ${APP_EXPECTED}, got ${typeof app === 'function' ? 'a function' : app === null ? 'null' : typeof app}`,
+      'app',
+    );
   try {
     if (framework === 'express') attachExpress(app, recorder, metrics);
     else attachFastify(app, createFastifyPlugin(recorder, metrics));
   } catch (error) {
-    throw new MonitoringConfigError(`option 'app': cannot attach to the ${framework} app (${(error as Error).message}); pass it before the app listens`, 'app', { cause: error });
+    throw new MonitoringConfigError(
+      `option 'app': cannot attach to the ${framework} app (${(error as Error).message}); pass it before the app listens`,
+      'app',
+      { cause: error },
+    );
   }
   return framework;
 }

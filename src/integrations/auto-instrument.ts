@@ -37,7 +37,13 @@ const ENV_NAMES: Record<string, keyof AutoInstrumentSelection> = { http: 'http',
 
 /** The selection of the register entry point: both, narrowed by the standard `OTEL_NODE_ENABLED_INSTRUMENTATIONS` and `OTEL_NODE_DISABLED_INSTRUMENTATIONS` (comma-separated; `http`, `undici`). */
 export function selectionFromEnvironment(env: Readonly<Record<string, string | undefined>>): AutoInstrumentSelection {
-  const list = (value: string | undefined) => value === undefined || value.trim() === '' ? undefined : value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const list = (value: string | undefined) =>
+    value === undefined || value.trim() === ''
+      ? undefined
+      : value
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '');
   const enabled = list(env['OTEL_NODE_ENABLED_INSTRUMENTATIONS']);
   const disabled = new Set(list(env['OTEL_NODE_DISABLED_INSTRUMENTATIONS']) ?? []);
   const on = { http: true, fetch: true };
@@ -57,7 +63,9 @@ export function selectionFromEnvironment(env: Readonly<Record<string, string | u
 }
 
 /** `autoInstrument` option to a selection. */
-export function selectionOf(option: boolean | { http?: boolean; fetch?: boolean } | undefined): AutoInstrumentSelection {
+export function selectionOf(
+  option: boolean | { http?: boolean; fetch?: boolean } | undefined,
+): AutoInstrumentSelection {
   if (option === true) return { http: true, fetch: true };
   if (option === false || option === undefined) return { http: false, fetch: false };
   return { http: option.http ?? true, fetch: option.fetch ?? true };
@@ -69,7 +77,11 @@ export function selectionOf(option: boolean | { http?: boolean; fetch?: boolean 
  * patched in place at once, and the named exports of their ES modules re-synced, so that code that
  * loaded them earlier sees the patch too; fetch needs no patch (undici's diagnostics channels).
  */
-export function enableInstrumentations(classes: InstrumentationClasses, which: AutoInstrumentSelection, fromRegister: boolean): void {
+export function enableInstrumentations(
+  classes: InstrumentationClasses,
+  which: AutoInstrumentSelection,
+  fromRegister: boolean,
+): void {
   if (which.http && slot.http === undefined) {
     // The server side stays off: the bot's own server is measured by the Express/Fastify middleware, with routes.
     slot.http = new classes.HttpInstrumentation({ disableIncomingRequestInstrumentation: true });
@@ -89,8 +101,15 @@ export function enableInstrumentations(classes: InstrumentationClasses, which: A
 /** Loads the instrumentation packages (only when asked for: they are not imported by the main entry) and enables them. */
 export async function loadInstrumentations(which: AutoInstrumentSelection): Promise<void> {
   if (!which.http && !which.fetch) return;
-  const [http, undici] = await Promise.all([import('@opentelemetry/instrumentation-http'), import('@opentelemetry/instrumentation-undici')]);
-  enableInstrumentations({ HttpInstrumentation: http.HttpInstrumentation, UndiciInstrumentation: undici.UndiciInstrumentation }, which, false);
+  const [http, undici] = await Promise.all([
+    import('@opentelemetry/instrumentation-http'),
+    import('@opentelemetry/instrumentation-undici'),
+  ]);
+  enableInstrumentations(
+    { HttpInstrumentation: http.HttpInstrumentation, UndiciInstrumentation: undici.UndiciInstrumentation },
+    which,
+    false,
+  );
 }
 
 /** What the register entry point turned on. */
@@ -99,7 +118,10 @@ export function registeredSelection(): AutoInstrumentSelection {
 }
 
 /** Points the selected instrumentations (if enabled) at `provider`, the others at nothing; returns the selection attached. */
-export function attachInstrumentations(provider: MeterProvider, which: AutoInstrumentSelection): AutoInstrumentSelection {
+export function attachInstrumentations(
+  provider: MeterProvider,
+  which: AutoInstrumentSelection,
+): AutoInstrumentSelection {
   slot.attachedTo = provider;
   slot.http?.setMeterProvider(which.http ? provider : NOOP_PROVIDER);
   slot.fetch?.setMeterProvider(which.fetch ? provider : NOOP_PROVIDER);

@@ -25,7 +25,11 @@ const MAX_CACHED_MOUNTS = 1000;
  * concrete mount path, so it is matched back against the routers' layers (Express 5's router
  * reports the pattern); a mount that cannot be resolved is left out rather than recorded raw.
  */
-export function expressRoute(app: unknown, req: IncomingMessage, mounts: Map<string, string | undefined>): string | undefined {
+export function expressRoute(
+  app: unknown,
+  req: IncomingMessage,
+  mounts: Map<string, string | undefined>,
+): string | undefined {
   const r = req as ExpressRequest;
   const path = r.route?.path;
   if (path === undefined) return undefined;
@@ -58,7 +62,14 @@ function resolveMount(app: unknown, baseUrl: string): string | undefined {
       const inner = stackOf(layer.handle);
       if (inner === undefined) continue;
       const m = layer.match(rest) as { path?: unknown; pattern?: unknown } | false;
-      if (typeof m !== 'object' || m === null || typeof m.pattern !== 'string' || typeof m.path !== 'string' || m.path === '') continue;
+      if (
+        typeof m !== 'object' ||
+        m === null ||
+        typeof m.pattern !== 'string' ||
+        typeof m.path !== 'string' ||
+        m.path === ''
+      )
+        continue;
       out += m.pattern === '/' ? '' : m.pattern;
       rest = rest.slice(m.path.length);
       next = inner;
@@ -90,7 +101,10 @@ export function attachExpress(
   recorder: HttpServerMetrics,
   metrics: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
 ): void {
-  const a = app as { handle: (req: IncomingMessage, res: ServerResponse, next?: unknown) => unknown; get: (path: string, handler: unknown) => unknown };
+  const a = app as {
+    handle: (req: IncomingMessage, res: ServerResponse, next?: unknown) => unknown;
+    get: (path: string, handler: unknown) => unknown;
+  };
   const middleware = createExpressMiddleware(recorder, app);
   const original = a.handle;
   const noop = () => {};

@@ -3,8 +3,13 @@ import type { HttpServerMetrics } from './http-server.ts';
 
 /** The parts of a Fastify instance, request and reply used here (duck-typed: fastify is an optional peer and never imported). */
 interface FastifyInstanceLike {
-  server?: { prependListener?: (event: 'request', listener: (req: IncomingMessage, res: ServerResponse) => void) => unknown };
-  addHook(name: 'onRequest', hook: (request: FastifyRequestLike, reply: FastifyReplyLike, done: () => void) => void): unknown;
+  server?: {
+    prependListener?: (event: 'request', listener: (req: IncomingMessage, res: ServerResponse) => void) => unknown;
+  };
+  addHook(
+    name: 'onRequest',
+    hook: (request: FastifyRequestLike, reply: FastifyReplyLike, done: () => void) => void,
+  ): unknown;
   get(path: string, handler: (request: FastifyRequestLike, reply: FastifyReplyLike) => unknown): unknown;
 }
 interface FastifyRequestLike {
@@ -35,7 +40,10 @@ type Routed = IncomingMessage & { [ROUTE]?: string };
  * `onRequest` hook then records the route template Fastify matched (`request.routeOptions.url`),
  * absent for a 404. `metrics`, when given, is served as GET `/metrics`.
  */
-export function createFastifyPlugin(recorder: HttpServerMetrics, metrics?: (request: FastifyRequestLike, reply: FastifyReplyLike) => unknown): FastifyMetricsPlugin {
+export function createFastifyPlugin(
+  recorder: HttpServerMetrics,
+  metrics?: (request: FastifyRequestLike, reply: FastifyReplyLike) => unknown,
+): FastifyMetricsPlugin {
   const routeOf = (req: Routed) => () => req[ROUTE];
   const plugin: FastifyMetricsPlugin = (instance, _options, done) => {
     try {

@@ -12,7 +12,9 @@ import {
 import { HTTP_METHODS, OTHER_HTTP_METHOD } from '../contract/semconv.ts';
 
 /** The semantic conventions' default buckets for `http.server.request.duration`, in seconds. */
-export const HTTP_SERVER_DURATION_BUCKETS: readonly number[] = Object.freeze([0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]);
+export const HTTP_SERVER_DURATION_BUCKETS: readonly number[] = Object.freeze([
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+]);
 
 /** Methods recorded as sent; any other is `_OTHER`, so a client cannot mint label values. */
 const KNOWN_METHODS: ReadonlySet<string> = new Set(HTTP_METHODS);

@@ -50,7 +50,9 @@ export const INTEGRATION_CHECKS: Checks<IntegrationOptions> = {
 };
 
 /** `true` and `{}` turn both on; a field left out is on. */
-export function resolveAutoInstrument(given: boolean | AutoInstrumentOptions | undefined): ResolvedIntegrations['autoInstrument'] {
+export function resolveAutoInstrument(
+  given: boolean | AutoInstrumentOptions | undefined,
+): ResolvedIntegrations['autoInstrument'] {
   if (given === undefined || given === false) return false;
   const set = given === true ? {} : given;
   return { http: set.http ?? true, fetch: set.fetch ?? true };

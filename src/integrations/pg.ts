@@ -40,7 +40,8 @@ export class PgPoolObserver {
     const none = () => {};
     if (!isObject(pool)) return this.guard.reject(M, 'not_object', 'pool', pool) ?? none;
     for (const key of COUNTS) {
-      if (typeof (pool as Record<string, unknown>)[key] !== 'number') return this.guard.reject(M, 'wrong_type', `pool.${key}`, (pool as Record<string, unknown>)[key]) ?? none;
+      if (typeof (pool as Record<string, unknown>)[key] !== 'number')
+        return this.guard.reject(M, 'wrong_type', `pool.${key}`, (pool as Record<string, unknown>)[key]) ?? none;
     }
     if (!isObject(options)) return this.guard.reject(M, 'not_object', 'options', options) ?? none;
     const name = options.name ?? 'default';

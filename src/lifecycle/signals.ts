@@ -24,7 +24,10 @@ export function flushOnSignals(flush: () => Promise<void>): () => void {
       const botListens = process.listenerCount(signal) > 1;
       if (flushing) return reraise(signal, botListens);
       flushing = true;
-      flush().then(() => reraise(signal, botListens), () => reraise(signal, botListens));
+      flush().then(
+        () => reraise(signal, botListens),
+        () => reraise(signal, botListens),
+      );
     };
     listeners.set(signal, listener);
     process.on(signal, listener);

@@ -37,10 +37,12 @@ export class DeltaTracker {
         for (const p of metric.dataPoints) {
           now.set(p.attributes, p.value);
           const change = p.value - ((before?.get(p.attributes) as number | undefined) ?? 0);
-          if (change !== 0) points.push({ startTime: this.ackedTime, endTime, attributes: p.attributes, value: change });
+          if (change !== 0)
+            points.push({ startTime: this.ackedTime, endTime, attributes: p.attributes, value: change });
         }
         values.set(name, now);
-        if (points.length > 0) out.push({ ...metric, aggregationTemporality: AggregationTemporality.DELTA, dataPoints: points });
+        if (points.length > 0)
+          out.push({ ...metric, aggregationTemporality: AggregationTemporality.DELTA, dataPoints: points });
       } else if (metric.dataPointType === DataPointType.HISTOGRAM) {
         const now = new Map<Attributes, Previous>();
         const points: DataPoint<Histogram>[] = [];
@@ -58,12 +60,16 @@ export class DeltaTracker {
             value: {
               count,
               sum: (v.sum ?? 0) - (prev?.sum ?? 0),
-              buckets: { boundaries: v.buckets.boundaries, counts: v.buckets.counts.map((c, i) => c - (prev?.counts[i] ?? 0)) },
+              buckets: {
+                boundaries: v.buckets.boundaries,
+                counts: v.buckets.counts.map((c, i) => c - (prev?.counts[i] ?? 0)),
+              },
             },
           });
         }
         values.set(name, now);
-        if (points.length > 0) out.push({ ...metric, aggregationTemporality: AggregationTemporality.DELTA, dataPoints: points });
+        if (points.length > 0)
+          out.push({ ...metric, aggregationTemporality: AggregationTemporality.DELTA, dataPoints: points });
       } else {
         out.push(metric);
       }

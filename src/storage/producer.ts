@@ -16,7 +16,12 @@ export class RegistryProducer implements MetricProducer {
   private readonly scope: InstrumentationScope;
   private readonly delta: DeltaTracker | undefined;
 
-  constructor(registry: InstrumentRegistry, resource: Resource, scope: InstrumentationScope, temporality: 'cumulative' | 'delta' = 'cumulative') {
+  constructor(
+    registry: InstrumentRegistry,
+    resource: Resource,
+    scope: InstrumentationScope,
+    temporality: 'cumulative' | 'delta' = 'cumulative',
+  ) {
     this.registry = registry;
     this.resource = resource;
     this.scope = scope;

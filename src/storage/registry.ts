@@ -110,7 +110,12 @@ export class InstrumentRegistry {
             if (!Number.isNaN(value)) points.push({ startTime, endTime, attributes: s.attributes, value });
           }
           if (points.length > 0) {
-            out.push({ descriptor: e.descriptor, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPointType: DataPointType.GAUGE, dataPoints: points });
+            out.push({
+              descriptor: e.descriptor,
+              aggregationTemporality: AggregationTemporality.CUMULATIVE,
+              dataPointType: DataPointType.GAUGE,
+              dataPoints: points,
+            });
           }
           break;
         }
@@ -132,7 +137,12 @@ export class InstrumentRegistry {
             });
           }
           if (points.length > 0) {
-            out.push({ descriptor: e.descriptor, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPointType: DataPointType.HISTOGRAM, dataPoints: points });
+            out.push({
+              descriptor: e.descriptor,
+              aggregationTemporality: AggregationTemporality.CUMULATIVE,
+              dataPointType: DataPointType.HISTOGRAM,
+              dataPoints: points,
+            });
           }
           break;
         }
@@ -154,7 +164,10 @@ function* seriesOf<S>(table: SeriesTable<S>): Generator<S> {
 }
 
 function sumPoints<S extends { attributes: DataPoint<number>['attributes'] }>(
-  table: SeriesTable<S>, startTime: HrTime, endTime: HrTime, valueOf: (s: S) => number,
+  table: SeriesTable<S>,
+  startTime: HrTime,
+  endTime: HrTime,
+  valueOf: (s: S) => number,
 ): DataPoint<number>[] {
   const points: DataPoint<number>[] = [];
   for (const s of seriesOf(table)) {
@@ -164,5 +177,11 @@ function sumPoints<S extends { attributes: DataPoint<number>['attributes'] }>(
 }
 
 function sum(descriptor: MetricDescriptor, dataPoints: DataPoint<number>[]): MetricData {
-  return { descriptor, aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPointType: DataPointType.SUM, isMonotonic: true, dataPoints };
+  return {
+    descriptor,
+    aggregationTemporality: AggregationTemporality.CUMULATIVE,
+    dataPointType: DataPointType.SUM,
+    isMonotonic: true,
+    dataPoints,
+  };
 }

@@ -26,7 +26,12 @@ export class SeriesTable<S> {
   private readonly maxSeries: number;
   private readonly onOverflow: OverflowListener;
 
-  constructor(def: MetricDefinition, maxSeries: number, create: (attributes: Attributes) => S, onOverflow: OverflowListener) {
+  constructor(
+    def: MetricDefinition,
+    maxSeries: number,
+    create: (attributes: Attributes) => S,
+    onOverflow: OverflowListener,
+  ) {
     this.def = def;
     this.create = create;
     this.maxSeries = maxSeries;

@@ -7,14 +7,16 @@ import { scrape, start, stopAll } from '../helpers/service.ts';
 afterEach(stopAll);
 
 test('parseMounts keeps real file systems once per device and unescapes mount points', () => {
-  const mounts = parseMounts([
-    '/dev/vda / ext4 rw,relatime 0 0',
-    'proc /proc proc rw,nosuid 0 0',
-    'tmpfs /dev/shm tmpfs rw 0 0',
-    '/dev/vda /etc/hosts ext4 rw,relatime 0 0',
-    '/dev/vdb /mnt/my\\040data xfs ro,noatime 0 0',
-    '',
-  ].join('\n'));
+  const mounts = parseMounts(
+    [
+      '/dev/vda / ext4 rw,relatime 0 0',
+      'proc /proc proc rw,nosuid 0 0',
+      'tmpfs /dev/shm tmpfs rw 0 0',
+      '/dev/vda /etc/hosts ext4 rw,relatime 0 0',
+      '/dev/vdb /mnt/my\\040data xfs ro,noatime 0 0',
+      '',
+    ].join('\n'),
+  );
   assert.deepEqual(mounts, [
     { device: '/dev/vda', mountpoint: '/', type: 'ext4', mode: 'rw' },
     { device: '/dev/vdb', mountpoint: '/mnt/my data', type: 'xfs', mode: 'ro' },
@@ -26,9 +28,18 @@ test('system metrics: host-metrics instrumentation plus disk, load, processes an
   await scrape(monitoring); // the first collection primes CPU utilization deltas
   const exp = await scrape(monitoring);
   for (const name of [
-    'system_cpu_time_total', 'system_cpu_utilization', 'system_memory_usage', 'system_memory_utilization',
-    'process_cpu_time_total', 'process_memory_usage', 'system_cpu_load_average_1m', 'system_cpu_load_average_5m',
-    'system_cpu_load_average_15m', 'system_processes', 'system_uptime', 'process_uptime',
+    'system_cpu_time_total',
+    'system_cpu_utilization',
+    'system_memory_usage',
+    'system_memory_utilization',
+    'process_cpu_time_total',
+    'process_memory_usage',
+    'system_cpu_load_average_1m',
+    'system_cpu_load_average_5m',
+    'system_cpu_load_average_15m',
+    'system_processes',
+    'system_uptime',
+    'process_uptime',
   ]) {
     assert.ok(find(exp, name).length > 0, `${name} has samples`);
   }

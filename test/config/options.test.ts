@@ -20,11 +20,22 @@ test('defaults are explicit and the result is frozen', () => {
   assert.deepEqual(o, DEFAULT_OPTIONS);
   assert.ok(Object.isFrozen(o));
   assert.equal(resolveOptions({ port: undefined }, {}).port, 8000, 'undefined means default');
-  assert.equal(resolveOptions({}, {}).serviceInstanceId, resolveOptions({}, {}).serviceInstanceId, 'the instance id is stable for the process');
+  assert.equal(
+    resolveOptions({}, {}).serviceInstanceId,
+    resolveOptions({}, {}).serviceInstanceId,
+    'the instance id is stable for the process',
+  );
 });
 
 test('valid options are taken as given', () => {
-  const o = resolveOptions({ port: false, host: '0.0.0.0', exportDirectory: 'logs/metrics', modelMetricsInterval: 60, strict: true, maxSeriesPerMetric: 10 });
+  const o = resolveOptions({
+    port: false,
+    host: '0.0.0.0',
+    exportDirectory: 'logs/metrics',
+    modelMetricsInterval: 60,
+    strict: true,
+    maxSeriesPerMetric: 10,
+  });
   assert.equal(o.port, false);
   assert.equal(o.host, '0.0.0.0');
   assert.equal(o.exportDirectory, 'logs/metrics');
@@ -42,7 +53,11 @@ const BAD: [Record<string, unknown>, string, RegExp][] = [
   [{ exportDirectory: 7 }, 'exportDirectory', /option 'exportDirectory' must be a directory path, or false/],
   [{ logger: console.log }, 'logger', /option 'logger' must be an object with info, warn and error functions/],
   [{ prot: 8000 }, 'prot', /unknown option 'prot'; known options: port, host/],
-  [{ export_directory: 'x' }, 'export_directory', /unknown option 'export_directory' \(did you mean 'exportDirectory'\?\)/],
+  [
+    { export_directory: 'x' },
+    'export_directory',
+    /unknown option 'export_directory' \(did you mean 'exportDirectory'\?\)/,
+  ],
   [{ exportIntervalSeconds: 0 }, 'exportIntervalSeconds', /positive number of seconds/],
   [{ exportFormat: 'csv' }, 'exportFormat', /'snapshot' or 'otlp', got "csv"/],
   [{ exportMaxFiles: 0 }, 'exportMaxFiles', /a positive integer, or false/],
@@ -61,7 +76,10 @@ const BAD: [Record<string, unknown>, string, RegExp][] = [
 
 for (const [input, option, message] of BAD) {
   test(`bad option ${JSON.stringify(input)} fails naming '${option}'`, async () => {
-    assert.throws(() => resolveOptions(input), (e: unknown) => e instanceof MonitoringConfigError && e.option === option && message.test(e.message));
+    assert.throws(
+      () => resolveOptions(input),
+      (e: unknown) => e instanceof MonitoringConfigError && e.option === option && message.test(e.message),
+    );
     await assert.rejects(initEnhancedMonitoring(input as never), MonitoringConfigError);
   });
 }
@@ -72,12 +90,29 @@ test('a non-object options argument is refused', () => {
 });
 
 test('nested defaults come from one place, a partial nested option keeps the rest, and the result is deep-frozen', () => {
-  const o = resolveOptions({ dashboard: { intervalSeconds: 2 }, autoInstrument: { fetch: false }, driftDetectors: { adwin: false } }, {});
-  assert.deepEqual(o.dashboard, { intervalSeconds: 2, historyMinutes: (DEFAULT_OPTIONS.dashboard as { historyMinutes: number }).historyMinutes });
+  const o = resolveOptions(
+    { dashboard: { intervalSeconds: 2 }, autoInstrument: { fetch: false }, driftDetectors: { adwin: false } },
+    {},
+  );
+  assert.deepEqual(o.dashboard, {
+    intervalSeconds: 2,
+    historyMinutes: (DEFAULT_OPTIONS.dashboard as { historyMinutes: number }).historyMinutes,
+  });
   assert.deepEqual(o.autoInstrument, { http: true, fetch: false });
   assert.deepEqual(o.driftDetectors, { adwin: false, pageHinkley: {} });
-  assert.deepEqual(resolveOptions({ dashboard: true }, {}).dashboard, DEFAULT_OPTIONS.dashboard, 'true means the defaults');
-  for (const nested of [o.dashboard, o.autoInstrument, o.driftDetectors, o.driftDetectors.pageHinkley, o.authExemptPaths, o.resourceAttributes]) {
+  assert.deepEqual(
+    resolveOptions({ dashboard: true }, {}).dashboard,
+    DEFAULT_OPTIONS.dashboard,
+    'true means the defaults',
+  );
+  for (const nested of [
+    o.dashboard,
+    o.autoInstrument,
+    o.driftDetectors,
+    o.driftDetectors.pageHinkley,
+    o.authExemptPaths,
+    o.resourceAttributes,
+  ]) {
     assert.ok(Object.isFrozen(nested), `${JSON.stringify(nested)} is frozen`);
   }
   assert.ok(Object.isFrozen(DEFAULT_OPTIONS.authExemptPaths));
@@ -90,13 +125,21 @@ test("resolving options freezes none of the caller's objects: the logger, the ap
   const tls = { key: Buffer.from('-----BEGIN KEY-----'), cert: Buffer.from('-----BEGIN CERT-----') };
   const o = resolveOptions({ logger, authExemptPaths, resourceAttributes, tls }, {});
   assert.equal(o.logger, logger);
-  assert.ok(!Object.isFrozen(logger) && !Object.isFrozen(authExemptPaths) && !Object.isFrozen(resourceAttributes) && !Object.isFrozen(tls));
+  assert.ok(
+    !Object.isFrozen(logger) &&
+      !Object.isFrozen(authExemptPaths) &&
+      !Object.isFrozen(resourceAttributes) &&
+      !Object.isFrozen(tls),
+  );
   assert.deepEqual(o.authExemptPaths, authExemptPaths);
   assert.notEqual(o.authExemptPaths, authExemptPaths, 'a copy');
   assert.equal(o.tls && o.tls.key, tls.key, 'Buffers are kept, not copied or frozen');
 });
 
 test('a nested option names the key at fault', () => {
-  assert.throws(() => resolveOptions({ dashboard: { intervalSeconds: -1 } }, {}), /option 'dashboard' must be true, false or \{ intervalSeconds\?, historyMinutes\? \} whose 'intervalSeconds' is a positive number/);
+  assert.throws(
+    () => resolveOptions({ dashboard: { intervalSeconds: -1 } }, {}),
+    /option 'dashboard' must be true, false or \{ intervalSeconds\?, historyMinutes\? \} whose 'intervalSeconds' is a positive number/,
+  );
   assert.throws(() => resolveOptions({ autoInstrument: { axios: true } }, {}), /unknown key 'axios'/);
 });

@@ -14,7 +14,13 @@ afterEach(stopAll);
 
 test('every metric of the contract is scraped with its type, exact labels and help', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'evil2root-contract-'));
-  const { monitoring } = await start({ maxSeriesPerMetric: 3, exportDirectory: dir, exportIntervalSeconds: 3600, returnsIntervalSeconds: 0.001, periodsPerYear: 365 });
+  const { monitoring } = await start({
+    maxSeriesPerMetric: 3,
+    exportDirectory: dir,
+    exportIntervalSeconds: 3600,
+    returnsIntervalSeconds: 0.001,
+    periodsPerYear: 365,
+  });
   await driveEverything(monitoring);
   // A snapshot directory that turned into a file: one failed export for monitoring_export_failures_total.
   await rm(dir, { recursive: true });
@@ -33,7 +39,11 @@ test('every metric of the contract is scraped with its type, exact labels and he
   }
   assert.equal(find(exp, 'api_quota_remaining').length, 4, 'three label sets and the overflow series');
   assert.equal(value(exp, 'api_quota_remaining', { otel_metric_overflow: 'true' }), 1);
-  assert.equal(value(exp, 'monitoring_series_overflow_total', { metric: 'api_quota_remaining' }), 3, 'binance, a and b fit; c, d and e fold');
+  assert.equal(
+    value(exp, 'monitoring_series_overflow_total', { metric: 'api_quota_remaining' }),
+    3,
+    'binance, a and b fit; c, d and e fold',
+  );
 });
 
 test('overflow: the cap bounds the state held for Prometheus, folds, counts and warns once', async () => {
@@ -44,7 +54,11 @@ test('overflow: the cap bounds the state held for Prometheus, folds, counts and 
   const series = find(exp, 'executed_trades_total');
   assert.equal(series.length, 6);
   assert.equal(value(exp, 'executed_trades_total', { otel_metric_overflow: 'true' }), 995);
-  assert.equal(series.reduce((sum, s) => sum + s.value, 0), 1000, 'no measurement is lost, only folded');
+  assert.equal(
+    series.reduce((sum, s) => sum + s.value, 0),
+    1000,
+    'no measurement is lost, only folded',
+  );
   assert.equal(value(exp, 'monitoring_series_overflow_total', { metric: 'executed_trades_total' }), 995);
   assert.equal(started.logger.warnings.filter((w) => w.includes('maxSeriesPerMetric')).length, 1);
 });

@@ -28,14 +28,25 @@ let copies: { label: string; lib: Lib }[];
 
 before(async () => {
   for (const entry of [ESM_ENTRY, CJS_ENTRY]) {
-    if (!existsSync(entry)) throw new Error(`${fileURLToPath(entry)} is missing: run \`npm run build\` first (npm test builds before testing)`);
+    if (!existsSync(entry))
+      throw new Error(
+        `${fileURLToPath(entry)} is missing: run \`npm run build\` first (npm test builds before testing)`,
+      );
   }
   // A variable specifier keeps the type checker away from dist/, which may not exist when it runs.
   const esmSpecifier: string = ESM_ENTRY.href;
-  esm = await import(esmSpecifier) as Lib;
+  esm = (await import(esmSpecifier)) as Lib;
   cjs = createRequire(import.meta.url)(fileURLToPath(CJS_ENTRY)) as Lib;
-  assert.notEqual(esm.MonitoringConfigError, cjs.MonitoringConfigError, 'the two builds must be distinct copies for this test to mean anything');
-  copies = [{ label: 'esm', lib: esm }, { label: 'cjs', lib: cjs }, { label: 'source', lib: source }];
+  assert.notEqual(
+    esm.MonitoringConfigError,
+    cjs.MonitoringConfigError,
+    'the two builds must be distinct copies for this test to mean anything',
+  );
+  copies = [
+    { label: 'esm', lib: esm },
+    { label: 'cjs', lib: cjs },
+    { label: 'source', lib: source },
+  ];
 });
 
 /** Asserts `error` is a `kind` for every copy of the package, has its code, and is none of the other kinds. */
@@ -70,13 +81,23 @@ function thrown(fn: () => unknown): unknown {
 
 test('ERROR_CODES lists the three codes, frozen, in both builds', () => {
   for (const { lib } of copies) {
-    assert.deepEqual({ ...lib.ERROR_CODES }, { ERR_MONITORING_INPUT: 'ERR_MONITORING_INPUT', ERR_MONITORING_CONFIG: 'ERR_MONITORING_CONFIG', ERR_MONITORING_STATE: 'ERR_MONITORING_STATE' });
+    assert.deepEqual(
+      { ...lib.ERROR_CODES },
+      {
+        ERR_MONITORING_INPUT: 'ERR_MONITORING_INPUT',
+        ERR_MONITORING_CONFIG: 'ERR_MONITORING_CONFIG',
+        ERR_MONITORING_STATE: 'ERR_MONITORING_STATE',
+      },
+    );
     assert.ok(Object.isFrozen(lib.ERROR_CODES));
   }
 });
 
 test('a MonitoringConfigError rejected by either build is a MonitoringConfigError of every copy', async () => {
-  for (const { label, lib } of [{ label: 'esm', lib: esm }, { label: 'cjs', lib: cjs }]) {
+  for (const { label, lib } of [
+    { label: 'esm', lib: esm },
+    { label: 'cjs', lib: cjs },
+  ]) {
     const error = await rejection(lib.initEnhancedMonitoring({ port: 'x' as never }));
     assertKind(error, 'MonitoringConfigError', label);
     assert.equal((error as source.MonitoringConfigError).option, 'port');
@@ -84,8 +105,17 @@ test('a MonitoringConfigError rejected by either build is a MonitoringConfigErro
 });
 
 test('a strict-mode MonitoringInputError thrown by either build is a MonitoringInputError of every copy', async () => {
-  for (const { label, lib } of [{ label: 'esm', lib: esm }, { label: 'cjs', lib: cjs }]) {
-    const service = await lib.initEnhancedMonitoring({ port: false, strict: true, systemMetrics: false, dashboard: false, logger: lib.silentLogger });
+  for (const { label, lib } of [
+    { label: 'esm', lib: esm },
+    { label: 'cjs', lib: cjs },
+  ]) {
+    const service = await lib.initEnhancedMonitoring({
+      port: false,
+      strict: true,
+      systemMetrics: false,
+      dashboard: false,
+      logger: lib.silentLogger,
+    });
     try {
       const error = thrown(() => service.recordTradingSignal({} as never));
       assertKind(error, 'MonitoringInputError', label);
@@ -99,11 +129,23 @@ test('a strict-mode MonitoringInputError thrown by either build is a MonitoringI
 });
 
 test('a MonitoringStateError thrown by either build is a MonitoringStateError of every copy', async () => {
-  for (const { label, lib } of [{ label: 'esm', lib: esm }, { label: 'cjs', lib: cjs }]) {
-    assertKind(thrown(() => lib.getMonitoringService()), 'MonitoringStateError', `${label} getMonitoringService`);
+  for (const { label, lib } of [
+    { label: 'esm', lib: esm },
+    { label: 'cjs', lib: cjs },
+  ]) {
+    assertKind(
+      thrown(() => lib.getMonitoringService()),
+      'MonitoringStateError',
+      `${label} getMonitoringService`,
+    );
   }
   // The builds share the running instance, so a second init through the other build is refused too.
-  const service = await esm.initEnhancedMonitoring({ port: false, systemMetrics: false, dashboard: false, logger: esm.silentLogger });
+  const service = await esm.initEnhancedMonitoring({
+    port: false,
+    systemMetrics: false,
+    dashboard: false,
+    logger: esm.silentLogger,
+  });
   try {
     assertKind(await rejection(cjs.initEnhancedMonitoring({ port: false })), 'MonitoringStateError', 'cjs second init');
   } finally {
@@ -113,7 +155,11 @@ test('a MonitoringStateError thrown by either build is a MonitoringStateError of
 
 test('errors constructed by each copy are recognised by the others', () => {
   for (const { label, lib } of copies) {
-    assertKind(new lib.MonitoringInputError('recordExecutedTrade', 'not_finite', 'pnl', 'pnl is NaN'), 'MonitoringInputError', label);
+    assertKind(
+      new lib.MonitoringInputError('recordExecutedTrade', 'not_finite', 'pnl', 'pnl is NaN'),
+      'MonitoringInputError',
+      label,
+    );
     assertKind(new lib.MonitoringConfigError('bad', 'port'), 'MonitoringConfigError', label);
     assertKind(new lib.MonitoringStateError('not initialized'), 'MonitoringStateError', label);
   }
@@ -146,7 +192,8 @@ test('look-alikes are not instances', () => {
   ];
   for (const fake of fakes) {
     for (const { label, lib } of copies) {
-      for (const kind of KINDS) assert.equal(fake instanceof lib[kind], false, `${String(fake)} instanceof ${label} ${kind}`);
+      for (const kind of KINDS)
+        assert.equal(fake instanceof lib[kind], false, `${String(fake)} instanceof ${label} ${kind}`);
     }
   }
 });

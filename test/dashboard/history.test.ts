@@ -28,12 +28,31 @@ test('GET /api/v1/series: samples from the same MeterProvider, counters and gaug
     monitoring.recordTradingSignal({ symbol, direction: 'buy', modelType: 'momentum', confidenceLevel: 0.7 });
     monitoring.recordClosedTrade({ symbol, direction: 'buy', pnl: symbol === 'BTC/USD' ? 10 : -4 });
   }
-  monitoring.updateModelPerformance({ modelName: 'm1', timeframe: '1h', symbol: 'BTC/USD', metrics: { accuracy: 0.61 } });
-  monitoring.updateModelPerformance({ modelName: 'm2', timeframe: '1h', symbol: 'BTC/USD', metrics: { accuracy: 0.55 } });
+  monitoring.updateModelPerformance({
+    modelName: 'm1',
+    timeframe: '1h',
+    symbol: 'BTC/USD',
+    metrics: { accuracy: 0.61 },
+  });
+  monitoring.updateModelPerformance({
+    modelName: 'm2',
+    timeframe: '1h',
+    symbol: 'BTC/USD',
+    metrics: { accuracy: 0.55 },
+  });
   for (let i = 0; i < 40; i++) monitoring.trackApiRequest('/ticker', 'GET', () => 1);
   await monitoring.sampleDashboardHistory();
-  const first = await (await fetch(new URL('/api/v1/series', base))).json() as {
-    timestamps: number[]; symbols: string[]; models: string[]; series: { name: string; labels: Record<string, string>; values?: (number | null)[]; p95?: (number | null)[]; count?: (number | null)[] }[];
+  const first = (await (await fetch(new URL('/api/v1/series', base))).json()) as {
+    timestamps: number[];
+    symbols: string[];
+    models: string[];
+    series: {
+      name: string;
+      labels: Record<string, string>;
+      values?: (number | null)[];
+      p95?: (number | null)[];
+      count?: (number | null)[];
+    }[];
   };
   const sampleCount = first.timestamps.length;
   assert.ok(sampleCount >= 1);
@@ -50,20 +69,29 @@ test('GET /api/v1/series: samples from the same MeterProvider, counters and gaug
   assert.equal(latency?.count?.at(-1), 40);
   assert.ok((latency?.p95?.at(-1) ?? Number.NaN) <= 0.001, 'a sub-millisecond call lands in the first bucket');
 
-  const eth = await (await fetch(new URL('/api/v1/series?symbol=ETH%2FUSD&names=trades_closed_total,portfolio_value', base))).json() as typeof first;
+  const eth = (await (
+    await fetch(new URL('/api/v1/series?symbol=ETH%2FUSD&names=trades_closed_total,portfolio_value', base))
+  ).json()) as typeof first;
   assert.ok(eth.series.length > 0);
   assert.ok(eth.series.every((s) => s.name === 'trades_closed_total' || s.name === 'portfolio_value'));
   assert.ok(eth.series.filter((s) => s.labels['symbol'] !== undefined).every((s) => s.labels['symbol'] === 'ETH/USD'));
-  const m2 = await (await fetch(new URL('/api/v1/series?model=m2&names=model_accuracy', base))).json() as typeof first;
-  assert.deepEqual(m2.series.map((s) => s.labels['model_name']), ['m2']);
+  const m2 = (await (
+    await fetch(new URL('/api/v1/series?model=m2&names=model_accuracy', base))
+  ).json()) as typeof first;
+  assert.deepEqual(
+    m2.series.map((s) => s.labels['model_name']),
+    ['m2'],
+  );
 
   const since = first.timestamps.at(-1)!;
-  const none = await (await fetch(new URL(`/api/v1/series?since=${since}`, base))).json() as typeof first;
+  const none = (await (await fetch(new URL(`/api/v1/series?since=${since}`, base))).json()) as typeof first;
   assert.equal(none.timestamps.length, 0, 'nothing after the newest sample');
   monitoring.updatePortfolioMetrics({ portfolioValue: 10_200 });
   await new Promise((r) => setTimeout(r, 2));
   await monitoring.sampleDashboardHistory();
-  const next = await (await fetch(new URL(`/api/v1/series?since=${since}&names=portfolio_value`, base))).json() as typeof first;
+  const next = (await (
+    await fetch(new URL(`/api/v1/series?since=${since}&names=portfolio_value`, base))
+  ).json()) as typeof first;
   assert.equal(next.timestamps.length, 1);
   assert.deepEqual(next.series[0]!.values, [10_200]);
 
@@ -74,18 +102,29 @@ test('GET /api/v1/series: samples from the same MeterProvider, counters and gaug
 });
 
 test('parseSeriesQuery reads names, symbol, model and since', () => {
-  assert.deepEqual(parseSeriesQuery('/api/v1/series?names=a,b&symbol=BTC%2FUSD&model=m&since=5'), { names: ['a', 'b'], symbol: 'BTC/USD', model: 'm', since: 5 });
+  assert.deepEqual(parseSeriesQuery('/api/v1/series?names=a,b&symbol=BTC%2FUSD&model=m&since=5'), {
+    names: ['a', 'b'],
+    symbol: 'BTC/USD',
+    model: 'm',
+    since: 5,
+  });
   assert.deepEqual(parseSeriesQuery('/api/v1/series'), {});
   assert.equal(typeof parseSeriesQuery(`/api/v1/series?symbol=${'x'.repeat(500)}`), 'string');
 });
 
 test('the history is bounded: a ring of historyMinutes, and at most maxSeriesPerMetric slots whatever the series count', async () => {
-  const { monitoring, logger } = await start({ dashboard: { intervalSeconds: 60, historyMinutes: 3 }, maxSeriesPerMetric: 40 });
+  const { monitoring, logger } = await start({
+    dashboard: { intervalSeconds: 60, historyMinutes: 3 },
+    maxSeriesPerMetric: 40,
+  });
   for (let i = 0; i < 5; i++) {
     monitoring.updatePortfolioMetrics({ portfolioValue: 1000 + i });
     await monitoring.sampleDashboardHistory();
   }
-  const body = await (await fetch(new URL('/api/v1/series?names=portfolio_value', monitoring.metricsUrl))).json() as { timestamps: number[]; series: { values: number[] }[] };
+  const body = (await (await fetch(new URL('/api/v1/series?names=portfolio_value', monitoring.metricsUrl))).json()) as {
+    timestamps: number[];
+    series: { values: number[] }[];
+  };
   assert.equal(body.timestamps.length, 3, '3 minutes at 60 s');
   assert.deepEqual(body.series[0]!.values, [1002, 1003, 1004]);
   for (let i = 0; i < 60; i++) monitoring.recordExecutedTrade({ symbol: `S${i}`, direction: 'buy', success: true });
@@ -102,7 +141,9 @@ test('the machine CPU series is 1 minus the mean idle fraction of the host-metri
   await monitoring.sampleDashboardHistory();
   await new Promise((resolve) => setTimeout(resolve, 300));
   await monitoring.sampleDashboardHistory();
-  const body = await (await fetch(new URL('/api/v1/series?names=system_cpu_utilization', monitoring.metricsUrl))).json() as { series: { name: string; values: (number | null)[] }[] };
+  const body = (await (
+    await fetch(new URL('/api/v1/series?names=system_cpu_utilization', monitoring.metricsUrl))
+  ).json()) as { series: { name: string; values: (number | null)[] }[] };
   const cpu = body.series.find((s) => s.name === 'system_cpu_utilization');
   assert.ok(cpu !== undefined, 'a CPU series is kept');
   const last = cpu.values.at(-1);

@@ -26,7 +26,10 @@ const type = (id: string) => id.split('/')[0]!;
 
 test('every pipeline references receivers, processors and exporters the config defines, all from the contrib distribution', () => {
   const pipelines = Object.entries(config.service.pipelines);
-  assert.deepEqual(pipelines.map(([name]) => type(name)), ['metrics']);
+  assert.deepEqual(
+    pipelines.map(([name]) => type(name)),
+    ['metrics'],
+  );
   for (const [name, pipeline] of pipelines) {
     for (const kind of KINDS) {
       assert.ok(pipeline[kind].length > 0, `${name} has ${kind}`);
@@ -34,13 +37,15 @@ test('every pipeline references receivers, processors and exporters the config d
     }
   }
   for (const kind of [...KINDS, 'extensions'] as const) {
-    for (const id of Object.keys(config[kind] ?? {})) assert.ok(CONTRIB[kind]?.includes(type(id)), `${kind} ${id} is a contrib component`);
+    for (const id of Object.keys(config[kind] ?? {}))
+      assert.ok(CONTRIB[kind]?.includes(type(id)), `${kind} ${id} is a contrib component`);
   }
   for (const kind of KINDS) {
     const used = new Set(pipelines.flatMap(([, p]) => p[kind]));
     for (const id of Object.keys(config[kind])) assert.ok(used.has(id), `${kind} ${id} is used by a pipeline`);
   }
-  for (const id of config.service.extensions ?? []) assert.ok(id in (config.extensions ?? {}), `extension ${id} is defined`);
+  for (const id of config.service.extensions ?? [])
+    assert.ok(id in (config.extensions ?? {}), `extension ${id} is defined`);
 });
 
 test('OTLP on 4317 (gRPC) and 4318 (HTTP), memory_limiter first then batch, a prometheus and a debug exporter, and a commented remote-write alternative', () => {
@@ -53,12 +58,17 @@ test('OTLP on 4317 (gRPC) and 4318 (HTTP), memory_limiter first then batch, a pr
   assert.ok((text.match(/# change/g) ?? []).length >= 4, 'comments mark the lines a user changes');
 });
 
-test('Prometheus scrapes the Collector where its prometheus exporter listens, keeping each bot\'s job and instance', () => {
+test("Prometheus scrapes the Collector where its prometheus exporter listens, keeping each bot's job and instance", () => {
   const port = config.exporters['prometheus']?.endpoint?.split(':').pop();
   for (const file of ['prometheus-fleet.yml', 'prometheus-compose.yml']) {
-    const prometheus = readYaml(`deploy/prometheus/${file}`) as { scrape_configs: { job_name: string; honor_labels?: boolean; static_configs: { targets: string[] }[] }[] };
+    const prometheus = readYaml(`deploy/prometheus/${file}`) as {
+      scrape_configs: { job_name: string; honor_labels?: boolean; static_configs: { targets: string[] }[] }[];
+    };
     const job = prometheus.scrape_configs.find((c) => c.job_name === 'otel-collector');
     assert.equal(job?.honor_labels, true, file);
-    assert.ok(job?.static_configs[0]?.targets.every((t) => t.endsWith(`:${port}`)), `${file} scrapes :${port}`);
+    assert.ok(
+      job?.static_configs[0]?.targets.every((t) => t.endsWith(`:${port}`)),
+      `${file} scrapes :${port}`,
+    );
   }
 });

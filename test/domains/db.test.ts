@@ -11,13 +11,31 @@ test('trackDbQuery times real node:sqlite queries, sync and async, and counts ou
   const db = new DatabaseSync(':memory:');
   db.exec('CREATE TABLE trades (id INTEGER PRIMARY KEY, symbol TEXT, pnl REAL)');
   const insert = db.prepare('INSERT INTO trades (symbol, pnl) VALUES (?, ?)');
-  for (const [symbol, pnl] of [['BTC/USD', 12.5], ['ETH/USD', -3]] as const) monitoring.trackDbQuery('insert', () => insert.run(symbol, pnl));
+  for (const [symbol, pnl] of [
+    ['BTC/USD', 12.5],
+    ['ETH/USD', -3],
+  ] as const)
+    monitoring.trackDbQuery('insert', () => insert.run(symbol, pnl));
   const rows = monitoring.trackDbQuery('select', () => db.prepare('SELECT symbol, pnl FROM trades ORDER BY id').all());
-  assert.deepEqual(rows.map((r) => r.symbol), ['BTC/USD', 'ETH/USD']);
-  const total = await monitoring.trackDbQuery('select', async () => (db.prepare('SELECT SUM(pnl) AS s FROM trades').get() as { s: number }).s);
+  assert.deepEqual(
+    rows.map((r) => r.symbol),
+    ['BTC/USD', 'ETH/USD'],
+  );
+  const total = await monitoring.trackDbQuery(
+    'select',
+    async () => (db.prepare('SELECT SUM(pnl) AS s FROM trades').get() as { s: number }).s,
+  );
   assert.equal(total, 9.5);
-  assert.throws(() => monitoring.trackDbQuery('select', () => db.prepare('SELECT * FROM missing_table').all()), /no such table/);
-  await assert.rejects(monitoring.trackDbQuery('update', async () => { throw new Error('deadlock'); }), /deadlock/);
+  assert.throws(
+    () => monitoring.trackDbQuery('select', () => db.prepare('SELECT * FROM missing_table').all()),
+    /no such table/,
+  );
+  await assert.rejects(
+    monitoring.trackDbQuery('update', async () => {
+      throw new Error('deadlock');
+    }),
+    /deadlock/,
+  );
   db.close();
 
   const exp = await scrape(monitoring);

@@ -10,7 +10,10 @@ const labels = { model_name: 'lstm', timeframe: '1h', symbol: 'BTC/USD' };
 
 test('updateModelPerformance publishes any subset of the six figures per model, timeframe and symbol', async () => {
   const { monitoring } = await start();
-  monitoring.updateModelPerformance({ ...key, metrics: { accuracy: 0.7, precision: 0.65, recall: 0.6, f1Score: 0.62 } });
+  monitoring.updateModelPerformance({
+    ...key,
+    metrics: { accuracy: 0.7, precision: 0.65, recall: 0.6, f1Score: 0.62 },
+  });
   monitoring.updateModelPerformance({ ...key, timeframe: '4h', metrics: { rmse: 12.5, mae: 9 } });
   const exp = await scrape(monitoring);
   assert.equal(value(exp, 'model_accuracy', labels), 0.7);
@@ -35,11 +38,19 @@ test('updateCalibrationMetrics sets the ECE and replaces the reliability bins of
 
   monitoring.updateCalibrationMetrics({ ...key, reliabilityBins: { '0.3': 0.3, '0.5': 0.52 } });
   exp = await scrape(monitoring);
-  assert.equal(find(exp, 'calibration_reliability', { ...labels, bin: '0.1' }).length, 0, 'a bin missing from the update is no longer published');
+  assert.equal(
+    find(exp, 'calibration_reliability', { ...labels, bin: '0.1' }).length,
+    0,
+    'a bin missing from the update is no longer published',
+  );
   assert.equal(value(exp, 'calibration_reliability', { ...labels, bin: '0.3' }), 0.3);
   assert.equal(value(exp, 'calibration_reliability', { ...labels, bin: '0.5' }), 0.52);
   assert.equal(value(exp, 'calibration_error', labels), 0.04, 'the ECE is kept when only bins change');
-  assert.equal(value(exp, 'calibration_reliability', { symbol: 'ETH/USD', bin: '0.9' }), 0.8, 'other models keep their bins');
+  assert.equal(
+    value(exp, 'calibration_reliability', { symbol: 'ETH/USD', bin: '0.9' }),
+    0.8,
+    'other models keep their bins',
+  );
 });
 
 test('updateOnlineLearningMetrics sets drift, memory size and loss', async () => {

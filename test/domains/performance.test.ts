@@ -26,7 +26,10 @@ const T0 = Date.UTC(2024, 0, 1);
 
 /** Equal to 1e-9 relative: the streaming sums may round differently from one pass over the list. */
 function near(actual: number, expected: number, message: string): void {
-  assert.ok(Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected)), `${message}: ${actual} != ${expected}`);
+  assert.ok(
+    Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected)),
+    `${message}: ${actual} != ${expected}`,
+  );
 }
 
 /** A finite reference value is published (to rounding); a NaN or infinite one is not published at all. */
@@ -54,7 +57,7 @@ function assertStats(exp: Exposition, symbol: string, window: string, nets: numb
 
 function invalid(exp: Exposition, method: string, reason: string): number {
   const s = find(exp, 'monitoring_invalid_inputs_total', { method, reason });
-  return s.length === 0 ? 0 : (s[0]!.value);
+  return s.length === 0 ? 0 : s[0]!.value;
 }
 
 // pnl before fees and fees, with the net result the statistics use.
@@ -81,7 +84,10 @@ test('recordClosedTrade counts trades_closed_total by outcome, net of fees: pnl 
   assert.equal(value(exp, 'trades_closed_total', { symbol: 'BTC/USD', direction: 'sell', outcome: 'draw' }), 1);
   assert.equal(value(exp, 'trades_closed_total', { symbol: 'ETH/USD', direction: 'sell', outcome: 'loss' }), 1);
   assert.equal(value(exp, 'trades_closed_total', { symbol: 'ETH/USD', direction: 'buy', outcome: 'win' }), 1);
-  assert.equal(find(exp, 'trades_closed_total').reduce((n, s) => n + s.value, 0), TRADES.length);
+  assert.equal(
+    find(exp, 'trades_closed_total').reduce((n, s) => n + s.value, 0),
+    TRADES.length,
+  );
   assert.deepEqual(Object.keys(find(exp, 'trades_closed_total')[0]!.labels), ['symbol', 'direction', 'outcome']);
 });
 
@@ -99,7 +105,10 @@ for (const draws of ['notWin', 'win', 'exclude'] as const) {
     assertStats(exp, 'ETH/USD', 'lifetime', of('ETH/USD'), draws);
     assertStats(exp, 'ETH/USD', 'rolling', of('ETH/USD'), draws);
     // The rolling window must really differ, or the test above could not tell the windows apart.
-    assert.notEqual(value(exp, 'expectancy', { symbol: 'all', window: 'rolling' }), value(exp, 'expectancy', { symbol: 'all', window: 'lifetime' }));
+    assert.notEqual(
+      value(exp, 'expectancy', { symbol: 'all', window: 'rolling' }),
+      value(exp, 'expectancy', { symbol: 'all', window: 'lifetime' }),
+    );
     near(value(exp, 'realized_pnl', { symbol: 'all' }), 118 - 51 + 0 + 80 - 30.5 + 44.75, 'realized_pnl all');
     near(value(exp, 'realized_pnl', { symbol: 'BTC/USD' }), 118 + 0 - 30.5 + 44.75, 'realized_pnl BTC');
     near(value(exp, 'realized_pnl', { symbol: 'ETH/USD' }), -51 + 80, 'realized_pnl ETH');
@@ -107,7 +116,11 @@ for (const draws of ['notWin', 'win', 'exclude'] as const) {
 }
 
 test('the draw mode changes the win rate by hand: 2 wins, 1 loss, 1 draw', async () => {
-  for (const [draws, expected] of [['notWin', 2 / 4], ['win', 3 / 4], ['exclude', 2 / 3]] as const) {
+  for (const [draws, expected] of [
+    ['notWin', 2 / 4],
+    ['win', 3 / 4],
+    ['exclude', 2 / 3],
+  ] as const) {
     const { monitoring } = await start({ draws });
     for (const pnl of [10, -5, 0, 7]) monitoring.recordClosedTrade({ symbol: 'X', direction: 'buy', pnl });
     const exp = await scrape(monitoring);
@@ -130,7 +143,8 @@ test('profit_factor and average_loss are absent while no trade lost (not +Inf, n
   assert.equal(find(exp, 'average_loss').length, 0);
   assert.equal(value(exp, 'win_rate', { symbol: 'X', window: 'lifetime' }), 1);
   assert.equal(value(exp, 'average_win', { symbol: 'X', window: 'lifetime' }), (50 + 25) / 2);
-  for (const s of exp.samples) assert.ok(Number.isFinite(s.value), `${s.name} ${JSON.stringify(s.labels)} is ${s.value}`);
+  for (const s of exp.samples)
+    assert.ok(Number.isFinite(s.value), `${s.name} ${JSON.stringify(s.labels)} is ${s.value}`);
 
   monitoring.recordClosedTrade({ symbol: 'X', direction: 'sell', pnl: -15 });
   exp = await scrape(monitoring);
@@ -141,8 +155,20 @@ test('profit_factor and average_loss are absent while no trade lost (not +Inf, n
 test('trade_duration_seconds from openedAt to closedAt, as Dates or Unix ms; closedAt defaults to now', async () => {
   mock.timers.enable({ apis: ['Date'], now: T0 });
   const { monitoring } = await start();
-  monitoring.recordClosedTrade({ symbol: 'BTC/USD', direction: 'buy', pnl: 1, openedAt: new Date(T0 - 90_000), closedAt: new Date(T0 - 30_000) });
-  monitoring.recordClosedTrade({ symbol: 'BTC/USD', direction: 'buy', pnl: 1, openedAt: T0 - 3 * 3600_000, closedAt: T0 - 3600_000 });
+  monitoring.recordClosedTrade({
+    symbol: 'BTC/USD',
+    direction: 'buy',
+    pnl: 1,
+    openedAt: new Date(T0 - 90_000),
+    closedAt: new Date(T0 - 30_000),
+  });
+  monitoring.recordClosedTrade({
+    symbol: 'BTC/USD',
+    direction: 'buy',
+    pnl: 1,
+    openedAt: T0 - 3 * 3600_000,
+    closedAt: T0 - 3600_000,
+  });
   monitoring.recordClosedTrade({ symbol: 'BTC/USD', direction: 'buy', pnl: 1, openedAt: T0 - 2 * DAY });
   monitoring.recordClosedTrade({ symbol: 'BTC/USD', direction: 'sell', pnl: 1, closedAt: T0 });
   const exp = await scrape(monitoring);
@@ -193,26 +219,43 @@ test('recordClosedTrade drops each invalid field as a whole and counts it by rea
   const expected = new Map<string, number>();
   for (const [, , reason] of BAD) expected.set(reason, (expected.get(reason) ?? 0) + 1);
   for (const [reason, n] of expected) assert.equal(invalid(exp, 'recordClosedTrade', reason), n, reason);
-  for (const name of ['trades_closed_total', 'trade_duration_seconds_count', 'win_rate', 'realized_pnl', 'expectancy']) {
+  for (const name of [
+    'trades_closed_total',
+    'trade_duration_seconds_count',
+    'win_rate',
+    'realized_pnl',
+    'expectancy',
+  ]) {
     assert.equal(find(exp, name).length, 0, `${name}: nothing of a rejected call is recorded`);
   }
-  assert.equal(logger.warnings.filter((w) => w.startsWith('recordClosedTrade')).length, expected.size, 'one warning per reason');
+  assert.equal(
+    logger.warnings.filter((w) => w.startsWith('recordClosedTrade')).length,
+    expected.size,
+    'one warning per reason',
+  );
 });
 
 test('recordClosedTrade in strict mode throws MonitoringInputError naming the method, reason and field', async () => {
   const { monitoring } = await start({ strict: true });
   for (const [label, input, reason, field] of BAD) {
-    assert.throws(() => monitoring.recordClosedTrade(input as ClosedTrade), (error: unknown) => {
-      assert.ok(error instanceof MonitoringInputError, label);
-      assert.equal(error.method, 'recordClosedTrade', label);
-      assert.equal(error.reason, reason, label);
-      assert.equal(error.field, field, label);
-      return true;
-    });
+    assert.throws(
+      () => monitoring.recordClosedTrade(input as ClosedTrade),
+      (error: unknown) => {
+        assert.ok(error instanceof MonitoringInputError, label);
+        assert.equal(error.method, 'recordClosedTrade', label);
+        assert.equal(error.reason, reason, label);
+        assert.equal(error.field, field, label);
+        return true;
+      },
+    );
   }
   monitoring.recordClosedTrade(OK);
   const exp = await scrape(monitoring);
-  assert.equal(value(exp, 'trades_closed_total', { symbol: 'BTC/USD', direction: 'buy', outcome: 'win' }), 1, 'only the valid trade counts');
+  assert.equal(
+    value(exp, 'trades_closed_total', { symbol: 'BTC/USD', direction: 'buy', outcome: 'win' }),
+    1,
+    'only the valid trade counts',
+  );
 });
 
 test('realized drawdown from startingBalance + net pnl, by hand', async () => {
@@ -237,7 +280,8 @@ test('without startingBalance there is no basis="realized" series', async () => 
   monitoring.recordClosedTrade({ symbol: 'X', direction: 'buy', pnl: 100 });
   monitoring.recordClosedTrade({ symbol: 'X', direction: 'buy', pnl: -60 });
   const exp = await scrape(monitoring);
-  for (const name of ['drawdown', 'max_drawdown', 'max_drawdown_abs']) assert.equal(find(exp, name, { basis: 'realized' }).length, 0, name);
+  for (const name of ['drawdown', 'max_drawdown', 'max_drawdown_abs'])
+    assert.equal(find(exp, name, { basis: 'realized' }).length, 0, name);
   assert.equal(value(exp, 'realized_pnl', { symbol: 'all' }), 40);
 });
 
@@ -253,10 +297,20 @@ test('equity drawdown follows every portfolioValue, by hand', async () => {
 });
 
 /** The ratios the service must publish for `returns`, from the pure functions. */
-function assertRatios(exp: Exposition, window: string, returns: number[], options: { periodsPerYear: number; riskFree?: number; requiredReturn?: number }): void {
+function assertRatios(
+  exp: Exposition,
+  window: string,
+  returns: number[],
+  options: { periodsPerYear: number; riskFree?: number; requiredReturn?: number },
+): void {
   const { periodsPerYear } = options;
   published(exp, 'sharpe_ratio', { window }, sharpeRatio(returns, { periodsPerYear, riskFree: options.riskFree ?? 0 }));
-  published(exp, 'sortino_ratio', { window }, sortinoRatio(returns, { periodsPerYear, requiredReturn: options.requiredReturn ?? 0 }));
+  published(
+    exp,
+    'sortino_ratio',
+    { window },
+    sortinoRatio(returns, { periodsPerYear, requiredReturn: options.requiredReturn ?? 0 }),
+  );
   published(exp, 'calmar_ratio', { window }, calmarRatio(returns, { periodsPerYear }));
   published(exp, 'annual_return', { window }, annualReturn(returns, { periodsPerYear }));
   published(exp, 'annual_volatility', { window }, annualVolatility(returns, { periodsPerYear }));
@@ -285,7 +339,10 @@ test('equity ratios, lifetime and rolling, equal the pure functions on the sampl
   assertRatios(exp, 'lifetime', returns, { periodsPerYear: 365 });
   assertRatios(exp, 'rolling', returns.slice(-3), { periodsPerYear: 365 });
   assert.equal(find(exp, 'sortino_ratio', { window: 'lifetime' }).length, 1, 'a negative return: Sortino is defined');
-  assert.notEqual(value(exp, 'sharpe_ratio', { window: 'rolling' }), value(exp, 'sharpe_ratio', { window: 'lifetime' }));
+  assert.notEqual(
+    value(exp, 'sharpe_ratio', { window: 'rolling' }),
+    value(exp, 'sharpe_ratio', { window: 'lifetime' }),
+  );
 
   // Day 6 closes at the collection after it ended, without another update.
   mock.timers.setTime(T0 + 7 * DAY);
@@ -300,7 +357,12 @@ test('equity ratios, lifetime and rolling, equal the pure functions on the sampl
 
 test('riskFreeRate and requiredReturn are annual rates compounded down to one period; periodsPerYear overrides the annualization', async () => {
   mock.timers.enable({ apis: ['Date'], now: T0 });
-  const { monitoring } = await start({ returnsIntervalSeconds: 3600, periodsPerYear: 252, riskFreeRate: 0.05, requiredReturn: 0.1 });
+  const { monitoring } = await start({
+    returnsIntervalSeconds: 3600,
+    periodsPerYear: 252,
+    riskFreeRate: 0.05,
+    requiredReturn: 0.1,
+  });
   const equity = [500, 510, 505, 520, 515, 530];
   equity.forEach((v, i) => {
     mock.timers.setTime(T0 + i * 3600_000);
@@ -309,8 +371,16 @@ test('riskFreeRate and requiredReturn are annual rates compounded down to one pe
   mock.timers.setTime(T0 + equity.length * 3600_000);
   const exp = await scrape(monitoring);
   const returns = returnsFromEquity(equity);
-  assertRatios(exp, 'lifetime', returns, { periodsPerYear: 252, riskFree: 1.05 ** (1 / 252) - 1, requiredReturn: 1.1 ** (1 / 252) - 1 });
-  assertRatios(exp, 'rolling', returns, { periodsPerYear: 252, riskFree: 1.05 ** (1 / 252) - 1, requiredReturn: 1.1 ** (1 / 252) - 1 });
+  assertRatios(exp, 'lifetime', returns, {
+    periodsPerYear: 252,
+    riskFree: 1.05 ** (1 / 252) - 1,
+    requiredReturn: 1.1 ** (1 / 252) - 1,
+  });
+  assertRatios(exp, 'rolling', returns, {
+    periodsPerYear: 252,
+    riskFree: 1.05 ** (1 / 252) - 1,
+    requiredReturn: 1.1 ** (1 / 252) - 1,
+  });
 });
 
 test('ratio edge cases: no period, one period (no Sharpe), no losing period (no Sortino), no drawdown (no Calmar)', async () => {
@@ -328,25 +398,40 @@ test('ratio edge cases: no period, one period (no Sharpe), no losing period (no 
   exp = await scrape(monitoring);
   // One return of 1 %: annual return (1.01)^365 - 1, nothing that needs a standard deviation or a drawdown.
   near(value(exp, 'annual_return', { window: 'lifetime' }), 1.01 ** 365 - 1, 'annual return of one period');
-  for (const name of ['sharpe_ratio', 'annual_volatility', 'sortino_ratio', 'calmar_ratio']) assert.equal(find(exp, name).length, 0, `${name} with one period`);
+  for (const name of ['sharpe_ratio', 'annual_volatility', 'sortino_ratio', 'calmar_ratio'])
+    assert.equal(find(exp, name).length, 0, `${name} with one period`);
 
   monitoring.updatePortfolioMetrics({ portfolioValue: 103 });
   mock.timers.setTime(T0 + 3 * DAY);
   exp = await scrape(monitoring);
   const returns = returnsFromEquity([100, 101, 103]);
-  near(value(exp, 'sharpe_ratio', { window: 'lifetime' }), sharpeRatio(returns, { periodsPerYear: 365 }), 'sharpe of two rising periods');
+  near(
+    value(exp, 'sharpe_ratio', { window: 'lifetime' }),
+    sharpeRatio(returns, { periodsPerYear: 365 }),
+    'sharpe of two rising periods',
+  );
   assert.ok(value(exp, 'sharpe_ratio', { window: 'lifetime' }) > 0);
   assert.ok(value(exp, 'annual_volatility', { window: 'lifetime' }) > 0);
   assert.equal(find(exp, 'sortino_ratio').length, 0, 'no return below the required one');
   assert.equal(find(exp, 'calmar_ratio').length, 0, 'no drawdown');
   assert.equal(value(exp, 'max_drawdown', { basis: 'equity' }), 0);
   assert.equal(value(exp, 'drawdown', { basis: 'equity' }), 0);
-  for (const s of exp.samples) assert.ok(Number.isFinite(s.value), `${s.name} ${JSON.stringify(s.labels)} is ${s.value}`);
+  for (const s of exp.samples)
+    assert.ok(Number.isFinite(s.value), `${s.name} ${JSON.stringify(s.labels)} is ${s.value}`);
 });
 
 test('updateTradingPerformance fills symbol="all",window="lifetime" and basis="equity" until the SDK has data of its own', async () => {
   const { monitoring } = await start();
-  monitoring.updateTradingPerformance({ winRate: 0.9, profitFactor: 3, averageWin: 12, averageLoss: 4, maxDrawdown: 0.3, sharpeRatio: 2, sortinoRatio: 2.5, calmarRatio: 4 });
+  monitoring.updateTradingPerformance({
+    winRate: 0.9,
+    profitFactor: 3,
+    averageWin: 12,
+    averageLoss: 4,
+    maxDrawdown: 0.3,
+    sharpeRatio: 2,
+    sortinoRatio: 2.5,
+    calmarRatio: 4,
+  });
   let exp = await scrape(monitoring);
   const all = { symbol: 'all', window: 'lifetime' };
   assert.equal(value(exp, 'win_rate', all), 0.9);
@@ -366,8 +451,12 @@ test('updateTradingPerformance fills symbol="all",window="lifetime" and basis="e
   assert.equal(value(exp, 'win_rate', all), 0);
   assert.equal(value(exp, 'profit_factor', all), 0);
   assert.equal(value(exp, 'average_loss', all), 10);
-  assert.equal(find(exp, 'average_win', all).length, 0, 'no winning trade: the computed "no value" wins over the bot\'s');
-  assert.equal(value(exp, 'max_drawdown', { basis: 'equity' }), 0.3, 'no equity yet: the bot\'s figure stays');
+  assert.equal(
+    find(exp, 'average_win', all).length,
+    0,
+    'no winning trade: the computed "no value" wins over the bot\'s',
+  );
+  assert.equal(value(exp, 'max_drawdown', { basis: 'equity' }), 0.3, "no equity yet: the bot's figure stays");
   assert.equal(value(exp, 'sharpe_ratio', { window: 'lifetime' }), 2);
 
   monitoring.updatePortfolioMetrics({ portfolioValue: 1000 });
@@ -415,7 +504,14 @@ test('heartbeat on the real clock is close to Date.now(); a bad loop name is dro
 
   await stopAll();
   const strict = (await start({ strict: true })).monitoring;
-  assert.throws(() => strict.heartbeat(''), (e: unknown) => e instanceof MonitoringInputError && e.method === 'heartbeat' && e.reason === 'empty_string' && e.field === 'loop');
+  assert.throws(
+    () => strict.heartbeat(''),
+    (e: unknown) =>
+      e instanceof MonitoringInputError &&
+      e.method === 'heartbeat' &&
+      e.reason === 'empty_string' &&
+      e.field === 'loop',
+  );
 });
 
 test('symbols beyond maxSeriesPerMetric / 2 count in symbol="all" only; the statistic gauges never overflow', async () => {
@@ -431,15 +527,26 @@ test('symbols beyond maxSeriesPerMetric / 2 count in symbol="all" only; the stat
   for (const name of ['win_rate', 'profit_factor', 'average_win', 'average_loss', 'expectancy', 'realized_pnl']) {
     assert.equal(find(exp, name, { otel_metric_overflow: 'true' }).length, 0, `${name} has no overflow series`);
     assert.equal(find(exp, 'monitoring_series_overflow_total', { metric: name }).length, 0, `${name} folds nothing`);
-    assert.ok(logger.warnings.every((w) => !w.startsWith(`${name} `)), `no overflow warning for ${name}`);
+    assert.ok(
+      logger.warnings.every((w) => !w.startsWith(`${name} `)),
+      `no overflow warning for ${name}`,
+    );
     const symbols = new Set(find(exp, name).map((s) => s.labels['symbol']));
     assert.ok(symbols.has('all'));
     assert.ok(symbols.size <= maxSeriesPerMetric / 2, `${name}: ${symbols.size} symbols`);
     assert.ok(symbols.size > 1, `${name}: the first symbols keep statistics of their own`);
   }
   assertStats(exp, 'all', 'lifetime', pnls, 'notWin');
-  near(value(exp, 'realized_pnl', { symbol: 'all' }), pnls.reduce((a, b) => a + b, 0), 'realized_pnl over every symbol');
+  near(
+    value(exp, 'realized_pnl', { symbol: 'all' }),
+    pnls.reduce((a, b) => a + b, 0),
+    'realized_pnl over every symbol',
+  );
   // S0 gets trades 0 and 20: -1 and +21.
   assertStats(exp, 'S0', 'lifetime', [pnls[0]!, pnls[20]!], 'notWin');
-  assert.equal(find(exp, 'trades_closed_total').reduce((n, s) => n + s.value, 0), 40, 'the counter folds but keeps every trade');
+  assert.equal(
+    find(exp, 'trades_closed_total').reduce((n, s) => n + s.value, 0),
+    40,
+    'the counter folds but keeps every trade',
+  );
 });

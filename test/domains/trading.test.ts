@@ -7,8 +7,18 @@ afterEach(stopAll);
 
 test('recordTradingSignal counts signals and observes confidence per symbol, direction and model type', async () => {
   const { monitoring } = await start();
-  monitoring.recordTradingSignal({ symbol: 'BTC/USD', direction: 'buy', confidenceLevel: 0.85, modelType: 'price_prediction' });
-  monitoring.recordTradingSignal({ symbol: 'BTC/USD', direction: 'BUY', confidenceLevel: 0.15, modelType: 'price_prediction' });
+  monitoring.recordTradingSignal({
+    symbol: 'BTC/USD',
+    direction: 'buy',
+    confidenceLevel: 0.85,
+    modelType: 'price_prediction',
+  });
+  monitoring.recordTradingSignal({
+    symbol: 'BTC/USD',
+    direction: 'BUY',
+    confidenceLevel: 0.15,
+    modelType: 'price_prediction',
+  });
   monitoring.recordTradingSignal({ symbol: 'ETH/USD', direction: 'Sell', confidenceLevel: 1 });
   const exp = await scrape(monitoring);
   assert.equal(exp.types.get('trading_signals_total'), 'counter');
@@ -22,7 +32,10 @@ test('recordTradingSignal counts signals and observes confidence per symbol, dir
   assert.equal(value(exp, 'trading_signal_confidence_bucket', { ...btc, le: '0.8' }), 1);
   assert.equal(value(exp, 'trading_signal_confidence_bucket', { ...btc, le: '0.9' }), 2);
   assert.equal(value(exp, 'trading_signal_confidence_bucket', { ...btc, le: '+Inf' }), 2);
-  assert.equal(value(exp, 'trading_signals_total', { symbol: 'ETH/USD', direction: 'sell', model_type: 'unspecified' }), 1);
+  assert.equal(
+    value(exp, 'trading_signals_total', { symbol: 'ETH/USD', direction: 'sell', model_type: 'unspecified' }),
+    1,
+  );
   assert.deepEqual(Object.keys(find(exp, 'trading_signals_total')[0]!.labels), ['symbol', 'direction', 'model_type']);
 });
 
@@ -40,7 +53,8 @@ test('recordExecutedTrade counts by status success or failed', async () => {
 test('updatePortfolioMetrics sets value and balance; positions absent from the latest update read 0', async () => {
   const { monitoring } = await start();
   monitoring.updatePortfolioMetrics({
-    portfolioValue: 12500, balance: 5000,
+    portfolioValue: 12500,
+    balance: 5000,
     openPositions: { 'BTC/USD': { buy: 2, sell: 0 }, 'ETH/USD': { buy: 1, sell: 1 } },
   });
   let exp = await scrape(monitoring);
@@ -59,7 +73,11 @@ test('updatePortfolioMetrics sets value and balance; positions absent from the l
 
   monitoring.updatePortfolioMetrics({ balance: 4000 });
   exp = await scrape(monitoring);
-  assert.equal(value(exp, 'open_positions', { symbol: 'BTC/USD', direction: 'sell' }), 3, 'an update without openPositions leaves them');
+  assert.equal(
+    value(exp, 'open_positions', { symbol: 'BTC/USD', direction: 'sell' }),
+    3,
+    'an update without openPositions leaves them',
+  );
 });
 
 test('updateTradingPerformance sets any subset; gauges never set are not published', async () => {
@@ -70,10 +88,26 @@ test('updateTradingPerformance sets any subset; gauges never set are not publish
   assert.equal(value(exp, 'sharpe_ratio'), -0.4);
   assert.equal(find(exp, 'profit_factor').length, 0);
   monitoring.updateTradingPerformance({
-    winRate: 0.6, profitFactor: 1.8, averageWin: 120, averageLoss: 80, maxDrawdown: 0.12, sharpeRatio: 1.1, sortinoRatio: 1.6, calmarRatio: 2.2,
+    winRate: 0.6,
+    profitFactor: 1.8,
+    averageWin: 120,
+    averageLoss: 80,
+    maxDrawdown: 0.12,
+    sharpeRatio: 1.1,
+    sortinoRatio: 1.6,
+    calmarRatio: 2.2,
   });
   exp = await scrape(monitoring);
-  for (const [name, v] of [['win_rate', 0.6], ['profit_factor', 1.8], ['average_win', 120], ['average_loss', 80], ['max_drawdown', 0.12], ['sharpe_ratio', 1.1], ['sortino_ratio', 1.6], ['calmar_ratio', 2.2]] as const) {
+  for (const [name, v] of [
+    ['win_rate', 0.6],
+    ['profit_factor', 1.8],
+    ['average_win', 120],
+    ['average_loss', 80],
+    ['max_drawdown', 0.12],
+    ['sharpe_ratio', 1.1],
+    ['sortino_ratio', 1.6],
+    ['calmar_ratio', 2.2],
+  ] as const) {
     assert.equal(value(exp, name), v, name);
     assert.equal(exp.types.get(name), 'gauge');
   }

@@ -20,10 +20,14 @@ after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))
 /** Starts the writer with this process's Node flags, waits for its first snapshot, lets it run `ms`, then SIGKILLs it. */
 async function runAndKill(directory: string, format: FileExportFormat, ms: number): Promise<void> {
   const flags = process.execArgv.filter((a) => !a.startsWith('--test'));
-  const child = spawn(process.execPath, [...flags, WRITER, directory, format], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...flags, WRITER, directory, format], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
   await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => { if (chunk.toString().includes('ready')) resolve(); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready')) resolve();
+    });
     child.on('exit', (code) => reject(new Error(`writer exited early with ${code}`)));
   });
   await new Promise((r) => setTimeout(r, ms));
@@ -34,7 +38,14 @@ async function runAndKill(directory: string, format: FileExportFormat, ms: numbe
 /** A snapshot of `largeMetrics` is complete when both metrics carry every series. */
 function assertCompleteSnapshot(text: string, name: string): Snapshot {
   const snapshot = JSON.parse(text) as Snapshot;
-  assert.deepEqual(snapshot.metrics.map((m) => [m.name, m.points.length]), [['orders_total', SERIES], ['fill_latency', SERIES]], name);
+  assert.deepEqual(
+    snapshot.metrics.map((m) => [m.name, m.points.length]),
+    [
+      ['orders_total', SERIES],
+      ['fill_latency', SERIES],
+    ],
+    name,
+  );
   return snapshot;
 }
 
@@ -60,40 +71,61 @@ async function crashLoop(t: TestContext, format: FileExportFormat): Promise<stri
       assertCompleteSnapshot(await readFile(join(dir, name), 'utf8'), name);
     }
   }
-  t.diagnostic(`${format}: ${killedMidWrite} of ${kills} kills landed mid-file-write (temporary file left${format === 'otlp' ? `, or a partial last line: ${tornLines}` : ''})`);
+  t.diagnostic(
+    `${format}: ${killedMidWrite} of ${kills} kills landed mid-file-write (temporary file left${format === 'otlp' ? `, or a partial last line: ${tornLines}` : ''})`,
+  );
   if (format === 'snapshot') {
     assert.ok(killedMidWrite > 0, 'at least one SIGKILL landed mid-write');
   } else {
     // A SIGKILL does not split one write(2) to a local file, so torn lines come from full disks and
     // power cuts; file-exporter.test.ts provokes one with a real full tmpfs.
-    t.diagnostic('otlp: a SIGKILL cannot split the single write(2) of a line; the torn-line repair is proven with ENOSPC and a prefabricated partial line');
+    t.diagnostic(
+      'otlp: a SIGKILL cannot split the single write(2) of a line; the torn-line repair is proven with ENOSPC and a prefabricated partial line',
+    );
   }
   return dir;
 }
 
 test('SIGKILL mid-export never leaves a partial snapshot; the next start removes the temporary files', async (t) => {
   const dir = await crashLoop(t, 'snapshot');
-  const e = new FileMetricExporter({ directory: dir, format: 'snapshot', maxFiles: 20, maxAgeHours: undefined }, { logger: new RecordingLogger(), onFailure() {} });
+  const e = new FileMetricExporter(
+    { directory: dir, format: 'snapshot', maxFiles: 20, maxAgeHours: undefined },
+    { logger: new RecordingLogger(), onFailure() {} },
+  );
   await e.write(await largeMetrics(SERIES));
   const names = await readdir(dir);
-  assert.deepEqual(names.filter((n) => n.startsWith('.')), [], 'no temporary file after the next start');
+  assert.deepEqual(
+    names.filter((n) => n.startsWith('.')),
+    [],
+    'no temporary file after the next start',
+  );
   assert.ok(names.filter((n) => n.startsWith('metrics-')).length > KILLS);
   for (const name of names) assertCompleteSnapshot(await readFile(join(dir, name), 'utf8'), name);
 });
 
 test('SIGKILL mid-append leaves at most a partial last line, removed at the next append; every other line is a whole request', async (t) => {
   const dir = await crashLoop(t, 'otlp');
-  const e = new FileMetricExporter({ directory: dir, format: 'otlp', maxFiles: 20, maxAgeHours: undefined }, { logger: new RecordingLogger(), onFailure() {} });
+  const e = new FileMetricExporter(
+    { directory: dir, format: 'otlp', maxFiles: 20, maxAgeHours: undefined },
+    { logger: new RecordingLogger(), onFailure() {} },
+  );
   await e.write(await largeMetrics(SERIES));
   const names = await readdir(dir);
-  assert.deepEqual(names.filter((n) => n.startsWith('.')), [], 'no temporary file after the next start');
+  assert.deepEqual(
+    names.filter((n) => n.startsWith('.')),
+    [],
+    'no temporary file after the next start',
+  );
   let lines = 0;
   for (const name of names.filter((n) => n.endsWith('.jsonl'))) {
     const text = await readFile(join(dir, name), 'utf8');
     assert.ok(text.endsWith('\n'), `${name} ends with a complete line`);
     for (const line of text.slice(0, -1).split('\n')) {
       const request = JSON.parse(line);
-      assert.deepEqual(request.resourceMetrics[0].scopeMetrics[0].metrics.map((m: { name: string }) => m.name), ['orders', 'fill_latency']);
+      assert.deepEqual(
+        request.resourceMetrics[0].scopeMetrics[0].metrics.map((m: { name: string }) => m.name),
+        ['orders', 'fill_latency'],
+      );
       lines++;
     }
   }

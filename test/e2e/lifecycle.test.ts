@@ -28,7 +28,11 @@ test('shutdown flushes every reader: a final snapshot file and a final OTLP push
   const receiver = new OtlpHttpReceiver();
   const endpoint = await receiver.listen();
   try {
-    const { monitoring } = await start({ exportDirectory: dir, exportIntervalSeconds: 3600, otlp: { endpoint, intervalSeconds: 3600 } });
+    const { monitoring } = await start({
+      exportDirectory: dir,
+      exportIntervalSeconds: 3600,
+      otlp: { endpoint, intervalSeconds: 3600 },
+    });
     monitoring.recordExecutedTrade({ symbol: 'SOL/USD', direction: 'sell', success: false });
     assert.deepEqual(await snapshots(dir), [], 'nothing written before the interval');
     await monitoring.shutdown();
@@ -47,18 +51,26 @@ test('shutdown flushes every reader: a final snapshot file and a final OTLP push
 });
 
 test('shutdown resolves within shutdownTimeoutMs when an exporter hangs, and says so', async () => {
-  const held: Server = createServer(() => { /* never answers */ });
+  const held: Server = createServer(() => {
+    /* never answers */
+  });
   await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve));
   const { port } = held.address() as { port: number };
   try {
-    const { monitoring, logger } = await start({ shutdownTimeoutMs: 200, otlp: { endpoint: `http://127.0.0.1:${port}/v1/metrics`, intervalSeconds: 3600, timeoutSeconds: 2 } });
+    const { monitoring, logger } = await start({
+      shutdownTimeoutMs: 200,
+      otlp: { endpoint: `http://127.0.0.1:${port}/v1/metrics`, intervalSeconds: 3600, timeoutSeconds: 2 },
+    });
     monitoring.recordExecutedTrade({ symbol: 'BTC/USD', direction: 'buy', success: true });
     const outcome = await Promise.race([
       monitoring.shutdown().then(() => 'resolved'),
       new Promise((resolve) => setTimeout(() => resolve('still waiting after 20 s'), 20_000).unref()),
     ]);
     assert.equal(outcome, 'resolved');
-    assert.ok(logger.warnings.some((w) => w.includes('after 200 ms (shutdownTimeoutMs)')), logger.warnings.join('\n'));
+    assert.ok(
+      logger.warnings.some((w) => w.includes('after 200 ms (shutdownTimeoutMs)')),
+      logger.warnings.join('\n'),
+    );
     const res = await fetch(monitoring.metricsUrl!).catch((e: unknown) => e);
     assert.ok(res instanceof Error, 'the server is closed');
   } finally {
@@ -67,7 +79,7 @@ test('shutdown resolves within shutdownTimeoutMs when an exporter hangs, and say
   }
 });
 
-test('after shutdown with an unreachable Collector the process exits on its own, not after the exporter\'s retries', async () => {
+test("after shutdown with an unreachable Collector the process exits on its own, not after the exporter's retries", async () => {
   const probe = createServer(() => {});
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
   const { port } = probe.address() as { port: number };
@@ -75,7 +87,9 @@ test('after shutdown with an unreachable Collector the process exits on its own,
   const script = fileURLToPath(new URL('../fixtures/lifecycle/unreachable-collector.ts', import.meta.url));
   const child = spawn(process.execPath, [script, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let stdout = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
   const [code] = (await once(child, 'exit')) as [number | null];
   assert.equal(code, 0);
   assert.match(stdout, /shut down/);
@@ -85,14 +99,19 @@ test('after shutdown with an unreachable Collector the process exits on its own,
 
 const BOT = fileURLToPath(new URL('../fixtures/lifecycle/signal-bot.ts', import.meta.url));
 
-async function runBot(dir: string, mode: 'plain' | 'own-handler'): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }> {
+async function runBot(
+  dir: string,
+  mode: 'plain' | 'own-handler',
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }> {
   const child = spawn(process.execPath, [BOT, dir, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
   let stdout = '';
   child.stdout.setEncoding('utf8');
-  const ready = new Promise<void>((resolve) => child.stdout.on('data', (chunk: string) => {
-    stdout += chunk;
-    if (stdout.includes('ready')) resolve();
-  }));
+  const ready = new Promise<void>((resolve) =>
+    child.stdout.on('data', (chunk: string) => {
+      stdout += chunk;
+      if (stdout.includes('ready')) resolve();
+    }),
+  );
   await ready;
   child.kill('SIGTERM');
   const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];

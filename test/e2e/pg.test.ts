@@ -20,7 +20,13 @@ test('observePgPool reads size, active and waiting from a real pg.Pool at each s
   if (server === undefined) return;
   t.after(() => server.stop());
   const { monitoring } = await start();
-  const db = new pg.Pool({ host: server.host, port: server.port, user: server.user, database: server.database, max: 2 });
+  const db = new pg.Pool({
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    database: server.database,
+    max: 2,
+  });
   t.after(() => db.end());
   const stop = monitoring.observePgPool(db, { name: 'trades' });
 
@@ -39,15 +45,23 @@ test('observePgPool reads size, active and waiting from a real pg.Pool at each s
   assert.deepEqual(pool(await scrape(monitoring), 'trades'), { size: 2, active: 0, waiting: 0 });
 
   // Five queries at once on two connections: two run, three wait, all timed by trackDbQuery.
-  const queries = Array.from({ length: 5 }, () => monitoring.trackDbQuery('select', () => db.query('SELECT pg_sleep(0.3) AS slept')));
+  const queries = Array.from({ length: 5 }, () =>
+    monitoring.trackDbQuery('select', () => db.query('SELECT pg_sleep(0.3) AS slept')),
+  );
   await new Promise((resolve) => setTimeout(resolve, 100));
   assert.deepEqual(pool(await scrape(monitoring), 'trades'), { size: 2, active: 2, waiting: 3 });
   const results = await Promise.all(queries);
   assert.equal(results.length, 5);
   assert.equal(results[0]?.rowCount, 1);
 
-  await assert.rejects(monitoring.trackDbQuery('insert', () => db.query('INSERT INTO no_such_table VALUES (1)')), /no_such_table/);
-  assert.equal(monitoring.trackDbQuery('parse', () => JSON.parse('{"sync":true}').sync), true);
+  await assert.rejects(
+    monitoring.trackDbQuery('insert', () => db.query('INSERT INTO no_such_table VALUES (1)')),
+    /no_such_table/,
+  );
+  assert.equal(
+    monitoring.trackDbQuery('parse', () => JSON.parse('{"sync":true}').sync),
+    true,
+  );
 
   const exp = await scrape(monitoring);
   // pool.query releases the client of a failed query with the error, and pg-pool closes it.
@@ -61,7 +75,11 @@ test('observePgPool reads size, active and waiting from a real pg.Pool at each s
 
   stop();
   const after = await scrape(monitoring);
-  assert.equal(find(after, 'db_connections_waiting', { pool: 'trades' }).length, 0, 'an unobserved pool is no longer published');
+  assert.equal(
+    find(after, 'db_connections_waiting', { pool: 'trades' }).length,
+    0,
+    'an unobserved pool is no longer published',
+  );
 });
 
 test('observePgPool drops and counts what is not a pool, and never throws', async () => {

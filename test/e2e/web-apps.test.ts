@@ -11,12 +11,20 @@ import { find, parseExposition, type Exposition } from '../helpers/exposition.ts
 const root = new URL('../..', import.meta.url).pathname;
 const DURATION = 'http_server_request_duration';
 
-async function startApp(t: { after(fn: () => void): void }, file: string, framework: string): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--conditions=@evil2root/source', `test/fixtures/integrations/${file}`, framework], {
-    cwd: root,
-    env: { ...process.env, NODE_OPTIONS: '', NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+async function startApp(
+  t: { after(fn: () => void): void },
+  file: string,
+  framework: string,
+): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@evil2root/source', `test/fixtures/integrations/${file}`, framework],
+    {
+      cwd: root,
+      env: { ...process.env, NODE_OPTIONS: '', NODE_ENV: 'production' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   t.after(() => child.kill());
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -91,16 +99,26 @@ for (const file of ['web-app.cjs', 'web-app.mjs']) {
       assert.equal(exp.types.get(DURATION), 'histogram');
       const base = { http_request_method: 'GET', url_scheme: 'http' };
       assert.equal(count(exp, { ...base, http_route: '/orders/:id', http_response_status_code: '200' }), 2);
-      assert.equal(count(exp, { ...base, http_response_status_code: '404' }, ['http_route']), 2, 'unknown routes carry no http_route');
+      assert.equal(
+        count(exp, { ...base, http_response_status_code: '404' }, ['http_route']),
+        2,
+        'unknown routes carry no http_route',
+      );
       assert.equal(count(exp, { ...base, http_route: '/boom', http_response_status_code: '500' }), 1);
       const stream = find(exp, `${DURATION}_sum`, { ...base, http_route: '/stream', http_response_status_code: '200' });
       assert.equal(count(exp, { ...base, http_route: '/stream', http_response_status_code: '200' }), 1);
       assert.ok((stream[0]?.value ?? 0) >= 0.04, 'a streaming response is timed to its last chunk');
       assert.equal(count(exp, { ...base, http_response_status_code: String(malformed.status) }), 1);
-      assert.equal(count(exp, { ...base, http_route: '/slow', error_type: 'aborted' }, ['http_response_status_code']), 1);
-      assert.deepEqual(find(exp, `${DURATION}_bucket`, { http_route: '/boom' }).map((s) => s.labels['le']),
-        ['0.005', '0.01', '0.025', '0.05', '0.075', '0.1', '0.25', '0.5', '0.75', '1', '2.5', '5', '7.5', '10', '+Inf']);
-      for (const raw of ['secret-raw-path', 'yyyy', '%E0', '/orders/1"']) assert.ok(!text.includes(raw), `raw path ${raw} on the scrape`);
+      assert.equal(
+        count(exp, { ...base, http_route: '/slow', error_type: 'aborted' }, ['http_response_status_code']),
+        1,
+      );
+      assert.deepEqual(
+        find(exp, `${DURATION}_bucket`, { http_route: '/boom' }).map((s) => s.labels['le']),
+        ['0.005', '0.01', '0.025', '0.05', '0.075', '0.1', '0.25', '0.5', '0.75', '1', '2.5', '5', '7.5', '10', '+Inf'],
+      );
+      for (const raw of ['secret-raw-path', 'yyyy', '%E0', '/orders/1"'])
+        assert.ok(!text.includes(raw), `raw path ${raw} on the scrape`);
     });
   }
 }

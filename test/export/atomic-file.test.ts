@@ -24,7 +24,12 @@ test('writeFileAtomic replaces the file and leaves no temporary file', async () 
 test('a failed rename removes the temporary file and keeps the old content (rename failure injected)', async () => {
   const dir = await tempDir();
   await writeFile(join(dir, 'a.json'), 'old');
-  const fs = { ...nodeFileSystem, rename: async () => { throw Object.assign(new Error('EIO: injected'), { code: 'EIO' }); } };
+  const fs = {
+    ...nodeFileSystem,
+    rename: async () => {
+      throw Object.assign(new Error('EIO: injected'), { code: 'EIO' });
+    },
+  };
   await assert.rejects(writeFileAtomic(fs, dir, 'a.json', 'new'), { code: 'EIO' });
   assert.deepEqual(await readdir(dir), ['a.json']);
   assert.equal(await readFile(join(dir, 'a.json'), 'utf8'), 'old');

@@ -7,14 +7,21 @@ import { after, before, test, type TestContext } from 'node:test';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { AggregationTemporality, InstrumentType, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { nodeFileSystem, type ExportFileSystem } from '../../src/export/atomic-file.ts';
-import { FileMetricExporter, prepareExportDirectory, type FileExporterOptions, type FileExportFailureReason } from '../../src/export/file-exporter.ts';
+import {
+  FileMetricExporter,
+  prepareExportDirectory,
+  type FileExporterOptions,
+  type FileExportFailureReason,
+} from '../../src/export/file-exporter.ts';
 import { MonitoringConfigError } from '../../src/core/errors.ts';
 import { largeMetrics, RecordingLogger, sampleMetrics } from '../fixtures/export/metrics.ts';
 
 let sample: ResourceMetrics;
 let large: ResourceMetrics;
 const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => { unhandled.push(reason); };
+const onUnhandled = (reason: unknown): void => {
+  unhandled.push(reason);
+};
 const dirs: string[] = [];
 const mounts: string[] = [];
 
@@ -52,23 +59,42 @@ function mountTmpfs(dir: string, size: string): boolean {
 /** node:fs/promises, except that every call fails with `code` while one is set. */
 function faultyFs(): { fs: ExportFileSystem; failWith(code: string | undefined): void } {
   let failing: string | undefined;
-  const guard = <A extends unknown[], R>(f: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
-    if (failing !== undefined) throw Object.assign(new Error(`${failing}: injected failure`), { code: failing });
-    return f(...args);
-  };
+  const guard =
+    <A extends unknown[], R>(f: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      if (failing !== undefined) throw Object.assign(new Error(`${failing}: injected failure`), { code: failing });
+      return f(...args);
+    };
   const fs = {
-    mkdir: guard(nodeFileSystem.mkdir), open: guard(nodeFileSystem.open), rename: guard(nodeFileSystem.rename),
-    unlink: guard(nodeFileSystem.unlink), readdir: guard(nodeFileSystem.readdir), truncate: guard(nodeFileSystem.truncate),
+    mkdir: guard(nodeFileSystem.mkdir),
+    open: guard(nodeFileSystem.open),
+    rename: guard(nodeFileSystem.rename),
+    unlink: guard(nodeFileSystem.unlink),
+    readdir: guard(nodeFileSystem.readdir),
+    truncate: guard(nodeFileSystem.truncate),
   } as ExportFileSystem;
-  return { fs, failWith: (code) => { failing = code; } };
+  return {
+    fs,
+    failWith: (code) => {
+      failing = code;
+    },
+  };
 }
 
-function exporter(options: Partial<FileExporterOptions> & { directory: string }, internals: ConstructorParameters<typeof FileMetricExporter>[2] = {}) {
+function exporter(
+  options: Partial<FileExporterOptions> & { directory: string },
+  internals: ConstructorParameters<typeof FileMetricExporter>[2] = {},
+) {
   const logger = new RecordingLogger();
   const failures: FileExportFailureReason[] = [];
   const e = new FileMetricExporter(
     { format: 'snapshot', maxFiles: undefined, maxAgeHours: undefined, ...options },
-    { logger, onFailure: (reason) => { failures.push(reason); } },
+    {
+      logger,
+      onFailure: (reason) => {
+        failures.push(reason);
+      },
+    },
     internals,
   );
   return { exporter: e, logger, failures };
@@ -89,7 +115,8 @@ const readJson = async (path: string): Promise<unknown> => JSON.parse(await read
 
 test('selects cumulative temporality for every instrument', async () => {
   const { exporter: e } = exporter({ directory: await tempDir() });
-  for (const type of Object.values(InstrumentType)) assert.equal(e.selectAggregationTemporality(type), AggregationTemporality.CUMULATIVE);
+  for (const type of Object.values(InstrumentType))
+    assert.equal(e.selectAggregationTemporality(type), AggregationTemporality.CUMULATIVE);
 });
 
 test('snapshot format: one timestamped file per export plus latest.json, both the returned snapshot, no temporary file left', async () => {
@@ -97,15 +124,26 @@ test('snapshot format: one timestamped file per export plus latest.json, both th
   const { exporter: e } = exporter({ directory: dir }, { now: clock('2026-11-26T19:16:43.123Z') });
   const snapshot = await e.write(sample);
   assert.deepEqual(await listing(dir), ['latest.json', 'metrics-20261126T191643.123Z.json']);
-  assert.deepEqual(await readJson(join(dir, 'metrics-20261126T191643.123Z.json')), JSON.parse(JSON.stringify(snapshot)));
+  assert.deepEqual(
+    await readJson(join(dir, 'metrics-20261126T191643.123Z.json')),
+    JSON.parse(JSON.stringify(snapshot)),
+  );
   assert.deepEqual(await readJson(join(dir, 'latest.json')), JSON.parse(JSON.stringify(snapshot)));
   assert.equal(snapshot.timestamp, '2026-11-26T19:16:43.123Z');
-  assert.deepEqual(snapshot.metrics.map((m) => m.name), ['trading_signals_total', 'system_processes', 'open_positions', 'portfolio_value', 'api_latency']);
+  assert.deepEqual(
+    snapshot.metrics.map((m) => m.name),
+    ['trading_signals_total', 'system_processes', 'open_positions', 'portfolio_value', 'api_latency'],
+  );
 });
 
 test('exports in the same millisecond get distinct names that sort in write order', async () => {
   const dir = await tempDir();
-  const times = ['2026-11-26T19:16:43.123Z', '2026-11-26T19:16:43.123Z', '2026-11-26T19:16:43.123Z', '2026-11-26T19:16:43.124Z'];
+  const times = [
+    '2026-11-26T19:16:43.123Z',
+    '2026-11-26T19:16:43.123Z',
+    '2026-11-26T19:16:43.123Z',
+    '2026-11-26T19:16:43.124Z',
+  ];
   const { exporter: e } = exporter({ directory: dir }, { now: clock(...times) });
   const written: string[] = [];
   for (let i = 0; i < times.length; i++) written.push((await e.write(sample)).timestamp);
@@ -130,16 +168,24 @@ test('writes are serialized; forceFlush waits for them; export() reports SUCCESS
       active++;
       maxActive = Math.max(maxActive, active);
       await new Promise((r) => setTimeout(r, 5));
-      try { return await nodeFileSystem.open(...args); } finally { active--; }
+      try {
+        return await nodeFileSystem.open(...args);
+      } finally {
+        active--;
+      }
     }) as ExportFileSystem['open'],
   };
   const { exporter: e } = exporter({ directory: dir }, { fs });
   const order: number[] = [];
-  const writes = [1, 2, 3].map((n) => e.write(sample).then(() => { order.push(n); }));
+  const writes = [1, 2, 3].map((n) =>
+    e.write(sample).then(() => {
+      order.push(n);
+    }),
+  );
   const results = [exportVia(e, sample), exportVia(e, sample)];
   await e.forceFlush();
   assert.deepEqual(order, [1, 2, 3], 'writes finished in call order before forceFlush resolved');
-  assert.equal(maxActive, 1, 'no open of one write overlaps another write\'s (each open is delayed 5 ms)');
+  assert.equal(maxActive, 1, "no open of one write overlaps another write's (each open is delayed 5 ms)");
   await Promise.all(writes);
   for (const r of await Promise.all(results)) assert.equal(r.code, ExportResultCode.SUCCESS);
   assert.equal((await listing(dir)).filter((n) => n.startsWith('metrics-')).length, 5);
@@ -147,31 +193,66 @@ test('writes are serialized; forceFlush waits for them; export() reports SUCCESS
 
 test('retention: maxFiles keeps the newest by name, stray temporary files go at start, other files stay', async () => {
   const dir = await tempDir();
-  const old = ['metrics-20260101T000000.000Z.json', 'metrics-20260102T000000.000Z.json', 'metrics-20260103T000000.000Z.json'];
-  for (const n of [...old, 'notes.txt', '.metrics-20260103T000000.000Z.json.999.1.tmp']) await writeFile(join(dir, n), '{}');
+  const old = [
+    'metrics-20260101T000000.000Z.json',
+    'metrics-20260102T000000.000Z.json',
+    'metrics-20260103T000000.000Z.json',
+  ];
+  for (const n of [...old, 'notes.txt', '.metrics-20260103T000000.000Z.json.999.1.tmp'])
+    await writeFile(join(dir, n), '{}');
   const times = ['2026-11-26T00:00:00.000Z', '2026-11-26T00:00:01.000Z'];
   const { exporter: e } = exporter({ directory: dir, maxFiles: 2 }, { now: clock(...times) });
   await e.write(sample);
-  assert.deepEqual(await listing(dir), ['latest.json', 'metrics-20260103T000000.000Z.json', 'metrics-20261126T000000.000Z.json', 'notes.txt']);
+  assert.deepEqual(await listing(dir), [
+    'latest.json',
+    'metrics-20260103T000000.000Z.json',
+    'metrics-20261126T000000.000Z.json',
+    'notes.txt',
+  ]);
   await e.write(sample);
-  assert.deepEqual(await listing(dir), ['latest.json', 'metrics-20261126T000000.000Z.json', 'metrics-20261126T000001.000Z.json', 'notes.txt']);
+  assert.deepEqual(await listing(dir), [
+    'latest.json',
+    'metrics-20261126T000000.000Z.json',
+    'metrics-20261126T000001.000Z.json',
+    'notes.txt',
+  ]);
 });
 
 test('retention: maxAgeHours deletes files older than the limit at each export', async () => {
   const dir = await tempDir();
-  for (const n of ['metrics-20261126T080000.000Z.json', 'metrics-20261126T103000.000Z.json']) await writeFile(join(dir, n), '{}');
-  const { exporter: e } = exporter({ directory: dir, maxAgeHours: 2 }, { now: clock('2026-11-26T12:00:00.000Z', '2026-11-26T12:31:00.000Z') });
+  for (const n of ['metrics-20261126T080000.000Z.json', 'metrics-20261126T103000.000Z.json'])
+    await writeFile(join(dir, n), '{}');
+  const { exporter: e } = exporter(
+    { directory: dir, maxAgeHours: 2 },
+    { now: clock('2026-11-26T12:00:00.000Z', '2026-11-26T12:31:00.000Z') },
+  );
   await e.write(sample);
-  assert.deepEqual(await listing(dir), ['latest.json', 'metrics-20261126T103000.000Z.json', 'metrics-20261126T120000.000Z.json']);
+  assert.deepEqual(await listing(dir), [
+    'latest.json',
+    'metrics-20261126T103000.000Z.json',
+    'metrics-20261126T120000.000Z.json',
+  ]);
   await e.write(sample);
-  assert.deepEqual(await listing(dir), ['latest.json', 'metrics-20261126T120000.000Z.json', 'metrics-20261126T123100.000Z.json']);
+  assert.deepEqual(await listing(dir), [
+    'latest.json',
+    'metrics-20261126T120000.000Z.json',
+    'metrics-20261126T123100.000Z.json',
+  ]);
 });
 
 test('otlp format: one ExportMetricsServiceRequest per line in a daily file; latest.json holds the snapshot', async () => {
   const dir = await tempDir();
-  const { exporter: e } = exporter({ directory: dir, format: 'otlp', maxFiles: 2 }, {
-    now: clock('2026-11-25T23:59:59.000Z', '2026-11-26T00:00:01.000Z', '2026-11-26T00:01:01.000Z', '2026-11-27T00:00:00.000Z'),
-  });
+  const { exporter: e } = exporter(
+    { directory: dir, format: 'otlp', maxFiles: 2 },
+    {
+      now: clock(
+        '2026-11-25T23:59:59.000Z',
+        '2026-11-26T00:00:01.000Z',
+        '2026-11-26T00:01:01.000Z',
+        '2026-11-27T00:00:00.000Z',
+      ),
+    },
+  );
   await e.write(sample);
   await e.write(sample);
   const snapshot = await e.write(sample);
@@ -184,13 +265,22 @@ test('otlp format: one ExportMetricsServiceRequest per line in a daily file; lat
   for (const line of lines) {
     const request = JSON.parse(line);
     const metrics = request.resourceMetrics[0].scopeMetrics[0].metrics;
-    assert.deepEqual(request.resourceMetrics[0].resource.attributes.find((a: { key: string }) => a.key === 'service.name'), { key: 'service.name', value: { stringValue: 'bot' } });
+    assert.deepEqual(
+      request.resourceMetrics[0].resource.attributes.find((a: { key: string }) => a.key === 'service.name'),
+      { key: 'service.name', value: { stringValue: 'bot' } },
+    );
     assert.equal(request.resourceMetrics[0].scopeMetrics[0].scope.name, 'test-scope');
-    assert.deepEqual(metrics.map((m: { name: string }) => m.name), ['trading_signals', 'system.process.count', 'open_positions', 'portfolio_value', 'api_latency']);
+    assert.deepEqual(
+      metrics.map((m: { name: string }) => m.name),
+      ['trading_signals', 'system.process.count', 'open_positions', 'portfolio_value', 'api_latency'],
+    );
     const signals = metrics[0].sum;
     assert.equal(signals.isMonotonic, true);
     assert.equal(signals.aggregationTemporality, 2, 'CUMULATIVE');
-    assert.deepEqual(signals.dataPoints.map((p: { asDouble: number }) => p.asDouble), [3, 2]);
+    assert.deepEqual(
+      signals.dataPoints.map((p: { asDouble: number }) => p.asDouble),
+      [3, 2],
+    );
     assert.equal(metrics[3].gauge.dataPoints[0].asDouble, 1234.5);
     const h = metrics[4].histogram.dataPoints[0];
     assert.deepEqual([h.explicitBounds, h.bucketCounts, h.count, h.sum], [[0.1, 0.5, 1], [1, 2, 1, 1], 5, 6.25]);
@@ -224,7 +314,15 @@ test('shutdown waits for the write in progress, then writes are refused and expo
 });
 
 /** Asserts the failure contract: FAILED via export(), onFailure each time, one warning naming directory and code. */
-async function assertFailsTwiceLogsOnce(e: FileMetricExporter, logger: RecordingLogger, failures: FileExportFailureReason[], dir: string, metrics: ResourceMetrics, reason: FileExportFailureReason, code: string): Promise<void> {
+async function assertFailsTwiceLogsOnce(
+  e: FileMetricExporter,
+  logger: RecordingLogger,
+  failures: FileExportFailureReason[],
+  dir: string,
+  metrics: ResourceMetrics,
+  reason: FileExportFailureReason,
+  code: string,
+): Promise<void> {
   const first = await exportVia(e, metrics);
   assert.equal(first.code, ExportResultCode.FAILED);
   assert.equal((first.error as NodeJS.ErrnoException).code, code);
@@ -256,10 +354,15 @@ test('otlp ENOSPC mid-append (real tmpfs of 64 KiB when mountable): the partial 
   const dir = await tempDir();
   const real = mountTmpfs(dir, '64k');
   const faulty = faultyFs();
-  const { exporter: e, failures } = exporter({ directory: dir, format: 'otlp' }, real ? { now: clock('2026-11-26T10:00:00.000Z') } : { fs: faulty.fs, now: clock('2026-11-26T10:00:00.000Z') });
+  const { exporter: e, failures } = exporter(
+    { directory: dir, format: 'otlp' },
+    real ? { now: clock('2026-11-26T10:00:00.000Z') } : { fs: faulty.fs, now: clock('2026-11-26T10:00:00.000Z') },
+  );
   await e.write(sample);
   if (!real) {
-    t.diagnostic('cannot mount tmpfs (not root or mount refused): ENOSPC is INJECTED at the fs facade instead (no partial write happens then)');
+    t.diagnostic(
+      'cannot mount tmpfs (not root or mount refused): ENOSPC is INJECTED at the fs facade instead (no partial write happens then)',
+    );
     faulty.failWith('ENOSPC');
   }
   await assert.rejects(e.write(large), { code: 'ENOSPC' });
@@ -345,10 +448,20 @@ test('a throwing onFailure hook or result callback never escapes export()', asyn
   const logger = new RecordingLogger();
   const e = new FileMetricExporter(
     { directory: dir, format: 'snapshot', maxFiles: undefined, maxAgeHours: undefined },
-    { logger, onFailure: () => { throw new Error('hook bug'); } },
+    {
+      logger,
+      onFailure: () => {
+        throw new Error('hook bug');
+      },
+    },
     { fs: faulty.fs },
   );
-  await new Promise<void>((resolve) => e.export(sample, () => { setImmediate(resolve); throw new Error('callback bug'); }));
+  await new Promise<void>((resolve) =>
+    e.export(sample, () => {
+      setImmediate(resolve);
+      throw new Error('callback bug');
+    }),
+  );
   await e.forceFlush();
   assert.match(logger.of('warn')[0]!, /EIO \(io_error\)/);
   assert.match(logger.of('error')[0]!, /callback bug/);
@@ -369,7 +482,10 @@ test('prepareExportDirectory rejects a path under a regular file (real ENOTDIR) 
     assert.match(error.message, new RegExp(`"${join(parent, 'file', 'sub')}".*ENOTDIR`));
     return true;
   });
-  await assert.rejects(prepareExportDirectory(join(parent, 'file')), /EEXIST \(the path exists and is not a directory\)/);
+  await assert.rejects(
+    prepareExportDirectory(join(parent, 'file')),
+    /EEXIST \(the path exists and is not a directory\)/,
+  );
 });
 
 test('prepareExportDirectory rejects a read-only directory (real read-only tmpfs when mountable)', async (t: TestContext) => {

@@ -3,7 +3,13 @@ import { createServer } from 'node:net';
 import { afterEach, test } from 'node:test';
 import { METRIC_LIST, otelName } from '../../src/contract/metrics.ts';
 import { driveEverything } from '../helpers/drive.ts';
-import { attributesOf, metricsByName, OtlpGrpcReceiver, OtlpHttpReceiver, type ReceivedMetric } from '../helpers/otlp-receiver.ts';
+import {
+  attributesOf,
+  metricsByName,
+  OtlpGrpcReceiver,
+  OtlpHttpReceiver,
+  type ReceivedMetric,
+} from '../helpers/otlp-receiver.ts';
 import { scrape, start, stopAll } from '../helpers/service.ts';
 import { find } from '../helpers/exposition.ts';
 
@@ -22,7 +28,10 @@ afterEach(async () => {
   assert.deepEqual(unhandled, [], 'no unhandled rejection');
 });
 
-function lastPointValue(metrics: ReceivedMetric[] | undefined, where: (attrs: Record<string, unknown>) => boolean): number | undefined {
+function lastPointValue(
+  metrics: ReceivedMetric[] | undefined,
+  where: (attrs: Record<string, unknown>) => boolean,
+): number | undefined {
   const m = metrics?.at(-1);
   const points = m?.sum?.dataPoints ?? m?.gauge?.dataPoints ?? [];
   const p = points.find((dp) => where(attributesOf(dp.attributes)));
@@ -47,7 +56,8 @@ for (const protocol of ['http/protobuf', 'http/json', 'grpc'] as const) {
       serviceInstanceId: 'bot-a',
       resourceAttributes: { 'deployment.environment.name': 'test' },
       otlp: { endpoint, protocol, intervalSeconds: HOUR, headers: { 'x-api-key': 'secret-1' } },
-      returnsIntervalSeconds: 0.001, periodsPerYear: 365,
+      returnsIntervalSeconds: 0.001,
+      periodsPerYear: 365,
     });
     await driveEverything(monitoring);
     await monitoring.shutdown();
@@ -65,22 +75,46 @@ for (const protocol of ['http/protobuf', 'http/json', 'grpc'] as const) {
     assert.equal(resource['telemetry.sdk.language'], 'nodejs');
 
     const byName = metricsByName(receiver.requests);
-    const expected = METRIC_LIST.filter((d) => d.name !== 'monitoring_series_overflow_total' && d.name !== 'monitoring_export_failures_total').map(otelName);
+    const expected = METRIC_LIST.filter(
+      (d) => d.name !== 'monitoring_series_overflow_total' && d.name !== 'monitoring_export_failures_total',
+    ).map(otelName);
     for (const name of expected) assert.ok(byName.has(name), `${name} arrived over OTLP`);
     const signals = byName.get('trading_signals')!.at(-1)!;
     assert.equal(signals.sum?.isMonotonic, true);
     assert.equal(signals.sum?.aggregationTemporality, CUMULATIVE);
-    assert.equal(lastPointValue(byName.get('trading_signals'), (a) => a['symbol'] === 'BTC/USD' && a['direction'] === 'buy' && a['model_type'] === 'price_prediction'), 1);
-    assert.equal(lastPointValue(byName.get('portfolio_value'), () => true), 10400, 'the last equity driveEverything sets');
-    assert.equal(lastPointValue(byName.get('win_rate'), (a) => a['symbol'] === 'all' && a['window'] === 'lifetime'), 1 / 3);
-    assert.equal(lastPointValue(byName.get('open_positions'), (a) => a['symbol'] === 'BTC/USD' && a['direction'] === 'buy'), 2);
+    assert.equal(
+      lastPointValue(
+        byName.get('trading_signals'),
+        (a) => a['symbol'] === 'BTC/USD' && a['direction'] === 'buy' && a['model_type'] === 'price_prediction',
+      ),
+      1,
+    );
+    assert.equal(
+      lastPointValue(byName.get('portfolio_value'), () => true),
+      10400,
+      'the last equity driveEverything sets',
+    );
+    assert.equal(
+      lastPointValue(byName.get('win_rate'), (a) => a['symbol'] === 'all' && a['window'] === 'lifetime'),
+      1 / 3,
+    );
+    assert.equal(
+      lastPointValue(byName.get('open_positions'), (a) => a['symbol'] === 'BTC/USD' && a['direction'] === 'buy'),
+      2,
+    );
     const confidence = byName.get('trading_signal_confidence')!.at(-1)!.histogram!;
     const btc = confidence.dataPoints.find((p) => attributesOf(p.attributes)['symbol'] === 'BTC/USD')!;
     assert.equal(btc.count, 1);
     assert.equal(btc.sum, 0.85);
     assert.deepEqual(btc.explicitBounds, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]);
     assert.deepEqual(btc.bucketCounts, [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0]);
-    assert.equal(lastPointValue(byName.get('monitoring_invalid_inputs'), (a) => a['method'] === 'recordTradingSignal' && a['reason'] === 'empty_string'), 1);
+    assert.equal(
+      lastPointValue(
+        byName.get('monitoring_invalid_inputs'),
+        (a) => a['method'] === 'recordTradingSignal' && a['reason'] === 'empty_string',
+      ),
+      1,
+    );
   });
 }
 
@@ -88,16 +122,20 @@ test('OTLP delta temporality: each push carries the change since the last delive
   const receiver = new OtlpHttpReceiver();
   const endpoint = await receiver.listen();
   closers.push(() => receiver.close());
-  const { monitoring } = await start({ otlp: { endpoint, protocol: 'http/json', intervalSeconds: 0.2, temporality: 'delta' } });
+  const { monitoring } = await start({
+    otlp: { endpoint, protocol: 'http/json', intervalSeconds: 0.2, temporality: 'delta' },
+  });
   for (let i = 0; i < 3; i++) monitoring.recordExecutedTrade({ symbol: 'BTC/USD', direction: 'buy', success: true });
   await receiver.waitFor(1);
   const seen = receiver.requests.length;
   for (let i = 0; i < 2; i++) monitoring.recordExecutedTrade({ symbol: 'BTC/USD', direction: 'buy', success: true });
   await monitoring.shutdown();
-  const values = metricsByName(receiver.requests).get('executed_trades')!.map((m) => {
-    assert.equal(m.sum?.aggregationTemporality, DELTA);
-    return m.sum!.dataPoints[0]!.asInt;
-  });
+  const values = metricsByName(receiver.requests)
+    .get('executed_trades')!
+    .map((m) => {
+      assert.equal(m.sum?.aggregationTemporality, DELTA);
+      return m.sum!.dataPoints[0]!.asInt;
+    });
   assert.ok(receiver.requests.length > seen);
   // Pushes with no change leave the series out, so the deltas are exactly 3 then 2.
   assert.deepEqual(values, [3, 2]);
@@ -107,20 +145,35 @@ for (const temporality of ['cumulative', 'delta'] as const) {
   test(`OTLP ${temporality}: endpoint down at start, then up, then down and up again: counted, no crash, nothing lost`, async () => {
     const port = await freePort();
     const endpoint = `http://127.0.0.1:${port}/v1/metrics`;
-    const { monitoring, logger } = await start({ otlp: { endpoint, protocol: 'http/protobuf', intervalSeconds: 0.1, timeoutSeconds: 0.1, temporality } });
+    const { monitoring, logger } = await start({
+      otlp: { endpoint, protocol: 'http/protobuf', intervalSeconds: 0.1, timeoutSeconds: 0.1, temporality },
+    });
     const trade = () => monitoring.recordExecutedTrade({ symbol: 'ETH/USD', direction: 'sell', success: true });
     trade();
     trade();
-    const failures = async () => find(await scrape(monitoring), 'monitoring_export_failures_total', { exporter: 'otlp', reason: 'unreachable' }).reduce((s, x) => s + x.value, 0);
+    const failures = async () =>
+      find(await scrape(monitoring), 'monitoring_export_failures_total', {
+        exporter: 'otlp',
+        reason: 'unreachable',
+      }).reduce((s, x) => s + x.value, 0);
     while ((await failures()) < 3) await new Promise((r) => setTimeout(r, 50));
     assert.equal(logger.warnings.filter((w) => w.includes('OTLP export')).length, 1, 'the failure is logged once');
 
     let receiver = new OtlpHttpReceiver();
     await receiver.listen(port);
     await receiver.waitFor(1);
-    const total = (r: OtlpHttpReceiver) => (metricsByName(r.requests).get('executed_trades') ?? []).reduce((s, m) => s + (m.sum!.dataPoints[0]!.asInt ?? 0), 0);
-    const last = (r: OtlpHttpReceiver) => metricsByName(r.requests).get('executed_trades')!.at(-1)!.sum!.dataPoints[0]!.asInt;
-    assert.equal(temporality === 'delta' ? total(receiver) : last(receiver), 2, 'trades recorded while the endpoint was down arrive');
+    const total = (r: OtlpHttpReceiver) =>
+      (metricsByName(r.requests).get('executed_trades') ?? []).reduce(
+        (s, m) => s + (m.sum!.dataPoints[0]!.asInt ?? 0),
+        0,
+      );
+    const last = (r: OtlpHttpReceiver) =>
+      metricsByName(r.requests).get('executed_trades')!.at(-1)!.sum!.dataPoints[0]!.asInt;
+    assert.equal(
+      temporality === 'delta' ? total(receiver) : last(receiver),
+      2,
+      'trades recorded while the endpoint was down arrive',
+    );
     await receiver.close();
 
     const before = await failures();
@@ -131,19 +184,26 @@ for (const temporality of ['cumulative', 'delta'] as const) {
     await receiver.listen(port);
     closers.push(() => receiver.close());
     await monitoring.shutdown();
-    if (temporality === 'delta') assert.equal(deliveredBefore + total(receiver), 3, 'the delta missed during the second outage is delivered once');
+    if (temporality === 'delta')
+      assert.equal(deliveredBefore + total(receiver), 3, 'the delta missed during the second outage is delivered once');
     else assert.equal(last(receiver), 3);
   });
 }
 
 test('OTLP failures keep memory bounded over many failed pushes', async () => {
   const port = await freePort();
-  const { monitoring } = await start({ otlp: { endpoint: `http://127.0.0.1:${port}/v1/metrics`, intervalSeconds: 0.02, timeoutSeconds: 0.02 } });
+  const { monitoring } = await start({
+    otlp: { endpoint: `http://127.0.0.1:${port}/v1/metrics`, intervalSeconds: 0.02, timeoutSeconds: 0.02 },
+  });
   const { setFlagsFromString } = await import('node:v8');
   const { runInNewContext } = await import('node:vm');
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
-  const failures = async () => find(await scrape(monitoring), 'monitoring_export_failures_total', { exporter: 'otlp' }).reduce((s, x) => s + x.value, 0);
+  const failures = async () =>
+    find(await scrape(monitoring), 'monitoring_export_failures_total', { exporter: 'otlp' }).reduce(
+      (s, x) => s + x.value,
+      0,
+    );
   while ((await failures()) < 20) await new Promise((r) => setTimeout(r, 20));
   gc();
   const heapAfterWarmup = process.memoryUsage().heapUsed;

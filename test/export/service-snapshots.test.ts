@@ -28,11 +28,13 @@ test('exportDirectory: snapshots every interval, the directory created, latest.j
   const files = await snapshotFiles(dir);
   const newest = JSON.parse(await readFile(join(dir, files.at(-1)!), 'utf8'));
   assert.deepEqual(JSON.parse(await readFile(join(dir, 'latest.json'), 'utf8')), newest);
-  const stamps = await Promise.all(files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')).timestamp as string));
+  const stamps = await Promise.all(
+    files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')).timestamp as string),
+  );
   assert.deepEqual([...stamps].sort(), stamps, 'file names sort in time order');
 });
 
-test('a snapshot has the scrape\'s names, types and values, system metrics included', async () => {
+test("a snapshot has the scrape's names, types and values, system metrics included", async () => {
   const dir = await tempDir();
   const { monitoring } = await start({ exportDirectory: dir, exportIntervalSeconds: 3600, systemMetrics: true });
   await driveEverything(monitoring);
@@ -49,10 +51,18 @@ test('a snapshot has the scrape\'s names, types and values, system metrics inclu
 
   const trades = snapshot.metrics.find((m) => m.name === 'executed_trades_total')!;
   assert.equal(trades.otelName, 'executed_trades');
-  assert.deepEqual(trades.points.find((p) => p.labels['symbol'] === 'ETH/USD'), { labels: { symbol: 'ETH/USD', direction: 'sell', status: 'failed' }, value: 1 });
+  assert.deepEqual(
+    trades.points.find((p) => p.labels['symbol'] === 'ETH/USD'),
+    { labels: { symbol: 'ETH/USD', direction: 'sell', status: 'failed' }, value: 1 },
+  );
   const latency = snapshot.metrics.find((m) => m.name === 'api_latency_seconds')!;
   assert.equal(latency.type, 'histogram');
-  for (const p of latency.points as { labels: Record<string, string>; count: number; sum: number; buckets: { le: number | string; count: number }[] }[]) {
+  for (const p of latency.points as {
+    labels: Record<string, string>;
+    count: number;
+    sum: number;
+    buckets: { le: number | string; count: number }[];
+  }[]) {
     const last = p.buckets.at(-1)!;
     assert.equal(String(last.le), '+Inf');
     assert.equal(last.count, p.count);
@@ -66,14 +76,23 @@ test('exportSnapshot without exportDirectory returns the snapshot and writes not
   const { monitoring } = await start({});
   monitoring.recordExecutedTrade({ symbol: 'BTC/USD', direction: 'buy', success: true });
   const snapshot = await monitoring.exportSnapshot();
-  assert.equal(snapshot.metrics.find((m) => m.name === 'executed_trades_total')!.points[0]!.labels['symbol'], 'BTC/USD');
+  assert.equal(
+    snapshot.metrics.find((m) => m.name === 'executed_trades_total')!.points[0]!.labels['symbol'],
+    'BTC/USD',
+  );
 });
 
 test('an unusable exportDirectory fails init naming the option and the cause', async () => {
   const file = join(await tempDir(), 'a-file');
   await writeFile(file, 'x');
-  await assert.rejects(start({ exportDirectory: join(file, 'metrics') }), (e: unknown) =>
-    e instanceof MonitoringConfigError && e.option === 'exportDirectory' && e.message.includes(join(file, 'metrics')) && /ENOTDIR|EEXIST/.test(e.message));
+  await assert.rejects(
+    start({ exportDirectory: join(file, 'metrics') }),
+    (e: unknown) =>
+      e instanceof MonitoringConfigError &&
+      e.option === 'exportDirectory' &&
+      e.message.includes(join(file, 'metrics')) &&
+      /ENOTDIR|EEXIST/.test(e.message),
+  );
 });
 
 test('a failing directory is counted in monitoring_export_failures_total, and writing resumes when it is back', async () => {
@@ -84,7 +103,10 @@ test('a failing directory is counted in monitoring_export_failures_total, and wr
   await assert.rejects(monitoring.exportSnapshot());
   await assert.rejects(monitoring.exportSnapshot());
   const failures = find(await scrape(monitoring), 'monitoring_export_failures_total', { exporter: 'file' });
-  assert.equal(failures.reduce((s, x) => s + x.value, 0), 2);
+  assert.equal(
+    failures.reduce((s, x) => s + x.value, 0),
+    2,
+  );
   assert.equal(logger.warnings.filter((w) => w.includes(dir)).length, 1, 'logged once per cause');
   await rm(dir);
   await monitoring.exportSnapshot();

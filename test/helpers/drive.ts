@@ -14,11 +14,26 @@ export async function driveEverything(m: MonitoringService): Promise<void> {
   m.recordExecutedTrade({ symbol: 'BTC/USD', direction: 'buy', success: true });
   m.recordExecutedTrade({ symbol: 'ETH/USD', direction: 'sell', success: false });
   m.updatePortfolioMetrics({ portfolioValue: 12500, balance: 5000, openPositions: { 'BTC/USD': { buy: 2, sell: 0 } } });
-  m.updateTradingPerformance({ winRate: 0.6, profitFactor: 1.8, averageWin: 120, averageLoss: 80, maxDrawdown: 0.12, sharpeRatio: 1.1, sortinoRatio: 1.6, calmarRatio: 2.2 });
-  m.updateModelPerformance({ ...key, metrics: { accuracy: 0.7, precision: 0.65, recall: 0.6, f1Score: 0.62, rmse: 12.5, mae: 9 } });
+  m.updateTradingPerformance({
+    winRate: 0.6,
+    profitFactor: 1.8,
+    averageWin: 120,
+    averageLoss: 80,
+    maxDrawdown: 0.12,
+    sharpeRatio: 1.1,
+    sortinoRatio: 1.6,
+    calmarRatio: 2.2,
+  });
+  m.updateModelPerformance({
+    ...key,
+    metrics: { accuracy: 0.7, precision: 0.65, recall: 0.6, f1Score: 0.62, rmse: 12.5, mae: 9 },
+  });
   m.updateCalibrationMetrics({ ...key, ece: 0.04, reliabilityBins: { '0.1': 0.12, '0.3': 0.28 } });
   m.updateOnlineLearningMetrics({ ...key, driftScore: 0.15, memorySize: 2000, loss: 0.08 });
-  await m.trackApiRequest('/api/market/data', 'GET', async (call) => { call.statusCode = 200; return {}; });
+  await m.trackApiRequest('/api/market/data', 'GET', async (call) => {
+    call.statusCode = 200;
+    return {};
+  });
   m.trackApiRequest('/api/orders', 'POST', () => ({ status: 503 }));
   m.setApiQuotaRemaining({ api: 'binance', remaining: 1180 });
   m.trackDbQuery('select', () => []);
@@ -28,7 +43,14 @@ export async function driveEverything(m: MonitoringService): Promise<void> {
   m.observePgPool({ totalCount: 4, idleCount: 1, waitingCount: 2 }, { name: 'pg' });
   m.recordTradingSignal({ symbol: '', direction: 'buy', confidenceLevel: 0.5 });
 
-  m.recordClosedTrade({ symbol: 'BTC/USD', direction: 'buy', pnl: 120, fees: 2, openedAt: Date.now() - 3_600_000, closedAt: Date.now() });
+  m.recordClosedTrade({
+    symbol: 'BTC/USD',
+    direction: 'buy',
+    pnl: 120,
+    fees: 2,
+    openedAt: Date.now() - 3_600_000,
+    closedAt: Date.now(),
+  });
   m.recordClosedTrade({ symbol: 'BTC/USD', direction: 'sell', pnl: -50, fees: 1 });
   m.recordClosedTrade({ symbol: 'ETH/USD', direction: 'buy', pnl: 0 });
   m.heartbeat('main');

@@ -49,7 +49,11 @@ export function parseExposition(text: string): Exposition {
     if (line.startsWith('#')) continue;
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})?\s+(\S+)(?:\s+\d+)?$/.exec(line);
     if (m === null) throw new Error(`unparsable exposition line: ${line}`);
-    samples.push({ name: m[1] as string, labels: m[2] ? parseLabels(m[2].slice(1, -1)) : {}, value: parseValue(m[3] as string) });
+    samples.push({
+      name: m[1] as string,
+      labels: m[2] ? parseLabels(m[2].slice(1, -1)) : {},
+      value: parseValue(m[3] as string),
+    });
   }
   return { types, help, samples };
 }
@@ -62,6 +66,7 @@ export function find(exp: Exposition, name: string, labels: Record<string, strin
 /** The value of the one sample matching; throws when there is none or several. */
 export function value(exp: Exposition, name: string, labels: Record<string, string> = {}): number {
   const found = find(exp, name, labels);
-  if (found.length !== 1) throw new Error(`expected one sample ${name}${JSON.stringify(labels)}, found ${found.length}`);
+  if (found.length !== 1)
+    throw new Error(`expected one sample ${name}${JSON.stringify(labels)}, found ${found.length}`);
   return (found[0] as Sample).value;
 }

@@ -17,8 +17,21 @@ const Request = root.lookupType('opentelemetry.proto.collector.metrics.v1.Export
 const Response = root.lookupType('opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse');
 const TO_OBJECT: protobuf.IConversionOptions = { longs: Number, enums: Number, defaults: false, arrays: true };
 
-export interface KeyValue { key: string; value: Record<string, unknown> }
-export interface ReceivedPoint { attributes?: KeyValue[]; asDouble?: number; asInt?: number; count?: number; sum?: number; bucketCounts?: number[]; explicitBounds?: number[]; startTimeUnixNano?: number; timeUnixNano?: number }
+export interface KeyValue {
+  key: string;
+  value: Record<string, unknown>;
+}
+export interface ReceivedPoint {
+  attributes?: KeyValue[];
+  asDouble?: number;
+  asInt?: number;
+  count?: number;
+  sum?: number;
+  bucketCounts?: number[];
+  explicitBounds?: number[];
+  startTimeUnixNano?: number;
+  timeUnixNano?: number;
+}
 export interface ReceivedMetric {
   name: string;
   description?: string;
@@ -28,9 +41,16 @@ export interface ReceivedMetric {
   histogram?: { dataPoints: ReceivedPoint[]; aggregationTemporality: number };
 }
 export interface ReceivedRequest {
-  resourceMetrics: { resource?: { attributes?: KeyValue[] }; scopeMetrics: { scope?: { name?: string }; metrics: ReceivedMetric[] }[] }[];
+  resourceMetrics: {
+    resource?: { attributes?: KeyValue[] };
+    scopeMetrics: { scope?: { name?: string }; metrics: ReceivedMetric[] }[];
+  }[];
 }
-export interface Received { transport: 'http/protobuf' | 'http/json' | 'grpc'; headers: Record<string, string>; body: ReceivedRequest }
+export interface Received {
+  transport: 'http/protobuf' | 'http/json' | 'grpc';
+  headers: Record<string, string>;
+  body: ReceivedRequest;
+}
 
 /** The plain-object form of a decoded request (OTLP/JSON goes through fromObject, so both encodings end up alike). */
 function normalise(message: protobuf.Message): ReceivedRequest {
@@ -39,7 +59,8 @@ function normalise(message: protobuf.Message): ReceivedRequest {
 
 export function attributesOf(list: readonly KeyValue[] | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const { key, value } of list ?? []) out[key] = value['stringValue'] ?? value['intValue'] ?? value['doubleValue'] ?? value['boolValue'];
+  for (const { key, value } of list ?? [])
+    out[key] = value['stringValue'] ?? value['intValue'] ?? value['doubleValue'] ?? value['boolValue'];
   return out;
 }
 
@@ -89,11 +110,17 @@ export class OtlpHttpReceiver {
         }
         if (type.startsWith('application/x-protobuf')) {
           this.push({ transport: 'http/protobuf', headers, body: normalise(Request.decode(body)) });
-          res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(Response.encode(Response.create({})).finish());
+          res
+            .writeHead(200, { 'content-type': 'application/x-protobuf' })
+            .end(Response.encode(Response.create({})).finish());
         } else if (type.startsWith('application/json')) {
           const err = Request.verify(Request.fromObject(JSON.parse(body.toString('utf8')) as Record<string, unknown>));
           if (err !== null) throw new Error(`OTLP/JSON does not match the proto: ${err}`);
-          this.push({ transport: 'http/json', headers, body: normalise(Request.fromObject(JSON.parse(body.toString('utf8')) as Record<string, unknown>)) });
+          this.push({
+            transport: 'http/json',
+            headers,
+            body: normalise(Request.fromObject(JSON.parse(body.toString('utf8')) as Record<string, unknown>)),
+          });
           res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
         } else {
           res.writeHead(415).end();
@@ -131,10 +158,14 @@ export class OtlpHttpReceiver {
     const deadline = Date.now() + timeoutMs;
     while (this.requests.length < count) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`waited ${timeoutMs} ms for ${count} OTLP request(s), got ${this.requests.length}`);
+      if (left <= 0)
+        throw new Error(`waited ${timeoutMs} ms for ${count} OTLP request(s), got ${this.requests.length}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
-        this.waiters.push(() => { clearTimeout(t); resolve(); });
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
       });
     }
   }
@@ -166,7 +197,10 @@ export class OtlpGrpcReceiver {
       },
     };
     this.server.addService(definition, {
-      Export: (call: grpc.ServerUnaryCall<protobuf.Message, protobuf.Message>, callback: grpc.sendUnaryData<protobuf.Message>) => {
+      Export: (
+        call: grpc.ServerUnaryCall<protobuf.Message, protobuf.Message>,
+        callback: grpc.sendUnaryData<protobuf.Message>,
+      ) => {
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(call.metadata.getMap())) headers[k] = String(v);
         this.requests.push({ transport: 'grpc', headers, body: normalise(call.request) });
@@ -178,7 +212,9 @@ export class OtlpGrpcReceiver {
   /** Listens on a free port and returns the endpoint URL for the exporter. */
   async listen(): Promise<string> {
     const port = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p)));
+      this.server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) =>
+        error ? reject(error) : resolve(p),
+      );
     });
     return `http://127.0.0.1:${port}`;
   }
@@ -186,7 +222,8 @@ export class OtlpGrpcReceiver {
   async waitFor(count: number, timeoutMs = 15_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.requests.length < count) {
-      if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${count} gRPC request(s), got ${this.requests.length}`);
+      if (Date.now() > deadline)
+        throw new Error(`waited ${timeoutMs} ms for ${count} gRPC request(s), got ${this.requests.length}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }

@@ -26,7 +26,9 @@ function binDir(): string | undefined {
   }
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return undefined;
-  const versions = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));
+  const versions = readdirSync(root)
+    .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
   return versions[0] === undefined ? undefined : join(root, versions[0], 'bin');
 }
 
@@ -49,7 +51,8 @@ function freePort(): Promise<number> {
 export async function startPostgres(t: TestContext): Promise<Postgres | undefined> {
   const bin = binDir();
   if (bin === undefined) {
-    if (process.env.CI === 'true') throw new Error(`PostgreSQL (initdb, pg_ctl) is required in CI but is not installed (${HINT})`);
+    if (process.env.CI === 'true')
+      throw new Error(`PostgreSQL (initdb, pg_ctl) is required in CI but is not installed (${HINT})`);
     t.skip(`PostgreSQL not installed (${HINT}); this test runs in CI`);
     console.warn(`SKIPPED: ${t.name}: PostgreSQL not installed (${HINT})`);
     return undefined;
@@ -58,7 +61,9 @@ export async function startPostgres(t: TestContext): Promise<Postgres | undefine
   const data = join(dir, 'data');
   const asRoot = process.getuid?.() === 0;
   const run = (tool: string, args: string[]) => {
-    const command = asRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]] as const : [join(bin, tool), args] as const;
+    const command = asRoot
+      ? (['runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]] as const)
+      : ([join(bin, tool), args] as const);
     execFileSync(command[0], [...command[1]], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
   };
   if (asRoot) {
@@ -69,7 +74,18 @@ export async function startPostgres(t: TestContext): Promise<Postgres | undefine
   const port = await freePort();
   try {
     run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '--no-instructions']);
-    run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-w', '-t', '30', '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=20`, 'start']);
+    run('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      join(dir, 'log'),
+      '-w',
+      '-t',
+      '30',
+      '-o',
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=20`,
+      'start',
+    ]);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? '';

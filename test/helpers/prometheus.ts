@@ -16,7 +16,10 @@ export async function freePort(): Promise<number> {
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One sample of an instant vector as the HTTP API returns it. */
-export interface Sample { metric: Record<string, string>; value: [number, string] }
+export interface Sample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
 
 /** A running server binary with its temp directory; `stop` ends it and removes the directory. */
 export interface RunningServer {
@@ -28,14 +31,24 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-async function startServer(binary: string, args: (dir: string, port: number) => string[], files: Record<string, string>, ready: string, prefix: string): Promise<RunningServer> {
+async function startServer(
+  binary: string,
+  args: (dir: string, port: number) => string[],
+  files: Record<string, string>,
+  ready: string,
+  prefix: string,
+): Promise<RunningServer> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
   const port = await freePort();
   const child = spawn(binary, args(dir, port), { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
-  child.stdout.on('data', (chunk: Buffer) => { log += chunk.toString(); });
-  child.stderr.on('data', (chunk: Buffer) => { log += chunk.toString(); });
+  child.stdout.on('data', (chunk: Buffer) => {
+    log += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    log += chunk.toString();
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const server: RunningServer = {
     url: `http://127.0.0.1:${port}`,
@@ -63,31 +76,47 @@ async function startServer(binary: string, args: (dir: string, port: number) => 
  * (rule files, referenced relative to the config) in a temp directory that also holds the TSDB.
  */
 export function startPrometheus(config: string, files: Record<string, string> = {}): Promise<RunningServer> {
-  return startServer('prometheus', (dir, port) => [
-    `--config.file=${join(dir, 'prometheus.yml')}`,
-    `--storage.tsdb.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--log.level=warn',
-  ], { 'prometheus.yml': config, ...files }, '/-/ready', 'evil2root-prometheus-');
+  return startServer(
+    'prometheus',
+    (dir, port) => [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    { 'prometheus.yml': config, ...files },
+    '/-/ready',
+    'evil2root-prometheus-',
+  );
 }
 
 /** Starts Debian's `prometheus-alertmanager` on a free loopback port with `config` (alertmanager.yml text). */
 export function startAlertmanager(config: string): Promise<RunningServer> {
-  return startServer('prometheus-alertmanager', (dir, port) => [
-    `--config.file=${join(dir, 'alertmanager.yml')}`,
-    `--storage.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    // No gossip: a free port of its own, so parallel test files never form a cluster.
-    '--cluster.listen-address=',
-    '--log.level=warn',
-  ], { 'alertmanager.yml': config }, '/-/ready', 'evil2root-alertmanager-');
+  return startServer(
+    'prometheus-alertmanager',
+    (dir, port) => [
+      `--config.file=${join(dir, 'alertmanager.yml')}`,
+      `--storage.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      // No gossip: a free port of its own, so parallel test files never form a cluster.
+      '--cluster.listen-address=',
+      '--log.level=warn',
+    ],
+    { 'alertmanager.yml': config },
+    '/-/ready',
+    'evil2root-alertmanager-',
+  );
 }
 
 /** Runs an instant query through the HTTP API; rejects with Prometheus's error text when it fails. */
 export async function query(prometheus: RunningServer | string, expr: string): Promise<Sample[]> {
   const base = typeof prometheus === 'string' ? prometheus : prometheus.url;
   const res = await fetch(`${base}/api/v1/query`, { method: 'POST', body: new URLSearchParams({ query: expr }) });
-  const body = await res.json() as { status: string; error?: string; data?: { resultType: string; result: Sample[] | [number, string] } };
+  const body = (await res.json()) as {
+    status: string;
+    error?: string;
+    data?: { resultType: string; result: Sample[] | [number, string] };
+  };
   if (body.status !== 'success' || body.data === undefined) throw new Error(`${expr}: ${body.error ?? res.status}`);
   if (body.data.resultType === 'scalar') {
     const [t, v] = body.data.result as [number, string];
@@ -99,8 +128,9 @@ export async function query(prometheus: RunningServer | string, expr: string): P
 /** Values of `label` on the series matching `selector`, as Grafana's `label_values(selector, label)`. */
 export async function labelValues(prometheus: RunningServer, selector: string, label: string): Promise<string[]> {
   const url = `${prometheus.url}/api/v1/label/${encodeURIComponent(label)}/values?${new URLSearchParams({ 'match[]': selector })}`;
-  const body = await (await fetch(url)).json() as { status: string; error?: string; data?: string[] };
-  if (body.status !== 'success' || body.data === undefined) throw new Error(`label_values(${selector}, ${label}): ${body.error}`);
+  const body = (await (await fetch(url)).json()) as { status: string; error?: string; data?: string[] };
+  if (body.status !== 'success' || body.data === undefined)
+    throw new Error(`label_values(${selector}, ${label}): ${body.error}`);
   return body.data;
 }
 
@@ -117,9 +147,13 @@ export interface BotProcess {
  * the `Metrics: http://localhost:<port>/metrics` line every bot here prints.
  */
 export async function startBot(script: string, args: string[] = []): Promise<BotProcess> {
-  const child = spawn(process.execPath, ['--conditions=@evil2root/source', script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--conditions=@evil2root/source', script, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let log = '';
-  child.stderr.on('data', (chunk: Buffer) => { log += chunk.toString(); });
+  child.stderr.on('data', (chunk: Buffer) => {
+    log += chunk.toString();
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const port = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${script} printed no metrics URL within 20 s:\n${log}`)), 20_000);

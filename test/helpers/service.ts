@@ -1,19 +1,34 @@
-import { initEnhancedMonitoring, type Logger, type MonitoringOptions, type MonitoringService } from '../../src/index.ts';
+import {
+  initEnhancedMonitoring,
+  type Logger,
+  type MonitoringOptions,
+  type MonitoringService,
+} from '../../src/index.ts';
 import { parseExposition, type Exposition } from './exposition.ts';
 
 /** A logger that keeps what it is told, for asserting warnings. */
 export class RecordingLogger implements Logger {
   readonly lines: { level: string; message: string }[] = [];
-  info(message: string): void { this.lines.push({ level: 'info', message }); }
-  warn(message: string): void { this.lines.push({ level: 'warn', message }); }
-  error(message: string): void { this.lines.push({ level: 'error', message }); }
-  get warnings(): string[] { return this.lines.filter((l) => l.level === 'warn').map((l) => l.message); }
+  info(message: string): void {
+    this.lines.push({ level: 'info', message });
+  }
+  warn(message: string): void {
+    this.lines.push({ level: 'warn', message });
+  }
+  error(message: string): void {
+    this.lines.push({ level: 'error', message });
+  }
+  get warnings(): string[] {
+    return this.lines.filter((l) => l.level === 'warn').map((l) => l.message);
+  }
 }
 
 const running: MonitoringService[] = [];
 
 /** Starts the SDK on a free port with system metrics off unless asked, and a recording logger; `stopAll` shuts it down. */
-export async function start(options: MonitoringOptions = {}): Promise<{ monitoring: MonitoringService; logger: RecordingLogger }> {
+export async function start(
+  options: MonitoringOptions = {},
+): Promise<{ monitoring: MonitoringService; logger: RecordingLogger }> {
   const logger = new RecordingLogger();
   const monitoring = await initEnhancedMonitoring({ port: 0, systemMetrics: false, logger, ...options });
   running.push(monitoring);

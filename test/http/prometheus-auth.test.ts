@@ -25,25 +25,36 @@ test('a real Prometheus scrapes the protected endpoint with the bearer token of 
   const dir = await mkdtemp(join(tmpdir(), 'evil2root-prom-auth-'));
   const port = await freePort();
   // The same blocks as the README and deploy/prometheus examples.
-  await writeFile(join(dir, 'prometheus.yml'), [
-    'global: { scrape_interval: 1s, scrape_timeout: 1s }',
-    'scrape_configs:',
-    '  - job_name: with-token',
-    '    authorization: { type: Bearer, credentials: s3cret-token }',
-    `    static_configs: [{ targets: ['${target}'] }]`,
-    '  - job_name: without-token',
-    `    static_configs: [{ targets: ['${target}'] }]`,
-    '',
-  ].join('\n'));
-  const prometheus = spawn('prometheus', [
-    `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`, '--log.level=error',
-  ], { stdio: 'ignore' });
+  await writeFile(
+    join(dir, 'prometheus.yml'),
+    [
+      'global: { scrape_interval: 1s, scrape_timeout: 1s }',
+      'scrape_configs:',
+      '  - job_name: with-token',
+      '    authorization: { type: Bearer, credentials: s3cret-token }',
+      `    static_configs: [{ targets: ['${target}'] }]`,
+      '  - job_name: without-token',
+      `    static_configs: [{ targets: ['${target}'] }]`,
+      '',
+    ].join('\n'),
+  );
+  const prometheus = spawn(
+    'prometheus',
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=error',
+    ],
+    { stdio: 'ignore' },
+  );
   try {
     const up = async (job: string) => {
-      const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(`up{job="${job}"}`)}`).catch(() => undefined);
+      const res = await fetch(
+        `http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(`up{job="${job}"}`)}`,
+      ).catch(() => undefined);
       if (res === undefined || !res.ok) return undefined;
-      const body = await res.json() as { data: { result: { value: [number, string] }[] } };
+      const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
       return body.data.result[0]?.value[1];
     };
     let withToken: string | undefined;

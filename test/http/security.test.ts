@@ -16,18 +16,30 @@ import { start, stopAll } from '../helpers/service.ts';
 
 afterEach(stopAll);
 
-interface Reply { status: number; headers: IncomingHttpHeaders; body: string }
+interface Reply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
 
-function send(url: string, path: string, options: { method?: string; headers?: Record<string, string>; body?: string; ca?: Buffer } = {}): Promise<Reply> {
+function send(
+  url: string,
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string; ca?: Buffer } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const target = new URL(path, url);
     const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = request(target, { method: options.method ?? 'GET', headers: options.headers, ca: options.ca }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = request(
+      target,
+      { method: options.method ?? 'GET', headers: options.headers, ca: options.ca },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });
@@ -56,11 +68,19 @@ test('bearer auth: every path but /healthz needs the token; 401 carries WWW-Auth
     assert.match(String(denied.headers['www-authenticate']), /^Bearer realm=/);
     assert.equal(denied.body, 'unauthorized\n');
     assert.equal((await send(url, path, { headers: { authorization: 'Bearer wrong-token' } })).status, 401, path);
-    assert.equal((await send(url, path, { headers: { authorization: 'Bearer s3cret-token-longer' } })).status, 401, path);
+    assert.equal(
+      (await send(url, path, { headers: { authorization: 'Bearer s3cret-token-longer' } })).status,
+      401,
+      path,
+    );
     assert.equal((await send(url, path, { headers: { authorization: basic('s3cret', 'token') } })).status, 401, path);
   }
   assert.equal((await send(url, '/metrics', { headers: { authorization: 'Bearer s3cret-token' } })).status, 200);
-  assert.equal((await send(url, '/nope', { headers: { authorization: 'bearer s3cret-token' } })).status, 404, 'scheme is case-insensitive');
+  assert.equal(
+    (await send(url, '/nope', { headers: { authorization: 'bearer s3cret-token' } })).status,
+    404,
+    'scheme is case-insensitive',
+  );
   assert.equal((await send(url, '/healthz')).status, 200, '/healthz is exempt by default');
 });
 
@@ -70,10 +90,19 @@ test('basic auth from MONITORING_BASIC_AUTH; the option wins over the environmen
   assert.deepEqual(resolveOptionsForTest({ auth: { bearerToken: 't' } }, env).auth, { bearerToken: 't' });
   assert.equal(resolveOptionsForTest({ auth: false }, { MONITORING_AUTH_TOKEN: 'x' }).auth, false);
   assert.deepEqual(resolveOptionsForTest({}, { MONITORING_AUTH_TOKEN: 'tok' }).auth, { bearerToken: 'tok' });
-  assert.throws(() => resolveOptionsForTest({}, { MONITORING_BASIC_AUTH: 'nopassword' }), (e: unknown) => e instanceof MonitoringConfigError && e.option === 'auth');
-  assert.throws(() => resolveOptionsForTest({ auth: { bearerToken: '' } }), (e: unknown) => e instanceof MonitoringConfigError && e.option === 'auth');
+  assert.throws(
+    () => resolveOptionsForTest({}, { MONITORING_BASIC_AUTH: 'nopassword' }),
+    (e: unknown) => e instanceof MonitoringConfigError && e.option === 'auth',
+  );
+  assert.throws(
+    () => resolveOptionsForTest({ auth: { bearerToken: '' } }),
+    (e: unknown) => e instanceof MonitoringConfigError && e.option === 'auth',
+  );
 
-  const { monitoring } = await start({ auth: { username: 'ops', password: 'pa:ss' }, authExemptPaths: ['/healthz', '/readyz'] });
+  const { monitoring } = await start({
+    auth: { username: 'ops', password: 'pa:ss' },
+    authExemptPaths: ['/healthz', '/readyz'],
+  });
   const url = monitoring.metricsUrl!;
   const denied = await send(url, '/metrics');
   assert.equal(denied.status, 401);
@@ -107,9 +136,20 @@ test('only GET and HEAD; traversals, encoded traversals and absolute paths are 4
   }
   assert.equal((await send(url, '/dashboard/uPlot.iife.min.js')).status, 200);
   for (const path of [
-    '/dashboard/../package.json', '/dashboard/%2e%2e/package.json', '/dashboard/%2e%2e%2fpackage.json', '/dashboard/..%2f..%2fpackage.json',
-    '/dashboard%2fpage.js', '/dashboard//page.js', '/dashboard/./page.js', '/dashboard/', '/etc/passwd', '//etc/passwd',
-    '/dashboard/node_modules/uplot/package.json', '/dashboard/uPlot.js', '/dashboard/page.ts', '/dashboard/%2fetc%2fpasswd',
+    '/dashboard/../package.json',
+    '/dashboard/%2e%2e/package.json',
+    '/dashboard/%2e%2e%2fpackage.json',
+    '/dashboard/..%2f..%2fpackage.json',
+    '/dashboard%2fpage.js',
+    '/dashboard//page.js',
+    '/dashboard/./page.js',
+    '/dashboard/',
+    '/etc/passwd',
+    '//etc/passwd',
+    '/dashboard/node_modules/uplot/package.json',
+    '/dashboard/uPlot.js',
+    '/dashboard/page.ts',
+    '/dashboard/%2fetc%2fpasswd',
   ]) {
     const reply = await raw(port, `GET ${path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`);
     assert.match(reply, /^HTTP\/1\.1 404 /, path);
@@ -117,9 +157,15 @@ test('only GET and HEAD; traversals, encoded traversals and absolute paths are 4
   }
   const abs = await raw(port, `GET http://x/../../package.json HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`);
   assert.match(abs, /^HTTP\/1\.1 404 /);
-  const withBody = await send(url, '/metrics', { headers: { 'content-type': 'text/plain', 'content-length': '100' }, body: 'x'.repeat(100) });
+  const withBody = await send(url, '/metrics', {
+    headers: { 'content-type': 'text/plain', 'content-length': '100' },
+    body: 'x'.repeat(100),
+  });
   assert.equal(withBody.status, 413);
-  const chunked = await raw(port, 'GET /metrics HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n');
+  const chunked = await raw(
+    port,
+    'GET /metrics HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
+  );
   assert.match(chunked, /^HTTP\/1\.1 413 /);
 });
 
@@ -153,7 +199,17 @@ test('security headers: CSP and nosniff everywhere, no-store on data, page CSP a
 });
 
 test('a failing handler answers a bare 500 without stack or path, and recording carries on', async () => {
-  const server = new MonitoringServer(new Map([['/boom', () => { throw new Error(`secret at ${process.cwd()}/src/x.ts:1`); }]]), silentLogger);
+  const server = new MonitoringServer(
+    new Map([
+      [
+        '/boom',
+        () => {
+          throw new Error(`secret at ${process.cwd()}/src/x.ts:1`);
+        },
+      ],
+    ]),
+    silentLogger,
+  );
   const address = await server.listen('127.0.0.1', 0);
   try {
     const res = await send(`http://127.0.0.1:${address.port}`, '/boom');
@@ -165,7 +221,18 @@ test('a failing handler answers a bare 500 without stack or path, and recording 
 });
 
 test('slowloris: a client sending its head byte by byte is cut off after headersTimeout while others are served', async () => {
-  const server = new MonitoringServer(new Map([['/ok', (_req, res) => { res.end('ok'); }]]), silentLogger, { headersTimeoutMs: 1000, requestTimeoutMs: 2000 });
+  const server = new MonitoringServer(
+    new Map([
+      [
+        '/ok',
+        (_req, res) => {
+          res.end('ok');
+        },
+      ],
+    ]),
+    silentLogger,
+    { headersTimeoutMs: 1000, requestTimeoutMs: 2000 },
+  );
   const { port } = await server.listen('127.0.0.1', 0);
   try {
     const slow = connect(port, '127.0.0.1');
@@ -177,7 +244,9 @@ test('slowloris: a client sending its head byte by byte is cut off after headers
     const head = 'GET /ok HTTP/1.1\r\nhost: x\r\nx-slow: ' + 'a'.repeat(200);
     let i = 0;
     const startedAt = Date.now();
-    const drip = setInterval(() => { if (!slow.destroyed && i < head.length) slow.write(head[i++]!); }, 50);
+    const drip = setInterval(() => {
+      if (!slow.destroyed && i < head.length) slow.write(head[i++]!);
+    }, 50);
     // Meanwhile ordinary clients are answered.
     for (let n = 0; n < 5; n++) {
       const res = await send(`http://127.0.0.1:${port}`, '/ok');
@@ -201,7 +270,27 @@ test('TLS: a certificate generated by openssl, a client that trusts it, auth ove
   try {
     const key = join(dir, 'key.pem');
     const cert = join(dir, 'cert.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      ],
+      { stdio: 'ignore' },
+    );
     const ca = readFileSync(cert);
     const { monitoring } = await start({ tls: { key, cert: ca.toString('utf8') }, auth: { bearerToken: 'tls-token' } });
     const url = monitoring.metricsUrl!;
@@ -211,8 +300,15 @@ test('TLS: a certificate generated by openssl, a client that trusts it, auth ove
     assert.match(ok.body, /^# HELP /m);
     assert.equal((await send(url, '/metrics', { ca })).status, 401);
     assert.equal((await send(url, '/healthz', { ca })).status, 200);
-    await assert.rejects(send(url, '/healthz'), /self[- ]signed|unable to verify|certificate/i, 'a client that does not trust the certificate is refused');
-    await assert.rejects(start({ tls: { key: join(dir, 'missing.pem'), cert } }), (e: unknown) => e instanceof MonitoringConfigError && e.option === 'tls' && !/\n\s+at /.test(e.message));
+    await assert.rejects(
+      send(url, '/healthz'),
+      /self[- ]signed|unable to verify|certificate/i,
+      'a client that does not trust the certificate is refused',
+    );
+    await assert.rejects(
+      start({ tls: { key: join(dir, 'missing.pem'), cert } }),
+      (e: unknown) => e instanceof MonitoringConfigError && e.option === 'tls' && !/\n\s+at /.test(e.message),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

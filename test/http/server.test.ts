@@ -3,7 +3,13 @@ import { createServer } from 'node:net';
 import { request } from 'node:http';
 import { afterEach, test } from 'node:test';
 import {
-  getMonitoringService, initEnhancedMonitoring, MonitoringConfigError, MonitoringStateError, PROMETHEUS_CONTENT_TYPE, silentLogger, type MonitoringService,
+  getMonitoringService,
+  initEnhancedMonitoring,
+  MonitoringConfigError,
+  MonitoringStateError,
+  PROMETHEUS_CONTENT_TYPE,
+  silentLogger,
+  type MonitoringService,
 } from '../../src/index.ts';
 import { start } from '../helpers/service.ts';
 
@@ -13,7 +19,11 @@ afterEach(async () => {
   monitoring = undefined;
 });
 
-function send(url: string, method: string, path: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function send(
+  url: string,
+  method: string,
+  path: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(new URL(path, url), { method }, (res) => {
       let body = '';
@@ -63,7 +73,10 @@ test('a port in use fails init with a MonitoringConfigError naming host and port
     await assert.rejects(initEnhancedMonitoring({ port, logger: silentLogger, systemMetrics: false }), (e: unknown) => {
       assert.ok(e instanceof MonitoringConfigError);
       assert.equal(e.option, 'port');
-      assert.match(e.message, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the port is already in use \\(EADDRINUSE\\)`));
+      assert.match(
+        e.message,
+        new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the port is already in use \\(EADDRINUSE\\)`),
+      );
       return true;
     });
     assert.throws(() => getMonitoringService(), MonitoringStateError);
@@ -73,12 +86,18 @@ test('a port in use fails init with a MonitoringConfigError naming host and port
 });
 
 test('an address not on this machine fails init naming it', async () => {
-  await assert.rejects(initEnhancedMonitoring({ port: 0, host: '192.0.2.1', logger: silentLogger, systemMetrics: false }), (e: unknown) => {
-    assert.ok(e instanceof MonitoringConfigError);
-    assert.equal(e.option, 'host');
-    assert.match(e.message, /cannot listen on 192\.0\.2\.1:0: the address is not available on this machine \(EADDRNOTAVAIL\)/);
-    return true;
-  });
+  await assert.rejects(
+    initEnhancedMonitoring({ port: 0, host: '192.0.2.1', logger: silentLogger, systemMetrics: false }),
+    (e: unknown) => {
+      assert.ok(e instanceof MonitoringConfigError);
+      assert.equal(e.option, 'host');
+      assert.match(
+        e.message,
+        /cannot listen on 192\.0\.2\.1:0: the address is not available on this machine \(EADDRNOTAVAIL\)/,
+      );
+      return true;
+    },
+  );
 });
 
 test('port: false starts no server; the exposition is still available in-process', async () => {

@@ -16,11 +16,15 @@ const REGISTER = pkg.exports['./register'] !== undefined ? '@evil2root/monitorin
 const CLIENT = 'http_client_request_duration_count';
 
 function runClient(flag: '--import' | '--require', register: string, fixture: string, source = true): Exposition {
-  const out = execFileSync(process.execPath, [...(source ? ['--conditions=@evil2root/source'] : []), flag, register, `test/fixtures/integrations/${fixture}`], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, NODE_OPTIONS: '' },
-  });
+  const out = execFileSync(
+    process.execPath,
+    [...(source ? ['--conditions=@evil2root/source'] : []), flag, register, `test/fixtures/integrations/${fixture}`],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '' },
+    },
+  );
   return parseExposition((JSON.parse(out) as { text: string }).text);
 }
 
@@ -32,8 +36,15 @@ function assertClientMetrics(exp: Exposition): void {
   assert.equal(gets.filter((s) => s.labels['url_scheme'] === 'http').length, 1, 'fetch GET');
   assert.equal(gets.filter((s) => !('url_scheme' in s.labels)).length, 1, 'http.request GET');
   assert.ok(gets.every((s) => s.value === 1 && /^\d+$/.test(s.labels['server_port'] ?? '')));
-  assert.equal(find(exp, CLIENT, { ...local, http_request_method: 'POST', http_response_status_code: '404', error_type: '404' })[0]?.value, 1);
-  assert.ok(!exp.samples.some((s) => Object.values(s.labels).some((v) => v.includes('/ticker') || v.includes('/orders'))), 'no URL path in labels');
+  assert.equal(
+    find(exp, CLIENT, { ...local, http_request_method: 'POST', http_response_status_code: '404', error_type: '404' })[0]
+      ?.value,
+    1,
+  );
+  assert.ok(
+    !exp.samples.some((s) => Object.values(s.labels).some((v) => v.includes('/ticker') || v.includes('/orders'))),
+    'no URL path in labels',
+  );
 }
 
 test('node --import <register>: an ES module bot gets http.client.request.duration for fetch and http.request', () => {
@@ -53,11 +64,15 @@ test('the CommonJS build: node --require dist/cjs/register.js with the CommonJS 
 });
 
 test('OTEL_NODE_DISABLED_INSTRUMENTATIONS=undici leaves fetch alone', () => {
-  const out = execFileSync(process.execPath, ['--conditions=@evil2root/source', '--import', REGISTER, 'test/fixtures/integrations/client.mjs'], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, NODE_OPTIONS: '', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'undici' },
-  });
+  const out = execFileSync(
+    process.execPath,
+    ['--conditions=@evil2root/source', '--import', REGISTER, 'test/fixtures/integrations/client.mjs'],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '', OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'undici' },
+    },
+  );
   const exp = parseExposition((JSON.parse(out) as { text: string }).text);
   assert.equal(find(exp, CLIENT, { http_request_method: 'POST' }).length, 0, 'fetch not measured');
   assert.equal(find(exp, CLIENT, { http_request_method: 'GET' }).length, 1, 'http.request measured');
@@ -71,7 +86,12 @@ test('autoInstrument: { fetch: true, http: false } measures fetch only, without 
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const { monitoring } = await start({ port: false, autoInstrument: { fetch: true, http: false } });
   await (await fetch(`${base}/a`)).text();
-  await new Promise<void>((resolve) => request(`${base}/b`, (res) => { res.resume(); res.on('end', resolve); }).end());
+  await new Promise<void>((resolve) =>
+    request(`${base}/b`, (res) => {
+      res.resume();
+      res.on('end', resolve);
+    }).end(),
+  );
   const exp = parseExposition(await monitoring.metricsText());
   const series = find(exp, CLIENT, { server_address: '127.0.0.1' });
   assert.equal(series.length, 1);

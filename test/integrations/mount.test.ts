@@ -4,7 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, test } from 'node:test';
 import express from 'express';
 import Fastify from 'fastify';
-import { initEnhancedMonitoring, MonitoringConfigError, PROMETHEUS_CONTENT_TYPE, silentLogger } from '../../src/index.ts';
+import {
+  initEnhancedMonitoring,
+  MonitoringConfigError,
+  PROMETHEUS_CONTENT_TYPE,
+  silentLogger,
+} from '../../src/index.ts';
 import { find, parseExposition } from '../helpers/exposition.ts';
 import { stopAll, start } from '../helpers/service.ts';
 
@@ -25,7 +30,9 @@ test('metricsHandler() serves the exposition from Express 5, Fastify 5 and plain
   app.use(monitoring.expressMiddleware());
   app.get('/metrics', monitoring.metricsHandler());
   const users = express.Router();
-  users.get('/orders/:id', (_req, res) => { res.send('ok'); });
+  users.get('/orders/:id', (_req, res) => {
+    res.send('ok');
+  });
   app.use('/users/:uid', users);
   const e = await listen(createServer(app));
   t.after(() => e.close());
@@ -56,22 +63,28 @@ test('metricsHandler() serves the exposition from Express 5, Fastify 5 and plain
 
 test('the app option accepts only an Express or Fastify app, and fails init naming it', async () => {
   for (const app of [{}, () => {}, 'express', null, Fastify.prototype]) {
-    await assert.rejects(initEnhancedMonitoring({ port: false, systemMetrics: false, logger: silentLogger, app }), (error: unknown) => {
-      assert.ok(error instanceof MonitoringConfigError);
-      assert.equal(error.option, 'app');
-      assert.match(error.message, /option 'app' must be an Express app \(express\(\)\) or a Fastify instance/);
-      return true;
-    });
+    await assert.rejects(
+      initEnhancedMonitoring({ port: false, systemMetrics: false, logger: silentLogger, app }),
+      (error: unknown) => {
+        assert.ok(error instanceof MonitoringConfigError);
+        assert.equal(error.option, 'app');
+        assert.match(error.message, /option 'app' must be an Express app \(express\(\)\) or a Fastify instance/);
+        return true;
+      },
+    );
   }
   const listening = Fastify();
   await listening.listen({ port: 0, host: '127.0.0.1' });
   try {
-    await assert.rejects(initEnhancedMonitoring({ port: 0, systemMetrics: false, logger: silentLogger, app: listening }), (error: unknown) => {
-      assert.ok(error instanceof MonitoringConfigError);
-      assert.equal(error.option, 'app');
-      assert.match(error.message, /before the app listens/);
-      return true;
-    });
+    await assert.rejects(
+      initEnhancedMonitoring({ port: 0, systemMetrics: false, logger: silentLogger, app: listening }),
+      (error: unknown) => {
+        assert.ok(error instanceof MonitoringConfigError);
+        assert.equal(error.option, 'app');
+        assert.match(error.message, /before the app listens/);
+        return true;
+      },
+    );
   } finally {
     await listening.close();
   }

@@ -34,6 +34,7 @@ test('the SDK loads, starts and offers the integrations without express, fastify
   });
   const { loaded, warnings } = JSON.parse(out) as { loaded: string[]; warnings: string[] };
   assert.ok(loaded.includes('@evil2root/monitoring'), 'the hook saw the imports');
-  for (const name of loaded) assert.doesNotMatch(name, /^(express|fastify|pg|@opentelemetry\/instrumentation-(http|undici))(\/|$)/, name);
+  for (const name of loaded)
+    assert.doesNotMatch(name, /^(express|fastify|pg|@opentelemetry\/instrumentation-(http|undici))(\/|$)/, name);
   assert.deepEqual(warnings, []);
 });

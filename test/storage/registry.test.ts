@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AggregationTemporality, DataPointType, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type HistogramMetricData, type MetricData, type SumMetricData } from '@opentelemetry/sdk-metrics';
+import {
+  AggregationTemporality,
+  DataPointType,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type HistogramMetricData,
+  type MetricData,
+  type SumMetricData,
+} from '@opentelemetry/sdk-metrics';
 import { emptyResource } from '@opentelemetry/resources';
 import { RegistryProducer } from '../../src/storage/producer.ts';
 import { InstrumentRegistry } from '../../src/storage/registry.ts';
@@ -21,7 +30,10 @@ test('counters publish as monotonic cumulative sums under the name without _tota
   assert.equal(m.dataPointType, DataPointType.SUM);
   assert.equal(m.isMonotonic, true);
   assert.equal(m.aggregationTemporality, AggregationTemporality.CUMULATIVE);
-  assert.deepEqual(m.dataPoints.map((p) => [p.attributes, p.value]), [[{ symbol: 'BTC/USD', direction: 'buy', status: 'success' }, 3]]);
+  assert.deepEqual(
+    m.dataPoints.map((p) => [p.attributes, p.value]),
+    [[{ symbol: 'BTC/USD', direction: 'buy', status: 'success' }, 3]],
+  );
 });
 
 test('a gauge never set publishes nothing; beginUpdate makes unset series read their absent value', () => {
@@ -36,8 +48,14 @@ test('a gauge never set publishes nothing; beginUpdate makes unset series read t
   positions.set(positions.table.get2('BTC/USD', 'buy'), 5);
   const metrics = r.collect();
   assert.equal(byName(metrics, 'portfolio_value'), undefined);
-  const points = (byName(metrics, 'open_positions') as SumMetricData).dataPoints.map((p) => [p.attributes.symbol, p.value]);
-  assert.deepEqual(points, [['BTC/USD', 5], ['ETH/USD', 0]]);
+  const points = (byName(metrics, 'open_positions') as SumMetricData).dataPoints.map((p) => [
+    p.attributes.symbol,
+    p.value,
+  ]);
+  assert.deepEqual(points, [
+    ['BTC/USD', 5],
+    ['ETH/USD', 0],
+  ]);
 });
 
 test('the counter read from a histogram equals its observation count, and the snapshot is a copy', () => {
@@ -69,13 +87,24 @@ test('every reader of the MeterProvider sees the same data from the producer', a
   const producer = () => new RegistryProducer(r, emptyResource(), { name: 'test' });
   const exporterA = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
   const exporterB = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
-  const readerA = new PeriodicExportingMetricReader({ exporter: exporterA, exportIntervalMillis: 3_600_000, metricProducers: [producer()] });
-  const readerB = new PeriodicExportingMetricReader({ exporter: exporterB, exportIntervalMillis: 3_600_000, metricProducers: [producer()] });
+  const readerA = new PeriodicExportingMetricReader({
+    exporter: exporterA,
+    exportIntervalMillis: 3_600_000,
+    metricProducers: [producer()],
+  });
+  const readerB = new PeriodicExportingMetricReader({
+    exporter: exporterB,
+    exportIntervalMillis: 3_600_000,
+    metricProducers: [producer()],
+  });
   const provider = new MeterProvider({ readers: [readerA, readerB] });
   const c = r.counter(METRICS.apiRequests);
   for (let i = 0; i < 5; i++) c.get3('/a', 'GET', '200').value++;
   const [a, b] = await Promise.all([readerA.collect(), readerB.collect()]);
-  const values = (res: typeof a) => res.resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).flatMap((m) => (m as SumMetricData).dataPoints.map((p) => p.value));
+  const values = (res: typeof a) =>
+    res.resourceMetrics.scopeMetrics
+      .flatMap((s) => s.metrics)
+      .flatMap((m) => (m as SumMetricData).dataPoints.map((p) => p.value));
   assert.deepEqual(values(a), [5]);
   assert.deepEqual(values(b), [5]);
   await provider.shutdown();

@@ -4,10 +4,22 @@ import { CounterSeries } from '../../src/storage/counter.ts';
 import { OVERFLOW_ATTRIBUTES, SeriesTable } from '../../src/storage/series.ts';
 import type { MetricDefinition } from '../../src/contract/metrics.ts';
 
-const def = (labels: string[]): MetricDefinition => ({ name: 'x_total', type: 'counter', group: 'self', description: 'x', unit: '', labels });
+const def = (labels: string[]): MetricDefinition => ({
+  name: 'x_total',
+  type: 'counter',
+  group: 'self',
+  description: 'x',
+  unit: '',
+  labels,
+});
 
 function table(labels: string[], max = 100, overflows: string[] = []) {
-  return new SeriesTable(def(labels), max, (a) => new CounterSeries(a), (d) => overflows.push(d.name));
+  return new SeriesTable(
+    def(labels),
+    max,
+    (a) => new CounterSeries(a),
+    (d) => overflows.push(d.name),
+  );
 }
 
 test('the same label values find the same series; attributes follow label order', () => {
@@ -15,7 +27,11 @@ test('the same label values find the same series; attributes follow label order'
   const a = t.get3('BTC/USD', 'buy', 'm');
   assert.equal(t.get3('BTC/USD', 'buy', 'm'), a);
   assert.notEqual(t.get3('BTC/USD', 'sell', 'm'), a);
-  assert.deepEqual(Object.entries(a.attributes), [['symbol', 'BTC/USD'], ['direction', 'buy'], ['model_type', 'm']]);
+  assert.deepEqual(Object.entries(a.attributes), [
+    ['symbol', 'BTC/USD'],
+    ['direction', 'buy'],
+    ['model_type', 'm'],
+  ]);
   assert.ok(Object.isFrozen(a.attributes));
   assert.equal(t.size, 2);
 });

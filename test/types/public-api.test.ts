@@ -112,29 +112,109 @@ function compileTimeRejections(m: MonitoringService): void {
 }
 void compileTimeRejections;
 
-type Rejection = [name: keyof typeof bad | 'closedUnknownField', reason: InvalidReason, field: string, call: (m: MonitoringService) => void];
+type Rejection = [
+  name: keyof typeof bad | 'closedUnknownField',
+  reason: InvalidReason,
+  field: string,
+  call: (m: MonitoringService) => void,
+];
 const rejections: Rejection[] = [
-  ['signalLong', 'unknown_direction', 'direction', (m) => m.recordTradingSignal(bad.signalLong as unknown as TradingSignal)],
-  ['signalHold', 'unknown_direction', 'direction', (m) => m.recordTradingSignal(bad.signalHold as unknown as TradingSignal)],
+  [
+    'signalLong',
+    'unknown_direction',
+    'direction',
+    (m) => m.recordTradingSignal(bad.signalLong as unknown as TradingSignal),
+  ],
+  [
+    'signalHold',
+    'unknown_direction',
+    'direction',
+    (m) => m.recordTradingSignal(bad.signalHold as unknown as TradingSignal),
+  ],
   ['signal42', 'wrong_type', 'direction', (m) => m.recordTradingSignal(bad.signal42 as unknown as TradingSignal)],
-  ['signalNoConfidence', 'missing_field', 'confidenceLevel', (m) => m.recordTradingSignal(bad.signalNoConfidence as unknown as TradingSignal)],
-  ['tradeHold', 'unknown_direction', 'direction', (m) => m.recordExecutedTrade(bad.tradeHold as unknown as ExecutedTrade)],
-  ['tradeNoSuccess', 'missing_field', 'success', (m) => m.recordExecutedTrade(bad.tradeNoSuccess as unknown as ExecutedTrade)],
-  ['closedShort', 'unknown_direction', 'direction', (m) => m.recordClosedTrade(bad.closedShort as unknown as ClosedTrade)],
+  [
+    'signalNoConfidence',
+    'missing_field',
+    'confidenceLevel',
+    (m) => m.recordTradingSignal(bad.signalNoConfidence as unknown as TradingSignal),
+  ],
+  [
+    'tradeHold',
+    'unknown_direction',
+    'direction',
+    (m) => m.recordExecutedTrade(bad.tradeHold as unknown as ExecutedTrade),
+  ],
+  [
+    'tradeNoSuccess',
+    'missing_field',
+    'success',
+    (m) => m.recordExecutedTrade(bad.tradeNoSuccess as unknown as ExecutedTrade),
+  ],
+  [
+    'closedShort',
+    'unknown_direction',
+    'direction',
+    (m) => m.recordClosedTrade(bad.closedShort as unknown as ClosedTrade),
+  ],
   ['closed42', 'wrong_type', 'direction', (m) => m.recordClosedTrade(bad.closed42 as unknown as ClosedTrade)],
   ['closedNoPnl', 'missing_field', 'pnl', (m) => m.recordClosedTrade(bad.closedNoPnl as unknown as ClosedTrade)],
-  ['closedUnknownField', 'unknown_field', 'profit', (m) => m.recordClosedTrade({ symbol: 'BTC/USD', direction: 'buy', pnl: 1, profit: 1 } as unknown as ClosedTrade)],
-  ['regressorWithProbability', 'wrong_type', 'probability (a regression prediction has none)', (m) => m.recordPrediction(bad.regressorWithProbability as unknown as Prediction)],
-  ['regressorWithPositiveClass', 'wrong_type', 'positiveClass (a regression prediction has none)', (m) => m.recordPrediction(bad.regressorWithPositiveClass as unknown as Prediction)],
-  ['regressorWithClassActual', 'wrong_type', 'actual', (m) => m.recordPrediction(bad.regressorWithClassActual as unknown as Prediction)],
-  ['classifierWithNumericActual', 'wrong_type', 'actual', (m) => m.recordPrediction(bad.classifierWithNumericActual as unknown as Prediction)],
-  ['predictedBoolean', 'wrong_type', 'predicted', (m) => m.recordPrediction(bad.predictedBoolean as unknown as Prediction)],
-  ['predictionNoPredicted', 'missing_field', 'predicted', (m) => m.recordPrediction(bad.predictionNoPredicted as unknown as Prediction)],
+  [
+    'closedUnknownField',
+    'unknown_field',
+    'profit',
+    (m) => m.recordClosedTrade({ symbol: 'BTC/USD', direction: 'buy', pnl: 1, profit: 1 } as unknown as ClosedTrade),
+  ],
+  [
+    'regressorWithProbability',
+    'wrong_type',
+    'probability (a regression prediction has none)',
+    (m) => m.recordPrediction(bad.regressorWithProbability as unknown as Prediction),
+  ],
+  [
+    'regressorWithPositiveClass',
+    'wrong_type',
+    'positiveClass (a regression prediction has none)',
+    (m) => m.recordPrediction(bad.regressorWithPositiveClass as unknown as Prediction),
+  ],
+  [
+    'regressorWithClassActual',
+    'wrong_type',
+    'actual',
+    (m) => m.recordPrediction(bad.regressorWithClassActual as unknown as Prediction),
+  ],
+  [
+    'classifierWithNumericActual',
+    'wrong_type',
+    'actual',
+    (m) => m.recordPrediction(bad.classifierWithNumericActual as unknown as Prediction),
+  ],
+  [
+    'predictedBoolean',
+    'wrong_type',
+    'predicted',
+    (m) => m.recordPrediction(bad.predictedBoolean as unknown as Prediction),
+  ],
+  [
+    'predictionNoPredicted',
+    'missing_field',
+    'predicted',
+    (m) => m.recordPrediction(bad.predictionNoPredicted as unknown as Prediction),
+  ],
   ['outcomeNoId', 'missing_field', 'predictionId', (m) => m.recordOutcome(bad.outcomeNoId as unknown as Outcome)],
-  ['outcomeBooleanActual', 'wrong_type', 'actual', (m) => m.recordOutcome(bad.outcomeBooleanActual as unknown as Outcome)],
+  [
+    'outcomeBooleanActual',
+    'wrong_type',
+    'actual',
+    (m) => m.recordOutcome(bad.outcomeBooleanActual as unknown as Outcome),
+  ],
   ['stepNoLoss', 'missing_field', 'loss', (m) => m.recordLearningStep(bad.stepNoLoss as unknown as LearningStep)],
   ['featureNoValue', 'missing_field', 'value', (m) => m.recordFeature(bad.featureNoValue as unknown as FeatureValue)],
-  ['quotaNoRemaining', 'missing_field', 'remaining', (m) => m.setApiQuotaRemaining(bad.quotaNoRemaining as unknown as ApiQuota)],
+  [
+    'quotaNoRemaining',
+    'missing_field',
+    'remaining',
+    (m) => m.setApiQuotaRemaining(bad.quotaNoRemaining as unknown as ApiQuota),
+  ],
 ];
 
 let monitoring: MonitoringService;
@@ -149,22 +229,32 @@ async function scrape(): Promise<Exposition> {
 
 test('every value the types reject, a strict service rejects with a MonitoringInputError', () => {
   const covered = new Set(rejections.map(([name]) => name));
-  for (const name of Object.keys(bad)) if (name !== 'method') assert.ok(covered.has(name as keyof typeof bad), `${name} is checked at run time too`);
+  for (const name of Object.keys(bad))
+    if (name !== 'method') assert.ok(covered.has(name as keyof typeof bad), `${name} is checked at run time too`);
   for (const [name, reason, field, call] of rejections) {
-    assert.throws(() => call(monitoring), (error: unknown) => {
-      assert.ok(error instanceof MonitoringInputError, `${name}: ${String(error)}`);
-      assert.equal(error.reason, reason, name);
-      assert.equal(error.field, field, name);
-      return true;
-    }, name);
+    assert.throws(
+      () => call(monitoring),
+      (error: unknown) => {
+        assert.ok(error instanceof MonitoringInputError, `${name}: ${String(error)}`);
+        assert.equal(error.reason, reason, name);
+        assert.equal(error.field, field, name);
+        return true;
+      },
+      name,
+    );
   }
 });
 
 test('an HTTP method the types reject is recorded as _OTHER, not thrown, even in strict mode', async () => {
-  const result = monitoring.trackApiRequest('/types/method', bad.method as unknown as HttpMethod, () => ({ status: 200 }));
+  const result = monitoring.trackApiRequest('/types/method', bad.method as unknown as HttpMethod, () => ({
+    status: 200,
+  }));
   assert.deepEqual(result, { status: 200 });
   const exp = await scrape();
-  assert.deepEqual(find(exp, 'api_requests_total', { endpoint: '/types/method' }).map((s) => s.labels['method']), ['_OTHER']);
+  assert.deepEqual(
+    find(exp, 'api_requests_total', { endpoint: '/types/method' }).map((s) => s.labels['method']),
+    ['_OTHER'],
+  );
 });
 
 test('what the types accept, a strict service records', async () => {
@@ -174,7 +264,13 @@ test('what the types accept, a strict service records', async () => {
   monitoring.recordTradingSignal({ symbol: 'ETH/USD', direction: 'buy', confidenceLevel: 0.6, modelType: 'types' });
   monitoring.recordExecutedTrade({ symbol: 'ETH/USD', direction: sell, success: true });
   monitoring.recordClosedTrade({ symbol: 'ETH/USD', direction: 'SELL', pnl: -2, fees: 0.1 });
-  const classifier: ClassifierPrediction = { ...key, predictionId: 'c1', predicted: 'up', probability: 0.8, positiveClass: 'up' };
+  const classifier: ClassifierPrediction = {
+    ...key,
+    predictionId: 'c1',
+    predicted: 'up',
+    probability: 0.8,
+    positiveClass: 'up',
+  };
   const regressor: RegressorPrediction = { ...key, modelName: 'types-regressor', predicted: 101.5, actual: 100 };
   const predictions: Prediction[] = [classifier, regressor, { ...key, predicted: 'down', actual: 'down' }];
   for (const p of predictions) monitoring.recordPrediction(p);
@@ -185,14 +281,23 @@ test('what the types accept, a strict service records', async () => {
   monitoring.trackApiRequest('/types/ok', get, () => ({ status: 200 }));
   monitoring.trackApiRequest('/types/ok', 'POST', () => ({ status: 201 }));
   const exp = await scrape();
-  assert.equal(value(exp, 'trading_signals_total', { symbol: 'ETH/USD', direction: 'buy', model_type: 'types' }), 2, "'BUY' and 'buy' are one series");
+  assert.equal(
+    value(exp, 'trading_signals_total', { symbol: 'ETH/USD', direction: 'buy', model_type: 'types' }),
+    2,
+    "'BUY' and 'buy' are one series",
+  );
   assert.equal(value(exp, 'executed_trades_total', { symbol: 'ETH/USD', direction: 'sell', status: 'success' }), 1);
   assert.equal(value(exp, 'trades_closed_total', { symbol: 'ETH/USD', direction: 'sell', outcome: 'loss' }), 1);
   assert.equal(value(exp, 'model_predictions_total', { model_name: 'types-test', timeframe: '1h' }), 2);
   assert.equal(value(exp, 'model_outcomes_total', { model_name: 'types-test', result: 'correct' }), 1);
   assert.equal(value(exp, 'model_outcomes_total', { model_name: 'types-test', result: 'incorrect' }), 1);
   assert.equal(value(exp, 'model_outcomes_total', { model_name: 'types-regressor', result: 'scored' }), 1);
-  assert.deepEqual(find(exp, 'api_requests_total', { endpoint: '/types/ok' }).map((s) => `${s.labels['method']} ${s.labels['status_code']}`).sort(), ['GET 200', 'POST 201']);
+  assert.deepEqual(
+    find(exp, 'api_requests_total', { endpoint: '/types/ok' })
+      .map((s) => `${s.labels['method']} ${s.labels['status_code']}`)
+      .sort(),
+    ['GET 200', 'POST 201'],
+  );
 });
 
 test('the types are narrower than run time by design in one respect: other capitalisations', async () => {

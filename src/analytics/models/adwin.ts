@@ -57,9 +57,11 @@ export class Adwin {
     const o = { ...Adwin.DEFAULT_OPTIONS, ...options };
     if (!(o.delta > 0 && o.delta < 1)) throw new RangeError(`Adwin: delta must be in (0, 1), got ${o.delta}`);
     for (const key of ['clock', 'maxBuckets', 'minWindowLength'] as const) {
-      if (!Number.isInteger(o[key]) || o[key] < 1) throw new RangeError(`Adwin: ${key} must be an integer >= 1, got ${o[key]}`);
+      if (!Number.isInteger(o[key]) || o[key] < 1)
+        throw new RangeError(`Adwin: ${key} must be an integer >= 1, got ${o[key]}`);
     }
-    if (!Number.isInteger(o.gracePeriod) || o.gracePeriod < 0) throw new RangeError(`Adwin: gracePeriod must be an integer >= 0, got ${o.gracePeriod}`);
+    if (!Number.isInteger(o.gracePeriod) || o.gracePeriod < 0)
+      throw new RangeError(`Adwin: gracePeriod must be an integer >= 0, got ${o.gracePeriod}`);
     this.#delta = o.delta;
     this.#clock = o.clock;
     this.#maxBuckets = o.maxBuckets;
@@ -148,7 +150,11 @@ export class Adwin {
   }
 
   #newRow(): Row {
-    return { count: 0, total: new Float64Array(this.#maxBuckets + 1), variance: new Float64Array(this.#maxBuckets + 1) };
+    return {
+      count: 0,
+      total: new Float64Array(this.#maxBuckets + 1),
+      variance: new Float64Array(this.#maxBuckets + 1),
+    };
   }
 
   #insert(value: number): void {

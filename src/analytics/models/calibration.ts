@@ -117,7 +117,11 @@ export function eceOfCurve(curve: ReliabilityCurve): number {
 }
 
 /** Reliability curve (sklearn `calibration_curve`, strategy 'uniform') with per-bin counts; only non-empty bins. */
-export function reliabilityCurve(probabilities: readonly number[], labels: readonly BinaryLabel[], bins = 5): ReliabilityCurve {
+export function reliabilityCurve(
+  probabilities: readonly number[],
+  labels: readonly BinaryLabel[],
+  bins = 5,
+): ReliabilityCurve {
   checkInputs(probabilities, labels);
   const binning = new ProbabilityBins(bins);
   const counts = new Float64Array(bins);
@@ -134,7 +138,11 @@ export function reliabilityCurve(probabilities: readonly number[], labels: reado
 }
 
 /** Expected calibration error over `bins` equal-width bins (sklearn's binning); 0 for no data. */
-export function expectedCalibrationError(probabilities: readonly number[], labels: readonly BinaryLabel[], bins = 5): number {
+export function expectedCalibrationError(
+  probabilities: readonly number[],
+  labels: readonly BinaryLabel[],
+  bins = 5,
+): number {
   return eceOfCurve(reliabilityCurve(probabilities, labels, bins));
 }
 

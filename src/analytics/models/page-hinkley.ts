@@ -52,11 +52,13 @@ export class PageHinkley {
 
   constructor(options: PageHinkleyOptions = {}) {
     const o = { ...PageHinkley.DEFAULT_OPTIONS, ...options };
-    if (!Number.isInteger(o.minInstances) || o.minInstances < 1) throw new RangeError(`PageHinkley: minInstances must be an integer >= 1, got ${o.minInstances}`);
+    if (!Number.isInteger(o.minInstances) || o.minInstances < 1)
+      throw new RangeError(`PageHinkley: minInstances must be an integer >= 1, got ${o.minInstances}`);
     if (!(o.delta >= 0)) throw new RangeError(`PageHinkley: delta must be >= 0, got ${o.delta}`);
     if (!(o.threshold > 0)) throw new RangeError(`PageHinkley: threshold must be > 0, got ${o.threshold}`);
     if (!(o.alpha > 0 && o.alpha <= 1)) throw new RangeError(`PageHinkley: alpha must be in (0, 1], got ${o.alpha}`);
-    if (o.mode !== 'up' && o.mode !== 'down' && o.mode !== 'both') throw new RangeError(`PageHinkley: mode must be 'up', 'down' or 'both', got ${String(o.mode)}`);
+    if (o.mode !== 'up' && o.mode !== 'down' && o.mode !== 'both')
+      throw new RangeError(`PageHinkley: mode must be 'up', 'down' or 'both', got ${String(o.mode)}`);
     this.#minInstances = o.minInstances;
     this.#delta = o.delta;
     this.#threshold = o.threshold;

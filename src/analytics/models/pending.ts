@@ -35,7 +35,8 @@ export class PendingPredictions<T, K = string> {
     this.#onDrop = onDrop;
     const maxPending = options.maxPending ?? PendingPredictions.DEFAULT_OPTIONS.maxPending;
     const ttlMs = options.ttlMs ?? PendingPredictions.DEFAULT_OPTIONS.ttlMs;
-    if (!Number.isInteger(maxPending) || maxPending < 1) throw new RangeError(`maxPending must be an integer >= 1, got ${maxPending}`);
+    if (!Number.isInteger(maxPending) || maxPending < 1)
+      throw new RangeError(`maxPending must be an integer >= 1, got ${maxPending}`);
     if (!(ttlMs > 0)) throw new RangeError(`ttlMs must be > 0, got ${ttlMs}`);
     this.#maxPending = maxPending;
     this.#ttlMs = ttlMs;

@@ -35,12 +35,18 @@ export class RollingCalibration {
   readonly #lPos: Float64Array;
 
   constructor(windowSize = 500, bins = 5) {
-    if (!Number.isInteger(windowSize) || windowSize < 1) throw new RangeError(`windowSize must be an integer >= 1, got ${windowSize}`);
+    if (!Number.isInteger(windowSize) || windowSize < 1)
+      throw new RangeError(`windowSize must be an integer >= 1, got ${windowSize}`);
     this.windowSize = windowSize;
     this.binning = new ProbabilityBins(bins);
     this.#probabilities = new Float64Array(windowSize);
     this.#labels = new Uint8Array(windowSize);
-    this.#bins = bins <= 0xff ? new Uint8Array(windowSize) : bins <= 0xffff ? new Uint16Array(windowSize) : new Uint32Array(windowSize);
+    this.#bins =
+      bins <= 0xff
+        ? new Uint8Array(windowSize)
+        : bins <= 0xffff
+          ? new Uint16Array(windowSize)
+          : new Uint32Array(windowSize);
     this.#wCount = new Float64Array(bins);
     this.#wSum = new Float64Array(bins);
     this.#wPos = new Float64Array(bins);

@@ -29,7 +29,8 @@ export class RollingClassification {
   #lAct: number[] = [];
 
   constructor(windowSize = 500) {
-    if (!Number.isInteger(windowSize) || windowSize < 1) throw new RangeError(`windowSize must be an integer >= 1, got ${windowSize}`);
+    if (!Number.isInteger(windowSize) || windowSize < 1)
+      throw new RangeError(`windowSize must be an integer >= 1, got ${windowSize}`);
     this.windowSize = windowSize;
     this.#ringPredicted = new Int32Array(windowSize);
     this.#ringActual = new Int32Array(windowSize);

@@ -28,7 +28,8 @@ export class RollingRegression {
   #lifetimeSae = 0;
 
   constructor(windowSize = 500) {
-    if (!Number.isInteger(windowSize) || windowSize < 1) throw new RangeError(`windowSize must be an integer >= 1, got ${windowSize}`);
+    if (!Number.isInteger(windowSize) || windowSize < 1)
+      throw new RangeError(`windowSize must be an integer >= 1, got ${windowSize}`);
     this.windowSize = windowSize;
     this.#errors = new Float64Array(windowSize);
   }
@@ -41,7 +42,8 @@ export class RollingRegression {
       this.#sse -= old * old;
       this.#sae -= Math.abs(old);
       this.#sinceRecompute++;
-      if (Math.abs(old) > CANCELLATION * this.#sae || old * old > CANCELLATION * this.#sse) this.#sinceRecompute = this.windowSize;
+      if (Math.abs(old) > CANCELLATION * this.#sae || old * old > CANCELLATION * this.#sse)
+        this.#sinceRecompute = this.windowSize;
     } else {
       this.#size++;
     }

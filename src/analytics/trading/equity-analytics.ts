@@ -58,11 +58,12 @@ export interface EquitySummary {
  */
 export class EquityAnalytics {
   /** Defaults of the optional options. */
-  static readonly DEFAULT_OPTIONS: Readonly<{ riskFree: number; requiredReturn: number; window: number }> = Object.freeze({
-    riskFree: 0,
-    requiredReturn: 0,
-    window: 30,
-  });
+  static readonly DEFAULT_OPTIONS: Readonly<{ riskFree: number; requiredReturn: number; window: number }> =
+    Object.freeze({
+      riskFree: 0,
+      requiredReturn: 0,
+      window: 30,
+    });
 
   readonly #intervalMs: number;
   readonly #periodsPerYear: number;
@@ -94,9 +95,12 @@ export class EquityAnalytics {
     const window = options.window ?? d.window;
     positive('intervalMs', options.intervalMs);
     positive('periodsPerYear', options.periodsPerYear);
-    if (!Number.isFinite(riskFree)) throw new RangeError(`EquityAnalytics: riskFree must be a finite number, got ${String(riskFree)}`);
-    if (!Number.isFinite(requiredReturn)) throw new RangeError(`EquityAnalytics: requiredReturn must be a finite number, got ${String(requiredReturn)}`);
-    if (!Number.isInteger(window) || window < 1) throw new RangeError(`EquityAnalytics: window must be a positive integer, got ${String(window)}`);
+    if (!Number.isFinite(riskFree))
+      throw new RangeError(`EquityAnalytics: riskFree must be a finite number, got ${String(riskFree)}`);
+    if (!Number.isFinite(requiredReturn))
+      throw new RangeError(`EquityAnalytics: requiredReturn must be a finite number, got ${String(requiredReturn)}`);
+    if (!Number.isInteger(window) || window < 1)
+      throw new RangeError(`EquityAnalytics: window must be a positive integer, got ${String(window)}`);
     this.#intervalMs = options.intervalMs;
     this.#periodsPerYear = options.periodsPerYear;
     this.#window = window;
@@ -212,7 +216,8 @@ export class EquityAnalytics {
 }
 
 function positive(key: string, value: number): void {
-  if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`EquityAnalytics: ${key} must be a positive finite number, got ${String(value)}`);
+  if (!(Number.isFinite(value) && value > 0))
+    throw new RangeError(`EquityAnalytics: ${key} must be a positive finite number, got ${String(value)}`);
 }
 
 function summary(r: ReturnRatios): EquitySummary {

@@ -60,8 +60,8 @@ export class ReturnSums {
     this.#sumReq += (r - this.#required) * times;
     // Chan et al.'s merge of a block of `times` equal values (M2 = 0) into the running moments.
     const delta = r - this.#mean;
-    this.#mean += delta * times / n;
-    this.#m2 += delta * delta * n0 * times / n;
+    this.#mean += (delta * times) / n;
+    this.#m2 += (delta * delta * n0 * times) / n;
     const d = r - this.#required;
     if (d < 0) {
       this.#down += d * d * times;
@@ -98,7 +98,10 @@ export class ReturnSums {
     this.#mean = mean0 - (r - mean0) / n;
     const term = (r - mean0) * (r - this.#mean);
     this.#m2 = Math.max(0, this.#m2 - term);
-    let suspect = Math.abs(a) > CANCELLATION * Math.abs(this.#sumRf) || Math.abs(b) > CANCELLATION * Math.abs(this.#sumReq) || term > CANCELLATION * this.#m2;
+    let suspect =
+      Math.abs(a) > CANCELLATION * Math.abs(this.#sumRf) ||
+      Math.abs(b) > CANCELLATION * Math.abs(this.#sumReq) ||
+      term > CANCELLATION * this.#m2;
     if (b < 0) {
       if (--this.#downCount === 0) this.#down = 0;
       else {
@@ -142,8 +145,8 @@ export class ReturnSums {
     const downside = Math.sqrt((this.#downCount === 0 ? 0 : this.#down) / n) * sqrtYear;
     return {
       periods: n,
-      sharpe: n < 2 ? NaN : (this.#sumRf / n) / std * sqrtYear,
-      sortino: n < 2 ? NaN : (this.#sumReq / n) * periodsPerYear / downside,
+      sharpe: n < 2 ? NaN : (this.#sumRf / n / std) * sqrtYear,
+      sortino: n < 2 ? NaN : ((this.#sumReq / n) * periodsPerYear) / downside,
       calmar: calmarFrom(annualReturn, maxDrawdown),
       annualReturn,
       annualVolatility: n < 2 ? NaN : std * sqrtYear,

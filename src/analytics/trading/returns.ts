@@ -76,7 +76,7 @@ export function moments(values: ArrayLike<number>, shift: number): { n: number; 
 export function sharpeRatio(returns: ArrayLike<number>, options: SharpeOptions = {}): number {
   if (returns.length < 2) return NaN;
   const { n, sum, m2 } = moments(returns, options.riskFree ?? 0);
-  return (sum / n) / Math.sqrt(m2 / (n - 1)) * Math.sqrt(options.periodsPerYear ?? DEFAULT_PERIODS_PER_YEAR);
+  return (sum / n / Math.sqrt(m2 / (n - 1))) * Math.sqrt(options.periodsPerYear ?? DEFAULT_PERIODS_PER_YEAR);
 }
 
 /**
@@ -106,7 +106,7 @@ export function downsideRisk(returns: ArrayLike<number>, options: SortinoOptions
 export function sortinoRatio(returns: ArrayLike<number>, options: SortinoOptions = {}): number {
   if (returns.length < 2) return NaN;
   const { n, sum } = moments(returns, options.requiredReturn ?? 0);
-  return (sum / n) * (options.periodsPerYear ?? DEFAULT_PERIODS_PER_YEAR) / downsideRisk(returns, options);
+  return ((sum / n) * (options.periodsPerYear ?? DEFAULT_PERIODS_PER_YEAR)) / downsideRisk(returns, options);
 }
 
 /**

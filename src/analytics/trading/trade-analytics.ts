@@ -44,7 +44,10 @@ export type TradeSummary = {
  */
 export class TradeAnalytics {
   /** Defaults of the options. */
-  static readonly DEFAULT_OPTIONS: Readonly<{ window: number; draws: DrawMode }> = Object.freeze({ window: 100, draws: 'notWin' });
+  static readonly DEFAULT_OPTIONS: Readonly<{ window: number; draws: DrawMode }> = Object.freeze({
+    window: 100,
+    draws: 'notWin',
+  });
 
   readonly #mode: DrawMode;
   readonly #window: number;
@@ -69,14 +72,19 @@ export class TradeAnalytics {
   /** Validates the options; throws a RangeError naming the bad key. */
   constructor(options: TradeAnalyticsOptions = {}) {
     const window = options.window ?? TradeAnalytics.DEFAULT_OPTIONS.window;
-    if (!Number.isInteger(window) || window < 1) throw new RangeError(`TradeAnalytics: window must be a positive integer, got ${String(window)}`);
+    if (!Number.isInteger(window) || window < 1)
+      throw new RangeError(`TradeAnalytics: window must be a positive integer, got ${String(window)}`);
     const mode = options.draws ?? TradeAnalytics.DEFAULT_OPTIONS.draws;
-    if (!DRAW_MODES.includes(mode)) throw new RangeError(`TradeAnalytics: draws must be one of ${DRAW_MODES.join(', ')}, got ${String(mode)}`);
+    if (!DRAW_MODES.includes(mode))
+      throw new RangeError(`TradeAnalytics: draws must be one of ${DRAW_MODES.join(', ')}, got ${String(mode)}`);
     this.#window = window;
     this.#mode = mode;
     this.#ring = new Float64Array(window);
     if (options.startingBalance !== undefined) {
-      if (!Number.isFinite(options.startingBalance)) throw new RangeError(`TradeAnalytics: startingBalance must be a finite number, got ${String(options.startingBalance)}`);
+      if (!Number.isFinite(options.startingBalance))
+        throw new RangeError(
+          `TradeAnalytics: startingBalance must be a finite number, got ${String(options.startingBalance)}`,
+        );
       this.#balance = options.startingBalance;
       this.#realized = new DrawdownTracker();
       this.#realized.update(this.#balance);
@@ -117,7 +125,9 @@ export class TradeAnalytics {
 
   /** Statistics over every trade so far. */
   lifetime(): TradeSummary {
-    return summary(statsFromSums(this.#allWins, this.#allLosses, this.#allDraws, this.#allProfit, this.#allLoss, this.#mode));
+    return summary(
+      statsFromSums(this.#allWins, this.#allLosses, this.#allDraws, this.#allProfit, this.#allLoss, this.#mode),
+    );
   }
 
   /** Statistics over the last `window` trades. */

@@ -84,7 +84,8 @@ export function statsFromSums(
 ): TradeStats {
   const trades = wins + losses + draws;
   const netPnl = grossProfit - grossLoss;
-  const winRate = mode === 'win' ? (wins + draws) / trades : mode === 'exclude' ? wins / (wins + losses) : wins / trades;
+  const winRate =
+    mode === 'win' ? (wins + draws) / trades : mode === 'exclude' ? wins / (wins + losses) : wins / trades;
   return {
     trades,
     wins,

@@ -17,11 +17,17 @@ test('matches the calibration_curve docstring example of scikit-learn (n_bins=3)
   const labels = [0, 0, 0, 0, 1, 1, 1, 1, 1] as const;
   const probs = [0.1, 0.2, 0.3, 0.4, 0.65, 0.7, 0.8, 0.9, 1.0];
   const { bins } = reliabilityCurve(probs, [...labels], 3);
-  assert.deepEqual(bins.map((b) => b.observedFrequency), [0, 0.5, 1]);
+  assert.deepEqual(
+    bins.map((b) => b.observedFrequency),
+    [0, 0.5, 1],
+  );
   close(bins[0]!.meanConfidence, 0.2);
   close(bins[1]!.meanConfidence, 0.525);
   close(bins[2]!.meanConfidence, 0.85);
-  assert.deepEqual(bins.map((b) => b.count), [3, 2, 4]);
+  assert.deepEqual(
+    bins.map((b) => b.count),
+    [3, 2, 4],
+  );
   // ECE by hand from those numbers: 3/9 * 0.2 + 2/9 * 0.025 + 4/9 * 0.15.
   close(expectedCalibrationError(probs, [...labels], 3), (3 / 9) * 0.2 + (2 / 9) * 0.025 + (4 / 9) * 0.15);
 });
@@ -53,10 +59,23 @@ test('edges follow sklearn: right-closed bins, edge i = i * (1/n) as np.linspace
   //   0 -> 0, 0.2 -> 0, 0.2000001 -> 1, 0.4 -> 1, 0.6 -> 2, 0.8 -> 3, 1.0 -> 4.
   const b = new ProbabilityBins(5);
   assert.deepEqual(Array.from(b.edges), [0, 0.2, 0.4, 0.6000000000000001, 0.8, 1]);
-  const cases: [number, number][] = [[0, 0], [0.2, 0], [0.2000001, 1], [0.39999, 1], [0.4, 1], [0.6, 2], [0.8, 3], [0.80001, 4], [1, 4]];
+  const cases: [number, number][] = [
+    [0, 0],
+    [0.2, 0],
+    [0.2000001, 1],
+    [0.39999, 1],
+    [0.4, 1],
+    [0.6, 2],
+    [0.8, 3],
+    [0.80001, 4],
+    [1, 4],
+  ];
   for (const [p, k] of cases) assert.equal(b.indexOf(p), k, `p=${p}`);
   const curve = reliabilityCurve([0.2, 0.6], [1, 0]);
-  assert.deepEqual(curve.bins.map((x) => x.label), ['0.1', '0.5']);
+  assert.deepEqual(
+    curve.bins.map((x) => x.label),
+    ['0.1', '0.5'],
+  );
 });
 
 test('indexOf agrees with a linear scan of the stored edges for many bin counts and probabilities', () => {

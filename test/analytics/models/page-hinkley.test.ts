@@ -18,7 +18,9 @@ function detections(detector: PageHinkley, stream: readonly number[]): number[] 
 
 test('detects at index 1006 (input 5) on the stream of the river PageHinkley docstring', () => {
   // river/drift/page_hinkley.py docstring (mode version): "Change detected at index 1006, input value: 5".
-  const f = JSON.parse(readFileSync(new URL('../../fixtures/river/docstring-stream.json', import.meta.url), 'utf8')) as RiverFixture;
+  const f = JSON.parse(
+    readFileSync(new URL('../../fixtures/river/docstring-stream.json', import.meta.url), 'utf8'),
+  ) as RiverFixture;
   assert.deepEqual(detections(new PageHinkley(), f.stream), [1006]);
   assert.deepEqual(f.expected['pageHinkley']!.indices, [1006]);
   assert.equal(f.stream[1006], 5);
@@ -65,7 +67,9 @@ test('no detection and score 0 before minInstances values, however large the jum
 });
 
 test('score is above 1 exactly when a drift is detected', () => {
-  const f = JSON.parse(readFileSync(new URL('../../fixtures/river/adwin-multiple-drifts.json', import.meta.url), 'utf8')) as RiverFixture;
+  const f = JSON.parse(
+    readFileSync(new URL('../../fixtures/river/adwin-multiple-drifts.json', import.meta.url), 'utf8'),
+  ) as RiverFixture;
   const ph = new PageHinkley();
   for (const x of f.stream) {
     const drift = ph.update(x);

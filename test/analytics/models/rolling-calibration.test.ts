@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { expectedCalibrationError, reliabilityCurve, type ReliabilityCurve } from '../../../src/analytics/models/calibration.ts';
+import {
+  expectedCalibrationError,
+  reliabilityCurve,
+  type ReliabilityCurve,
+} from '../../../src/analytics/models/calibration.ts';
 import { RollingCalibration } from '../../../src/analytics/models/rolling-calibration.ts';
 import { prng } from '../../helpers/random.ts';
 
@@ -15,7 +19,12 @@ function assertSameCurve(got: ReliabilityCurve, want: ReliabilityCurve, what: st
 }
 
 test('property: ece() and reliability() equal the pure functions on the last windowSize pairs, to 1e-9', () => {
-  for (const [seed, windowSize, bins] of [[1, 500, 5], [2, 13, 10], [3, 1, 5], [4, 64, 3]] as const) {
+  for (const [seed, windowSize, bins] of [
+    [1, 500, 5],
+    [2, 13, 10],
+    [3, 1, 5],
+    [4, 64, 3],
+  ] as const) {
     const rnd = prng(seed);
     const r = new RollingCalibration(windowSize, bins);
     const probs: number[] = [];
@@ -32,7 +41,10 @@ test('property: ece() and reliability() equal the pure functions on the last win
       if (i % 89 === 0 || i === 2999) {
         const from = Math.max(0, probs.length - windowSize);
         const what = `seed ${seed} step ${i}`;
-        assert.ok(Math.abs(r.ece() - expectedCalibrationError(probs.slice(from), labels.slice(from), bins)) <= 1e-9, what);
+        assert.ok(
+          Math.abs(r.ece() - expectedCalibrationError(probs.slice(from), labels.slice(from), bins)) <= 1e-9,
+          what,
+        );
         assertSameCurve(r.reliability(), reliabilityCurve(probs.slice(from), labels.slice(from), bins), what);
         const life = r.lifetime();
         assert.equal(life.count, probs.length);
@@ -54,7 +66,10 @@ test('rolling() bundles count, ece and curve; out-of-range probabilities are ref
   const s = r.rolling();
   assert.equal(s.count, 2);
   assert.ok(Math.abs(s.ece - 0.4) < 1e-12);
-  assert.deepEqual(s.curve.bins.map((b) => b.label), ['0.9']);
+  assert.deepEqual(
+    s.curve.bins.map((b) => b.label),
+    ['0.9'],
+  );
   assert.throws(() => new RollingCalibration(10, 0), /bins/);
   assert.throws(() => new RollingCalibration(0), /windowSize/);
 });

@@ -6,7 +6,12 @@ import { prng } from '../../helpers/random.ts';
 
 // mulberry32: a tiny seeded PRNG so the property runs are reproducible.
 test('rolling() equals classificationReport of the last windowSize pairs; lifetime() of all pairs', () => {
-  for (const [seed, windowSize, nClasses] of [[1, 50, 3], [2, 7, 5], [3, 1, 2], [4, 200, 8]] as const) {
+  for (const [seed, windowSize, nClasses] of [
+    [1, 50, 3],
+    [2, 7, 5],
+    [3, 1, 2],
+    [4, 200, 8],
+  ] as const) {
     const rnd = prng(seed);
     const classes = Array.from({ length: nClasses }, (_, i) => `c${i}`);
     const r = new RollingClassification(windowSize);
@@ -21,7 +26,11 @@ test('rolling() equals classificationReport of the last windowSize pairs; lifeti
       actual.push(a);
       if (i % 37 === 0 || i > 1190) {
         const from = Math.max(0, predicted.length - windowSize);
-        assert.deepEqual(r.rolling(), classificationReport(predicted.slice(from), actual.slice(from)), `seed ${seed} step ${i}`);
+        assert.deepEqual(
+          r.rolling(),
+          classificationReport(predicted.slice(from), actual.slice(from)),
+          `seed ${seed} step ${i}`,
+        );
         assert.deepEqual(r.lifetime(), classificationReport(predicted, actual));
       }
     }

@@ -5,11 +5,18 @@ import { RollingRegression } from '../../../src/analytics/models/rolling-regress
 import { prng } from '../../helpers/random.ts';
 
 const close = (a: number | undefined, b: number | undefined, what: string) => {
-  assert.ok(a !== undefined && b !== undefined && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${what}: ${a} != ${b}`);
+  assert.ok(
+    a !== undefined && b !== undefined && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)),
+    `${what}: ${a} != ${b}`,
+  );
 };
 
 test('property: rolling() and lifetime() equal rmse/mae of the last-N slice and of all pairs, to 1e-9', () => {
-  for (const [seed, windowSize] of [[7, 120], [8, 1], [9, 333]] as const) {
+  for (const [seed, windowSize] of [
+    [7, 120],
+    [8, 1],
+    [9, 333],
+  ] as const) {
     const rnd = prng(seed);
     const r = new RollingRegression(windowSize);
     const p: number[] = [];

@@ -117,7 +117,15 @@ test('sampling: last value of a period is its close; empty periods repeat the cl
 
 test('no data, one period, zero variance: undefined, never NaN or Infinity', () => {
   const ea = new EquityAnalytics({ intervalMs: 1000, periodsPerYear: 252 });
-  const none = { periods: 0, sharpe: undefined, sortino: undefined, calmar: undefined, annualReturn: undefined, annualVolatility: undefined, maxDrawdown: undefined };
+  const none = {
+    periods: 0,
+    sharpe: undefined,
+    sortino: undefined,
+    calmar: undefined,
+    annualReturn: undefined,
+    annualVolatility: undefined,
+    maxDrawdown: undefined,
+  };
   assert.deepEqual(ea.lifetime(), none);
   assert.deepEqual(ea.rolling(), none);
   assert.equal(ea.maxDrawdown, undefined);

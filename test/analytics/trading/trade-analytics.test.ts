@@ -13,7 +13,10 @@ function assertMatches(got: TradeSummary, want: TradeStats, where: string): void
       assert.equal(g, undefined, `${where} ${key}: pure ${w}`);
       continue;
     }
-    assert.ok(g !== undefined && Math.abs(g - w) <= 1e-9 * Math.max(Math.abs(g), Math.abs(w)) + 1e-12, `${where} ${key}: ${g} vs ${w}`);
+    assert.ok(
+      g !== undefined && Math.abs(g - w) <= 1e-9 * Math.max(Math.abs(g), Math.abs(w)) + 1e-12,
+      `${where} ${key}: ${g} vs ${w}`,
+    );
   }
 }
 
@@ -63,7 +66,8 @@ test('rolling sums do not drift over a long run with huge and tiny results mixed
     const pnl = big ? 1e12 * (rand() - 0.4) : rand() - 0.5;
     ta.add(pnl);
     nets.push(pnl);
-    if ((i % 997 >= 49 && i % 997 <= 52) || i % 1013 === 0 || i === 99_999) assertMatches(ta.rolling(), tradeStats(nets.slice(-window)), `trade ${i}`);
+    if ((i % 997 >= 49 && i % 997 <= 52) || i % 1013 === 0 || i === 99_999)
+      assertMatches(ta.rolling(), tradeStats(nets.slice(-window)), `trade ${i}`);
   }
   assertMatches(ta.lifetime(), tradeStats(nets), 'lifetime');
 });
@@ -86,9 +90,18 @@ test('undefined, never NaN or Infinity: no trades, no losing trade, all draws', 
   const ta = new TradeAnalytics({ draws: 'exclude', startingBalance: 100 });
   const empty = ta.lifetime();
   assert.deepEqual(empty, {
-    trades: 0, wins: 0, losses: 0, draws: 0,
-    winRate: undefined, profitFactor: undefined, averageWin: undefined, averageLoss: undefined, expectancy: undefined,
-    grossProfit: 0, grossLoss: 0, netPnl: 0,
+    trades: 0,
+    wins: 0,
+    losses: 0,
+    draws: 0,
+    winRate: undefined,
+    profitFactor: undefined,
+    averageWin: undefined,
+    averageLoss: undefined,
+    expectancy: undefined,
+    grossProfit: 0,
+    grossLoss: 0,
+    netPnl: 0,
   });
   assert.deepEqual(ta.rolling(), empty);
   assert.equal(ta.drawdown, 0, 'the starting balance is the first peak');
@@ -105,7 +118,11 @@ test('undefined, never NaN or Infinity: no trades, no losing trade, all draws', 
 });
 
 test('draw modes on the rolling window', () => {
-  for (const [draws, rate] of [['notWin', 1 / 3], ['win', 2 / 3], ['exclude', 1 / 2]] as const) {
+  for (const [draws, rate] of [
+    ['notWin', 1 / 3],
+    ['win', 2 / 3],
+    ['exclude', 1 / 2],
+  ] as const) {
     const ta = new TradeAnalytics({ window: 3, draws });
     for (const p of [5, 5, -1, 0]) ta.add(p); // window: 5, -1, 0
     assert.equal(ta.rolling().winRate, rate, draws);

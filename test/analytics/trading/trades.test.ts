@@ -11,9 +11,18 @@ test('tradeStats on a mixed list: counts, sums, averages, profit factor, expecta
   assert.deepEqual(
     { ...s },
     {
-      trades: 5, wins: 2, losses: 2, draws: 1,
-      winRate: 2 / 5, profitFactor: 3, averageWin: 75, averageLoss: 25, expectancy: 20,
-      grossProfit: 150, grossLoss: 50, netPnl: 100,
+      trades: 5,
+      wins: 2,
+      losses: 2,
+      draws: 1,
+      winRate: 2 / 5,
+      profitFactor: 3,
+      averageWin: 75,
+      averageLoss: 25,
+      expectancy: 20,
+      grossProfit: 150,
+      grossLoss: 50,
+      netPnl: 100,
     },
   );
 });
@@ -37,7 +46,8 @@ test('tradeStats edge cases: no data, no losing trade, only losses, all draws', 
   const none = tradeStats([]);
   assert.equal(none.trades, 0);
   assert.equal(none.netPnl, 0);
-  for (const k of ['winRate', 'profitFactor', 'averageWin', 'averageLoss', 'expectancy'] as const) assert.ok(Number.isNaN(none[k]), k);
+  for (const k of ['winRate', 'profitFactor', 'averageWin', 'averageLoss', 'expectancy'] as const)
+    assert.ok(Number.isNaN(none[k]), k);
 
   const noLoss = tradeStats([5, 15]);
   assert.equal(noLoss.profitFactor, Infinity, 'gross profit / 0');
