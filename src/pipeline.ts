@@ -39,12 +39,15 @@ import { InstrumentRegistry } from './storage/registry.ts';
 /**
  * A part of the running monitoring. `start()` runs once, in list order, when monitoring starts;
  * `stop()` runs once, in reverse order, at shutdown (also after a failed start, so it must cope with
- * a part that never started), and what it returns is awaited together with the others.
+ * a part that never started), and what it returns is awaited together with the others. `routes()`
+ * are served by the HTTP surface; `onCollect()` runs before every collection of the registry.
  */
 export interface Component {
   readonly name: string;
   start?(): Promise<void> | void;
   stop?(): Promise<void> | void;
+  routes?(): Iterable<readonly [path: string, handler: RouteHandler]>;
+  onCollect?(): void;
 }
 
 /** The domains: where each recording method of the facade lands. */
@@ -146,7 +149,6 @@ function createDomains(options: ResolvedOptions, registry: InstrumentRegistry, g
   );
   const db = new DbMetrics(registry, guard);
   const pgPools = new PgPoolObserver(db, guard);
-  registry.onCollect(() => pgPools.collect());
   return {
     trading: new TradingMetrics(registry, guard, (value) => performance.observeEquity(value)),
     performance,
@@ -211,84 +213,18 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
     }
   });
 
-  const routes = new Map<string, RouteHandler>([
-    ['/metrics', prometheus.handle],
-    ['/', prometheus.handle],
-    ['/healthz', livenessHandler()],
-    [
-      '/readyz',
-      readinessHandler(
-        {
-          heartbeats: () => domains.heartbeats.heartbeatTimes(),
-          failingExporters: () => health.failing(),
-          now: () => Date.now(),
-        },
-        options,
-      ),
-    ],
-    ...(dashboard?.routes() ?? []),
-  ]);
-  const protection = { auth: options.auth, authExemptPaths: options.authExemptPaths };
-  const surface = createSurfaceHandler(routes, { ...protection, logger });
-  let server: MonitoringServer | undefined;
-  if (options.port !== false) {
-    server = new MonitoringServer(routes, logger, { ...protection, tls: options.tls });
-    if (options.auth === false && !isLoopback(options.host)) {
-      logger.warn(
-        `the monitoring server binds ${options.host}, beyond this machine, without authentication: anyone who can reach port ${options.port} can read balance, portfolio value and PnL; set auth (or MONITORING_AUTH_TOKEN / MONITORING_BASIC_AUTH), or bind 127.0.0.1`,
-      );
-    }
-  }
-
-  const components = componentList(options, {
-    meterProvider,
-    meter,
-    otlp,
-    dashboard,
-    publishModels,
-    server,
-    web,
-    hooks,
-  });
-  return {
-    meterProvider,
-    guard,
-    domains,
-    prometheus,
-    file,
-    dashboard,
-    web,
-    surface,
-    server,
-    publishModels,
-    components,
-  };
-}
-
-interface Parts {
-  readonly meterProvider: MeterProvider;
-  readonly meter: ReturnType<MeterProvider['getMeter']>;
-  readonly otlp: PushExport<OtlpPushExporter> | undefined;
-  readonly dashboard: Dashboard | undefined;
-  readonly publishModels: () => void;
-  readonly server: MonitoringServer | undefined;
-  readonly web: WebIntegration;
-  readonly hooks: PipelineHooks;
-}
-
-/**
- * The components in start order. Stopped in reverse: signals and integrations first, the server
- * closing while the readers flush, the model metrics published before the final flush.
- */
-function componentList(options: ResolvedOptions, parts: Parts): Component[] {
-  const { meterProvider, meter, otlp, dashboard, publishModels, server, web, hooks } = parts;
-  const { logger } = options;
+  // The parts in start order; stopped in reverse: signals and integrations first, the server closing
+  // while the readers flush, the model metrics published before the final flush.
   let modelTimer: NodeJS.Timeout | undefined;
   let system: SystemMetrics | undefined;
   let removeSignalHandlers: (() => void) | undefined;
-  return [
+  const parts: Component[] = [
     {
       name: 'readers',
+      routes: () => [
+        ['/metrics', prometheus.handle],
+        ['/', prometheus.handle],
+      ],
       stop: () => flushReaders(meterProvider, otlp?.exporter, options.shutdownTimeoutMs, logger),
     },
     {
@@ -302,6 +238,24 @@ function componentList(options: ResolvedOptions, parts: Parts): Component[] {
         publishModels();
       },
     },
+    { name: 'pg-pools', onCollect: () => domains.pgPools.collect() },
+    {
+      name: 'health',
+      routes: () => [
+        ['/healthz', livenessHandler()],
+        [
+          '/readyz',
+          readinessHandler(
+            {
+              heartbeats: () => domains.heartbeats.heartbeatTimes(),
+              failingExporters: () => health.failing(),
+              now: () => Date.now(),
+            },
+            options,
+          ),
+        ],
+      ],
+    },
     {
       name: 'system',
       start: () => {
@@ -311,9 +265,25 @@ function componentList(options: ResolvedOptions, parts: Parts): Component[] {
     },
     {
       name: 'dashboard',
+      routes: () => dashboard?.routes() ?? [],
       start: () => dashboard?.start(meter),
       stop: () => dashboard?.stop(),
     },
+  ];
+  for (const part of parts) if (part.onCollect !== undefined) registry.onCollect(part.onCollect);
+
+  const routes = new Map<string, RouteHandler>(parts.flatMap((part) => [...(part.routes?.() ?? [])]));
+  const protection = { auth: options.auth, authExemptPaths: options.authExemptPaths };
+  const surface = createSurfaceHandler(routes, { ...protection, logger });
+  const server =
+    options.port === false ? undefined : new MonitoringServer(routes, logger, { ...protection, tls: options.tls });
+  if (server !== undefined && options.auth === false && !isLoopback(options.host)) {
+    logger.warn(
+      `the monitoring server binds ${options.host}, beyond this machine, without authentication: anyone who can reach port ${options.port} can read balance, portfolio value and PnL; set auth (or MONITORING_AUTH_TOKEN / MONITORING_BASIC_AUTH), or bind 127.0.0.1`,
+    );
+  }
+  const components: Component[] = [
+    ...parts,
     {
       name: 'server',
       start: () => (server === undefined ? undefined : hooks.listen(server)),
@@ -328,6 +298,19 @@ function componentList(options: ResolvedOptions, parts: Parts): Component[] {
       stop: () => removeSignalHandlers?.(),
     },
   ];
+  return {
+    meterProvider,
+    guard,
+    domains,
+    prometheus,
+    file,
+    dashboard,
+    web,
+    surface,
+    server,
+    publishModels,
+    components,
+  };
 }
 
 /**
