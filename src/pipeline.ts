@@ -4,6 +4,7 @@
  * pre-aggregated (`storage/`), computed by the analytics (`analytics/`), and leaves through the readers
  * (`export/`), the HTTP surface (`http/`) and the dashboard (`dashboard/`).
  */
+import type { AddressInfo } from 'node:net';
 import type { Resource } from '@opentelemetry/resources';
 import { MeterProvider, type MetricReader } from '@opentelemetry/sdk-metrics';
 import { SystemMetrics } from './collectors/system.ts';
@@ -84,8 +85,8 @@ export interface Pipeline {
 export interface PipelineHooks {
   /** The OTLP exporter factory, loaded before building when OTLP is on. */
   readonly createOtlpExporter: OtlpExporterFactory | undefined;
-  /** Listens on the server and returns nothing; called as the server component's start. */
-  readonly listen: (server: MonitoringServer) => Promise<void>;
+  /** The server is listening on `address`. */
+  readonly listening: (address: AddressInfo) => void;
   /** What SIGTERM/SIGINT run with `handleSignals`. */
   readonly shutdown: () => Promise<void>;
 }
@@ -286,7 +287,10 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
     ...parts,
     {
       name: 'server',
-      start: () => (server === undefined ? undefined : hooks.listen(server)),
+      start: async () => {
+        if (server !== undefined && options.port !== false)
+          hooks.listening(await server.listen(options.host, options.port));
+      },
       stop: () => server?.close(),
     },
     { name: 'integrations', start: () => web.start(), stop: () => web.stop() },

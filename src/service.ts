@@ -44,8 +44,7 @@ export class MonitoringService {
     this.onShutdown = onShutdown;
     this.pipeline = buildPipeline(options, {
       createOtlpExporter,
-      listen: async (server) => {
-        const address = await server.listen(options.host, options.port as number);
+      listening: (address) => {
         const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
         this.url = `${options.tls === false ? 'http' : 'https'}://${host}:${address.port}/metrics`;
       },
