@@ -177,7 +177,8 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
   const source: ReaderSource = { registry, resource, scope: SCOPE };
 
   // Every reader pulls from the same registry through a producer of its own.
-  const prometheus = new PrometheusEndpoint([new RegistryProducer(registry, resource, SCOPE)], logger);
+  const producer = () => new RegistryProducer(registry, resource, SCOPE);
+  const prometheus = new PrometheusEndpoint([producer()], logger);
   const file = createFileExport(options, source, health, logger);
   const otlp =
     hooks.createOtlpExporter === undefined || options.otlp === false
@@ -186,12 +187,7 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
   const dashboard =
     options.dashboard === false
       ? undefined
-      : new Dashboard(
-          options.dashboard,
-          options.maxSeriesPerMetric,
-          [new RegistryProducer(registry, resource, SCOPE)],
-          logger,
-        );
+      : new Dashboard(options.dashboard, options.maxSeriesPerMetric, [producer()], logger);
   const readers: MetricReader[] = [prometheus.reader];
   if (file !== undefined) readers.push(file.reader);
   if (otlp !== undefined) readers.push(otlp.reader);

@@ -206,10 +206,7 @@ function camelCase(key: string): string {
 }
 
 /** Throws MonitoringConfigError naming the first unknown option or invalid value. */
-function assertOptions(input: unknown): asserts input is MonitoringOptions {
-  if (!plainObject(input)) {
-    throw new MonitoringConfigError(`initEnhancedMonitoring expects an options object, got ${show(input)}`);
-  }
+function assertOptions(input: object): asserts input is MonitoringOptions {
   for (const [key, value] of Object.entries(input)) {
     const check = KNOWN.get(key);
     if (check === undefined) {

@@ -1,4 +1,4 @@
-import { objectOf, type Checks } from '../core/checks.ts';
+import { boolean, objectOf, type Checks } from '../core/checks.ts';
 import { APP_EXPECTED, detectFramework } from './app.ts';
 
 /** Which outgoing-call instrumentations to turn on. */
@@ -41,8 +41,7 @@ export interface ResolvedIntegrations {
 
 export const INTEGRATION_DEFAULTS: ResolvedIntegrations = { app: undefined, autoInstrument: false };
 
-const bool = (v: unknown) => (typeof v === 'boolean' ? undefined : 'true or false');
-const autoInstrumentObject = objectOf({ http: bool, fetch: bool }, 'true, false or { http?, fetch? }');
+const autoInstrumentObject = objectOf({ http: boolean, fetch: boolean }, 'true, false or { http?, fetch? }');
 
 export const INTEGRATION_CHECKS: Checks<IntegrationOptions> = {
   app: (v) => (detectFramework(v) !== undefined ? undefined : APP_EXPECTED),
