@@ -6,3 +6,11 @@
  */
 export * from './trading/index.ts';
 export * from './models/index.ts';
+export {
+  StateMismatchError,
+  StateReader,
+  StateSettingsError,
+  saveNumber,
+  saveNumbers,
+  type SavedNumber,
+} from './state.ts';

@@ -6,6 +6,8 @@
  * https://github.com/online-ml/river/blob/main/river/drift/adwin_c.pyx
  */
 
+import { readState, saveNumber, saveNumbers, StateMismatchError, StateReader, type SavedNumber } from '../state.ts';
+
 /** ADWIN options; every field is optional and defaults to river's value. */
 export interface AdwinOptions {
   /** Significance of each cut test (smaller: fewer, later detections). Default 0.002. */
@@ -25,6 +27,44 @@ interface Row {
   count: number;
   readonly total: Float64Array;
   readonly variance: Float64Array;
+}
+
+/** One row of buckets in an `AdwinState`: buckets that each summarise 2^row values, oldest first. */
+export interface AdwinRowState {
+  /** Sum of the values of each bucket. */
+  readonly total: SavedNumber[];
+  /** Sum of squared deviations from the bucket mean, per bucket. */
+  readonly variance: SavedNumber[];
+}
+
+/** The saved state of an `Adwin`, from `saveState` (plain JSON data). */
+export interface AdwinState {
+  /** Setting: significance of each cut test. */
+  readonly delta: number;
+  /** Setting: updates between cut tests. */
+  readonly clock: number;
+  /** Setting: buckets of each size before a merge. */
+  readonly maxBuckets: number;
+  /** Setting: minimum length of a sub-window. */
+  readonly minWindowLength: number;
+  /** Setting: values needed before the first cut test. */
+  readonly gracePeriod: number;
+  /** The exponential histogram, row i holding buckets of 2^i values. */
+  readonly rows: AdwinRowState[];
+  /** Sum of the values in the window. */
+  readonly total: SavedNumber;
+  /** Sum of squared deviations over the window. */
+  readonly variance: SavedNumber;
+  /** Values in the window. */
+  readonly width: number;
+  /** Updates since the last reset, the cut test's clock. */
+  readonly tick: number;
+  /** Drifts detected. */
+  readonly nDetections: number;
+  /** Whether the last update detected a drift (the window is reset at the next one). */
+  readonly driftDetected: boolean;
+  /** Score of the last cut test. */
+  readonly score: SavedNumber;
 }
 
 /** ADWIN drift detector over a numeric stream (typically a model's 0/1 error). */
@@ -53,6 +93,7 @@ export class Adwin {
   #driftDetected = false;
   #score = 0;
 
+  /** Validates the options; throws a RangeError naming the bad key. */
   constructor(options: AdwinOptions = {}) {
     const o = { ...Adwin.DEFAULT_OPTIONS, ...options };
     if (!(o.delta > 0 && o.delta < 1)) throw new RangeError(`Adwin: delta must be in (0, 1), got ${o.delta}`);
@@ -118,6 +159,83 @@ export class Adwin {
    */
   get score(): number {
     return this.#score;
+  }
+
+  /** The complete state as plain JSON data, settings included, for `loadState` after a restart. */
+  saveState(): AdwinState {
+    return {
+      delta: this.#delta,
+      clock: this.#clock,
+      maxBuckets: this.#maxBuckets,
+      minWindowLength: this.#minWindowLength,
+      gracePeriod: this.#gracePeriod,
+      rows: this.#rows.map((row) => ({
+        total: saveNumbers(row.total, row.count),
+        variance: saveNumbers(row.variance, row.count),
+      })),
+      total: saveNumber(this.#total),
+      variance: saveNumber(this.#variance),
+      width: this.#width,
+      tick: this.#tick,
+      nDetections: this.#nDetections,
+      driftDetected: this.#driftDetected,
+      score: saveNumber(this.#score),
+    };
+  }
+
+  /**
+   * Replaces the state with one from `saveState`, for a detector constructed with the same
+   * options: checks it all first and throws `StateMismatchError` (changing nothing) when it does
+   * not fit, naming the field or the option that differs.
+   */
+  loadState(state: unknown): void {
+    const where = 'Adwin';
+    const s = readState(where, () => {
+      const r = new StateReader(state, where);
+      r.same('delta', this.#delta);
+      r.same('clock', this.#clock);
+      r.same('maxBuckets', this.#maxBuckets);
+      r.same('minWindowLength', this.#minWindowLength);
+      r.same('gracePeriod', this.#gracePeriod);
+      const list = r.array('rows');
+      if (list.length === 0) throw new StateMismatchError(`${r.at('rows')} is empty`);
+      const rows: Row[] = [];
+      let values = 0;
+      for (let i = 0; i < list.length; i++) {
+        const item = r.item(list, 'rows', i);
+        const total = item.numbers('total');
+        if (total.length > this.#maxBuckets)
+          throw new StateMismatchError(`${r.at('rows')}[${i}].total has more than maxBuckets entries`);
+        const variance = item.numbers('variance', total.length);
+        const row = this.#newRow();
+        row.total.set(total);
+        row.variance.set(variance);
+        row.count = total.length;
+        rows.push(row);
+        values += total.length * 2 ** i;
+      }
+      const width = r.integer('width');
+      if (width !== values)
+        throw new StateMismatchError(`${r.at('width')} is ${width}, but the rows hold ${values} values`);
+      return {
+        rows,
+        total: r.number('total'),
+        variance: r.number('variance'),
+        width,
+        tick: r.integer('tick'),
+        nDetections: r.integer('nDetections'),
+        driftDetected: r.boolean('driftDetected'),
+        score: r.number('score'),
+      };
+    });
+    this.#rows = s.rows;
+    this.#total = s.total;
+    this.#variance = s.variance;
+    this.#width = s.width;
+    this.#tick = s.tick;
+    this.#nDetections = s.nDetections;
+    this.#driftDetected = s.driftDetected;
+    this.#score = s.score;
   }
 
   /** Adds one value; returns true when a drift is detected at this update. */

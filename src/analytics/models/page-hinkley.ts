@@ -5,6 +5,8 @@
  * https://github.com/online-ml/river/blob/main/river/drift/page_hinkley.py
  */
 
+import { readState, saveNumber, StateReader, type SavedNumber } from '../state.ts';
+
 /** Which direction of change in the mean the detector reports. */
 export type PageHinkleyMode = 'up' | 'down' | 'both';
 
@@ -20,6 +22,38 @@ export interface PageHinkleyOptions {
   readonly alpha?: number;
   /** Report increases, decreases or both. Default 'both'. */
   readonly mode?: PageHinkleyMode;
+}
+
+/** The saved state of a `PageHinkley`, from `saveState` (plain JSON data). */
+export interface PageHinkleyState {
+  /** Setting: values needed before a drift can be reported. */
+  readonly minInstances: number;
+  /** Setting: tolerated deviation per value. */
+  readonly delta: number;
+  /** Setting: detection threshold. */
+  readonly threshold: number;
+  /** Setting: forgetting factor. */
+  readonly alpha: number;
+  /** Setting: the directions reported. */
+  readonly mode: PageHinkleyMode;
+  /** Values seen since the last reset. */
+  readonly n: number;
+  /** Running mean since the last reset. */
+  readonly mean: SavedNumber;
+  /** Faded cumulative deviation for increases. */
+  readonly sumIncrease: SavedNumber;
+  /** Faded cumulative deviation for decreases. */
+  readonly sumDecrease: SavedNumber;
+  /** Running minimum of `sumIncrease` (Infinity before the first value). */
+  readonly minIncrease: SavedNumber;
+  /** Running maximum of `sumDecrease` (-1 before the first value). */
+  readonly maxDecrease: SavedNumber;
+  /** Whether the last update detected a drift (the state is reset at the next one). */
+  readonly driftDetected: boolean;
+  /** Drifts detected. */
+  readonly nDetections: number;
+  /** The monitored statistic over the threshold at the last update. */
+  readonly score: SavedNumber;
 }
 
 /** Page-Hinkley test for a change in the mean of a numeric stream. */
@@ -50,6 +84,7 @@ export class PageHinkley {
   #nDetections = 0;
   #score = 0;
 
+  /** Validates the options; throws a RangeError naming the bad key. */
   constructor(options: PageHinkleyOptions = {}) {
     const o = { ...PageHinkley.DEFAULT_OPTIONS, ...options };
     if (!Number.isInteger(o.minInstances) || o.minInstances < 1)
@@ -118,10 +153,71 @@ export class PageHinkley {
     return this.#driftDetected;
   }
 
+  /** The complete state as plain JSON data, settings included, for `loadState` after a restart. */
+  saveState(): PageHinkleyState {
+    return {
+      minInstances: this.#minInstances,
+      delta: this.#delta + 0, // +0 for -0, which JSON would print as 0 and `same` tell apart
+      threshold: this.#threshold,
+      alpha: this.#alpha,
+      mode: this.#mode(),
+      n: this.#n,
+      mean: saveNumber(this.#mean),
+      sumIncrease: saveNumber(this.#sumIncrease),
+      sumDecrease: saveNumber(this.#sumDecrease),
+      minIncrease: saveNumber(this.#minIncrease),
+      maxDecrease: saveNumber(this.#maxDecrease),
+      driftDetected: this.#driftDetected,
+      nDetections: this.#nDetections,
+      score: saveNumber(this.#score),
+    };
+  }
+
+  /**
+   * Replaces the state with one from `saveState`, for a detector constructed with the same
+   * options: checks it all first and throws `StateMismatchError` (changing nothing) when it does
+   * not fit, naming the field or the option that differs.
+   */
+  loadState(state: unknown): void {
+    const where = 'PageHinkley';
+    const s = readState(where, () => {
+      const r = new StateReader(state, where);
+      r.same('minInstances', this.#minInstances);
+      r.same('delta', this.#delta + 0);
+      r.same('threshold', this.#threshold);
+      r.same('alpha', this.#alpha);
+      r.same('mode', this.#mode());
+      return {
+        n: r.integer('n'),
+        mean: r.number('mean'),
+        sumIncrease: r.number('sumIncrease'),
+        sumDecrease: r.number('sumDecrease'),
+        minIncrease: r.number('minIncrease'),
+        maxDecrease: r.number('maxDecrease'),
+        driftDetected: r.boolean('driftDetected'),
+        nDetections: r.integer('nDetections'),
+        score: r.number('score'),
+      };
+    });
+    this.#n = s.n;
+    this.#mean = s.mean;
+    this.#sumIncrease = s.sumIncrease;
+    this.#sumDecrease = s.sumDecrease;
+    this.#minIncrease = s.minIncrease;
+    this.#maxDecrease = s.maxDecrease;
+    this.#driftDetected = s.driftDetected;
+    this.#nDetections = s.nDetections;
+    this.#score = s.score;
+  }
+
   /** Forgets everything, as a new detector. */
   reset(): void {
     this.#resetState();
     this.#nDetections = 0;
+  }
+
+  #mode(): PageHinkleyMode {
+    return this.#up && this.#down ? 'both' : this.#up ? 'up' : 'down';
   }
 
   #resetState(): void {

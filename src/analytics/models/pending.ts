@@ -1,3 +1,27 @@
+import { readState, saveNumber, StateMismatchError, StateReader, type SavedNumber } from '../state.ts';
+
+/** One pending prediction in a `PendingPredictionsState`. */
+export interface PendingEntryState {
+  /** Its id (only string and number ids can be saved). */
+  readonly id: string | number;
+  /** When it was added (ms), from which its age and expiry follow. */
+  readonly at: SavedNumber;
+  /** Its value, as the `encode` given to `saveState` returned it. */
+  readonly value: unknown;
+}
+
+/** The saved state of a `PendingPredictions`, from `saveState` (plain JSON data if `encode` returns such). */
+export interface PendingPredictionsState {
+  /** The pending predictions, oldest first (the order eviction and expiry go by). */
+  readonly entries: PendingEntryState[];
+  /** Predictions dropped because the buffer was full. */
+  readonly evicted: number;
+  /** Predictions dropped because they outlived `ttlMs`. */
+  readonly expired: number;
+  /** Adds that replaced a pending prediction with the same id. */
+  readonly replaced: number;
+}
+
 /** Options of `PendingPredictions`. */
 export interface PendingPredictionsOptions {
   /** Most predictions held at once; adding one more evicts the oldest. Default 10000. */
@@ -89,6 +113,73 @@ export class PendingPredictions<T, K = string> {
       return undefined;
     }
     return entry.value;
+  }
+
+  /**
+   * The complete state as JSON-ready data, for `loadState` after a restart: the entries oldest
+   * first with the time each was added, and the counters. The options are not saved: a restarted
+   * process may use another `maxPending` or `ttlMs` (see `loadState`).
+   * @param encode turns a value into JSON data (it is called once per entry, oldest first)
+   * @throws TypeError when an id is not a string or a finite number, which JSON could not hold as such
+   */
+  saveState(encode: (value: T) => unknown): PendingPredictionsState {
+    const entries: PendingEntryState[] = [];
+    for (const [id, entry] of this.#entries) {
+      if (typeof id !== 'string' && !(typeof id === 'number' && Number.isFinite(id)))
+        throw new TypeError(`PendingPredictions.saveState: ids must be strings or finite numbers, got ${String(id)}`);
+      entries.push({ id, at: saveNumber(entry.at), value: encode(entry.value) });
+    }
+    return { entries, evicted: this.#evicted, expired: this.#expired, replaced: this.#replaced };
+  }
+
+  /**
+   * Replaces the state (entries and counters) with one from `saveState`; entries pending in this
+   * instance are discarded without `onDrop`. Everything is checked and decoded first: a state that
+   * does not fit, or a `decode` that throws, raises `StateMismatchError` and changes nothing.
+   * Entries keep their insertion order and the time they were added, so they expire as they would
+   * have without the restart; the `ttlMs` of this instance applies (it may differ from the saved
+   * one's), and expiry waits for the next `expire` or `take`. When more entries were saved than
+   * this instance's `maxPending`, the oldest ones are dropped as the buffer would evict them:
+   * counted in `evicted` and, once the state is loaded, passed to `onDrop` with 'evicted' (oldest
+   * first), so the caller can attribute them as usual.
+   * @param decode turns saved value data back into a value; it may throw `StateMismatchError` for data it rejects
+   */
+  loadState(state: unknown, decode: (saved: unknown) => T): void {
+    const where = 'PendingPredictions';
+    const s = readState(where, () => {
+      const r = new StateReader(state, where);
+      const list = r.array('entries');
+      const entries = new Map<K, { value: T; at: number }>();
+      for (let i = 0; i < list.length; i++) {
+        const item = r.item(list, 'entries', i);
+        const id = item.raw('id');
+        if (typeof id !== 'string' && !(typeof id === 'number' && Number.isFinite(id)))
+          throw new StateMismatchError(`${r.at('entries')}[${i}].id is not a string or a finite number`);
+        if (entries.has(id as K))
+          throw new StateMismatchError(`${r.at('entries')}[${i}].id repeats ${JSON.stringify(id)}`);
+        const at = item.number('at');
+        const value = readState(`${r.at('entries')}[${i}].value`, () => decode(item.raw('value')));
+        entries.set(id as K, { value, at });
+      }
+      return {
+        entries,
+        evicted: r.integer('evicted'),
+        expired: r.integer('expired'),
+        replaced: r.integer('replaced'),
+      };
+    });
+    const dropped: T[] = [];
+    for (const [id, entry] of s.entries) {
+      if (s.entries.size <= this.#maxPending) break;
+      s.entries.delete(id);
+      dropped.push(entry.value);
+    }
+    this.#entries.clear();
+    for (const [id, entry] of s.entries) this.#entries.set(id, entry);
+    this.#evicted = s.evicted + dropped.length;
+    this.#expired = s.expired;
+    this.#replaced = s.replaced;
+    for (const value of dropped) this.#onDrop?.(value, 'evicted');
   }
 
   /** Drops every entry older than `ttlMs` at `nowMs`; returns how many were dropped. */

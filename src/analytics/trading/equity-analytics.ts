@@ -3,11 +3,12 @@
  * and empyrical's ratios over the returns of the equity sampled at a fixed interval.
  */
 
-import { DrawdownTracker } from './drawdown.ts';
+import { DrawdownTracker, type DrawdownTrackerState } from './drawdown.ts';
 import { finiteOrUndefined } from './finite.ts';
 import { ReturnSums } from './return-sums.ts';
-import type { ReturnRatios } from './return-sums.ts';
+import type { ReturnRatios, ReturnSumsState } from './return-sums.ts';
 import { maxDrawdown } from './returns.ts';
+import { readState, saveNumber, StateMismatchError, StateReader, type SavedNumber } from '../state.ts';
 
 /** Options of `EquityAnalytics`. Rates are PER PERIOD (one interval), not annual. */
 export interface EquityAnalyticsOptions {
@@ -34,6 +35,46 @@ export interface EquitySummary {
   readonly annualVolatility: number | undefined;
   /** Max drawdown of the SAMPLED series (what Calmar uses, as empyrical), a positive fraction. */
   readonly maxDrawdown: number | undefined;
+}
+
+/** The saved state of an `EquityAnalytics`, from `saveState` (plain JSON data). */
+export interface EquityAnalyticsState {
+  /** Setting: length of a return period in ms. */
+  readonly intervalMs: number;
+  /** Setting: periods per year. */
+  readonly periodsPerYear: number;
+  /** Setting: risk-free return per period. */
+  readonly riskFree: number;
+  /** Setting: minimum acceptable return per period. */
+  readonly requiredReturn: number;
+  /** Setting: returns in the rolling window. */
+  readonly window: number;
+  /** Drawdown of every equity value (mark to market). */
+  readonly markToMarket: DrawdownTrackerState;
+  /** Whether an update has been seen (which fixes `t0`). */
+  readonly started: boolean;
+  /** Time of the first update, in ms: the start of period 0. */
+  readonly t0: number;
+  /** Index of the current (open) period. */
+  readonly period: SavedNumber;
+  /** Last equity seen: the close of the current period so far. */
+  readonly last: number;
+  /** Whether a period has closed, so `base` holds a close. */
+  readonly hasBase: boolean;
+  /** Close of the last closed period, the base of the next return. */
+  readonly base: number;
+  /** Sums over every return. */
+  readonly life: ReturnSumsState;
+  /** Cumulative return factor, prod(1 + r), over every return. */
+  readonly cumulative: SavedNumber;
+  /** Drawdown of the cumulative return factor. */
+  readonly lifeDrawdown: DrawdownTrackerState;
+  /** The returns of the rolling window, oldest first (at most `window`). */
+  readonly returns: SavedNumber[];
+  /** Sums over the rolling window. */
+  readonly roll: ReturnSumsState;
+  /** Evictions since the window's sums were last recomputed exactly. */
+  readonly evictions: number;
 }
 
 /**
@@ -67,20 +108,23 @@ export class EquityAnalytics {
 
   readonly #intervalMs: number;
   readonly #periodsPerYear: number;
+  readonly #riskFree: number;
+  readonly #requiredReturn: number;
   readonly #window: number;
-  readonly #markToMarket = new DrawdownTracker();
+  // Not readonly: `loadState` swaps in the trackers and sums it has checked.
+  #markToMarket = new DrawdownTracker();
   #started = false;
   #t0 = 0;
   #period = 0;
   #last = 0;
   #hasBase = false;
   #base = 0;
-  readonly #life: ReturnSums;
+  #life: ReturnSums;
   #cumulative = 1;
-  readonly #lifeDrawdown = new DrawdownTracker();
+  #lifeDrawdown = new DrawdownTracker();
   readonly #ring: Float64Array;
   readonly #scratch: Float64Array;
-  readonly #roll: ReturnSums;
+  #roll: ReturnSums;
   #start = 0;
   #count = 0;
   #evictions = 0;
@@ -103,6 +147,8 @@ export class EquityAnalytics {
       throw new RangeError(`EquityAnalytics: window must be a positive integer, got ${String(window)}`);
     this.#intervalMs = options.intervalMs;
     this.#periodsPerYear = options.periodsPerYear;
+    this.#riskFree = riskFree;
+    this.#requiredReturn = requiredReturn;
     this.#window = window;
     this.#life = new ReturnSums(riskFree, requiredReturn);
     this.#roll = new ReturnSums(riskFree, requiredReturn);
@@ -176,6 +222,113 @@ export class EquityAnalytics {
   /** Largest mark-to-market drawdown so far in currency (positive); undefined before the first update. */
   get maxDrawdownAbs(): number | undefined {
     return this.#markToMarket.maxDrawdownAbs;
+  }
+
+  /** The complete state as plain JSON data, settings included, for `loadState` after a restart. */
+  saveState(): EquityAnalyticsState {
+    const returns = new Array<SavedNumber>(this.#count);
+    for (let i = 0, at = this.#start; i < this.#count; i++) {
+      returns[i] = saveNumber(this.#ring[at]!);
+      if (++at === this.#window) at = 0;
+    }
+    return {
+      intervalMs: this.#intervalMs,
+      periodsPerYear: this.#periodsPerYear,
+      riskFree: this.#riskFree + 0, // +0 for -0, which JSON would print as 0 and `same` tell apart
+      requiredReturn: this.#requiredReturn + 0,
+      window: this.#window,
+      markToMarket: this.#markToMarket.saveState(),
+      started: this.#started,
+      t0: this.#t0,
+      period: saveNumber(this.#period),
+      last: this.#last,
+      hasBase: this.#hasBase,
+      base: this.#base,
+      life: this.#life.saveState(),
+      cumulative: saveNumber(this.#cumulative),
+      lifeDrawdown: this.#lifeDrawdown.saveState(),
+      returns,
+      roll: this.#roll.saveState(),
+      evictions: this.#evictions,
+    };
+  }
+
+  /**
+   * Replaces the state with one from `saveState`, for an instance constructed with the same
+   * options: checks it all first and throws `StateMismatchError` (changing nothing) when it does
+   * not fit, naming the field or the setting that differs. Only `window` may differ: the
+   * lifetime figures are restored exactly and the rolling window is rebuilt from the newest saved
+   * returns that fit, as if this instance had been fed them (so `rolling()` covers the last
+   * min(saved window, window) returns until new ones arrive).
+   */
+  loadState(state: unknown): void {
+    const where = 'EquityAnalytics';
+    const s = readState(where, () => {
+      const r = new StateReader(state, where);
+      r.same('intervalMs', this.#intervalMs);
+      r.same('periodsPerYear', this.#periodsPerYear);
+      r.same('riskFree', this.#riskFree + 0);
+      r.same('requiredReturn', this.#requiredReturn + 0);
+      const savedWindow = r.integer('window', 1);
+      const sameWindow = savedWindow === this.#window;
+      const markToMarket = new DrawdownTracker();
+      markToMarket.loadState(r.raw('markToMarket'), r.at('markToMarket'));
+      const period = r.number('period');
+      if (!(period >= 0 && (Number.isInteger(period) || period === Infinity)))
+        throw new StateMismatchError(`${r.at('period')} is not an integer >= 0`);
+      const life = new ReturnSums(this.#riskFree, this.#requiredReturn);
+      life.loadState(r.raw('life'), r.at('life'));
+      const lifeDrawdown = new DrawdownTracker();
+      lifeDrawdown.loadState(r.raw('lifeDrawdown'), r.at('lifeDrawdown'));
+      const returns = r.numbers('returns');
+      if (returns.length > savedWindow)
+        throw new StateMismatchError(`${r.at('returns')} has ${returns.length} entries, more than the saved window`);
+      const roll = new ReturnSums(this.#riskFree, this.#requiredReturn);
+      roll.loadState(r.raw('roll'), r.at('roll'));
+      if (roll.n !== returns.length)
+        throw new StateMismatchError(`${r.at('roll')}.n is ${roll.n}, but ${returns.length} returns were saved`);
+      const evictions = r.integerIn('evictions', 0, savedWindow - 1);
+      return {
+        sameWindow,
+        markToMarket,
+        started: r.boolean('started'),
+        t0: r.finite('t0'),
+        period,
+        last: r.finite('last'),
+        hasBase: r.boolean('hasBase'),
+        base: r.finite('base'),
+        life,
+        cumulative: r.number('cumulative'),
+        lifeDrawdown,
+        returns,
+        roll,
+        evictions,
+      };
+    });
+    this.#markToMarket = s.markToMarket;
+    this.#started = s.started;
+    this.#t0 = s.t0;
+    this.#period = s.period;
+    this.#last = s.last;
+    this.#hasBase = s.hasBase;
+    this.#base = s.base;
+    this.#life = s.life;
+    this.#cumulative = s.cumulative;
+    this.#lifeDrawdown = s.lifeDrawdown;
+    const kept = s.sameWindow ? s.returns : s.returns.slice(Math.max(0, s.returns.length - this.#window));
+    this.#ring.set(kept);
+    this.#start = 0;
+    this.#count = kept.length;
+    if (s.sameWindow) {
+      this.#roll = s.roll;
+      this.#evictions = s.evictions;
+    } else {
+      // As a fresh instance fed the kept returns: no eviction yet, sums added in order.
+      this.#roll = new ReturnSums(this.#riskFree, this.#requiredReturn);
+      this.#recompute();
+    }
+    this.#rollDrawdown = NaN;
+    this.#rollDirty = true;
   }
 
   #emit(r: number, times: number): void {

@@ -19,7 +19,9 @@ export type { PeriodOptions, SharpeOptions, SortinoOptions } from './returns.ts'
 export { DRAW_MODES, tradeStats } from './trades.ts';
 export type { DrawMode, TradeStats, TradeStatsOptions } from './trades.ts';
 export { DrawdownTracker } from './drawdown.ts';
+export type { DrawdownTrackerState } from './drawdown.ts';
+export type { ReturnSumsState } from './return-sums.ts';
 export { TradeAnalytics } from './trade-analytics.ts';
-export type { TradeAnalyticsOptions, TradeSummary } from './trade-analytics.ts';
+export type { TradeAnalyticsOptions, TradeAnalyticsState, TradeSumsState, TradeSummary } from './trade-analytics.ts';
 export { EquityAnalytics } from './equity-analytics.ts';
-export type { EquityAnalyticsOptions, EquitySummary } from './equity-analytics.ts';
+export type { EquityAnalyticsOptions, EquityAnalyticsState, EquitySummary } from './equity-analytics.ts';

@@ -5,6 +5,7 @@
  */
 
 import { calmarFrom } from './returns.ts';
+import { readState, saveNumber, StateReader, type SavedNumber } from '../state.ts';
 
 /** A removed term this many times larger than what remains marks the sums inexact (residue ~ 1e-14 relative at most). */
 const CANCELLATION = 64;
@@ -20,6 +21,40 @@ export interface ReturnRatios {
   readonly maxDrawdown: number;
 }
 
+/** The saved state of a `ReturnSums`, from `saveState` (plain JSON data). */
+export interface ReturnSumsState {
+  /** Setting: risk-free return per period. */
+  readonly riskFree: number;
+  /** Setting: minimum acceptable return per period. */
+  readonly requiredReturn: number;
+  /** Returns summed. */
+  readonly n: number;
+  /** Whether a removal may have left a large residue (the caller recomputes before reading). */
+  readonly inexact: boolean;
+  /** Sum of r - riskFree. */
+  readonly sumRf: SavedNumber;
+  /** Sum of r - requiredReturn. */
+  readonly sumReq: SavedNumber;
+  /** Running mean of r. */
+  readonly mean: SavedNumber;
+  /** Running sum of squared deviations of r. */
+  readonly m2: SavedNumber;
+  /** Sum of squares of the shortfalls below requiredReturn. */
+  readonly down: SavedNumber;
+  /** Returns below requiredReturn. */
+  readonly downCount: number;
+  /** Sum of log|1 + r| over the returns with 1 + r != 0. */
+  readonly log: SavedNumber;
+  /** Returns of exactly -100%. */
+  readonly zeros: number;
+  /** Returns below -100%. */
+  readonly negatives: number;
+  /** Last return added. */
+  readonly last: SavedNumber;
+  /** Length of the trailing run of equal returns. */
+  readonly run: number;
+}
+
 /**
  * Sums of returns `r` for the Sharpe ratio (sum of r - riskFree, Welford mean and M2 of r), the
  * Sortino ratio (sum of r - requiredReturn, sum of squares of its negative part) and the compound
@@ -32,6 +67,7 @@ export interface ReturnRatios {
 export class ReturnSums {
   readonly #riskFree: number;
   readonly #required: number;
+  /** Returns summed. */
   n = 0;
   /** Set by a removal that may have left a residue large relative to a sum; cleared by `reset`. */
   inexact = false;
@@ -47,6 +83,10 @@ export class ReturnSums {
   #last = 0;
   #run = 0;
 
+  /**
+   * @param riskFree risk-free return per period, for the Sharpe sums
+   * @param requiredReturn minimum acceptable return per period, for the Sortino sums
+   */
   constructor(riskFree: number, requiredReturn: number) {
     this.#riskFree = riskFree;
     this.#required = requiredReturn;
@@ -128,6 +168,71 @@ export class ReturnSums {
     this.inexact = false;
     this.#sumRf = this.#sumReq = this.#mean = this.#m2 = this.#down = this.#log = this.#last = 0;
     this.#downCount = this.#zeros = this.#negatives = this.#run = 0;
+  }
+
+  /** The complete state as plain JSON data, settings included, for `loadState`. */
+  saveState(): ReturnSumsState {
+    return {
+      riskFree: this.#riskFree + 0, // +0 for -0, which JSON would print as 0 and `same` tell apart
+      requiredReturn: this.#required + 0,
+      n: this.n,
+      inexact: this.inexact,
+      sumRf: saveNumber(this.#sumRf),
+      sumReq: saveNumber(this.#sumReq),
+      mean: saveNumber(this.#mean),
+      m2: saveNumber(this.#m2),
+      down: saveNumber(this.#down),
+      downCount: this.#downCount,
+      log: saveNumber(this.#log),
+      zeros: this.#zeros,
+      negatives: this.#negatives,
+      last: saveNumber(this.#last),
+      run: this.#run,
+    };
+  }
+
+  /**
+   * Replaces the state with one from `saveState` of sums with the same `riskFree` and
+   * `requiredReturn`; checks it all first and throws `StateMismatchError` (changing nothing)
+   * when it does not fit.
+   * @param where the path of this state in error messages, for sums nested in another state
+   */
+  loadState(state: unknown, where = 'ReturnSums'): void {
+    const s = readState(where, () => {
+      const r = new StateReader(state, where);
+      r.same('riskFree', this.#riskFree + 0);
+      r.same('requiredReturn', this.#required + 0);
+      const n = r.integer('n');
+      const counted = (key: string): number => r.integerIn(key, 0, n);
+      return {
+        n,
+        inexact: r.boolean('inexact'),
+        sumRf: r.number('sumRf'),
+        sumReq: r.number('sumReq'),
+        mean: r.number('mean'),
+        m2: r.number('m2'),
+        down: r.number('down'),
+        downCount: counted('downCount'),
+        log: r.number('log'),
+        zeros: counted('zeros'),
+        negatives: counted('negatives'),
+        last: r.number('last'),
+        run: counted('run'),
+      };
+    });
+    this.n = s.n;
+    this.inexact = s.inexact;
+    this.#sumRf = s.sumRf;
+    this.#sumReq = s.sumReq;
+    this.#mean = s.mean;
+    this.#m2 = s.m2;
+    this.#down = s.down;
+    this.#downCount = s.downCount;
+    this.#log = s.log;
+    this.#zeros = s.zeros;
+    this.#negatives = s.negatives;
+    this.#last = s.last;
+    this.#run = s.run;
   }
 
   /** The ratios, given the max drawdown of the same returns (kept by the caller) and the annualisation. */

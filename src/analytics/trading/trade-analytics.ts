@@ -3,10 +3,11 @@
  * drawdown of the balance. O(1) per trade, memory bounded by the window.
  */
 
-import { DrawdownTracker } from './drawdown.ts';
+import { DrawdownTracker, type DrawdownTrackerState } from './drawdown.ts';
 import { finiteOrUndefined } from './finite.ts';
 import { DRAW_MODES, statsFromSums } from './trades.ts';
 import type { DrawMode, TradeStats } from './trades.ts';
+import { readState, saveNumber, StateMismatchError, StateReader, type SavedNumber } from '../state.ts';
 
 /** An evicted result this many times larger than the remaining sum marks the window sums for an exact recompute. */
 const CANCELLATION = 64;
@@ -32,6 +33,44 @@ export type TradeSummary = {
     : number;
 };
 
+/** Counts and sums of a set of trades, as saved in a `TradeAnalyticsState`. */
+export interface TradeSumsState {
+  /** Trades with a positive net result. */
+  readonly wins: number;
+  /** Trades with a negative net result. */
+  readonly losses: number;
+  /** Trades with a net result of exactly 0. */
+  readonly draws: number;
+  /** Sum of the winning results. */
+  readonly profit: SavedNumber;
+  /** Sum of the magnitudes of the losing results. */
+  readonly loss: SavedNumber;
+}
+
+/** The saved state of a `TradeAnalytics`, from `saveState` (plain JSON data). */
+export interface TradeAnalyticsState {
+  /** Setting: trades in the rolling window. */
+  readonly window: number;
+  /** Setting: how exactly-zero results count in the win rate. */
+  readonly draws: DrawMode;
+  /** Setting: the starting balance, null without one. */
+  readonly startingBalance: number | null;
+  /** Net results of the trades in the rolling window, oldest first (at most `window`). */
+  readonly trades: number[];
+  /** Evictions since the window's sums were last recomputed exactly. */
+  readonly evictions: number;
+  /** Whether an eviction cancelled most of a window sum (recomputed at the next `rolling()`). */
+  readonly inexact: boolean;
+  /** Counts and sums over the rolling window. */
+  readonly rolling: TradeSumsState;
+  /** Counts and sums over every trade. */
+  readonly lifetime: TradeSumsState;
+  /** startingBalance + cumulative net results; null without a starting balance. */
+  readonly balance: SavedNumber | null;
+  /** Drawdown of the balance; null without a starting balance. */
+  readonly realized: DrawdownTrackerState | null;
+}
+
 /**
  * Streaming trade statistics. `add(pnl, fees)` takes one closed trade: `pnl` is its profit BEFORE
  * fees and the statistics use the net result `pnl - fees` (a trade that only covers its fees is a
@@ -51,6 +90,7 @@ export class TradeAnalytics {
 
   readonly #mode: DrawMode;
   readonly #window: number;
+  readonly #startingBalance: number | undefined;
   readonly #ring: Float64Array;
   #start = 0;
   #count = 0;
@@ -67,7 +107,8 @@ export class TradeAnalytics {
   #allProfit = 0;
   #allLoss = 0;
   #balance = 0;
-  readonly #realized: DrawdownTracker | undefined;
+  // Not readonly: `loadState` swaps in the tracker it has checked.
+  #realized: DrawdownTracker | undefined;
 
   /** Validates the options; throws a RangeError naming the bad key. */
   constructor(options: TradeAnalyticsOptions = {}) {
@@ -80,6 +121,7 @@ export class TradeAnalytics {
     this.#window = window;
     this.#mode = mode;
     this.#ring = new Float64Array(window);
+    this.#startingBalance = options.startingBalance;
     if (options.startingBalance !== undefined) {
       if (!Number.isFinite(options.startingBalance))
         throw new RangeError(
@@ -161,6 +203,107 @@ export class TradeAnalytics {
     return this.#realized?.maxDrawdownAbs;
   }
 
+  /** The complete state as plain JSON data, settings included, for `loadState` after a restart. */
+  saveState(): TradeAnalyticsState {
+    const trades = new Array<number>(this.#count);
+    for (let i = 0, at = this.#start; i < this.#count; i++) {
+      trades[i] = this.#ring[at]!;
+      if (++at === this.#window) at = 0;
+    }
+    return {
+      window: this.#window,
+      draws: this.#mode,
+      // +0 for -0, which JSON would print as 0 and `same` tell apart.
+      startingBalance: this.#startingBalance === undefined ? null : this.#startingBalance + 0,
+      trades,
+      evictions: this.#evictions,
+      inexact: this.#inexact,
+      rolling: sums(this.#wins, this.#losses, this.#draws, this.#profit, this.#loss),
+      lifetime: sums(this.#allWins, this.#allLosses, this.#allDraws, this.#allProfit, this.#allLoss),
+      balance: this.#realized === undefined ? null : saveNumber(this.#balance),
+      realized: this.#realized === undefined ? null : this.#realized.saveState(),
+    };
+  }
+
+  /**
+   * Replaces the state with one from `saveState`, for an instance constructed with the same
+   * options: checks it all first and throws `StateMismatchError` (changing nothing) when it does
+   * not fit, naming the field or the setting that differs (`draws`, `startingBalance`). Only
+   * `window` may differ: the lifetime figures and the realized drawdown are restored exactly and
+   * the rolling window is rebuilt from the newest saved trades that fit, as if this instance had
+   * been fed them (so `rolling()` covers the last min(saved window, window) trades until new ones
+   * arrive).
+   */
+  loadState(state: unknown): void {
+    const where = 'TradeAnalytics';
+    const s = readState(where, () => {
+      const r = new StateReader(state, where);
+      r.same('draws', this.#mode);
+      const hasBalance = r.present('startingBalance');
+      if (hasBalance !== (this.#startingBalance !== undefined))
+        throw new StateMismatchError(
+          `${r.at('startingBalance')} was saved as ${JSON.stringify(r.raw('startingBalance'))}, this instance has ${String(this.#startingBalance)}`,
+        );
+      if (this.#startingBalance !== undefined) r.same('startingBalance', this.#startingBalance + 0);
+      const savedWindow = r.integer('window', 1);
+      const trades = r.finites('trades');
+      if (trades.length > savedWindow)
+        throw new StateMismatchError(`${r.at('trades')} has ${trades.length} entries, more than the saved window`);
+      const rolling = readSums(r.object('rolling'));
+      if (rolling.wins + rolling.losses + rolling.draws !== trades.length)
+        throw new StateMismatchError(
+          `${r.at('rolling')} counts ${rolling.wins + rolling.losses + rolling.draws} trades, but ${trades.length} were saved`,
+        );
+      const lifetime = readSums(r.object('lifetime'));
+      if (lifetime.wins < rolling.wins || lifetime.losses < rolling.losses || lifetime.draws < rolling.draws)
+        throw new StateMismatchError(`${r.at('lifetime')} counts fewer trades than ${r.at('rolling')}`);
+      let balance = 0;
+      let realized: DrawdownTracker | undefined;
+      if (this.#startingBalance !== undefined) {
+        balance = r.number('balance');
+        realized = new DrawdownTracker();
+        realized.loadState(r.raw('realized'), r.at('realized'));
+      } else if (r.present('balance') || r.present('realized')) {
+        throw new StateMismatchError(
+          `${r.at('balance')} and ${r.at('realized')} must be null without a startingBalance`,
+        );
+      }
+      return {
+        sameWindow: savedWindow === this.#window,
+        trades,
+        evictions: r.integerIn('evictions', 0, savedWindow - 1),
+        inexact: r.boolean('inexact'),
+        rolling,
+        lifetime,
+        balance,
+        realized,
+      };
+    });
+    this.#allWins = s.lifetime.wins;
+    this.#allLosses = s.lifetime.losses;
+    this.#allDraws = s.lifetime.draws;
+    this.#allProfit = s.lifetime.profit;
+    this.#allLoss = s.lifetime.loss;
+    this.#balance = s.balance;
+    this.#realized = s.realized;
+    const kept = s.sameWindow ? s.trades : s.trades.slice(Math.max(0, s.trades.length - this.#window));
+    this.#ring.set(kept);
+    this.#start = 0;
+    this.#count = kept.length;
+    if (s.sameWindow) {
+      this.#evictions = s.evictions;
+      this.#inexact = s.inexact;
+      this.#wins = s.rolling.wins;
+      this.#losses = s.rolling.losses;
+      this.#draws = s.rolling.draws;
+      this.#profit = s.rolling.profit;
+      this.#loss = s.rolling.loss;
+    } else {
+      // As a fresh instance fed the kept trades: no eviction yet, sums added in trade order.
+      this.#recompute();
+    }
+  }
+
   #include(net: number): void {
     if (net > 0) {
       this.#wins++;
@@ -204,6 +347,20 @@ export class TradeAnalytics {
       if (++at === this.#window) at = 0;
     }
   }
+}
+
+function sums(wins: number, losses: number, draws: number, profit: number, loss: number): TradeSumsState {
+  return { wins, losses, draws, profit: saveNumber(profit), loss: saveNumber(loss) };
+}
+
+function readSums(r: StateReader): { wins: number; losses: number; draws: number; profit: number; loss: number } {
+  return {
+    wins: r.integer('wins'),
+    losses: r.integer('losses'),
+    draws: r.integer('draws'),
+    profit: r.number('profit'),
+    loss: r.number('loss'),
+  };
 }
 
 function summary(s: TradeStats): TradeSummary {
