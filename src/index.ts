@@ -1,5 +1,5 @@
 export { initEnhancedMonitoring, getMonitoringService } from './init.ts';
-export { MonitoringService } from './service.ts';
+export { MonitoringService, type HistoryInput } from './service.ts';
 export {
   DEFAULT_OPTIONS,
   type MonitoringOptions,
@@ -49,7 +49,7 @@ export type {
   OpenPositions,
   TradingPerformance,
 } from './domains/trading.ts';
-export type { ClosedTrade } from './domains/performance.ts';
+export type { ClosedTrade, EquityPoint, HistoryRestored } from './domains/performance.ts';
 export type {
   ModelKey,
   ModelPerformanceMetrics,
@@ -78,6 +78,7 @@ export type { RouteHandler } from './http/server.ts';
 export type { AuthOptions, TlsOptions, DashboardOptions, ResolvedDashboard } from './config/options.ts';
 export type { HttpOptions, ResolvedHttp } from './http/options.ts';
 export type { ExportOptions, ResolvedExport } from './export/options.ts';
+export type { StateOptions, ResolvedState } from './state/options.ts';
 export type { ResourceOptions, ResolvedResource } from './config/resource.ts';
 export type { LifecycleOptions, ResolvedLifecycle } from './lifecycle/options.ts';
 export type {

@@ -34,6 +34,8 @@ import { createSurfaceHandler, type RouteHandler } from './http/surface.ts';
 import { PgPoolObserver } from './integrations/pg.ts';
 import { WebIntegration } from './integrations/web.ts';
 import { flushOnSignals } from './lifecycle/signals.ts';
+import { RESTORE_FAILURES } from './state/file.ts';
+import { StateStore, type DurableFile, type RestoreOutcome } from './state/store.ts';
 import { RegistryProducer } from './storage/producer.ts';
 import { InstrumentRegistry } from './storage/registry.ts';
 
@@ -77,6 +79,10 @@ export interface Pipeline {
   readonly server: MonitoringServer | undefined;
   /** Publishes the computed model metrics now. */
   readonly publishModels: () => void;
+  /** The durable state, undefined when `stateDirectory` is off. */
+  readonly state: StateStore | undefined;
+  /** What the start restored from the state directory. */
+  readonly restored: RestoreOutcome | undefined;
   /** In start order; stopped in reverse. */
   readonly components: readonly Component[];
 }
@@ -173,11 +179,15 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
     registry.counter(METRICS.invalidInputs, Number.MAX_SAFE_INTEGER),
   );
   const health = new ExportHealth(registry.counter(METRICS.exportFailures, Number.MAX_SAFE_INTEGER), logger);
+  const restoreFailures = registry.counter(METRICS.stateRestoreFailures, Number.MAX_SAFE_INTEGER);
+  registry.gauge(METRICS.processStartTime).table.get0().value = performance.timeOrigin / 1000;
   const domains = createDomains(options, registry, guard);
-  const source: ReaderSource = { registry, resource, scope: SCOPE };
+  let state: StateStore | undefined;
+  const beforeExport = () => state?.beforeExport() ?? Promise.resolve();
+  const source: ReaderSource = { registry, resource, scope: SCOPE, beforeExport };
 
   // Every reader pulls from the same registry through a producer of its own.
-  const producer = () => new RegistryProducer(registry, resource, SCOPE);
+  const producer = () => new RegistryProducer(registry, resource, SCOPE, 'cumulative', beforeExport);
   const prometheus = new PrometheusEndpoint([producer()], logger);
   const file = createFileExport(options, source, health, logger);
   const otlp =
@@ -188,6 +198,18 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
     options.dashboard === false
       ? undefined
       : new Dashboard(options.dashboard, options.maxSeriesPerMetric, [producer()], logger);
+  if (options.stateDirectory !== false) {
+    state = new StateStore(options.stateDirectory, durableFiles(registry, domains, dashboard), {
+      health,
+      restoreFailures,
+      logger,
+      flushIntervalMs: options.stateFlushIntervalSeconds * 1000,
+    });
+  }
+  // Restored before anything records; a live lock of another process fails init here.
+  const restored = state?.open();
+  // Every reason at 0 from the start, so that `increase()` and alerts see the first failure.
+  if (state !== undefined) for (const reason of RESTORE_FAILURES) restoreFailures.get1(reason);
   const readers: MetricReader[] = [prometheus.reader];
   if (file !== undefined) readers.push(file.reader);
   if (otlp !== undefined) readers.push(otlp.reader);
@@ -216,6 +238,12 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
   let system: SystemMetrics | undefined;
   let removeSignalHandlers: (() => void) | undefined;
   const parts: Component[] = [
+    {
+      // First to start, last to stop: the final write follows the readers' final flush.
+      name: 'state',
+      start: () => state?.start(),
+      stop: () => state?.stop(),
+    },
     {
       name: 'readers',
       routes: () => [
@@ -309,8 +337,52 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
     surface,
     server,
     publishModels,
+    state,
+    restored,
     components,
   };
+}
+
+/** What the state directory holds: the figures readers see (written before every export), and the dashboard's history. */
+function durableFiles(registry: InstrumentRegistry, domains: Domains, dashboard: Dashboard | undefined): DurableFile[] {
+  const files: DurableFile[] = [
+    {
+      name: 'state.json',
+      beforeExport: true,
+      // The registry first: the domains then find their restored series.
+      parts: [
+        {
+          name: 'registry',
+          save: () => registry.saveState(),
+          restore: (saved) => `${registry.restoreState(saved)} series`,
+        },
+        {
+          name: 'performance',
+          save: () => domains.performance.saveState(),
+          restore: (saved) => domains.performance.restoreState(saved),
+        },
+        {
+          name: 'predictions',
+          save: () => domains.predictions.saveState(),
+          restore: (saved) => domains.predictions.restoreState(saved),
+        },
+        {
+          name: 'models',
+          save: () => domains.models.saveState(),
+          restore: (saved) => domains.models.restoreState(saved),
+        },
+      ],
+    },
+  ];
+  if (dashboard !== undefined) {
+    const history = dashboard.history;
+    files.push({
+      name: 'dashboard.json',
+      beforeExport: false,
+      parts: [{ name: 'history', save: () => history.saveState(), restore: (saved) => history.restoreState(saved) }],
+    });
+  }
+  return files;
 }
 
 /**

@@ -7,7 +7,7 @@ import type { ResolvedOptions } from './config/options.ts';
 import type { ApiCall, ApiQuota, HttpMethod, Tracked } from './domains/api.ts';
 import type { DbPoolUpdate } from './domains/db.ts';
 import type { CalibrationUpdate, ModelPerformanceUpdate, OnlineLearningUpdate } from './domains/models.ts';
-import type { ClosedTrade } from './domains/performance.ts';
+import type { ClosedTrade, EquityPoint, HistoryRestored } from './domains/performance.ts';
 import type { FeatureValue, LearningStep, Outcome, Prediction } from './domains/predictions.ts';
 import type { ExecutedTrade, PortfolioUpdate, TradingPerformance, TradingSignal } from './domains/trading.ts';
 import type { RouteHandler } from './http/surface.ts';
@@ -16,6 +16,14 @@ import type { ExpressMiddleware } from './integrations/express.ts';
 import type { FastifyMetricsPlugin } from './integrations/fastify.ts';
 import type { PgPoolLike, PgPoolObserveOptions } from './integrations/pg.ts';
 import { buildPipeline, type Domains, type Pipeline } from './pipeline.ts';
+
+/** The bot's own history for `restoreHistory`; either list may be left out. */
+export interface HistoryInput {
+  /** Closed trades as `recordClosedTrade` takes them, each with its `closedAt`; any order. */
+  closedTrades?: Iterable<ClosedTrade>;
+  /** The equity curve: `{ time, value }` with `time` a Date or Unix milliseconds; any order. */
+  equity?: Iterable<EquityPoint>;
+}
 
 /**
  * The running monitoring of one bot: the recording facade and the lifecycle. Every recording method
@@ -73,7 +81,23 @@ export class MonitoringService {
       await service.shutdown();
       throw error;
     }
+    options.logger.info(service.startupLine());
     return service;
+  }
+
+  /** One line saying where the metrics are and what durable state came back. */
+  private startupLine(): string {
+    const where = this.url === undefined ? 'no server (port: false)' : `metrics at ${this.url}`;
+    const dashboard = this.dashboardUrl === undefined ? '' : `, dashboard at ${this.dashboardUrl}`;
+    const { state, restored } = this.pipeline;
+    if (state === undefined || restored === undefined)
+      return `monitoring started: ${where}${dashboard}; durable state off (set stateDirectory to keep the figures across restarts)`;
+    const parts = restored.files.map(
+      (f) => `${f.restored.join(', ') || 'nothing'} from ${f.file} (written ${f.writtenAt})`,
+    );
+    const failed = restored.failures.map((f) => `${f.file}: ${f.reason}`);
+    const what = parts.length === 0 ? 'nothing to restore, a fresh start' : `restored ${parts.join('; ')}`;
+    return `monitoring started: ${where}${dashboard}; state in ${state.directory}: ${what}${failed.length > 0 ? `; not restored: ${failed.join(', ')}` : ''}`;
   }
 
   /** URL of the Prometheus endpoint, e.g. `http://127.0.0.1:8000/metrics`; undefined with `port: false`. */
@@ -136,6 +160,25 @@ export class MonitoringService {
       this.domains.performance.recordClosedTrade(trade);
     } catch (error) {
       this.guard.fault('recordClosedTrade', error);
+    }
+  }
+
+  /**
+   * Rebuilds every computed trading figure from the bot's own history, as if each event had been
+   * recorded live at its time: closed trades (the `recordClosedTrade` input, `closedAt` required)
+   * and equity values (`{ time, value }`), in any order. For bots whose database is the source of
+   * truth, or that start on a new machine. Only events newer than the newest one the SDK already
+   * holds (from durable state or live recording) are applied, so passing the whole history at every
+   * start never counts anything twice. Call it right after `initEnhancedMonitoring`, before recording.
+   */
+  restoreHistory(history: HistoryInput): HistoryRestored {
+    try {
+      const result = this.domains.performance.restoreHistory(history?.closedTrades ?? [], history?.equity ?? []);
+      if (result.lastEquity !== undefined) this.domains.trading.restorePortfolioValue(result.lastEquity);
+      return result;
+    } catch (error) {
+      this.guard.fault('restoreHistory', error);
+      return { trades: 0, skippedTrades: 0, equity: 0, skippedEquity: 0 };
     }
   }
 

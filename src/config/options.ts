@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   COLLECTOR_CHECKS,
   COLLECTOR_DEFAULTS,
@@ -54,6 +55,7 @@ import {
   type LifecycleOptions,
   type ResolvedLifecycle,
 } from '../lifecycle/options.ts';
+import { STATE_CHECKS, STATE_DEFAULTS, type ResolvedState, type StateOptions } from '../state/options.ts';
 import {
   boolean,
   deepFreeze,
@@ -110,6 +112,7 @@ export interface MonitoringOptions
   extends
     HttpOptions,
     ExportOptions,
+    StateOptions,
     ResourceOptions,
     LifecycleOptions,
     ModelAnalyticsOptions,
@@ -124,6 +127,7 @@ export interface ResolvedOptions
   extends
     ResolvedHttp,
     ResolvedExport,
+    ResolvedState,
     ResolvedResource,
     ResolvedLifecycle,
     ResolvedModelAnalytics,
@@ -148,6 +152,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = deepFreeze(
   {
     ...HTTP_DEFAULTS,
     ...EXPORT_DEFAULTS,
+    ...STATE_DEFAULTS,
     serviceName: 'evil2root-bot',
     serviceInstanceId: PROCESS_INSTANCE_ID,
     resourceAttributes: {},
@@ -189,6 +194,7 @@ const RECORDING_CHECKS: Checks<RecordingOptions> = {
 const CHECKS: Checks<MonitoringOptions> = {
   ...HTTP_CHECKS,
   ...EXPORT_CHECKS,
+  ...STATE_CHECKS,
   ...RESOURCE_CHECKS,
   ...LIFECYCLE_CHECKS,
   ...MODEL_ANALYTICS_CHECKS,
@@ -259,6 +265,15 @@ function resolveTls(tls: false | TlsOptions | undefined): ResolvedHttp['tls'] {
   return tls === undefined || tls === false ? false : { key: readPem(tls.key, 'key'), cert: readPem(tls.cert, 'cert') };
 }
 
+/** Explicit option, else MONITORING_STATE_DIR, else `<exportDirectory>/state` when files are exported, else off. */
+function resolveStateDirectory(given: MonitoringOptions, environment: Environment): string | false {
+  if (given.stateDirectory !== undefined) return given.stateDirectory;
+  const fromEnv = environment['MONITORING_STATE_DIR'];
+  if (fromEnv !== undefined && fromEnv.trim() !== '') return fromEnv;
+  const exportDirectory = given.exportDirectory ?? DEFAULT_OPTIONS.exportDirectory;
+  return exportDirectory === false ? false : join(exportDirectory, 'state');
+}
+
 /** An HTTP endpoint without a path gets the OTLP metrics path, as the spec does for OTEL_EXPORTER_OTLP_ENDPOINT. */
 function metricsUrl(base: string): string {
   const url = new URL(base);
@@ -327,6 +342,8 @@ export function resolveOptions(input: unknown = {}, environment: Environment = p
     exportMaxFiles: given.exportMaxFiles ?? d.exportMaxFiles,
     exportMaxAgeHours: given.exportMaxAgeHours ?? d.exportMaxAgeHours,
     otlp: resolveOtlp(given.otlp, env),
+    stateDirectory: resolveStateDirectory(given, environment),
+    stateFlushIntervalSeconds: given.stateFlushIntervalSeconds ?? d.stateFlushIntervalSeconds,
 
     serviceName: given.serviceName ?? env.serviceName ?? envName ?? d.serviceName,
     serviceInstanceId: given.serviceInstanceId ?? envInstanceId ?? d.serviceInstanceId,

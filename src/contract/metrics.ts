@@ -25,6 +25,16 @@ export interface MetricDefinition {
   readonly labels: readonly string[];
   /** Explicit upper bucket bounds, histograms only. */
   readonly buckets?: readonly number[];
+  /**
+   * Describes this process, not the bot's history: restarts with the process and is not kept in the
+   * durable state (`self` metrics always are).
+   */
+  readonly processScoped?: boolean;
+}
+
+/** True for the metrics the durable state keeps across restarts: every metric but the process-scoped ones. */
+export function isDurable(def: MetricDefinition): boolean {
+  return def.group !== 'self' && def.processScoped !== true;
 }
 
 /** The OpenTelemetry instrument name: the Prometheus name without the `_total` the exporter appends. */
@@ -68,8 +78,9 @@ function gauge(
   description: string,
   labels: readonly string[] = [],
   unit = '',
+  processScoped = false,
 ): MetricDefinition {
-  return def({ name, type: 'gauge', group, description, unit, labels });
+  return def({ name, type: 'gauge', group, description, unit, labels, ...(processScoped ? { processScoped } : {}) });
 }
 
 /** Every domain metric of the contract, by camelCase key (`METRICS.tradingSignals.name` is `'trading_signals_total'`). */
@@ -370,13 +381,21 @@ export const METRICS = Object.freeze({
     description: 'Database operations by outcome (status success or error).',
     labels: ['operation', 'status'],
   }),
-  dbPoolSize: gauge('db', 'db_connection_pool_size', 'Connections in the database pool.', ['pool'], '{connection}'),
+  dbPoolSize: gauge(
+    'db',
+    'db_connection_pool_size',
+    'Connections in the database pool.',
+    ['pool'],
+    '{connection}',
+    true,
+  ),
   dbConnectionsActive: gauge(
     'db',
     'db_connections_active',
     'Connections of the pool in use.',
     ['pool'],
     '{connection}',
+    true,
   ),
   dbConnectionsWaiting: gauge(
     'db',
@@ -384,6 +403,7 @@ export const METRICS = Object.freeze({
     'Clients waiting for a connection of the pool (observePgPool).',
     ['pool'],
     '{client}',
+    true,
   ),
 
   invalidInputs: def({
@@ -409,8 +429,25 @@ export const METRICS = Object.freeze({
     group: 'self',
     unit: '{export}',
     description:
-      'Exports that failed, by exporter (file or otlp) and reason; the next interval retries with cumulative data.',
+      'Exports that failed, by exporter (file, otlp, or state for the durable state) and reason; the next interval retries.',
     labels: ['exporter', 'reason'],
+  }),
+  stateRestoreFailures: def({
+    name: 'monitoring_state_restore_failures_total',
+    type: 'counter',
+    group: 'self',
+    unit: '{file}',
+    description:
+      'State files (or parts of one) not restored at startup, by reason; those figures started fresh (stateDirectory).',
+    labels: ['reason'],
+  }),
+  processStartTime: def({
+    name: 'process_start_time_seconds',
+    type: 'gauge',
+    group: 'self',
+    unit: 's',
+    description: 'Start time of the process since the Unix epoch, in seconds (the Prometheus client convention).',
+    labels: [],
   }),
 } satisfies Record<string, MetricDefinition>);
 

@@ -1,3 +1,4 @@
+import { StateMismatchError, StateReader } from '../analytics/state.ts';
 import {
   DataPointType,
   MetricReader,
@@ -207,6 +208,86 @@ export class MetricHistory {
     let total = this.timestamps.byteLength;
     for (const s of this.series.values()) total += s.kind === 'scalar' ? s.values.byteLength : s.counts.byteLength;
     return total;
+  }
+
+  /** The samples held, as plain JSON data (NaN, a gap, as null). */
+  saveState(): unknown {
+    const held = (values: Float64Array) => Array.from(values, (v) => (Number.isNaN(v) ? null : v));
+    return {
+      capacity: this.capacity,
+      intervalSeconds: this.intervalSeconds,
+      taken: this.taken,
+      timestamps: Array.from(this.timestamps),
+      series: [...this.series.values()].map((s) =>
+        s.kind === 'scalar'
+          ? { kind: s.kind, name: s.name, labels: s.labels, lastSample: s.lastSample, values: held(s.values) }
+          : {
+              kind: s.kind,
+              name: s.name,
+              labels: s.labels,
+              lastSample: s.lastSample,
+              bounds: s.bounds,
+              counts: held(s.counts),
+            },
+      ),
+    };
+  }
+
+  /** Restores saved samples into this new history (same capacity and interval, else StateSettingsError). Returns what came back. */
+  restoreState(saved: unknown): string {
+    const state = new StateReader(saved, 'dashboard');
+    state.same('capacity', this.capacity);
+    state.same('intervalSeconds', this.intervalSeconds);
+    const taken = state.integer('taken');
+    const timestamps = state.numbers('timestamps', this.capacity);
+    const list = state.array('series');
+    const restored = new Map<string, Stored>();
+    let slots = 0;
+    const floats = (values: unknown[], length: number, where: string) => {
+      if (values.length !== length)
+        throw new StateMismatchError(`${where} has ${values.length} values, expected ${length}`);
+      return Float64Array.from(values, (v) => {
+        if (v === null) return Number.NaN;
+        if (typeof v !== 'number') throw new StateMismatchError(`${where} holds a ${typeof v}`);
+        return v;
+      });
+    };
+    for (let i = 0; i < list.length; i++) {
+      const s = state.item(list, 'series', i);
+      const name = s.string('name');
+      const labelsReader = s.object('labels');
+      const labels: Record<string, string> = {};
+      for (const key of Object.keys(list[i] === null ? {} : (list[i] as { labels: object }).labels))
+        labels[key] = labelsReader.string(key);
+      const lastSample = s.integer('lastSample');
+      const where = `dashboard.series[${i}]`;
+      let stored: Stored;
+      if (s.string('kind') === 'scalar') {
+        stored = { kind: 'scalar', name, labels, lastSample, values: floats(s.array('values'), this.capacity, where) };
+      } else {
+        const bounds = s.numbers('bounds');
+        const width = bounds.length + 1;
+        stored = {
+          kind: 'histogram',
+          name,
+          labels,
+          lastSample,
+          bounds,
+          counts: floats(s.array('counts'), this.capacity * width, where),
+        };
+      }
+      const width = stored.kind === 'scalar' ? 1 : stored.bounds.length + 1;
+      // A lower cap than the saved history's keeps the series that fit.
+      if (slots + width > this.maxSlots) continue;
+      slots += width;
+      restored.set(keyOf(name, labels), stored);
+    }
+    this.timestamps.set(timestamps);
+    this.taken = taken;
+    this.series.clear();
+    for (const [key, stored] of restored) this.series.set(key, stored);
+    this.slots = slots;
+    return `${Math.min(taken, this.capacity)} dashboard samples of ${restored.size} series`;
   }
 
   /** Records one collection taken at `timeMs`. */

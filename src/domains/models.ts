@@ -3,6 +3,7 @@ import type { InstrumentRegistry } from '../storage/registry.ts';
 import type { SeriesTable } from '../storage/series.ts';
 import { isRecord, labelProblem, numberProblem, type InputGuard } from './input.ts';
 import { METRICS, type MetricDefinition } from '../contract/metrics.ts';
+import { StateMismatchError, StateReader } from '../analytics/state.ts';
 
 /** Which model a figure belongs to: the `model_name`, `timeframe` and `symbol` labels. */
 export interface ModelKey {
@@ -87,6 +88,44 @@ export class ModelMetrics {
     this.calibrationError = registry.gauge(METRICS.calibrationError).table;
     this.reliability = registry.gauge(METRICS.calibrationReliability).table;
     this.online = new Map(ONLINE.map((f) => [f.field, registry.gauge(f.def).table]));
+  }
+
+  /** Which reliability bins each model set last (their values are in the registry's state). */
+  saveState(): { bins: [model: string, timeframe: string, symbol: string, bins: string[]][] } {
+    const bins: [string, string, string, string[]][] = [];
+    for (const [errorSeries, series] of this.lastBins) {
+      const a = errorSeries.attributes;
+      bins.push([
+        String(a['model_name']),
+        String(a['timeframe']),
+        String(a['symbol']),
+        series.map((s) => String(s.attributes['bin'])),
+      ]);
+    }
+    return { bins };
+  }
+
+  /** Restores which bins each model set last, so the next update still clears the bins it leaves out. */
+  restoreState(saved: unknown): string | undefined {
+    const list = new StateReader(saved, 'models').array('bins');
+    const checked = list.map((entry, i) => {
+      if (
+        !Array.isArray(entry) ||
+        entry.length !== 4 ||
+        !entry.slice(0, 3).every((v) => typeof v === 'string' && v.length > 0) ||
+        !Array.isArray(entry[3]) ||
+        !(entry[3] as unknown[]).every((v) => typeof v === 'string')
+      )
+        throw new StateMismatchError(`models.bins[${i}] is not [model, timeframe, symbol, bins]`);
+      return entry as [string, string, string, string[]];
+    });
+    for (const [m, tf, symbol, bins] of checked) {
+      this.lastBins.set(
+        this.calibrationError.get3(m, tf, symbol),
+        bins.map((bin) => this.reliability.get4(m, tf, symbol, bin)),
+      );
+    }
+    return checked.length === 0 ? undefined : `${checked.length} calibration curves`;
   }
 
   /** The gauge tables the computed model analytics publish into as well. */

@@ -8,6 +8,7 @@ import type { InstrumentRegistry } from '../storage/registry.ts';
 import type { SeriesTable } from '../storage/series.ts';
 import { isObject, labelProblem, normalizeDirection, numberProblem, type InputGuard } from './input.ts';
 import { METRICS, type MetricDefinition } from '../contract/metrics.ts';
+import { StateMismatchError, StateReader } from '../analytics/state.ts';
 import type { DirectionInput, TradingPerformance } from './trading.ts';
 
 /** A closed (round-trip) trade, given to `recordClosedTrade`. */
@@ -30,6 +31,39 @@ export interface ClosedTrade {
   openedAt?: Date | number;
   /** When it was closed: a Date or Unix milliseconds. Default: now. */
   closedAt?: Date | number;
+}
+
+/** One value of the equity curve, for `restoreHistory`. */
+export interface EquityPoint {
+  /** When the equity had this value: a Date or Unix milliseconds. */
+  time: Date | number;
+  /** Mark-to-market equity in account currency, as `updatePortfolioMetrics({ portfolioValue })` takes it. */
+  value: number;
+}
+
+/** What `restoreHistory` applied and what it skipped as already held. */
+export interface HistoryRestored {
+  /** Closed trades applied. */
+  readonly trades: number;
+  /** Closed trades skipped: not newer than the newest one already held. */
+  readonly skippedTrades: number;
+  /** Equity values applied. */
+  readonly equity: number;
+  /** Equity values skipped: not newer than the newest one already held. */
+  readonly skippedEquity: number;
+  /** The newest equity value applied, if any: it becomes `portfolio_value`. */
+  readonly lastEquity?: number | undefined;
+}
+
+/** The saved state of `PerformanceMetrics`. */
+export interface PerformanceState {
+  readonly all: unknown;
+  readonly symbols: [symbol: string, state: unknown][];
+  readonly equity: unknown;
+  readonly equityUpdates: number;
+  readonly lastTradeAt: number | null;
+  readonly tradesAtLast: number;
+  readonly lastEquityAt: number | null;
 }
 
 /** Settings of the performance analytics, from the service options. */
@@ -126,10 +160,15 @@ export class PerformanceMetrics {
     annualReturn: SeriesTable<GaugeSeries>;
     annualVolatility: SeriesTable<GaugeSeries>;
   };
-  private readonly all: SymbolStats;
-  private readonly bySymbol = new Map<string, SymbolStats>();
-  private readonly equity: EquityAnalytics;
+  private all: SymbolStats;
+  private bySymbol = new Map<string, SymbolStats>();
+  private equity: EquityAnalytics;
   private equityUpdates = 0;
+  /** The newest closed trade (its close time, ms) and how many closed at that very time: what `restoreHistory` skips. */
+  private lastTradeAt = Number.NEGATIVE_INFINITY;
+  private tradesAtLast = 0;
+  /** Time (ms) of the newest equity value. */
+  private lastEquityAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     registry: InstrumentRegistry,
@@ -154,16 +193,66 @@ export class PerformanceMetrics {
       annualReturn: registry.gauge(METRICS.annualReturn).table,
       annualVolatility: registry.gauge(METRICS.annualVolatility).table,
     };
-    this.all = this.symbolStats(ALL, settings.startingBalance);
+    this.all = this.symbolStats(ALL, this.tradeAnalytics(settings.startingBalance));
+    this.equity = this.newEquity();
+    registry.onCollect(() => this.publish());
+  }
+
+  private newEquity(): EquityAnalytics {
+    const settings = this.settings;
     const periodsPerYear = settings.periodsPerYear ?? YEAR_MS / settings.returnsIntervalMs;
-    this.equity = new EquityAnalytics({
+    return new EquityAnalytics({
       intervalMs: settings.returnsIntervalMs,
       periodsPerYear,
       riskFree: perPeriod(settings.riskFreeRate, periodsPerYear),
       requiredReturn: perPeriod(settings.requiredReturn, periodsPerYear),
       window: settings.returnsWindow,
     });
-    registry.onCollect(() => this.publish());
+  }
+
+  /** The analytics state (trade statistics, equity and return periods) as plain JSON data. */
+  saveState(): PerformanceState {
+    return {
+      all: this.all.analytics.saveState(),
+      symbols: [...this.bySymbol].map(([symbol, stats]) => [symbol, stats.analytics.saveState()]),
+      equity: this.equity.saveState(),
+      equityUpdates: this.equityUpdates,
+      lastTradeAt: this.lastTradeAt === Number.NEGATIVE_INFINITY ? null : this.lastTradeAt,
+      tradesAtLast: this.tradesAtLast,
+      lastEquityAt: this.lastEquityAt === Number.NEGATIVE_INFINITY ? null : this.lastEquityAt,
+    };
+  }
+
+  /** Restores a saved state into this new instance; all or nothing (throws StateMismatchError). Returns what came back. */
+  restoreState(saved: unknown): string {
+    const state = new StateReader(saved, 'performance');
+    const all = this.tradeAnalytics(this.settings.startingBalance);
+    all.loadState(state.get('all'));
+    const symbols = new Map<string, TradeAnalytics>();
+    const list = state.array('symbols');
+    for (let i = 0; i < list.length; i++) {
+      const entry = list[i];
+      if (!Array.isArray(entry) || typeof entry[0] !== 'string' || entry[0].length === 0)
+        throw new StateMismatchError(`performance.symbols[${i}] is not a [symbol, state] pair`);
+      const analytics = this.tradeAnalytics(undefined);
+      analytics.loadState(entry[1]);
+      symbols.set(entry[0], analytics);
+    }
+    const equity = this.newEquity();
+    equity.loadState(state.get('equity'));
+    const equityUpdates = state.integer('equityUpdates');
+    const lastTradeAt = state.has('lastTradeAt') ? state.finite('lastTradeAt') : Number.NEGATIVE_INFINITY;
+    const tradesAtLast = state.integer('tradesAtLast');
+    const lastEquityAt = state.has('lastEquityAt') ? state.finite('lastEquityAt') : Number.NEGATIVE_INFINITY;
+    // Checked whole; now applied, and the series of each symbol claimed.
+    this.all = this.symbolStats(ALL, all);
+    this.bySymbol = new Map([...symbols].map(([symbol, analytics]) => [symbol, this.symbolStats(symbol, analytics)]));
+    this.equity = equity;
+    this.equityUpdates = equityUpdates;
+    this.lastTradeAt = lastTradeAt;
+    this.tradesAtLast = tradesAtLast;
+    this.lastEquityAt = lastEquityAt;
+    return `${all.lifetime().trades} closed trades, ${equityUpdates} equity values`;
   }
 
   recordClosedTrade(trade: ClosedTrade): void {
@@ -215,6 +304,11 @@ export class PerformanceMetrics {
       this.duration.get2(symbol, direction).record(held);
     }
 
+    const at = closedMs ?? this.now();
+    if (at > this.lastTradeAt) {
+      this.lastTradeAt = at;
+      this.tradesAtLast = 1;
+    } else if (at === this.lastTradeAt) this.tradesAtLast++;
     const net = pnl - (fees ?? 0);
     this.closed.get3(symbol, direction, OUTCOMES[Math.sign(net) + 1] as string).value++;
     this.all.analytics.add(pnl, fees);
@@ -227,10 +321,88 @@ export class PerformanceMetrics {
     return p === undefined || (this.guard.reject(method, p, field, value) ?? false);
   }
 
+  /**
+   * Replays the bot's own history as if recorded live at its times: closed trades by `closedAt`,
+   * equity values by `time`. Only what is newer than the newest event already held is applied
+   * (for trades closed at that same millisecond, those beyond the number already held), so the
+   * whole history can be given at every start: nothing counts twice. Invalid entries are dropped
+   * and counted like live input.
+   */
+  restoreHistory(closedTrades: Iterable<ClosedTrade>, equity: Iterable<EquityPoint>): HistoryRestored {
+    const M = 'restoreHistory';
+    const trades: { trade: ClosedTrade; at: number }[] = [];
+    let sorted = true;
+    for (const trade of closedTrades) {
+      const at = isObject(trade) ? timeOf(trade.closedAt) : undefined;
+      if (at === undefined || !Number.isFinite(at)) {
+        this.guard.reject(
+          M,
+          isObject(trade) && trade.closedAt === undefined ? 'missing_field' : 'wrong_type',
+          'closedAt',
+          isObject(trade) ? trade.closedAt : trade,
+        );
+        continue;
+      }
+      if (trades.length > 0 && at < trades[trades.length - 1]!.at) sorted = false;
+      trades.push({ trade, at });
+    }
+    if (!sorted) trades.sort((a, b) => a.at - b.at);
+    let skippedTrades = 0;
+    let appliedTrades = 0;
+    let sameTime = 0;
+    const watermark = this.lastTradeAt;
+    const heldAtWatermark = this.tradesAtLast;
+    for (const { trade, at } of trades) {
+      if (at < watermark || (at === watermark && ++sameTime <= heldAtWatermark)) {
+        skippedTrades++;
+        continue;
+      }
+      const before = this.all.analytics.lifetime().trades;
+      this.recordClosedTrade(trade);
+      if (this.all.analytics.lifetime().trades > before) appliedTrades++;
+    }
+    const points: { value: number; at: number }[] = [];
+    sorted = true;
+    for (const point of equity) {
+      const at = isObject(point) ? timeOf(point.time) : undefined;
+      if (at === undefined || !Number.isFinite(at)) {
+        this.guard.reject(M, 'wrong_type', 'equity time', isObject(point) ? point.time : point);
+        continue;
+      }
+      const p = numberProblem(point.value);
+      if (p !== undefined) {
+        this.guard.reject(M, p, 'equity value', point.value);
+        continue;
+      }
+      if (points.length > 0 && at < points[points.length - 1]!.at) sorted = false;
+      points.push({ value: point.value, at });
+    }
+    if (!sorted) points.sort((a, b) => a.at - b.at);
+    let appliedEquity = 0;
+    let lastEquity: number | undefined;
+    for (const { value, at } of points) {
+      if (at <= this.lastEquityAt) continue;
+      this.equity.update(value, at);
+      this.equityUpdates++;
+      this.lastEquityAt = at;
+      lastEquity = value;
+      appliedEquity++;
+    }
+    return {
+      trades: appliedTrades,
+      skippedTrades,
+      equity: appliedEquity,
+      skippedEquity: points.length - appliedEquity,
+      lastEquity,
+    };
+  }
+
   /** The equity curve: every `portfolioValue` of `updatePortfolioMetrics`. */
   observeEquity(value: number): void {
-    this.equity.update(value, this.now());
+    const now = this.now();
+    this.equity.update(value, now);
     this.equityUpdates++;
+    if (now > this.lastEquityAt) this.lastEquityAt = now;
   }
 
   /** Figures a bot computed itself. They fill the lifetime, all-symbols, equity-basis series until the SDK has data of its own for a figure. */
@@ -320,17 +492,19 @@ export class PerformanceMetrics {
     const found = this.bySymbol.get(symbol);
     // 'all' is one of the maxSymbols: two series (lifetime, rolling) per symbol must fit under the series cap.
     if (found !== undefined || this.bySymbol.size + 1 >= this.settings.maxSymbols) return found;
-    const created = this.symbolStats(symbol, undefined);
+    const created = this.symbolStats(symbol, this.tradeAnalytics(undefined));
     this.bySymbol.set(symbol, created);
     return created;
   }
 
-  private symbolStats(symbol: string, startingBalance: number | undefined): SymbolStats {
+  private tradeAnalytics(startingBalance: number | undefined): TradeAnalytics {
     const { tradeWindow: window, draws } = this.settings;
+    return new TradeAnalytics(startingBalance === undefined ? { window, draws } : { window, draws, startingBalance });
+  }
+
+  private symbolStats(symbol: string, analytics: TradeAnalytics): SymbolStats {
     return {
-      analytics: new TradeAnalytics(
-        startingBalance === undefined ? { window, draws } : { window, draws, startingBalance },
-      ),
+      analytics,
       lifetime: this.stats.map((t) => t.get2(symbol, 'lifetime')),
       rolling: this.stats.map((t) => t.get2(symbol, 'rolling')),
       realizedPnl: this.pnl.get1(symbol),

@@ -10,6 +10,7 @@ import type { InstrumentRegistry } from '../storage/registry.ts';
 import { OVERFLOW_ATTRIBUTES, SeriesTable } from '../storage/series.ts';
 import { isRecord, labelProblem, numberProblem, type InputGuard, type InvalidReason } from './input.ts';
 import { METRICS } from '../contract/metrics.ts';
+import { StateMismatchError, StateReader } from '../analytics/state.ts';
 import type { ModelKey } from './models.ts';
 
 /**
@@ -119,6 +120,24 @@ class DriftPair {
     this.events = events;
   }
 
+  saveState(): DriftPairState {
+    return {
+      updates: this.updates,
+      adwin: this.adwin?.saveState() ?? null,
+      pageHinkley: this.pageHinkley?.saveState() ?? null,
+    };
+  }
+
+  /** A detector turned off since the save is ignored; one turned on starts fresh. */
+  loadState(saved: unknown, where: string): void {
+    const state = new StateReader(saved, where);
+    const updates = state.integer('updates');
+    if (this.adwin !== undefined && state.has('adwin')) this.adwin.loadState(state.get('adwin'));
+    if (this.pageHinkley !== undefined && state.has('pageHinkley'))
+      this.pageHinkley.loadState(state.get('pageHinkley'));
+    this.updates = updates;
+  }
+
   update(x: number): void {
     this.updates++;
     const a = this.adwin?.update(x) === true;
@@ -156,6 +175,32 @@ class ModelState {
     this.predictions = predictions;
     this.errors = errors;
   }
+}
+
+/** Saved state of one drift pair. */
+interface DriftPairState {
+  readonly updates: number;
+  readonly adwin: unknown;
+  readonly pageHinkley: unknown;
+}
+
+/** Saved state of one model. */
+interface ModelSavedState {
+  readonly key: readonly string[];
+  readonly kind: string | null;
+  readonly pending: number;
+  readonly classification: unknown;
+  readonly calibration: unknown;
+  readonly regression: unknown;
+  readonly errors: DriftPairState;
+  readonly features: [feature: string, state: DriftPairState][];
+}
+
+/** The saved state of `PredictionMetrics`: every model's analytics and the pending predictions. */
+export interface PredictionsState {
+  readonly models: ModelSavedState[];
+  /** Pending predictions, oldest first; each value is [model index, predicted, probability, positiveClass]. */
+  readonly pending: unknown;
 }
 
 interface PendingEntry {
@@ -249,6 +294,7 @@ export class PredictionMetrics {
       Number.MAX_SAFE_INTEGER,
       (attributes) => {
         if (attributes === OVERFLOW_ATTRIBUTES) return undefined;
+        if (this.restoring !== undefined) return this.restoring;
         const key = [attributes['model_name'], attributes['timeframe'], attributes['symbol']] as [
           string,
           string,
@@ -398,6 +444,118 @@ export class PredictionMetrics {
     pair.update(f['value'] as number);
     state.dirty = true;
   }
+
+  /** Every model's analytics and the pending predictions, as plain JSON data. */
+  saveState(): PredictionsState {
+    const models: ModelSavedState[] = [];
+    const index = new Map<ModelState, number>();
+    for (const state of this.states.series) {
+      if (state === undefined) continue;
+      index.set(state, models.length);
+      models.push({
+        key: [...state.key],
+        kind: state.kind ?? null,
+        pending: state.pending,
+        classification: state.classification?.saveState() ?? null,
+        calibration: state.calibration?.saveState() ?? null,
+        regression: state.regression?.saveState() ?? null,
+        errors: state.errors.saveState(),
+        features: [...state.features].map(([feature, pair]) => [feature, pair.saveState()]),
+      });
+    }
+    const pending = this.pending.saveState((entry) => [
+      index.get(entry.state),
+      entry.predicted,
+      entry.probability ?? null,
+      entry.positiveClass ?? null,
+    ]);
+    return { models, pending };
+  }
+
+  /**
+   * Restores a saved state into this new instance: every model is checked and built aside first,
+   * then the pending predictions (with their original times, so `outcomeTtlSeconds` still counts
+   * from the prediction), and only then are the models put in place. Throws StateMismatchError.
+   */
+  restoreState(saved: unknown): string {
+    const state = new StateReader(saved, 'predictions');
+    const list = state.array('models');
+    const windowSize = this.settings.windowSize;
+    const prepared: ModelState[] = [];
+    for (let i = 0; i < list.length; i++) {
+      const m = state.item(list, 'models', i);
+      const where = `predictions.models[${i}]`;
+      const key = m.array('key');
+      if (key.length !== 3 || !key.every((v) => typeof v === 'string' && v.length > 0))
+        throw new StateMismatchError(`${where}.key is not [model, timeframe, symbol]`);
+      const k = key as [string, string, string];
+      const kind = m.has('kind') ? m.string('kind') : undefined;
+      if (kind !== undefined && kind !== 'classification' && kind !== 'regression')
+        throw new StateMismatchError(`${where}.kind is ${kind}`);
+      const model = new ModelState(
+        k,
+        this.t.predictions.get3(...k),
+        new DriftPair(this.settings, () => this.eventSeries(k, 'error')),
+      );
+      model.kind = kind;
+      model.pending = m.integer('pending');
+      if (m.has('classification')) {
+        model.classification = new RollingClassification(windowSize);
+        model.classification.loadState(m.get('classification'));
+      }
+      if (m.has('calibration')) {
+        model.calibration = new RollingCalibration(windowSize, this.settings.calibrationBins);
+        model.calibration.loadState(m.get('calibration'));
+      }
+      if (m.has('regression')) {
+        model.regression = new RollingRegression(windowSize);
+        model.regression.loadState(m.get('regression'));
+      }
+      model.errors.loadState(m.get('errors'), `${where}.errors`);
+      const features = m.array('features');
+      for (let f = 0; f < features.length; f++) {
+        const entry = features[f];
+        if (!Array.isArray(entry) || typeof entry[0] !== 'string')
+          throw new StateMismatchError(`${where}.features[${f}] is not a [feature, state] pair`);
+        const source = `feature:${entry[0]}`;
+        const pair = new DriftPair(this.settings, () => this.eventSeries(k, source));
+        pair.loadState(entry[1], `${where}.features[${f}]`);
+        model.features.set(entry[0], pair);
+      }
+      model.dirty = true;
+      prepared.push(model);
+    }
+    this.pending.loadState(state.get('pending'), (value) => {
+      if (!Array.isArray(value) || value.length !== 4)
+        throw new StateMismatchError('a pending prediction is not [model, predicted, probability, positiveClass]');
+      const [at, predicted, probability, positiveClass] = value as unknown[];
+      const model = typeof at === 'number' ? prepared[at] : undefined;
+      if (model === undefined) throw new StateMismatchError(`a pending prediction names model ${String(at)}`);
+      if (typeof predicted !== 'string' && typeof predicted !== 'number')
+        throw new StateMismatchError('a pending prediction has no predicted value');
+      if (probability !== null && typeof probability !== 'number')
+        throw new StateMismatchError('a pending prediction has a probability that is not a number');
+      if (positiveClass !== null && typeof positiveClass !== 'string')
+        throw new StateMismatchError('a pending prediction has a positive class that is not a string');
+      return {
+        state: model,
+        predicted,
+        probability: probability ?? undefined,
+        positiveClass: positiveClass ?? undefined,
+      };
+    });
+    for (const model of prepared) {
+      this.restoring = model;
+      this.states.get3(...model.key);
+      this.restoring = undefined;
+      model.publishedClasses = seriesOfModel(model.key, [this.t.classPrecision, this.t.classRecall, this.t.classF1]);
+      model.publishedBins = seriesOfModel(model.key, [this.t.reliability]);
+    }
+    return `${prepared.length} models, ${this.pending.size} pending predictions`;
+  }
+
+  /** A model state built by `restoreState`, handed to the states table when it creates that model's entry. */
+  private restoring: ModelState | undefined;
 
   /** Publishes the computed gauges of every model that changed; expires old pending predictions first. */
   flush(): void {
@@ -577,6 +735,18 @@ export class PredictionMetrics {
     const p = numberProblem(actual);
     return p === undefined || (this.guard.reject(method, p, 'actual', actual) ?? false);
   }
+}
+
+/** The series of `tables` that belong to one model (a restore finds what was published before). */
+function seriesOfModel(key: readonly string[], tables: readonly SeriesTable<GaugeSeries>[]): GaugeSeries[] {
+  const out: GaugeSeries[] = [];
+  for (const table of tables) {
+    for (const s of table.series) {
+      const a = s.attributes;
+      if (a['model_name'] === key[0] && a['timeframe'] === key[1] && a['symbol'] === key[2]) out.push(s);
+    }
+  }
+  return out;
 }
 
 function pendingKey(state: ModelState, id: string | number): string {

@@ -167,6 +167,11 @@ export class TradingMetrics {
     }
   }
 
+  /** Sets `portfolio_value` from restored history (the equity curve itself is fed by the performance domain). */
+  restorePortfolioValue(value: number): void {
+    this.portfolioValue.value = value;
+  }
+
   private positionsValid(method: string, positions: unknown): boolean {
     if (!isRecord(positions)) return this.guard.reject(method, 'wrong_type', 'openPositions', positions) ?? false;
     // Field names are built only on the reject path: this runs on every portfolio update.

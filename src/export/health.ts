@@ -3,7 +3,7 @@ import type { CounterSeries } from '../storage/counter.ts';
 import type { SeriesTable } from '../storage/series.ts';
 
 /** The exporters whose health `/readyz` and `monitoring_export_failures_total` report. */
-export type ExporterName = 'file' | 'otlp';
+export type ExporterName = 'file' | 'otlp' | 'state';
 
 /**
  * Export failures: counted in `monitoring_export_failures_total{exporter,reason}`, each exporter's

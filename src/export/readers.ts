@@ -20,6 +20,8 @@ export interface ReaderSource {
   readonly registry: InstrumentRegistry;
   readonly resource: Resource;
   readonly scope: InstrumentationScope;
+  /** Awaited after each collection before its data leaves: the durable state's write. */
+  readonly beforeExport?: () => Promise<void>;
 }
 
 /** JSON snapshots on a periodic reader of their own, cumulative like the scrape; undefined without `exportDirectory`. */
@@ -48,7 +50,9 @@ export function createFileExport(
     exporter,
     exportIntervalMillis: intervalMs,
     exportTimeoutMillis: Math.min(intervalMs, 30_000),
-    metricProducers: [new RegistryProducer(source.registry, source.resource, source.scope)],
+    metricProducers: [
+      new RegistryProducer(source.registry, source.resource, source.scope, 'cumulative', source.beforeExport),
+    ],
   });
   return { exporter, reader };
 }
@@ -60,7 +64,13 @@ export function createOtlpExport(
   source: ReaderSource,
   health: ExportHealth,
 ): PushExport<OtlpPushExporter> {
-  const producer = new RegistryProducer(source.registry, source.resource, source.scope, config.temporality);
+  const producer = new RegistryProducer(
+    source.registry,
+    source.resource,
+    source.scope,
+    config.temporality,
+    source.beforeExport,
+  );
   const exporter = new OtlpPushExporter(create, config.timeoutMs, config.temporality, {
     onSuccess: () => {
       producer.acknowledge();

@@ -15,22 +15,36 @@ export class RegistryProducer implements MetricProducer {
   private readonly resource: Resource;
   private readonly scope: InstrumentationScope;
   private readonly delta: DeltaTracker | undefined;
+  private readonly beforeExport: (() => Promise<void>) | undefined;
+  private seeded = false;
 
+  /** @param beforeExport awaited after each collection, before its data leaves (the durable state's write) */
   constructor(
     registry: InstrumentRegistry,
     resource: Resource,
     scope: InstrumentationScope,
     temporality: 'cumulative' | 'delta' = 'cumulative',
+    beforeExport?: () => Promise<void>,
   ) {
     this.registry = registry;
     this.resource = resource;
     this.scope = scope;
+    this.beforeExport = beforeExport;
     this.delta = temporality === 'delta' ? new DeltaTracker(registry.startTime) : undefined;
   }
 
   async collect(): Promise<CollectionResult> {
+    const delta = this.delta;
+    const restored = this.registry.restoredBaseline;
+    // After a restore, the history up to it was the previous process's to deliver: deltas start from it.
+    if (delta !== undefined && restored !== undefined && !this.seeded) {
+      delta.toDelta(restored.metrics, restored.time);
+      delta.commit();
+    }
+    this.seeded = true;
     const endTime = hrTime();
     const cumulative = this.registry.collect(endTime);
+    if (this.beforeExport !== undefined) await this.beforeExport();
     const metrics = this.delta === undefined ? cumulative : this.delta.toDelta(cumulative, endTime);
     return {
       resourceMetrics: { resource: this.resource, scopeMetrics: [{ scope: this.scope, metrics }] },

@@ -8,17 +8,29 @@ import {
   type MetricData,
   type MetricDescriptor,
 } from '@opentelemetry/sdk-metrics';
-import { otelName, type MetricDefinition } from '../contract/metrics.ts';
+import { saveNumber, saveNumbers, StateMismatchError, StateReader, type SavedNumber } from '../analytics/state.ts';
+import { isDurable, otelName, type MetricDefinition } from '../contract/metrics.ts';
 import { CounterSeries } from './counter.ts';
 import { Gauge, GaugeSeries } from './gauge.ts';
 import { HistogramSeries } from './histogram.ts';
-import { SeriesTable, type OverflowListener } from './series.ts';
+import { OVERFLOW_ATTRIBUTES, SeriesTable, type OverflowListener } from './series.ts';
 
-type Entry =
-  | { kind: 'counter'; descriptor: MetricDescriptor; table: SeriesTable<CounterSeries> }
-  | { kind: 'counterOfHistogram'; descriptor: MetricDescriptor; table: SeriesTable<HistogramSeries> }
-  | { kind: 'gauge'; descriptor: MetricDescriptor; gauge: Gauge }
-  | { kind: 'histogram'; descriptor: MetricDescriptor; table: SeriesTable<HistogramSeries> };
+type Entry = { readonly def: MetricDefinition; readonly descriptor: MetricDescriptor; readonly durable: boolean } & (
+  | { kind: 'counter'; table: SeriesTable<CounterSeries> }
+  | { kind: 'counterOfHistogram'; table: SeriesTable<HistogramSeries> }
+  | { kind: 'gauge'; gauge: Gauge }
+  | { kind: 'histogram'; table: SeriesTable<HistogramSeries> }
+);
+
+/** The label values of a series (null for the overflow series) and its saved value. */
+type SavedSeries = [labels: string[] | null, ...value: (SavedNumber | SavedNumber[])[]];
+
+/** The durable part of the registry as saved: its start time and the series of every durable metric. */
+export interface RegistryState {
+  /** When the bot's history started (OpenTelemetry start time of the cumulative series), [seconds, nanoseconds]. */
+  readonly startTime: [number, number];
+  readonly metrics: Record<string, { type: string; buckets?: number[]; series: SavedSeries[] }>;
+}
 
 function descriptorOf(def: MetricDefinition, valueType: ValueType): MetricDescriptor {
   return Object.freeze({ name: otelName(def), description: def.description, unit: def.unit, valueType });
@@ -31,7 +43,12 @@ function descriptorOf(def: MetricDefinition, valueType: ValueType): MetricDescri
  * the registry started.
  */
 export class InstrumentRegistry {
-  readonly startTime: HrTime = hrTime();
+  /** Start of the durable series: this process's start, or the first process's after a restore. */
+  startTime: HrTime = hrTime();
+  /** What `restoreState` brought back, as collected right after it: where a delta reader's first delta starts. */
+  restoredBaseline: { readonly metrics: MetricData[]; readonly time: HrTime } | undefined;
+  /** Start of the process-scoped series (self-metrics): always this process's. */
+  readonly processStartTime: HrTime = this.startTime;
   private readonly entries: Entry[] = [];
   private readonly beforeCollect: (() => void)[] = [];
   private readonly names = new Set<string>();
@@ -47,7 +64,7 @@ export class InstrumentRegistry {
   counter(def: MetricDefinition, maxSeries = this.maxSeries): SeriesTable<CounterSeries> {
     this.claim(def, 'counter');
     const table = new SeriesTable(def, maxSeries, (a) => new CounterSeries(a), this.onOverflow);
-    this.entries.push({ kind: 'counter', descriptor: descriptorOf(def, ValueType.INT), table });
+    this.entries.push({ kind: 'counter', ...this.meta(def, ValueType.INT), table });
     return table;
   }
 
@@ -56,7 +73,7 @@ export class InstrumentRegistry {
     this.claim(def, 'gauge');
     const table = new SeriesTable(def, this.maxSeries, (a) => new GaugeSeries(a), this.onOverflow);
     const gauge = new Gauge(table, absentValue);
-    this.entries.push({ kind: 'gauge', descriptor: descriptorOf(def, ValueType.DOUBLE), gauge });
+    this.entries.push({ kind: 'gauge', ...this.meta(def, ValueType.DOUBLE), gauge });
     return gauge;
   }
 
@@ -65,7 +82,7 @@ export class InstrumentRegistry {
     // A plain array on purpose: V8 reads frozen arrays several times slower, and this one is read on every record().
     const bounds = [...(def.buckets ?? [])];
     const table = new SeriesTable(def, this.maxSeries, (a) => new HistogramSeries(a, bounds), this.onOverflow);
-    this.entries.push({ kind: 'histogram', descriptor: descriptorOf(def, ValueType.DOUBLE), table });
+    this.entries.push({ kind: 'histogram', ...this.meta(def, ValueType.DOUBLE), table });
     return table;
   }
 
@@ -78,7 +95,7 @@ export class InstrumentRegistry {
     if (def.labels.join() !== histogram.def.labels.join()) {
       throw new Error(`${def.name} must have the labels of ${histogram.def.name}`);
     }
-    this.entries.push({ kind: 'counterOfHistogram', descriptor: descriptorOf(def, ValueType.INT), table: histogram });
+    this.entries.push({ kind: 'counterOfHistogram', ...this.meta(def, ValueType.INT), table: histogram });
   }
 
   /** Runs `fn` at the start of every collection: derived gauges (analytics) are computed then, not on the hot path. */
@@ -89,9 +106,9 @@ export class InstrumentRegistry {
   /** Every metric with at least one published point, as OpenTelemetry cumulative data. */
   collect(endTime: HrTime = hrTime()): MetricData[] {
     for (const fn of this.beforeCollect) fn();
-    const startTime = this.startTime;
     const out: MetricData[] = [];
     for (const e of this.entries) {
+      const startTime = e.durable ? this.startTime : this.processStartTime;
       switch (e.kind) {
         case 'counter': {
           const points = sumPoints(e.table, startTime, endTime, (s) => s.value);
@@ -151,11 +168,133 @@ export class InstrumentRegistry {
     return out;
   }
 
+  /**
+   * The durable metrics' series and the start time, as plain JSON data. Gauges keep only what a
+   * reader would see now; a histogram's counter twin (`counterOfHistogram`) comes back with it.
+   */
+  saveState(): RegistryState {
+    const metrics: RegistryState['metrics'] = {};
+    for (const e of this.entries) {
+      if (!e.durable || e.kind === 'counterOfHistogram') continue;
+      const series: SavedSeries[] = [];
+      if (e.kind === 'counter') {
+        for (const s of seriesOf(e.table)) if (s.value !== 0) series.push([labelsOf(e.def, s), s.value]);
+      } else if (e.kind === 'gauge') {
+        for (const s of seriesOf(e.gauge.table)) {
+          const value = e.gauge.read(s);
+          if (!Number.isNaN(value)) series.push([labelsOf(e.def, s), saveNumber(value)]);
+        }
+      } else {
+        for (const s of seriesOf(e.table)) {
+          if (s.count === 0) continue;
+          series.push([
+            labelsOf(e.def, s),
+            saveNumbers(s.counts),
+            s.sum,
+            s.count,
+            saveNumber(s.min),
+            saveNumber(s.max),
+          ]);
+        }
+      }
+      if (series.length > 0)
+        metrics[e.def.name] =
+          e.kind === 'histogram'
+            ? { type: e.kind, buckets: [...e.table.def.buckets!], series }
+            : { type: e.kind, series };
+    }
+    return { startTime: [this.startTime[0], this.startTime[1]], metrics };
+  }
+
+  /**
+   * Restores a saved state into this new registry: checked whole first (a metric of another type,
+   * other labels or other buckets throws StateMismatchError and nothing changes), then applied.
+   * Metrics the saved state does not know start empty; saved metrics this SDK no longer has are
+   * ignored. Returns how many series came back.
+   */
+  restoreState(saved: unknown): number {
+    const state = new StateReader(saved, 'registry');
+    const [seconds, nanos] = state.numbers('startTime', 2);
+    if (!Number.isInteger(seconds) || !Number.isInteger(nanos) || seconds! < 0 || nanos! < 0 || nanos! >= 1e9)
+      throw new StateMismatchError('registry.startTime is not a time');
+    const metrics = state.object('metrics');
+    const apply: (() => void)[] = [];
+    for (const e of this.entries) {
+      if (!e.durable || e.kind === 'counterOfHistogram' || !metrics.has(e.def.name)) continue;
+      const metric = metrics.object(e.def.name);
+      const where = `registry.metrics.${e.def.name}`;
+      if (metric.string('type') !== e.kind) throw new StateMismatchError(`${where} was a ${metric.string('type')}`);
+      const list = metric.array('series');
+      const labels = e.def.labels.length;
+      for (let i = 0; i < list.length; i++) {
+        const row = list[i];
+        if (!Array.isArray(row)) throw new StateMismatchError(`${where}.series[${i}] is not an array`);
+        const values = row[0] as unknown;
+        if (
+          values !== null &&
+          !(Array.isArray(values) && values.length === labels && values.every((v) => typeof v === 'string'))
+        )
+          throw new StateMismatchError(
+            `${where}.series[${i}] does not have the ${labels} labels ${e.def.labels.join(', ')}`,
+          );
+        const field = new StateReader(
+          Object.fromEntries(row.slice(1).map((v, k) => [String(k), v])),
+          `${where}.series[${i}]`,
+        );
+        if (e.kind === 'counter') {
+          const value = field.finite('0');
+          apply.push(() => {
+            const s = values === null ? e.table.overflowSeries() : e.table.lookup(values as string[]);
+            s.value = value;
+          });
+        } else if (e.kind === 'gauge') {
+          const value = field.number('0');
+          apply.push(() => {
+            const g = e.gauge;
+            g.set(values === null ? g.table.overflowSeries() : g.table.lookup(values as string[]), value);
+          });
+        } else {
+          const buckets = e.table.def.buckets ?? [];
+          const savedBuckets = metric.numbers('buckets');
+          if (savedBuckets.join() !== buckets.join())
+            throw new StateMismatchError(`${where}.buckets were ${savedBuckets.join(', ')}, now ${buckets.join(', ')}`);
+          const counts = field.numbers('0', buckets.length + 1);
+          const sum = field.finite('1');
+          const count = field.integer('2');
+          const min = field.number('3');
+          const max = field.number('4');
+          apply.push(() => {
+            const s = values === null ? e.table.overflowSeries() : e.table.lookup(values as string[]);
+            for (let k = 0; k < counts.length; k++) s.counts[k] = counts[k]!;
+            s.sum = sum;
+            s.count = count;
+            s.min = min;
+            s.max = max;
+          });
+        }
+      }
+    }
+    this.startTime = [seconds!, nanos!];
+    for (const fn of apply) fn();
+    const now = hrTime();
+    this.restoredBaseline = { metrics: this.collect(now), time: now };
+    return apply.length;
+  }
+
+  private meta(def: MetricDefinition, valueType: ValueType) {
+    return { def, descriptor: descriptorOf(def, valueType), durable: isDurable(def) };
+  }
+
   private claim(def: MetricDefinition, type: MetricDefinition['type']): void {
     if (def.type !== type) throw new Error(`${def.name} is a ${def.type}, not a ${type}`);
     if (this.names.has(def.name)) throw new Error(`metric ${def.name} is already registered`);
     this.names.add(def.name);
   }
+}
+
+function labelsOf(def: MetricDefinition, s: { attributes: Record<string, unknown> }): string[] | null {
+  if (s.attributes === OVERFLOW_ATTRIBUTES) return null;
+  return def.labels.map((l) => String(s.attributes[l]));
 }
 
 function* seriesOf<S>(table: SeriesTable<S>): Generator<S> {

@@ -108,6 +108,17 @@ export class SeriesTable<S> {
     return node as S | undefined;
   }
 
+  /** The series of these label values, created if new (or the overflow series past the cap). */
+  lookup(values: readonly string[]): S {
+    if (this.single !== undefined && values.length === 0) return this.single;
+    return (this.find(values) as S | undefined) ?? this.add(values);
+  }
+
+  /** The overflow series, created if needed (restoring a saved one). */
+  overflowSeries(): S {
+    return (this.overflow ??= this.create(OVERFLOW_ATTRIBUTES));
+  }
+
   private add(values: readonly string[]): S {
     const labels = this.def.labels;
     if (values.length !== labels.length) {

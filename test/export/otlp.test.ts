@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { METRIC_LIST, otelName } from '../../src/contract/metrics.ts';
 import { driveEverything } from '../helpers/drive.ts';
@@ -56,6 +59,8 @@ for (const protocol of ['http/protobuf', 'http/json', 'grpc'] as const) {
       serviceInstanceId: 'bot-a',
       resourceAttributes: { 'deployment.environment.name': 'test' },
       otlp: { endpoint, protocol, intervalSeconds: HOUR, headers: { 'x-api-key': 'secret-1' } },
+      // Durable state on, so that its self-metric exists too.
+      stateDirectory: await mkdtemp(join(tmpdir(), 'otlp-state-')),
       returnsIntervalSeconds: 0.001,
       periodsPerYear: 365,
     });

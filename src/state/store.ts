@@ -1,0 +1,281 @@
+/**
+ * Durable state: every figure the SDK computes, kept in a directory and restored at the next start.
+ *
+ * The invariant: nothing that left the process is ever lost. Every collection by a reader (a scrape,
+ * an OTLP push, a snapshot) waits for `persist()` before its data goes out, and `persist()` resolves
+ * once a state at least as new as that collection is on disk. So after a crash at any moment, a
+ * restored counter is never below a value any reader saw. Between exports the state is written in
+ * the background every `flushIntervalMs`, which bounds what a crash can lose of what nobody saw.
+ *
+ * Each write serializes the parts synchronously (recording never waits and never does I/O), skips
+ * the write when nothing changed, and replaces the file atomically (temporary file, fsync, rename,
+ * fsync of the directory): a crash leaves the previous state or the new one, never a part. Writes of
+ * one file never overlap; a collection during a write waits for the next write, which serves every
+ * collection that queued behind it.
+ */
+import { mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { StateMismatchError, StateSettingsError } from '../analytics/state.ts';
+import type { Logger } from '../core/logger.ts';
+import { nodeFileSystem, writeFileAtomic, type ExportFileSystem } from '../export/atomic-file.ts';
+import { failureReason } from '../export/file-exporter.ts';
+import type { ExportHealth } from '../export/health.ts';
+import type { CounterSeries } from '../storage/counter.ts';
+import type { SeriesTable } from '../storage/series.ts';
+import { decodeState, encodeState, StateFileError, type RestoreFailure } from './file.ts';
+import { StateLock } from './lock.ts';
+
+/** One part of the state: a domain, the registry, the dashboard history. */
+export interface DurablePart {
+  /** Its key in the state file. */
+  readonly name: string;
+  /** Its state as plain JSON data; called synchronously before each write. */
+  save(): unknown;
+  /** Loads a saved state into the freshly built part; throws StateMismatchError when it does not fit. Returns what came back, for the log. */
+  restore(saved: unknown): string | undefined;
+}
+
+/** A file of the state directory and the parts it holds. */
+export interface DurableFile {
+  readonly name: string;
+  readonly parts: readonly DurablePart[];
+  /** Written before every export (the figures readers see); otherwise only in the background and at shutdown. */
+  readonly beforeExport: boolean;
+}
+
+/** What `open()` found. */
+export interface RestoreOutcome {
+  /** Per file: what came back (`undefined`: no file, a fresh start). */
+  readonly files: readonly {
+    readonly file: string;
+    readonly restored: readonly string[];
+    readonly writtenAt: string;
+  }[];
+  /** Failures, already counted and logged. */
+  readonly failures: readonly { readonly file: string; readonly reason: RestoreFailure; readonly message: string }[];
+}
+
+/** How long a collection waits for the state before its data goes out anyway (the write goes on, counted as `timeout`). */
+const BARRIER_TIMEOUT_MS = 2000;
+
+class StateFile {
+  readonly spec: DurableFile;
+  private readonly directory: string;
+  private readonly fs: ExportFileSystem;
+  private readonly onWritten: (error: unknown) => void;
+  private lastBody: string | undefined;
+  private writing: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
+
+  constructor(spec: DurableFile, directory: string, fs: ExportFileSystem, onWritten: (error: unknown) => void) {
+    this.spec = spec;
+    this.directory = directory;
+    this.fs = fs;
+    this.onWritten = onWritten;
+  }
+
+  /** Resolves once a state at least as new as the call is on disk (or its write failed, counted). */
+  persist(): Promise<void> {
+    if (this.queued !== undefined) return this.queued;
+    if (this.writing === undefined) return this.start();
+    this.queued = this.writing.then(() => {
+      this.queued = undefined;
+      return this.start();
+    });
+    return this.queued;
+  }
+
+  /** Serializes now, synchronously, then writes. */
+  private start(): Promise<void> {
+    let body: string;
+    try {
+      const state: Record<string, unknown> = {};
+      for (const part of this.spec.parts) state[part.name] = part.save();
+      body = JSON.stringify(state);
+    } catch (error) {
+      this.onWritten(error);
+      return Promise.resolve();
+    }
+    if (body === this.lastBody) return Promise.resolve();
+    const write = writeFileAtomic(this.fs, this.directory, this.spec.name, encodeState(body)).then(
+      () => {
+        this.lastBody = body;
+        this.onWritten(undefined);
+      },
+      (error: unknown) => this.onWritten(error),
+    );
+    this.writing = write.finally(() => {
+      this.writing = undefined;
+    });
+    return this.writing;
+  }
+
+  /** Remembers the restored body, so an unchanged state is not written again. */
+  restored(body: string): void {
+    this.lastBody = body;
+  }
+}
+
+/** The state directory: its lock, its files, the background writes. */
+export class StateStore {
+  readonly directory: string;
+  private readonly files: StateFile[];
+  private readonly health: ExportHealth;
+  private readonly restoreFailures: SeriesTable<CounterSeries>;
+  private readonly logger: Logger;
+  private readonly flushIntervalMs: number;
+  private lock: StateLock | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    directory: string,
+    files: readonly DurableFile[],
+    hooks: {
+      health: ExportHealth;
+      restoreFailures: SeriesTable<CounterSeries>;
+      logger: Logger;
+      flushIntervalMs: number;
+      fs?: ExportFileSystem;
+    },
+  ) {
+    this.directory = directory;
+    this.health = hooks.health;
+    this.restoreFailures = hooks.restoreFailures;
+    this.logger = hooks.logger;
+    this.flushIntervalMs = hooks.flushIntervalMs;
+    const fs = hooks.fs ?? nodeFileSystem;
+    this.files = files.map((spec) => new StateFile(spec, directory, fs, (error) => this.written(error)));
+  }
+
+  /**
+   * Creates the directory, takes its lock and restores every file into the freshly built parts.
+   * Synchronous, at init, before anything records. A file that cannot be used is moved aside
+   * (`<name>.corrupt-<time>`), counted in `monitoring_state_restore_failures_total{reason}` and
+   * logged; the parts it held start fresh. Throws MonitoringConfigError when another live
+   * process holds the directory.
+   */
+  open(): RestoreOutcome {
+    mkdirSync(this.directory, { recursive: true });
+    this.lock = StateLock.acquire(this.directory, Math.max(60_000, 3 * this.flushIntervalMs));
+    const restoredFiles: { file: string; restored: string[]; writtenAt: string }[] = [];
+    const failures: { file: string; reason: RestoreFailure; message: string }[] = [];
+    const fail = (file: string, reason: RestoreFailure, message: string, moveAside: boolean) => {
+      this.restoreFailures.get1(reason).value++;
+      let aside = '';
+      if (moveAside) {
+        const target = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+        try {
+          renameSync(join(this.directory, file), join(this.directory, target));
+          aside = `; moved aside to ${target}`;
+        } catch {
+          // Left in place: the next write replaces it.
+        }
+      }
+      this.logger.warn(`state ${join(this.directory, file)} not restored (${reason}): ${message}${aside}`);
+      failures.push({ file, reason, message });
+    };
+    for (const file of this.files) {
+      const { name, parts } = file.spec;
+      let data: Buffer;
+      try {
+        data = readFileSync(join(this.directory, name));
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT') fail(name, 'unreadable', `cannot read it (${code ?? String(error)})`, true);
+        continue;
+      }
+      let body: unknown;
+      let writtenAt = '';
+      try {
+        const decoded = decodeState(data);
+        body = decoded.body;
+        writtenAt = `${decoded.header.writtenAt} by pid ${decoded.header.pid}`;
+      } catch (error) {
+        if (error instanceof StateFileError) fail(name, error.reason, error.message, true);
+        else fail(name, 'corrupt', String(error), true);
+        continue;
+      }
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        fail(name, 'invalid', 'the body is not an object', true);
+        continue;
+      }
+      const restored: string[] = [];
+      for (const part of parts) {
+        const saved = (body as Record<string, unknown>)[part.name];
+        if (saved === undefined) continue;
+        try {
+          const what = part.restore(saved);
+          if (what !== undefined) restored.push(what);
+        } catch (error) {
+          const reason: RestoreFailure = error instanceof StateSettingsError ? 'options_changed' : 'invalid';
+          const message =
+            error instanceof StateMismatchError ? error.message : `restoring failed: ${(error as Error).message}`;
+          fail(name, reason, `${part.name} starts fresh: ${message}`, false);
+        }
+      }
+      restoredFiles.push({ file: name, restored, writtenAt });
+      // An identical state need not be written again; a partly restored one will be.
+      if (restored.length === parts.length) file.restored(JSON.stringify(body));
+    }
+    return { files: restoredFiles, failures };
+  }
+
+  /** Starts the background writes. */
+  start(): void {
+    this.timer = setInterval(() => void this.persistAll(), this.flushIntervalMs);
+    this.timer.unref();
+  }
+
+  /**
+   * Resolves once the state readers see is on disk, at least as new as this call; a failed write
+   * is counted and resolves too (the export goes out: monitoring stays up when the disk is full),
+   * and so does a write slower than two seconds (counted as `timeout`).
+   */
+  beforeExport(): Promise<void> {
+    const writes = this.files.filter((f) => f.spec.beforeExport).map((f) => f.persist());
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.health.failed('state', 'timeout');
+        resolve();
+      }, BARRIER_TIMEOUT_MS);
+      timer.unref();
+    });
+    return Promise.race([Promise.all(writes).then(() => undefined), timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** Writes every file that changed. */
+  async persistAll(): Promise<void> {
+    await Promise.all(this.files.map((f) => f.persist()));
+    await this.lock?.touch();
+  }
+
+  /** Final write of everything, then the lock is released. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    try {
+      await this.persistAll();
+    } finally {
+      this.lock?.release();
+    }
+  }
+
+  /** Releases the lock without writing (a start that failed before anything ran). */
+  release(): void {
+    clearInterval(this.timer);
+    this.lock?.release();
+  }
+
+  private written(error: unknown): void {
+    if (error === undefined) {
+      this.health.succeeded('state');
+      return;
+    }
+    const reason = failureReason(error);
+    this.health.failed('state', reason);
+    this.health.warnOnce(`state:${reason}`, () => {
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      return `writing the state to ${this.directory} failed (${reason}: ${code}); recording goes on, the write is retried at every export and every ${this.flushIntervalMs / 1000} s, further failures are counted in monitoring_export_failures_total{exporter="state"}`;
+    });
+  }
+}
