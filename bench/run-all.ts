@@ -30,6 +30,7 @@ const SECTIONS: readonly Section[] = [
   { key: 'analytics', file: 'analytics.ts', result: 'json-line' },
   { key: 'httpMiddleware', file: 'http-middleware.ts', result: 'json-line' },
   { key: 'httpLoad', file: 'http-load.ts', result: 'json-line' },
+  { key: 'durableState', file: 'durable-state.ts', result: 'json-line' },
 ];
 const JSON_PREFIX = 'JSON: ';
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -132,6 +133,11 @@ function headline(key: string, r: unknown): string {
         `closed trade ${ns(at(r, 'cases', 'closedMinimal', 'medianNs'))}, portfolioValue ${ns(at(r, 'cases', 'equity', 'medianNs'))}, ` +
         `prediction ${ns(at(r, 'cases', 'resolved', 'medianNs'))} (${met(at(r, 'targets', 'predictionBelow1us', 'met'))} < 1 µs), pair ${ns(at(r, 'cases', 'pair', 'medianNs'))}; ` +
         `1M trades ${fixed(at(r, 'feed', 'ms'), 0)} ms, heap +${fixed((at(r, 'feed', 'heapGrowthBytes') as number) / 1024, 0)} KiB`
+      );
+    case 'durableState':
+      return (
+        `recording state on/off ${fixed(at(r, 'recording', 'ratio'), 3)}x; ${fixed(at(r, 'restore', 'trades'), 0)} trades restored in ${fixed(at(r, 'restore', 'ms'), 0)} ms; ` +
+        `${fixed((at(r, 'largeState', 'bytes') as number) / 1024, 0)} KiB state serialized in ${fixed(at(r, 'largeState', 'serializeMs'), 1)} ms`
       );
     default:
       return '';

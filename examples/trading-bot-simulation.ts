@@ -15,6 +15,7 @@
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
 import { initEnhancedMonitoring, MonitoringConfigError } from '@evil2root/monitoring';
@@ -178,11 +179,12 @@ function quoteIn(body: unknown): Quote | undefined {
   };
 }
 
-// ---- the trade journal: SQLite in memory, every statement timed by trackDbQuery ----------------
+// ---- the trade journal: SQLite, every statement timed by trackDbQuery ---------------------------
 
-function openJournal(monitoring: MonitoringService) {
-  const db = new DatabaseSync(':memory:');
-  db.exec(`CREATE TABLE trades (id INTEGER PRIMARY KEY, symbol TEXT NOT NULL, side TEXT NOT NULL, model TEXT NOT NULL,
+/** The journal lives in `file` (kept across runs, as a bot's database is) or, with ':memory:', only in this run. */
+function openJournal(monitoring: MonitoringService, file: string) {
+  const db = new DatabaseSync(file);
+  db.exec(`CREATE TABLE IF NOT EXISTS trades (id INTEGER PRIMARY KEY, symbol TEXT NOT NULL, side TEXT NOT NULL, model TEXT NOT NULL,
     quantity REAL NOT NULL, entry_price REAL NOT NULL, exit_price REAL, pnl REAL, status TEXT NOT NULL, opened_at INTEGER, closed_at INTEGER)`);
   const insert = db.prepare(
     'INSERT INTO trades (symbol, side, model, quantity, entry_price, status, opened_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -192,6 +194,7 @@ function openJournal(monitoring: MonitoringService) {
   const pnlBySymbol = db.prepare(
     "SELECT symbol, COUNT(*) AS trades, SUM(pnl) AS pnl FROM trades WHERE status = 'closed' GROUP BY symbol",
   );
+  const realized = db.prepare("SELECT COALESCE(SUM(pnl), 0) AS pnl FROM trades WHERE status = 'closed'");
   let queries = 0;
   const query = <T>(operation: 'insert' | 'select' | 'update', fn: () => T): Tracked<T> => {
     queries++;
@@ -216,6 +219,10 @@ function openJournal(monitoring: MonitoringService) {
     },
     recordClose(row: number, exitPrice: number, pnl: number): void {
       query('update', () => settle.run(exitPrice, pnl, Date.now(), row));
+    },
+    /** Net result of every trade closed so far, this run's and earlier runs': the account's realized PnL. */
+    realizedPnl(): number {
+      return Number((query('select', () => realized.get()) as { pnl: number }).pnl);
     },
     /** What a dashboard or a risk check reads. */
     readHistory(): void {
@@ -339,7 +346,7 @@ class Bot {
     pending: [],
   }));
   private readonly positions: Position[] = [];
-  private balance = START_EQUITY;
+  private balance: number;
   private queriesSeen = 0;
   private readonly monitoring: MonitoringService;
   private readonly journal: Journal;
@@ -349,6 +356,8 @@ class Bot {
     this.monitoring = monitoring;
     this.journal = journal;
     this.exchange = exchange;
+    // The account carries over from earlier runs, as a real one does: the journal is the bot's source of truth.
+    this.balance = START_EQUITY + journal.realizedPnl();
   }
 
   get equity(): number {
@@ -560,14 +569,25 @@ class Bot {
     });
   }
 
-  /** The summary line; drift detections are the SDK's, read from the bot's own scrape. */
+  /**
+   * The summary line. This run's own counts, then the SDK's lifetime figures read from the bot's own
+   * scrape: with a state directory they continue across runs (closed trades, win rate, drawdown, drifts).
+   */
   async summary(seconds: number): Promise<string> {
-    const { signals, trades, failedTrades, closed, wins, missedBars, api, apiErrors } = this.counts;
-    const winRate = closed > 0 ? `${Math.round((100 * wins) / closed)}%` : '-';
+    const { signals, trades, failedTrades, missedBars, api, apiErrors } = this.counts;
     const equity = this.equity.toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
     const scrape = await this.monitoring.metricsText();
-    const drifts = sum([...scrape.matchAll(/^model_drift_events_total\{.*\} (\S+)$/gm)].map((m) => Number(m[1])));
-    return `[${String(seconds).padStart(3)}s] signals ${signals} | trades ${trades} (${failedTrades} failed) | closed ${closed} win ${winRate} | equity ${equity} | missed bars ${missedBars} | drifts ${drifts} | api ${api} req ${apiErrors} err | db ${this.journal.queries} q`;
+    const all = (name: string) =>
+      sum([...scrape.matchAll(new RegExp(`^${name}\\{.*\\} (\\S+)$`, 'gm'))].map((m) => Number(m[1])));
+    const one = (series: string) => {
+      const line = scrape.split('\n').find((l) => l.startsWith(`${series} `));
+      return line === undefined ? undefined : Number(line.slice(series.length + 1));
+    };
+    const percent = (v: number | undefined) => (v === undefined ? '-' : `${(100 * v).toFixed(1)}%`);
+    const winRate = one('win_rate{symbol="all",window="lifetime"}');
+    const drawdown = one('drawdown{basis="equity"}');
+    const maxDrawdown = one('max_drawdown{basis="equity"}');
+    return `[${String(seconds).padStart(3)}s] signals ${signals} | trades ${trades} (${failedTrades} failed) | closed ${all('trades_closed_total')} win ${percent(winRate)} | equity ${equity} dd ${percent(drawdown)} max ${percent(maxDrawdown)} | missed bars ${missedBars} | drifts ${all('model_drift_events_total')} | api ${api} req ${apiErrors} err | db ${this.journal.queries} q`;
   }
 }
 
@@ -658,10 +678,14 @@ async function main(): Promise<number> {
   const elapsed = () => Math.round((Date.now() - started) / 1000);
   console.log(`Metrics: http://localhost:${monitoring.port}/metrics  (/ serves the same)`);
   console.log(`Dashboard: http://localhost:${monitoring.port}/dashboard`);
-  if (args.exportDir !== false)
+  if (args.exportDir !== false) {
     console.log(
       `Snapshots: ${args.exportDir}/metrics-<time>.json every 5 s; ${args.exportDir}/latest.json is the newest`,
     );
+    console.log(
+      `State: ${args.exportDir}/state keeps every figure across restarts (run the demo again: closed trades, win rate and drawdown continue)`,
+    );
+  }
   if (args.otlp !== undefined)
     console.log(
       `OTLP: pushing to ${monitoring.options.otlp === false ? '?' : monitoring.options.otlp.endpoint} every 5 s`,
@@ -669,7 +693,11 @@ async function main(): Promise<number> {
 
   const regimeChangeAfter = args.duration === undefined ? 60 : args.duration / 2;
   const exchange = await startExchange(started, started + regimeChangeAfter * 1000);
-  const journal = openJournal(monitoring);
+  // With an export directory the journal is a file next to it, so a second run continues the first's account.
+  const journal = openJournal(
+    monitoring,
+    args.exportDir === false ? ':memory:' : join(dirname(args.exportDir), 'demo-journal.sqlite'),
+  );
   const bot = new Bot(monitoring, journal, exchange.url);
   console.log(
     `Trading ${SYMBOLS.join(', ')} on ${exchange.url}; the market stops trending, mean-reverts and doubles its volatility after ${regimeChangeAfter} s.`,
