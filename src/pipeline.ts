@@ -237,12 +237,16 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
   let modelTimer: NodeJS.Timeout | undefined;
   let system: SystemMetrics | undefined;
   let removeSignalHandlers: (() => void) | undefined;
+  let readersFlushed: Promise<void> = Promise.resolve();
   const parts: Component[] = [
     {
-      // First to start, last to stop: the final write follows the readers' final flush.
+      // First to start, last to stop: the final write waits for the readers' final flush, then releases the lock.
       name: 'state',
       start: () => state?.start(),
-      stop: () => state?.stop(),
+      stop: async () => {
+        await readersFlushed;
+        await state?.stop();
+      },
     },
     {
       name: 'readers',
@@ -250,7 +254,7 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
         ['/metrics', prometheus.handle],
         ['/', prometheus.handle],
       ],
-      stop: () => flushReaders(meterProvider, otlp?.exporter, options.shutdownTimeoutMs, logger),
+      stop: () => (readersFlushed = flushReaders(meterProvider, otlp?.exporter, options.shutdownTimeoutMs, logger)),
     },
     {
       name: 'model-metrics',
