@@ -17,6 +17,8 @@ test('every metric of the contract is scraped with its type, exact labels and he
   const { monitoring } = await start({
     maxSeriesPerMetric: 3,
     exportDirectory: dir,
+    // Apart from dir, which the test turns into a file.
+    stateDirectory: await mkdtemp(join(tmpdir(), 'evil2root-contract-state-')),
     exportIntervalSeconds: 3600,
     returnsIntervalSeconds: 0.001,
     periodsPerYear: 365,

@@ -97,7 +97,12 @@ test('an unusable exportDirectory fails init naming the option and the cause', a
 
 test('a failing directory is counted in monitoring_export_failures_total, and writing resumes when it is back', async () => {
   const dir = await tempDir();
-  const { monitoring, logger } = await start({ exportDirectory: dir, exportIntervalSeconds: 3600 });
+  // The state would live in <dir>/state and be written while the test removes dir: this test is about snapshots.
+  const { monitoring, logger } = await start({
+    exportDirectory: dir,
+    exportIntervalSeconds: 3600,
+    stateDirectory: false,
+  });
   await rm(dir, { recursive: true });
   await writeFile(dir, 'not a directory any more');
   await assert.rejects(monitoring.exportSnapshot());
