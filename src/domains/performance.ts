@@ -169,6 +169,8 @@ export class PerformanceMetrics {
   private tradesAtLast = 0;
   /** Time (ms) of the newest equity value. */
   private lastEquityAt = Number.NEGATIVE_INFINITY;
+  /** Closed trades recorded by this process (what `restoreHistory` counts as applied). */
+  private accepted = 0;
 
   constructor(
     registry: InstrumentRegistry,
@@ -313,6 +315,7 @@ export class PerformanceMetrics {
     this.closed.get3(symbol, direction, OUTCOMES[Math.sign(net) + 1] as string).value++;
     this.all.analytics.add(pnl, fees);
     this.perSymbol(symbol)?.analytics.add(pnl, fees);
+    this.accepted++;
   }
 
   private optionalAmount(method: string, field: string, value: unknown): boolean {
@@ -357,9 +360,9 @@ export class PerformanceMetrics {
         skippedTrades++;
         continue;
       }
-      const before = this.all.analytics.lifetime().trades;
+      const before = this.accepted;
       this.recordClosedTrade(trade);
-      if (this.all.analytics.lifetime().trades > before) appliedTrades++;
+      if (this.accepted > before) appliedTrades++;
     }
     const points: { value: number; at: number }[] = [];
     sorted = true;

@@ -16,6 +16,7 @@
 import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { StateMismatchError, StateSettingsError } from '../analytics/state.ts';
+import { MonitoringConfigError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { nodeFileSystem, writeFileAtomic, type ExportFileSystem } from '../export/atomic-file.ts';
 import { failureReason } from '../export/file-exporter.ts';
@@ -155,8 +156,18 @@ export class StateStore {
    * process holds the directory.
    */
   open(): RestoreOutcome {
-    mkdirSync(this.directory, { recursive: true });
-    this.lock = StateLock.acquire(this.directory, Math.max(60_000, 3 * this.flushIntervalMs));
+    try {
+      mkdirSync(this.directory, { recursive: true });
+      this.lock = StateLock.acquire(this.directory, Math.max(60_000, 3 * this.flushIntervalMs));
+    } catch (error) {
+      if (error instanceof MonitoringConfigError) throw error;
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      throw new MonitoringConfigError(
+        `option 'stateDirectory': cannot use ${this.directory} (${code}); give a writable directory, or stateDirectory: false`,
+        'stateDirectory',
+        { cause: error },
+      );
+    }
     const restoredFiles: { file: string; restored: string[]; writtenAt: string }[] = [];
     const failures: { file: string; reason: RestoreFailure; message: string }[] = [];
     const fail = (file: string, reason: RestoreFailure, message: string, moveAside: boolean) => {

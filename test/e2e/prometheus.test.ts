@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse, stringify } from 'yaml';
@@ -13,6 +11,7 @@ import {
   startAlertmanager,
   startBot,
   startPrometheus,
+  startWebhook,
   type BotProcess,
   type RunningServer,
   type Sample,
@@ -29,37 +28,6 @@ import {
 
 const DEMO = join(ROOT, 'examples', 'trading-bot-simulation.ts');
 const SCRIPTED_BOT = join(ROOT, 'test', 'fixtures', 'ops', 'scripted-bot.ts');
-
-interface WebhookAlert {
-  status: string;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-}
-
-/** A webhook receiver as Alertmanager calls it: every alert of every POST, in order. */
-async function startWebhook(): Promise<{ url: string; alerts: WebhookAlert[]; close(): Promise<void> }> {
-  const alerts: WebhookAlert[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => {
-      body += chunk.toString();
-    });
-    req.on('end', () => {
-      alerts.push(...(JSON.parse(body) as { alerts: WebhookAlert[] }).alerts);
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/alerts`,
-    alerts,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
 
 /** Polls `check` until it returns no failures or `ms` pass; returns the last failures. */
 async function until(ms: number, check: () => Promise<string[]>): Promise<string[]> {

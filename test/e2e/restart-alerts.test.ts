@@ -8,8 +8,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -23,8 +21,10 @@ import {
   startAlertmanager,
   startBot,
   startPrometheus,
+  startWebhook,
   type BotProcess,
   type RunningServer,
+  type WebhookAlert,
 } from '../helpers/prometheus.ts';
 import { ALERT_RULES, ROOT } from '../deploy/deploy-files.ts';
 
@@ -33,41 +33,6 @@ const ALERT = 'TradingDrawdownHigh';
 const DRAWDOWN = 0.2;
 /** How long the restarted bot runs before the final checks (it sends its equity again after 10 s). */
 const RESUMED_MS = 20_000;
-
-interface WebhookAlert {
-  status: string;
-  labels: Record<string, string>;
-}
-
-/** A webhook receiver as Alertmanager calls it: every alert of every POST, in order, with when it came. */
-async function startWebhook(): Promise<{
-  url: string;
-  alerts: (WebhookAlert & { at: number })[];
-  close(): Promise<void>;
-}> {
-  const alerts: (WebhookAlert & { at: number })[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => {
-      body += chunk.toString();
-    });
-    req.on('end', () => {
-      const at = Date.now();
-      alerts.push(...(JSON.parse(body) as { alerts: WebhookAlert[] }).alerts.map((a) => ({ ...a, at })));
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/alerts`,
-    alerts,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
 
 /** Polls `check` every 250 ms until it holds or `ms` pass; returns whether it held. */
 async function until(ms: number, check: () => Promise<boolean> | boolean): Promise<boolean> {

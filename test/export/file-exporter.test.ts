@@ -15,6 +15,7 @@ import {
 } from '../../src/export/file-exporter.ts';
 import { MonitoringConfigError } from '../../src/core/errors.ts';
 import { largeMetrics, RecordingLogger, sampleMetrics } from '../fixtures/export/metrics.ts';
+import { mountTmpfs, unmountAll } from '../helpers/tmpfs.ts';
 
 let sample: ResourceMetrics;
 let large: ResourceMetrics;
@@ -23,7 +24,6 @@ const onUnhandled = (reason: unknown): void => {
   unhandled.push(reason);
 };
 const dirs: string[] = [];
-const mounts: string[] = [];
 
 before(async () => {
   process.on('unhandledRejection', onUnhandled);
@@ -32,7 +32,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const m of mounts) execFileSync('umount', [m]);
+  unmountAll();
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
   process.off('unhandledRejection', onUnhandled);
   assert.deepEqual(unhandled, [], 'no unhandled rejection during the file exporter tests');
@@ -42,18 +42,6 @@ async function tempDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'file-exporter-'));
   dirs.push(dir);
   return dir;
-}
-
-/** Mounts a tmpfs on `dir` when we are root and may; the caller falls back to injection otherwise. */
-function mountTmpfs(dir: string, size: string): boolean {
-  if (process.getuid?.() !== 0) return false;
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
-  } catch {
-    return false;
-  }
-  mounts.unshift(dir);
-  return true;
 }
 
 /** node:fs/promises, except that every call fails with `code` while one is set. */

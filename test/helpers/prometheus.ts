@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -178,5 +179,39 @@ export async function startBot(script: string, args: string[] = []): Promise<Bot
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
     },
+  };
+}
+
+/** An alert as Alertmanager's webhook posts it, with when it arrived (ms). */
+export interface WebhookAlert {
+  status: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  at: number;
+}
+
+/** A webhook receiver as Alertmanager calls it: every alert of every POST, in order, with when it came. */
+export async function startWebhook(): Promise<{ url: string; alerts: WebhookAlert[]; close(): Promise<void> }> {
+  const alerts: WebhookAlert[] = [];
+  const server = createHttpServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => {
+      body += chunk.toString();
+    });
+    req.on('end', () => {
+      const at = Date.now();
+      alerts.push(...(JSON.parse(body) as { alerts: Omit<WebhookAlert, 'at'>[] }).alerts.map((a) => ({ ...a, at })));
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/alerts`,
+    alerts,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

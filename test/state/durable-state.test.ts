@@ -4,7 +4,7 @@
  * processes, a full disk, and the default location.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,12 +14,12 @@ import { encodeState } from '../../src/state/file.ts';
 import { find, value, type Exposition } from '../helpers/exposition.ts';
 import { attributesOf, metricsByName, OtlpHttpReceiver } from '../helpers/otlp-receiver.ts';
 import { scrape, start, stopAll } from '../helpers/service.ts';
+import { mountTmpfs, unmountAll } from '../helpers/tmpfs.ts';
 
 const dirs: string[] = [];
-const mounts: string[] = [];
 afterEach(stopAll);
 after(async () => {
-  for (const m of mounts) execFileSync('umount', [m]);
+  unmountAll();
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
@@ -274,18 +274,6 @@ test('a second process on the same state directory fails init naming the holder;
   assert.ok(monitoring.metricsUrl);
 });
 
-/** Mounts a tmpfs on `dir` when we are root and may. */
-function mountTmpfs(dir: string, size: string): boolean {
-  if (process.getuid?.() !== 0) return false;
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
-  } catch {
-    return false;
-  }
-  mounts.unshift(dir);
-  return true;
-}
-
 test('a full disk (real ENOSPC on a 256 KiB tmpfs): counted, warned once, scrapes still answered, recording goes on', async (t: TestContext) => {
   const dir = await tempDir();
   if (!mountTmpfs(dir, '256k')) {
@@ -321,4 +309,16 @@ test('the default location is <exportDirectory>/state; stateDirectory: false tur
   await b.monitoring.shutdown();
   assert.ok(!(await readdir(exportDirectory2)).includes('state'));
   assert.match(b.logger.lines[0]!.message, /durable state off/);
+});
+
+test('a state directory that cannot be created fails init naming stateDirectory and the cause', async () => {
+  const parent = await tempDir();
+  await writeFile(join(parent, 'file'), 'a file, not a directory');
+  await assert.rejects(
+    start({ ...BASE, stateDirectory: join(parent, 'file', 'state') }),
+    (error: unknown) =>
+      error instanceof MonitoringConfigError &&
+      error.option === 'stateDirectory' &&
+      /cannot use .*ENOTDIR/.test(error.message),
+  );
 });
