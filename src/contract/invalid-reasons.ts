@@ -13,6 +13,9 @@ export type InvalidReason =
   | 'out_of_range'
   | 'unknown_direction'
   | 'unknown_field'
+  | 'reserved_value'
+  | 'too_long'
+  | 'too_many'
   | 'internal_error';
 
 /** Every {@link InvalidReason}, frozen; the README documents each one. */
@@ -26,5 +29,8 @@ export const INVALID_REASONS: readonly InvalidReason[] = Object.freeze([
   'out_of_range',
   'unknown_direction',
   'unknown_field',
+  'reserved_value',
+  'too_long',
+  'too_many',
   'internal_error',
 ]);

@@ -83,6 +83,12 @@ function describe(reason: InvalidReason, field: string, value: unknown): string 
       return `${field} is ${show(value)}; expected "buy" or "sell"`;
     case 'unknown_field':
       return `${field} is not a known field`;
+    case 'reserved_value':
+      return `${field} is ${show(value)}, a name the SDK reserves for its aggregates`;
+    case 'too_long':
+      return `${field} is longer than the label length limit`;
+    case 'too_many':
+      return `${field} is one more distinct value than its table holds`;
     case 'internal_error':
       return `reading the input failed (${value instanceof Error ? value.message : String(value)})`;
   }
