@@ -151,11 +151,13 @@ function createDomains(options: ResolvedOptions, registry: InstrumentRegistry, g
       adwin: options.driftDetectors.adwin,
       pageHinkley: options.driftDetectors.pageHinkley,
       maxFeatures: Math.min(100, options.maxSeriesPerMetric),
+      maxFeatureStreams: options.maxFeatureStreams,
+      maxClassesPerModel: options.maxClassesPerModel,
     },
     models.tables,
   );
   const db = new DbMetrics(registry, guard);
-  const pgPools = new PgPoolObserver(db, guard);
+  const pgPools = new PgPoolObserver(db, guard, options.maxSeriesPerMetric);
   return {
     trading: new TradingMetrics(registry, guard, (value) => performance.observeEquity(value)),
     performance,
@@ -259,7 +261,14 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
     {
       name: 'model-metrics',
       start: () => {
-        modelTimer = setInterval(publishModels, options.modelMetricsInterval * 1000);
+        // strict mode re-throws from publishModels; a background timer must not crash the bot (the fault is counted).
+        modelTimer = setInterval(() => {
+          try {
+            publishModels();
+          } catch {
+            // Counted as internal_error by the guard.
+          }
+        }, options.modelMetricsInterval * 1000);
         modelTimer.unref();
       },
       stop: () => {

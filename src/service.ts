@@ -113,6 +113,7 @@ export class MonitoringService {
   /** Counts a signal and observes its confidence: `trading_signals_total`, `trading_signal_confidence`. */
   recordTradingSignal(signal: TradingSignal): void {
     try {
+      if (this.guard.refusedAfterShutdown('recordTradingSignal')) return;
       this.domains.trading.recordTradingSignal(signal);
     } catch (error) {
       this.guard.fault('recordTradingSignal', error);
@@ -122,6 +123,7 @@ export class MonitoringService {
   /** Counts a trade sent for execution: `executed_trades_total{status="success"|"failed"}`. */
   recordExecutedTrade(trade: ExecutedTrade): void {
     try {
+      if (this.guard.refusedAfterShutdown('recordExecutedTrade')) return;
       this.domains.trading.recordExecutedTrade(trade);
     } catch (error) {
       this.guard.fault('recordExecutedTrade', error);
@@ -131,6 +133,7 @@ export class MonitoringService {
   /** Sets `portfolio_value`, `balance` and (replacing the whole set) `open_positions`. */
   updatePortfolioMetrics(update: PortfolioUpdate): void {
     try {
+      if (this.guard.refusedAfterShutdown('updatePortfolioMetrics')) return;
       this.domains.trading.updatePortfolioMetrics(update);
     } catch (error) {
       this.guard.fault('updatePortfolioMetrics', error);
@@ -144,6 +147,7 @@ export class MonitoringService {
    */
   updateTradingPerformance(performance: TradingPerformance): void {
     try {
+      if (this.guard.refusedAfterShutdown('updateTradingPerformance')) return;
       this.domains.performance.updateTradingPerformance(performance);
     } catch (error) {
       this.guard.fault('updateTradingPerformance', error);
@@ -157,6 +161,7 @@ export class MonitoringService {
    */
   recordClosedTrade(trade: ClosedTrade): void {
     try {
+      if (this.guard.refusedAfterShutdown('recordClosedTrade')) return;
       this.domains.performance.recordClosedTrade(trade);
     } catch (error) {
       this.guard.fault('recordClosedTrade', error);
@@ -173,7 +178,9 @@ export class MonitoringService {
    */
   restoreHistory(history: HistoryInput): HistoryRestored {
     try {
-      const result = this.domains.performance.restoreHistory(history?.closedTrades ?? [], history?.equity ?? []);
+      if (this.guard.refusedAfterShutdown('restoreHistory'))
+        return { trades: 0, skippedTrades: 0, equity: 0, skippedEquity: 0 };
+      const result = this.domains.performance.restoreHistory(history);
       if (result.lastEquity !== undefined) this.domains.trading.restorePortfolioValue(result.lastEquity);
       return result;
     } catch (error) {
@@ -185,6 +192,7 @@ export class MonitoringService {
   /** Sets `bot_heartbeat_timestamp_seconds{loop}` to now: call it once per pass of a loop, so a stalled loop shows. */
   heartbeat(loop = 'main'): void {
     try {
+      if (this.guard.refusedAfterShutdown('heartbeat')) return;
       this.domains.heartbeats.heartbeat(loop);
     } catch (error) {
       this.guard.fault('heartbeat', error);
@@ -194,6 +202,7 @@ export class MonitoringService {
   /** A model's prediction; with `actual` it is scored at once, with `predictionId` it waits for `recordOutcome`. */
   recordPrediction(prediction: Prediction): void {
     try {
+      if (this.guard.refusedAfterShutdown('recordPrediction')) return;
       this.domains.predictions.recordPrediction(prediction);
     } catch (error) {
       this.guard.fault('recordPrediction', error);
@@ -203,6 +212,7 @@ export class MonitoringService {
   /** The truth of an earlier prediction, joined by `predictionId`. */
   recordOutcome(outcome: Outcome): void {
     try {
+      if (this.guard.refusedAfterShutdown('recordOutcome')) return;
       this.domains.predictions.recordOutcome(outcome);
     } catch (error) {
       this.guard.fault('recordOutcome', error);
@@ -212,6 +222,7 @@ export class MonitoringService {
   /** One online-learning step: `online_learning_loss`, `memory_buffer_size`, `model_learning_steps_total`. */
   recordLearningStep(step: LearningStep): void {
     try {
+      if (this.guard.refusedAfterShutdown('recordLearningStep')) return;
       this.domains.predictions.recordLearningStep(step);
     } catch (error) {
       this.guard.fault('recordLearningStep', error);
@@ -221,6 +232,7 @@ export class MonitoringService {
   /** A numeric input feature of a model, watched for drift by ADWIN and Page-Hinkley. */
   recordFeature(feature: FeatureValue): void {
     try {
+      if (this.guard.refusedAfterShutdown('recordFeature')) return;
       this.domains.predictions.recordFeature(feature);
     } catch (error) {
       this.guard.fault('recordFeature', error);
@@ -235,6 +247,7 @@ export class MonitoringService {
   /** Sets any subset of `model_accuracy`, `model_precision`, `model_recall`, `model_f1_score`, `model_rmse`, `model_mae`. */
   updateModelPerformance(update: ModelPerformanceUpdate): void {
     try {
+      if (this.guard.refusedAfterShutdown('updateModelPerformance')) return;
       this.domains.models.updateModelPerformance(update);
     } catch (error) {
       this.guard.fault('updateModelPerformance', error);
@@ -244,6 +257,7 @@ export class MonitoringService {
   /** Sets `calibration_error` and the `calibration_reliability` bins of a model. */
   updateCalibrationMetrics(update: CalibrationUpdate): void {
     try {
+      if (this.guard.refusedAfterShutdown('updateCalibrationMetrics')) return;
       this.domains.models.updateCalibrationMetrics(update);
     } catch (error) {
       this.guard.fault('updateCalibrationMetrics', error);
@@ -253,6 +267,7 @@ export class MonitoringService {
   /** Sets `drift_detection`, `memory_buffer_size` and `online_learning_loss` of a model. */
   updateOnlineLearningMetrics(update: OnlineLearningUpdate): void {
     try {
+      if (this.guard.refusedAfterShutdown('updateOnlineLearningMetrics')) return;
       this.domains.models.updateOnlineLearningMetrics(update);
     } catch (error) {
       this.guard.fault('updateOnlineLearningMetrics', error);
@@ -266,12 +281,14 @@ export class MonitoringService {
    * when fn is async) and re-throws what fn threw, unchanged.
    */
   trackApiRequest<T>(endpoint: string, method: HttpMethod, fn: (call: ApiCall) => T): Tracked<T> {
+    if (this.guard.refusedAfterShutdown('trackApiRequest')) return fn({}) as Tracked<T>;
     return this.domains.api.trackApiRequest(endpoint, method, fn);
   }
 
   /** Sets `api_quota_remaining{api}`. */
   setApiQuotaRemaining(quota: ApiQuota): void {
     try {
+      if (this.guard.refusedAfterShutdown('setApiQuotaRemaining')) return;
       this.domains.api.setApiQuotaRemaining(quota);
     } catch (error) {
       this.guard.fault('setApiQuotaRemaining', error);
@@ -280,12 +297,14 @@ export class MonitoringService {
 
   /** Runs `fn` (sync or async) and records `db_query_duration_seconds` and `db_operations_total`. */
   trackDbQuery<T>(operation: string, fn: () => T): Tracked<T> {
+    if (this.guard.refusedAfterShutdown('trackDbQuery')) return fn() as Tracked<T>;
     return this.domains.db.trackDbQuery(operation, fn);
   }
 
   /** Sets `db_connection_pool_size` and `db_connections_active` of a pool. */
   updateDbPool(update: DbPoolUpdate): void {
     try {
+      if (this.guard.refusedAfterShutdown('updateDbPool')) return;
       this.domains.db.updateDbPool(update);
     } catch (error) {
       this.guard.fault('updateDbPool', error);
@@ -381,6 +400,8 @@ export class MonitoringService {
    */
   shutdown(): Promise<void> {
     this.stopping ??= (async () => {
+      // The cut: every record accepted so far is in the final snapshot, push and state; later ones are refused.
+      this.guard.close();
       this.onShutdown?.(this);
       const pending: Promise<void>[] = [];
       for (const component of [...this.pipeline.components].reverse()) {

@@ -341,6 +341,7 @@ export function resolveOptions(input: unknown = {}, environment: Environment = p
     exportFormat: given.exportFormat ?? d.exportFormat,
     exportMaxFiles: given.exportMaxFiles ?? d.exportMaxFiles,
     exportMaxAgeHours: given.exportMaxAgeHours ?? d.exportMaxAgeHours,
+    exportMaxBytes: given.exportMaxBytes ?? d.exportMaxBytes,
     otlp: resolveOtlp(given.otlp, env),
     stateDirectory: resolveStateDirectory(given, environment),
     stateFlushIntervalSeconds: given.stateFlushIntervalSeconds ?? d.stateFlushIntervalSeconds,
@@ -361,6 +362,8 @@ export function resolveOptions(input: unknown = {}, environment: Environment = p
     outcomeTtlSeconds: given.outcomeTtlSeconds ?? d.outcomeTtlSeconds,
     calibrationBins: given.calibrationBins ?? d.calibrationBins,
     driftDetectors: resolveDriftDetectors(given.driftDetectors),
+    maxClassesPerModel: given.maxClassesPerModel ?? d.maxClassesPerModel,
+    maxFeatureStreams: given.maxFeatureStreams ?? d.maxFeatureStreams,
 
     tradeWindow: given.tradeWindow ?? d.tradeWindow,
     draws: given.draws ?? d.draws,

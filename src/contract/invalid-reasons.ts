@@ -16,7 +16,8 @@ export type InvalidReason =
   | 'reserved_value'
   | 'too_long'
   | 'too_many'
-  | 'internal_error';
+  | 'internal_error'
+  | 'after_shutdown';
 
 /** Every {@link InvalidReason}, frozen; the README documents each one. */
 export const INVALID_REASONS: readonly InvalidReason[] = Object.freeze([
@@ -33,4 +34,5 @@ export const INVALID_REASONS: readonly InvalidReason[] = Object.freeze([
   'too_long',
   'too_many',
   'internal_error',
+  'after_shutdown',
 ]);

@@ -3,7 +3,7 @@ import type { GaugeSeries } from '../storage/gauge.ts';
 import type { HistogramSeries } from '../storage/histogram.ts';
 import type { InstrumentRegistry } from '../storage/registry.ts';
 import type { SeriesTable } from '../storage/series.ts';
-import { isObject, isRecord, labelProblem, numberProblem, type InputGuard } from './input.ts';
+import { isRecord, labelProblem, numberProblem, type InputGuard } from './input.ts';
 import { METRICS } from '../contract/metrics.ts';
 import { runTimed, type CallOutcome } from '../core/timing.ts';
 import { HTTP_METHODS, OTHER_HTTP_METHOD, type KnownHttpMethod } from '../contract/semconv.ts';
@@ -34,6 +34,8 @@ export type Tracked<T> = T extends PromiseLike<infer U> ? Promise<U> : T;
  */
 export type HttpMethod = KnownHttpMethod | Lowercase<KnownHttpMethod>;
 
+const QUOTA_FIELDS = new Set(['api', 'remaining']);
+
 /** The methods recorded by name; any other is recorded as `_OTHER`. */
 const KNOWN_METHODS: ReadonlySet<string> = new Set(HTTP_METHODS);
 
@@ -44,8 +46,10 @@ interface ApiContext extends ApiCall {
 
 function statusOf(value: unknown): number | undefined {
   if (!isRecord(value)) return undefined;
-  const status = typeof value.status === 'number' ? value.status : value.statusCode;
-  if (typeof status === 'number' && Number.isInteger(status) && status >= 100 && status <= 599) return status;
+  // Each property is read once (a getter may change between reads).
+  const status = value.status;
+  const chosen = typeof status === 'number' ? status : value.statusCode;
+  if (typeof chosen === 'number' && Number.isInteger(chosen) && chosen >= 100 && chosen <= 599) return chosen;
   return undefined;
 }
 
@@ -54,13 +58,19 @@ function errorStatus(error: unknown): number | undefined {
   return statusOf(error) ?? (isRecord(error) ? statusOf(error.response) : undefined);
 }
 
+/** A non-empty string, or undefined. */
+function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
 /** A thrown error's code (ECONNRESET...), else that of its cause (fetch wraps socket errors in "TypeError: fetch failed"), else its name. */
 function errorType(error: unknown): string {
   if (!isRecord(error)) return typeof error === 'string' ? 'string' : 'unknown';
-  if (typeof error.code === 'string' && error.code.length > 0) return error.code;
-  if (isRecord(error.cause) && typeof error.cause.code === 'string' && error.cause.code.length > 0)
-    return error.cause.code;
-  return typeof error.name === 'string' && error.name.length > 0 ? error.name : 'unknown';
+  const code = nonEmpty(error.code);
+  if (code !== undefined) return code;
+  const cause = error.cause;
+  const causeCode = isRecord(cause) ? nonEmpty(cause.code) : undefined;
+  return causeCode ?? nonEmpty(error.name) ?? 'unknown';
 }
 
 /** Outgoing API calls: requests, latency, errors and quota. */
@@ -71,12 +81,14 @@ export class ApiMetrics {
   private readonly errors: SeriesTable<CounterSeries>;
   private readonly quota: SeriesTable<GaugeSeries>;
   private readonly finish = (call: ApiContext, outcome: CallOutcome): void => {
+    if (this.guard.refusedAfterShutdown('trackApiRequest', true)) return;
     try {
       this.record(call, outcome);
     } catch (error) {
       this.guard.fault('trackApiRequest', error);
     }
   };
+  private readonly unreadable = (error: unknown): void => this.guard.fault('trackApiRequest', error);
 
   constructor(registry: InstrumentRegistry, guard: InputGuard) {
     this.guard = guard;
@@ -107,17 +119,19 @@ export class ApiMetrics {
       method: KNOWN_METHODS.has(upper) ? upper : OTHER_HTTP_METHOD,
       statusCode: undefined,
     };
-    return runTimed(call, fn, this.finish) as Tracked<T>;
+    return runTimed(call, fn, this.finish, this.unreadable) as Tracked<T>;
   }
 
   setApiQuotaRemaining(quota: ApiQuota): void {
     const M = 'setApiQuotaRemaining';
-    if (!isObject(quota)) return this.guard.reject(M, 'not_object', 'quota', quota);
-    const apiProblem = labelProblem(quota.api);
-    if (apiProblem !== undefined) return this.guard.reject(M, apiProblem, 'api', quota.api);
-    const p = numberProblem(quota.remaining, 0);
-    if (p !== undefined) return this.guard.reject(M, p, 'remaining', quota.remaining);
-    this.quota.get1(quota.api).value = quota.remaining;
+    const record = this.guard.read(M, 'quota', quota, QUOTA_FIELDS, 'not_object');
+    if (record === undefined) return;
+    const { api, remaining } = record;
+    const apiProblem = labelProblem(api);
+    if (apiProblem !== undefined) return this.guard.reject(M, apiProblem, 'api', api);
+    const p = numberProblem(remaining, 0);
+    if (p !== undefined) return this.guard.reject(M, p, 'remaining', remaining);
+    this.quota.get1(api as string).value = remaining as number;
   }
 
   private record(call: ApiContext, outcome: CallOutcome): void {

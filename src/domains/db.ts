@@ -3,7 +3,7 @@ import type { GaugeSeries } from '../storage/gauge.ts';
 import type { HistogramSeries } from '../storage/histogram.ts';
 import type { InstrumentRegistry } from '../storage/registry.ts';
 import type { SeriesTable } from '../storage/series.ts';
-import { isObject, labelProblem, numberProblem, type InputGuard } from './input.ts';
+import { labelProblem, numberProblem, type InputGuard } from './input.ts';
 import { METRICS } from '../contract/metrics.ts';
 import type { Tracked } from './api.ts';
 import { runTimed, type CallOutcome } from '../core/timing.ts';
@@ -31,6 +31,7 @@ export class DbMetrics {
   private readonly active: SeriesTable<GaugeSeries>;
   private readonly waiting: SeriesTable<GaugeSeries>;
   private readonly finish = (operation: string, outcome: CallOutcome): void => {
+    if (this.guard.refusedAfterShutdown('trackDbQuery', true)) return;
     try {
       this.duration.get1(operation).record(outcome.seconds);
       this.operations.get2(operation, outcome.failed ? 'error' : 'success').value++;
@@ -38,6 +39,7 @@ export class DbMetrics {
       this.guard.fault('trackDbQuery', error);
     }
   };
+  private readonly unreadable = (error: unknown): void => this.guard.fault('trackDbQuery', error);
 
   constructor(registry: InstrumentRegistry, guard: InputGuard) {
     this.guard = guard;
@@ -48,11 +50,13 @@ export class DbMetrics {
     this.waiting = registry.gauge(METRICS.dbConnectionsWaiting).table;
   }
 
-  /** Sets the three pool gauges of a pool read at collection time (observePgPool); NaN unpublishes them. */
-  setPoolState(pool: string, size: number, active: number, waiting: number): void {
-    this.poolSize.get1(pool).value = size;
-    this.active.get1(pool).value = active;
-    this.waiting.get1(pool).value = waiting;
+  /**
+   * The series of a pool's three gauges (size, active, waiting), for observePgPool to keep and set at
+   * each collection: looked up once, so a pool folded past the series cap is counted once. NaN
+   * unpublishes a series.
+   */
+  poolSeries(pool: string): readonly [size: GaugeSeries, active: GaugeSeries, waiting: GaugeSeries] {
+    return [this.poolSize.get1(pool), this.active.get1(pool), this.waiting.get1(pool)];
   }
 
   trackDbQuery<T>(operation: string, fn: () => T): Tracked<T> {
@@ -64,17 +68,15 @@ export class DbMetrics {
       this.guard.reject(M, p, 'operation', operation);
       return fn() as Tracked<T>;
     }
-    return runTimed(operation, fn, this.finish) as Tracked<T>;
+    return runTimed(operation, fn, this.finish, this.unreadable) as Tracked<T>;
   }
 
   updateDbPool(update: DbPoolUpdate): void {
     const M = 'updateDbPool';
-    if (!isObject(update)) return this.guard.reject(M, 'not_object', 'update', update);
-    for (const key in update) {
-      if (!POOL_FIELDS.has(key)) return this.guard.reject(M, 'unknown_field', key, undefined);
-    }
-    const { size, active, waiting } = update;
-    const pool = update.pool ?? 'default';
+    const record = this.guard.read(M, 'update', update, POOL_FIELDS, 'not_object');
+    if (record === undefined) return;
+    const { size, active, waiting } = record;
+    const pool = record.pool ?? 'default';
     const poolProblem = labelProblem(pool);
     if (poolProblem !== undefined) return this.guard.reject(M, poolProblem, 'pool', pool);
     if (size === undefined && active === undefined && waiting === undefined)
@@ -88,8 +90,9 @@ export class DbMetrics {
       const vp = numberProblem(value, 0);
       if (vp !== undefined) return this.guard.reject(M, vp, field, value);
     }
-    if (size !== undefined) this.poolSize.get1(pool).value = size;
-    if (active !== undefined) this.active.get1(pool).value = active;
-    if (waiting !== undefined) this.waiting.get1(pool).value = waiting;
+    const name = pool as string;
+    if (size !== undefined) this.poolSize.get1(name).value = size as number;
+    if (active !== undefined) this.active.get1(name).value = active as number;
+    if (waiting !== undefined) this.waiting.get1(name).value = waiting as number;
   }
 }

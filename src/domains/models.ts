@@ -1,7 +1,7 @@
 import type { GaugeSeries } from '../storage/gauge.ts';
 import type { InstrumentRegistry } from '../storage/registry.ts';
 import type { SeriesTable } from '../storage/series.ts';
-import { isRecord, labelProblem, numberProblem, type InputGuard } from './input.ts';
+import { labelProblem, numberProblem, type InputGuard } from './input.ts';
 import { METRICS, type MetricDefinition } from '../contract/metrics.ts';
 import { StateMismatchError, StateReader } from '../analytics/state.ts';
 
@@ -71,6 +71,13 @@ const ONLINE: readonly Field<'driftScore' | 'memorySize' | 'loss'>[] = [
   { field: 'loss', def: METRICS.onlineLearningLoss, min: -Infinity, max: Infinity },
 ];
 const KEY_FIELDS = ['modelName', 'timeframe', 'symbol'] as const;
+const PERFORMANCE_UPDATE_FIELDS: ReadonlySet<string> = new Set([...KEY_FIELDS, 'metrics']);
+const PERFORMANCE_FIELDS: ReadonlySet<string> = new Set(PERFORMANCE.map((f) => f.field));
+const CALIBRATION_FIELDS: ReadonlySet<string> = new Set([...KEY_FIELDS, 'ece', 'reliabilityBins']);
+const ONLINE_FIELDS: ReadonlySet<string> = new Set([...KEY_FIELDS, ...ONLINE.map((f) => f.field)]);
+
+/** A model update as read by `InputGuard.read`, its key checked. */
+type KeyedRecord = ModelKey & Record<string, unknown>;
 
 /** Model quality figures reported by the bot, labelled by model, timeframe and symbol. */
 export class ModelMetrics {
@@ -149,33 +156,39 @@ export class ModelMetrics {
 
   updateModelPerformance(update: ModelPerformanceUpdate): void {
     const M = 'updateModelPerformance';
-    if (!this.keyValid(M, update, ['metrics'])) return;
-    const metrics = update.metrics;
-    if (metrics === undefined) return this.guard.reject(M, 'missing_field', 'metrics', metrics);
-    if (!isRecord(metrics)) return this.guard.reject(M, 'wrong_type', 'metrics', metrics);
+    const record = this.readKeyed(M, update, PERFORMANCE_UPDATE_FIELDS);
+    if (record === undefined) return;
+    const metrics = this.guard.read(M, 'metrics', record.metrics, PERFORMANCE_FIELDS, 'wrong_type');
+    if (metrics === undefined) return;
     if (!this.fieldsValid(M, metrics, PERFORMANCE, 'metrics.')) return;
-    this.apply(update, metrics, PERFORMANCE, this.performance);
+    if (!Object.values(metrics).some((v) => v !== undefined))
+      return this.guard.reject(M, 'missing_field', 'metrics.<at least one figure>', undefined);
+    this.apply(record, metrics, PERFORMANCE, this.performance);
   }
 
   updateCalibrationMetrics(update: CalibrationUpdate): void {
     const M = 'updateCalibrationMetrics';
-    if (!this.keyValid(M, update, ['ece', 'reliabilityBins'])) return;
-    const { ece, reliabilityBins: bins } = update;
-    if (ece === undefined && bins === undefined)
+    const record = this.readKeyed(M, update, CALIBRATION_FIELDS);
+    if (record === undefined) return;
+    const { ece, reliabilityBins } = record;
+    if (ece === undefined && reliabilityBins === undefined)
       return this.guard.reject(M, 'missing_field', 'ece or reliabilityBins', undefined);
     if (ece !== undefined) {
       const p = numberProblem(ece, 0, 1);
       if (p !== undefined) return this.guard.reject(M, p, 'ece', ece);
     }
-    if (bins !== undefined) {
-      if (!isRecord(bins)) return this.guard.reject(M, 'wrong_type', 'reliabilityBins', bins);
+    let bins: Record<string, unknown> | undefined;
+    if (reliabilityBins !== undefined) {
+      bins = this.guard.read(M, 'reliabilityBins', reliabilityBins, undefined, 'wrong_type');
+      if (bins === undefined) return;
       for (const bin in bins) {
-        if (bin.length === 0) return this.guard.reject(M, 'empty_string', 'reliabilityBins key', bin);
+        const binProblem = labelProblem(bin);
+        if (binProblem !== undefined) return this.guard.reject(M, binProblem, 'reliabilityBins key', bin);
         const p = numberProblem(bins[bin], 0, 1);
         if (p !== undefined) return this.guard.reject(M, p, `reliabilityBins[${JSON.stringify(bin)}]`, bins[bin]);
       }
     }
-    const { modelName, timeframe, symbol } = update;
+    const { modelName, timeframe, symbol } = record;
     const errorSeries = this.calibrationError.get3(modelName, timeframe, symbol);
     if (ece !== undefined) errorSeries.value = ece as number;
     if (bins !== undefined) {
@@ -193,62 +206,38 @@ export class ModelMetrics {
 
   updateOnlineLearningMetrics(update: OnlineLearningUpdate): void {
     const M = 'updateOnlineLearningMetrics';
-    if (
-      !this.keyValid(
-        M,
-        update,
-        ONLINE.map((f) => f.field),
-      )
-    )
-      return;
+    const record = this.readKeyed(M, update, ONLINE_FIELDS);
+    if (record === undefined) return;
     let given = 0;
-    for (const f of ONLINE) if (update[f.field] !== undefined) given++;
+    for (const f of ONLINE) if (record[f.field] !== undefined) given++;
     if (given === 0) return this.guard.reject(M, 'missing_field', 'driftScore, memorySize or loss', undefined);
-    if (!this.fieldsValid(M, update as unknown as Record<string, unknown>, ONLINE, '', false)) return;
-    this.apply(update, update as unknown as Record<string, unknown>, ONLINE, this.online);
+    if (!this.fieldsValid(M, record, ONLINE, '')) return;
+    this.apply(record, record, ONLINE, this.online);
   }
 
-  /** Checks the model key and that no field outside the key and `allowed` is present. */
-  private keyValid(
-    method: string,
-    update: unknown,
-    allowed: readonly string[],
-  ): update is ModelKey & Record<string, unknown> {
-    if (!isRecord(update)) return this.guard.reject(method, 'not_object', 'update', update) ?? false;
+  /** Reads an update once (`InputGuard.read`) and checks its model key; undefined after rejecting the call. */
+  private readKeyed(method: string, update: unknown, fields: ReadonlySet<string>): KeyedRecord | undefined {
+    const record = this.guard.read(method, 'update', update, fields, 'not_object');
+    if (record === undefined) return undefined;
     for (const field of KEY_FIELDS) {
-      const p = labelProblem(update[field]);
-      if (p !== undefined) return this.guard.reject(method, p, field, update[field]) ?? false;
+      const p = labelProblem(record[field]);
+      if (p !== undefined) return this.guard.reject(method, p, field, record[field]);
     }
-    for (const key in update) {
-      if (!(KEY_FIELDS as readonly string[]).includes(key) && !allowed.includes(key)) {
-        return this.guard.reject(method, 'unknown_field', key, undefined) ?? false;
-      }
-    }
-    return true;
+    return record as KeyedRecord;
   }
 
+  /** Checks each of `fields` present in `values` against its range. */
   private fieldsValid(
     method: string,
     values: Record<string, unknown>,
     fields: readonly Field<string>[],
     prefix: string,
-    closed = true,
   ): boolean {
-    let given = 0;
     for (const { field, min, max } of fields) {
       const value = values[field];
       if (value === undefined) continue;
-      given++;
       const p = numberProblem(value, min, max);
       if (p !== undefined) return this.guard.reject(method, p, prefix + field, value) ?? false;
-    }
-    if (closed) {
-      for (const key in values) {
-        if (!fields.some((f) => f.field === key))
-          return this.guard.reject(method, 'unknown_field', prefix + key, undefined) ?? false;
-      }
-      if (given === 0)
-        return this.guard.reject(method, 'missing_field', `${prefix}<at least one figure>`, undefined) ?? false;
     }
     return true;
   }

@@ -107,6 +107,30 @@ export interface ModelAnalyticsOptions {
    * @default { adwin: {}, pageHinkley: {} }
    */
   driftDetectors?: DriftDetectorOptions;
+  /**
+   * Distinct classes a classifier's analytics hold, per model, timeframe and symbol. Every class
+   * ever scored is kept (the lifetime figures need it), so this bounds the memory a model can take
+   * when its classes are not a small fixed set, such as numeric predictions sent as strings. Once a
+   * model holds this many, a `recordPrediction` (scored at once or waiting for its outcome) or a
+   * `recordOutcome` that would bring a new class is dropped whole and counted as
+   * `monitoring_invalid_inputs_total{reason="too_many"}` (warned once); the classes held keep
+   * exact figures, over the predictions taken. An outcome dropped this way leaves its prediction
+   * waiting (it is evicted or expires and is counted then, unless a later outcome fits).
+   * Trading classifiers have a handful of classes (buy/sell/hold, up/down/flat, a few regimes):
+   * 100 leaves ample room, and each class takes three `model_class_*` series, so the default
+   * `maxSeriesPerMetric` (2000) publishes 20 models of 100 classes anyway.
+   * @default 100
+   */
+  maxClassesPerModel?: number;
+  /**
+   * Features watched for drift (`recordFeature`) over all models together: each (model,
+   * timeframe, symbol, feature) runs its own ADWIN and Page-Hinkley (about 1.3 KiB) and publishes
+   * up to two `model_drift_score` series, so the default fills that metric's default series cap.
+   * A new feature past it, or past 100 of one model, is dropped and counted as
+   * `monitoring_invalid_inputs_total{reason="too_many"}` (warned once).
+   * @default 1000
+   */
+  maxFeatureStreams?: number;
 }
 
 /** The model analytics settings in force. */
@@ -128,6 +152,10 @@ export interface ResolvedModelAnalytics {
     /** Page-Hinkley's settings, or false when it is off. */
     readonly pageHinkley: Readonly<PageHinkleyOptions> | false;
   };
+  /** Distinct classes held per classifier (model, timeframe, symbol). */
+  readonly maxClassesPerModel: number;
+  /** Features watched for drift over all models together. */
+  readonly maxFeatureStreams: number;
 }
 
 export const TRADING_ANALYTICS_DEFAULTS: ResolvedTradingAnalytics = {
@@ -148,6 +176,8 @@ export const MODEL_ANALYTICS_DEFAULTS: ResolvedModelAnalytics = {
   outcomeTtlSeconds: 86_400,
   calibrationBins: 5,
   driftDetectors: { adwin: {}, pageHinkley: {} },
+  maxClassesPerModel: 100,
+  maxFeatureStreams: 1000,
 };
 
 const annualRate = expect(
@@ -175,6 +205,8 @@ export const MODEL_ANALYTICS_CHECKS: Checks<ModelAnalyticsOptions> = {
   maxPending: expect((v) => isInt(v, 1, 10_000_000), 'an integer from 1 to 10000000'),
   outcomeTtlSeconds: expect(positive, 'a positive number of seconds'),
   calibrationBins: expect((v) => isInt(v, 1, 100), 'an integer from 1 to 100'),
+  maxClassesPerModel: expect((v) => isInt(v, 1, 100_000), 'an integer from 1 to 100000'),
+  maxFeatureStreams: expect((v) => isInt(v, 1, 1_000_000), 'an integer from 1 to 1000000'),
   driftDetectors: (v) => {
     if (!plainObject(v)) return 'an object { adwin?, pageHinkley? }';
     for (const [key, value] of Object.entries(v)) {

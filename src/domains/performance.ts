@@ -6,20 +6,27 @@ import type { GaugeSeries } from '../storage/gauge.ts';
 import type { HistogramSeries } from '../storage/histogram.ts';
 import type { InstrumentRegistry } from '../storage/registry.ts';
 import type { SeriesTable } from '../storage/series.ts';
-import { isObject, labelProblem, normalizeDirection, numberProblem, type InputGuard } from './input.ts';
+import { labelProblem, MAX_AMOUNT, normalizeDirection, numberProblem, type InputGuard } from './input.ts';
 import { METRICS, type MetricDefinition } from '../contract/metrics.ts';
 import { StateMismatchError, StateReader } from '../analytics/state.ts';
+import type { InvalidReason } from '../contract/invalid-reasons.ts';
 import type { DirectionInput, TradingPerformance } from './trading.ts';
 
 /** A closed (round-trip) trade, given to `recordClosedTrade`. */
 export interface ClosedTrade {
-  /** Instrument, e.g. `'BTC/USD'`: the `symbol` label; a non-empty string. */
+  /**
+   * Instrument, e.g. `'BTC/USD'`: the `symbol` label; a non-empty string. Not `'all'`: that value of
+   * the label is the aggregate of every symbol (`reserved_value`).
+   */
   symbol: string;
   /** Side of the trade (`buy` for a long position, `sell` for a short); recorded in lower case. */
   direction: DirectionInput;
-  /** Profit of the trade before fees, in account currency; negative for a loss. */
+  /**
+   * Profit of the trade before fees, in account currency; negative for a loss. Within ±1e15
+   * (`MAX_AMOUNT`), so that sums of trades stay finite (`out_of_range` beyond).
+   */
   pnl: number;
-  /** Fees paid on the round trip (>= 0); statistics use the net result `pnl - fees`. */
+  /** Fees paid on the round trip (0 to 1e15); statistics use the net result `pnl - fees`. */
   fees?: number;
   /** Average entry price; >= 0. Validated, not used by any metric yet. */
   entryPrice?: number;
@@ -37,7 +44,7 @@ export interface ClosedTrade {
 export interface EquityPoint {
   /** When the equity had this value: a Date or Unix milliseconds. */
   time: Date | number;
-  /** Mark-to-market equity in account currency, as `updatePortfolioMetrics({ portfolioValue })` takes it. */
+  /** Mark-to-market equity in account currency (within ±1e15), as `updatePortfolioMetrics({ portfolioValue })` takes it. */
   value: number;
 }
 
@@ -105,6 +112,15 @@ const PERFORMANCE_FIELDS = new Set([
   'sortinoRatio',
   'calmarRatio',
 ]);
+const HISTORY_FIELDS = new Set(['closedTrades', 'equity']);
+const EQUITY_POINT_FIELDS = new Set(['time', 'value']);
+const PERFORMANCE_LIMITS: Readonly<Record<string, readonly [number, number]>> = {
+  winRate: [0, 1],
+  profitFactor: [0, Infinity],
+  averageWin: [0, Infinity],
+  averageLoss: [0, Infinity],
+  maxDrawdown: [0, Infinity],
+};
 const OUTCOMES = ['loss', 'draw', 'win'] as const;
 
 type StatField = 'winRate' | 'profitFactor' | 'averageWin' | 'averageLoss' | 'expectancy';
@@ -127,6 +143,16 @@ interface SymbolStats {
 function timeOf(value: unknown): number | undefined {
   if (value instanceof Date) return value.getTime();
   return typeof value === 'number' ? value : undefined;
+}
+
+/** Why an optional amount (>= 0) is invalid, or undefined when it is absent or valid. */
+function optionalProblem(
+  value: unknown,
+  field: string,
+): { reason: InvalidReason; field: string; value: unknown } | undefined {
+  if (value === undefined) return undefined;
+  const reason = numberProblem(value, 0);
+  return reason === undefined ? undefined : { reason, field, value };
 }
 
 /** What an annual rate compounds to over one period of `periodMs`. */
@@ -259,51 +285,58 @@ export class PerformanceMetrics {
 
   recordClosedTrade(trade: ClosedTrade): void {
     const M = 'recordClosedTrade';
-    if (!isObject(trade)) return this.guard.reject(M, 'not_object', 'trade', trade);
-    for (const key in trade) {
-      if (!CLOSED_TRADE_FIELDS.has(key)) return this.guard.reject(M, 'unknown_field', key, undefined);
-    }
-    const { symbol, pnl, fees, entryPrice, exitPrice, quantity, openedAt, closedAt } = trade;
+    const record = this.guard.read(M, 'trade', trade, CLOSED_TRADE_FIELDS, 'not_object');
+    if (record !== undefined) this.closedTrade(M, record);
+  }
+
+  /** Checks and records a closed trade read by `InputGuard.read`; false when it was rejected. */
+  private closedTrade(M: string, trade: Record<string, unknown>): boolean {
+    const reject = (reason: InvalidReason, field: string, value: unknown) =>
+      this.guard.reject(M, reason, field, value) ?? false;
+    const { symbol, direction: givenDirection, pnl, fees, entryPrice, exitPrice, quantity, openedAt, closedAt } = trade;
     const symbolProblem = labelProblem(symbol);
-    if (symbolProblem !== undefined) return this.guard.reject(M, symbolProblem, 'symbol', symbol);
-    const direction = normalizeDirection(trade.direction);
+    if (symbolProblem !== undefined) return reject(symbolProblem, 'symbol', symbol);
+    // The statistics of every symbol are published under symbol="all": a real symbol of that name would overwrite them.
+    if (symbol === ALL) return reject('reserved_value', 'symbol', symbol);
+    const direction = normalizeDirection(givenDirection);
     if (direction === undefined) {
-      const d = trade.direction;
-      return this.guard.reject(
-        M,
+      const d = givenDirection;
+      return reject(
         d === undefined ? 'missing_field' : typeof d !== 'string' ? 'wrong_type' : 'unknown_direction',
         'direction',
         d,
       );
     }
-    const pnlProblem = numberProblem(pnl);
-    if (pnlProblem !== undefined) return this.guard.reject(M, pnlProblem, 'pnl', pnl);
+    const pnlProblem = numberProblem(pnl, -MAX_AMOUNT, MAX_AMOUNT);
+    if (pnlProblem !== undefined) return reject(pnlProblem, 'pnl', pnl);
     if (fees !== undefined) {
-      const p = numberProblem(fees, 0);
-      if (p !== undefined) return this.guard.reject(M, p, 'fees', fees);
+      const p = numberProblem(fees, 0, MAX_AMOUNT);
+      if (p !== undefined) return reject(p, 'fees', fees);
     }
-    if (
-      !this.optionalAmount(M, 'entryPrice', entryPrice) ||
-      !this.optionalAmount(M, 'exitPrice', exitPrice) ||
-      !this.optionalAmount(M, 'quantity', quantity)
-    )
-      return;
+    const amountProblem =
+      optionalProblem(entryPrice, 'entryPrice') ??
+      optionalProblem(exitPrice, 'exitPrice') ??
+      optionalProblem(quantity, 'quantity');
+    if (amountProblem !== undefined) return reject(amountProblem.reason, amountProblem.field, amountProblem.value);
     let opened: number | undefined;
     let closedMs: number | undefined;
     if (openedAt !== undefined) {
       opened = timeOf(openedAt);
       const p = opened === undefined ? 'wrong_type' : numberProblem(opened, 0);
-      if (p !== undefined) return this.guard.reject(M, p, 'openedAt', openedAt);
+      if (p !== undefined) return reject(p, 'openedAt', openedAt);
     }
     if (closedAt !== undefined) {
       closedMs = timeOf(closedAt);
       const p = closedMs === undefined ? 'wrong_type' : numberProblem(closedMs, 0);
-      if (p !== undefined) return this.guard.reject(M, p, 'closedAt', closedAt);
+      if (p !== undefined) return reject(p, 'closedAt', closedAt);
     }
+    const label = symbol as string;
+    const profit = pnl as number;
+    const cost = fees as number | undefined;
     if (opened !== undefined) {
       const held = ((closedMs ?? this.now()) - opened) / 1000;
-      if (held < 0) return this.guard.reject(M, 'out_of_range', 'openedAt', openedAt);
-      this.duration.get2(symbol, direction).record(held);
+      if (held < 0) return reject('out_of_range', 'openedAt', openedAt);
+      this.duration.get2(label, direction).record(held);
     }
 
     const at = closedMs ?? this.now();
@@ -311,17 +344,12 @@ export class PerformanceMetrics {
       this.lastTradeAt = at;
       this.tradesAtLast = 1;
     } else if (at === this.lastTradeAt) this.tradesAtLast++;
-    const net = pnl - (fees ?? 0);
-    this.closed.get3(symbol, direction, OUTCOMES[Math.sign(net) + 1] as string).value++;
-    this.all.analytics.add(pnl, fees);
-    this.perSymbol(symbol)?.analytics.add(pnl, fees);
+    const net = profit - (cost ?? 0);
+    this.closed.get3(label, direction, OUTCOMES[Math.sign(net) + 1] as string).value++;
+    this.all.analytics.add(profit, cost);
+    this.perSymbol(label)?.analytics.add(profit, cost);
     this.accepted++;
-  }
-
-  private optionalAmount(method: string, field: string, value: unknown): boolean {
-    if (value === undefined) return true;
-    const p = numberProblem(value, 0);
-    return p === undefined || (this.guard.reject(method, p, field, value) ?? false);
+    return true;
   }
 
   /**
@@ -329,21 +357,27 @@ export class PerformanceMetrics {
    * equity values by `time`. Only what is newer than the newest event already held is applied
    * (for trades closed at that same millisecond, those beyond the number already held), so the
    * whole history can be given at every start: nothing counts twice. Invalid entries are dropped
-   * and counted like live input.
+   * and counted like live input, under `restoreHistory`. `history` is `{ closedTrades?, equity? }`,
+   * each an iterable (array, Set, generator), read once.
    */
-  restoreHistory(closedTrades: Iterable<ClosedTrade>, equity: Iterable<EquityPoint>): HistoryRestored {
+  restoreHistory(history: unknown): HistoryRestored {
     const M = 'restoreHistory';
-    const trades: { trade: ClosedTrade; at: number }[] = [];
+    const none: HistoryRestored = { trades: 0, skippedTrades: 0, equity: 0, skippedEquity: 0 };
+    const input = this.guard.read(M, 'history', history, HISTORY_FIELDS, 'not_object');
+    if (input === undefined) return none;
+    const tradeList = input.closedTrades === undefined ? [] : this.guard.list(M, 'closedTrades', input.closedTrades);
+    const equityList = input.equity === undefined ? [] : this.guard.list(M, 'equity', input.equity);
+    if (tradeList === undefined || equityList === undefined) return none;
+
+    const trades: { trade: Record<string, unknown>; at: number }[] = [];
     let sorted = true;
-    for (const trade of closedTrades) {
-      const at = isObject(trade) ? timeOf(trade.closedAt) : undefined;
+    for (const entry of tradeList) {
+      const trade = this.guard.read(M, 'closedTrades[]', entry, CLOSED_TRADE_FIELDS, 'wrong_type');
+      if (trade === undefined) continue;
+      const closedAt = trade.closedAt;
+      const at = timeOf(closedAt);
       if (at === undefined || !Number.isFinite(at)) {
-        this.guard.reject(
-          M,
-          isObject(trade) && trade.closedAt === undefined ? 'missing_field' : 'wrong_type',
-          'closedAt',
-          isObject(trade) ? trade.closedAt : trade,
-        );
+        this.guard.reject(M, closedAt === undefined ? 'missing_field' : 'wrong_type', 'closedAt', closedAt);
         continue;
       }
       if (trades.length > 0 && at < trades[trades.length - 1]!.at) sorted = false;
@@ -360,25 +394,26 @@ export class PerformanceMetrics {
         skippedTrades++;
         continue;
       }
-      const before = this.accepted;
-      this.recordClosedTrade(trade);
-      if (this.accepted > before) appliedTrades++;
+      if (this.closedTrade(M, trade)) appliedTrades++;
     }
     const points: { value: number; at: number }[] = [];
     sorted = true;
-    for (const point of equity) {
-      const at = isObject(point) ? timeOf(point.time) : undefined;
+    for (const entry of equityList) {
+      const point = this.guard.read(M, 'equity[]', entry, EQUITY_POINT_FIELDS, 'wrong_type');
+      if (point === undefined) continue;
+      const { time, value } = point;
+      const at = timeOf(time);
       if (at === undefined || !Number.isFinite(at)) {
-        this.guard.reject(M, 'wrong_type', 'equity time', isObject(point) ? point.time : point);
+        this.guard.reject(M, 'wrong_type', 'equity time', time);
         continue;
       }
-      const p = numberProblem(point.value);
+      const p = numberProblem(value, -MAX_AMOUNT, MAX_AMOUNT);
       if (p !== undefined) {
-        this.guard.reject(M, p, 'equity value', point.value);
+        this.guard.reject(M, p, 'equity value', value);
         continue;
       }
       if (points.length > 0 && at < points[points.length - 1]!.at) sorted = false;
-      points.push({ value: point.value, at });
+      points.push({ value: value as number, at });
     }
     if (!sorted) points.sort((a, b) => a.at - b.at);
     let appliedEquity = 0;
@@ -411,29 +446,20 @@ export class PerformanceMetrics {
   /** Figures a bot computed itself. They fill the lifetime, all-symbols, equity-basis series until the SDK has data of its own for a figure. */
   updateTradingPerformance(performance: TradingPerformance): void {
     const M = 'updateTradingPerformance';
-    if (!isObject(performance)) return this.guard.reject(M, 'not_object', 'performance', performance);
+    const figures = this.guard.read(M, 'performance', performance, PERFORMANCE_FIELDS, 'not_object');
+    if (figures === undefined) return;
     let given = 0;
-    for (const key in performance) {
-      if (!PERFORMANCE_FIELDS.has(key)) return this.guard.reject(M, 'unknown_field', key, undefined);
-      if ((performance as Record<string, unknown>)[key] !== undefined) given++;
-    }
-    if (given === 0) return this.guard.reject(M, 'missing_field', 'at least one figure', undefined);
-    const limits: Record<string, [number, number]> = {
-      winRate: [0, 1],
-      profitFactor: [0, Infinity],
-      averageWin: [0, Infinity],
-      averageLoss: [0, Infinity],
-      maxDrawdown: [0, Infinity],
-    };
-    for (const key in performance) {
-      const value = (performance as Record<string, unknown>)[key];
+    for (const key in figures) {
+      const value = figures[key];
       if (value === undefined) continue;
-      const [min, max] = limits[key] ?? [-Infinity, Infinity];
+      given++;
+      const [min, max] = PERFORMANCE_LIMITS[key] ?? [-Infinity, Infinity];
       const p = numberProblem(value, min, max);
       if (p !== undefined) return this.guard.reject(M, p, key, value);
     }
+    if (given === 0) return this.guard.reject(M, 'missing_field', 'at least one figure', undefined);
     const { winRate, profitFactor, averageWin, averageLoss, maxDrawdown, sharpeRatio, sortinoRatio, calmarRatio } =
-      performance;
+      figures as TradingPerformance;
     const trades = this.all.lifetime;
     if (winRate !== undefined) (trades[0] as GaugeSeries).value = winRate;
     if (profitFactor !== undefined) (trades[1] as GaugeSeries).value = profitFactor;
@@ -488,7 +514,8 @@ export class PerformanceMetrics {
     if (lifetime.trades === 0) return;
     writeStats(s.lifetime, lifetime);
     writeStats(s.rolling, s.analytics.rolling());
-    s.realizedPnl.value = lifetime.netPnl;
+    // Finite with every amount within MAX_AMOUNT; never published as ±Inf whatever happens.
+    set(s.realizedPnl, Number.isFinite(lifetime.netPnl) ? lifetime.netPnl : undefined);
   }
 
   private perSymbol(symbol: string): SymbolStats | undefined {

@@ -8,7 +8,7 @@ import type { CounterSeries } from '../storage/counter.ts';
 import type { GaugeSeries } from '../storage/gauge.ts';
 import type { InstrumentRegistry } from '../storage/registry.ts';
 import { OVERFLOW_ATTRIBUTES, SeriesTable } from '../storage/series.ts';
-import { isRecord, labelProblem, numberProblem, type InputGuard, type InvalidReason } from './input.ts';
+import { isPlainObject, labelProblem, numberProblem, type InputGuard, type InvalidReason } from './input.ts';
 import { METRICS } from '../contract/metrics.ts';
 import { StateMismatchError, StateReader } from '../analytics/state.ts';
 import type { ModelKey } from './models.ts';
@@ -18,9 +18,17 @@ import type { ModelKey } from './models.ts';
  * precision, recall and F1, and with `probability` by calibration.
  */
 export interface ClassifierPrediction extends ModelKey {
-  /** Needed when the outcome comes later through `recordOutcome`; a non-empty string or a finite number, unique per model, timeframe and symbol. */
+  /**
+   * Needed when the outcome comes later through `recordOutcome`; a non-empty string (at most 256
+   * characters) or a finite number, unique per model, timeframe and symbol. The number 1 and the
+   * string '1' are two ids.
+   */
   predictionId?: string | number;
-  /** The predicted class; a non-empty string. */
+  /**
+   * The predicted class; a non-empty string of at most 256 characters (it is the `class` label). A
+   * model holds at most `maxClassesPerModel` distinct classes: a prediction bringing one more is
+   * dropped and counted as `too_many`.
+   */
   predicted: string;
   /** The confidence of the predicted class or, with `positiveClass`, the probability of that class; 0 to 1. */
   probability?: number;
@@ -32,7 +40,11 @@ export interface ClassifierPrediction extends ModelKey {
 
 /** A prediction of a regressor: a number, scored by RMSE and MAE. It has no `probability` and no `positiveClass`. */
 export interface RegressorPrediction extends ModelKey {
-  /** Needed when the outcome comes later through `recordOutcome`; a non-empty string or a finite number, unique per model, timeframe and symbol. */
+  /**
+   * Needed when the outcome comes later through `recordOutcome`; a non-empty string (at most 256
+   * characters) or a finite number, unique per model, timeframe and symbol. The number 1 and the
+   * string '1' are two ids.
+   */
   predictionId?: string | number;
   /** The predicted value; a finite number. */
   predicted: number;
@@ -52,7 +64,7 @@ export type Prediction = ClassifierPrediction | RegressorPrediction;
 
 /** The truth of an earlier prediction, joined by `predictionId`. */
 export interface Outcome extends ModelKey {
-  /** The `predictionId` the prediction was recorded with; a non-empty string or a finite number. */
+  /** The `predictionId` the prediction was recorded with, of the same type (the number 1 does not find the string '1'). */
   predictionId: string | number;
   /**
    * The true class (a non-empty string) of a classifier's prediction, or the true value (a finite
@@ -74,7 +86,10 @@ export interface LearningStep extends ModelKey {
 export interface FeatureValue {
   /** The model the feature feeds: the `model_name` label. */
   modelName: string;
-  /** Name of the feature, e.g. `'rsi_14'`; at most 100 features per model (fewer with a lower `maxSeriesPerMetric`). */
+  /**
+   * Name of the feature, e.g. `'rsi_14'`; at most 100 features per model (fewer with a lower `maxSeriesPerMetric`)
+   * and `maxFeatureStreams` over all models: a new one past either is dropped and counted as `too_many`.
+   */
   feature: string;
   /** The feature's current value; a finite number. */
   value: number;
@@ -92,8 +107,12 @@ export interface PredictionSettings {
   readonly calibrationBins: number;
   readonly adwin: AdwinOptions | false;
   readonly pageHinkley: PageHinkleyOptions | false;
-  /** Features watched per model; further ones are dropped as invalid input. */
+  /** Features watched per model; further ones are dropped as invalid input (`too_many`). */
   readonly maxFeatures: number;
+  /** Features watched over all models together; further ones are dropped as invalid input (`too_many`). */
+  readonly maxFeatureStreams: number;
+  /** Distinct classes held per classifier; a prediction or outcome with a class past it is dropped (`too_many`). */
+  readonly maxClassesPerModel: number;
 }
 
 const ALL = 'all';
@@ -153,6 +172,8 @@ class DriftPair {
 /** Everything computed for one model, timeframe and symbol. */
 class ModelState {
   readonly key: readonly [string, string, string];
+  /** The model's part of its pending predictions' keys: the three label values, each prefixed by its length, so no two models share one. */
+  readonly pendingPrefix: string;
   readonly predictions: CounterSeries;
   kind: 'classification' | 'regression' | undefined;
   classification: RollingClassification | undefined;
@@ -172,6 +193,7 @@ class ModelState {
 
   constructor(key: readonly [string, string, string], predictions: CounterSeries, errors: DriftPair) {
     this.key = key;
+    this.pendingPrefix = `${key[0].length}:${key[0]}${key[1].length}:${key[1]}${key[2].length}:${key[2]}`;
     this.predictions = predictions;
     this.errors = errors;
   }
@@ -199,7 +221,11 @@ interface ModelSavedState {
 /** The saved state of `PredictionMetrics`: every model's analytics and the pending predictions. */
 export interface PredictionsState {
   readonly models: ModelSavedState[];
-  /** Pending predictions, oldest first; each value is [model index, predicted, probability, positiveClass]. */
+  /**
+   * Pending predictions, oldest first; each value is [model index, predicted, probability, positiveClass].
+   * Ids are keys made by `pendingKey`; a key of another form (an older release's) never matches an
+   * outcome again, so its prediction waits until it is evicted or expires, and is counted then.
+   */
   readonly pending: unknown;
 }
 
@@ -210,11 +236,17 @@ interface PendingEntry {
   readonly positiveClass: string | undefined;
 }
 
-/** What a prediction's fields are, or why not. */
+/** What a prediction's fields are, or why not: a class is a label value (the `class` label), or a number. */
 function predictedProblem(value: unknown): InvalidReason | undefined {
-  if (typeof value === 'string') return value.length === 0 ? 'empty_string' : undefined;
+  if (typeof value === 'string') return labelProblem(value);
   return numberProblem(value);
 }
+
+/**
+ * The longest string `predictionId`, in UTF-16 code units: up to `maxPending` of them are held, so
+ * a longer one is rejected as `too_long` (a UUID has 36).
+ */
+const MAX_ID_LENGTH = 256;
 
 /**
  * Model quality computed from raw predictions and outcomes: rolling accuracy, precision, recall
@@ -228,6 +260,8 @@ export class PredictionMetrics {
   private readonly now: () => number;
   private readonly states: SeriesTable<ModelState | undefined>;
   private readonly pending: PendingPredictions<PendingEntry>;
+  /** Features watched over all models (bounded by `maxFeatureStreams`). */
+  private featureStreams = 0;
   private readonly t: {
     predictions: SeriesTable<CounterSeries>;
     outcomes: SeriesTable<CounterSeries>;
@@ -347,6 +381,15 @@ export class PredictionMetrics {
         `predicted (this model's predictions are ${state.kind === 'classification' ? 'classes' : 'numbers'})`,
         predicted,
       );
+    // Only a prediction that is scored or waits for its outcome holds its classes.
+    const held = actual !== undefined || predictionId !== undefined;
+    if (typeof predicted === 'string' && held && !this.classesFit(state, predicted, actual as string | undefined))
+      return this.guard.reject(
+        M,
+        'too_many',
+        `predicted or actual (more than ${this.settings.maxClassesPerModel} classes of one model)`,
+        predicted,
+      );
     state.predictions.value++;
     if (actual !== undefined) {
       this.resolve(state, predicted, probability, positiveClass, actual);
@@ -379,8 +422,23 @@ export class PredictionMetrics {
         actual,
       );
     }
+    const id = pendingKey(state, predictionId);
+    const now = this.now();
+    const waiting = this.pending.peek(id, now);
+    // Checked before the take too: an outcome whose class cannot be held leaves its prediction waiting.
+    if (
+      waiting !== undefined &&
+      typeof waiting.predicted === 'string' &&
+      !this.classesFit(state, waiting.predicted, actual as string)
+    )
+      return this.guard.reject(
+        M,
+        'too_many',
+        `actual (more than ${this.settings.maxClassesPerModel} classes of one model)`,
+        actual,
+      );
     this.expiredOnTake = false;
-    const entry = this.pending.take(pendingKey(state, predictionId), this.now());
+    const entry = this.pending.take(id, now);
     if (entry === undefined) {
       if (!this.expiredOnTake) this.joinFailure(state, 'unknown_id');
       return;
@@ -407,7 +465,7 @@ export class PredictionMetrics {
 
   recordFeature(f: FeatureValue): void {
     const M = 'recordFeature';
-    if (!isRecord(f)) return this.guard.reject(M, 'not_object', 'feature', f);
+    if (!isPlainObject(f)) return this.guard.reject(M, 'not_object', 'feature', f);
     for (const key in f) if (!FEATURE_FIELDS.has(key)) return this.guard.reject(M, 'unknown_field', key, undefined);
     for (const field of FEATURE_REQUIRED) {
       const p = labelProblem(f[field]);
@@ -433,13 +491,21 @@ export class PredictionMetrics {
       if (state.features.size >= this.settings.maxFeatures)
         return this.guard.reject(
           M,
-          'out_of_range',
+          'too_many',
           `feature (more than ${this.settings.maxFeatures} features of one model)`,
+          feature,
+        );
+      if (this.featureStreams >= this.settings.maxFeatureStreams)
+        return this.guard.reject(
+          M,
+          'too_many',
+          `feature (more than ${this.settings.maxFeatureStreams} features over all models, maxFeatureStreams)`,
           feature,
         );
       const source = `feature:${feature}`;
       pair = new DriftPair(this.settings, () => this.eventSeries(state.key, source));
       state.features.set(feature, pair);
+      this.featureStreams++;
     }
     pair.update(f['value'] as number);
     state.dirty = true;
@@ -500,7 +566,7 @@ export class PredictionMetrics {
       model.kind = kind;
       model.pending = m.integer('pending');
       if (m.has('classification')) {
-        model.classification = new RollingClassification(windowSize);
+        model.classification = new RollingClassification(windowSize, this.settings.maxClassesPerModel);
         model.classification.loadState(m.get('classification'));
       }
       if (m.has('calibration')) {
@@ -545,6 +611,7 @@ export class PredictionMetrics {
       };
     });
     for (const model of prepared) {
+      this.featureStreams += model.features.size;
       this.restoring = model;
       this.states.get3(...model.key);
       this.restoring = undefined;
@@ -557,14 +624,28 @@ export class PredictionMetrics {
   /** A model state built by `restoreState`, handed to the states table when it creates that model's entry. */
   private restoring: ModelState | undefined;
 
-  /** Publishes the computed gauges of every model that changed; expires old pending predictions first. */
+  /**
+   * Publishes the computed gauges of every model that changed; expires old pending predictions first.
+   * A model whose publication fails is counted (`internal_error` of flushModelMetrics) and the others
+   * are published all the same; in strict mode the first failure is re-thrown after them.
+   */
   flush(): void {
     this.pending.expire(this.now());
+    let strictFailure: { error: unknown } | undefined;
     for (const state of this.states.series) {
       if (state === undefined || !state.dirty) continue;
       state.dirty = false;
-      this.publish(state);
+      try {
+        this.publish(state);
+      } catch (error) {
+        try {
+          this.guard.fault('flushModelMetrics', error);
+        } catch (thrown) {
+          strictFailure ??= { error: thrown };
+        }
+      }
     }
+    if (strictFailure !== undefined) throw strictFailure.error;
   }
 
   private expiredOnTake = false;
@@ -648,7 +729,11 @@ export class PredictionMetrics {
       state.kind ??= 'classification';
       const truth = actual as string;
       const correct = predicted === truth;
-      (state.classification ??= new RollingClassification(windowSize)).add(predicted, truth);
+      // classesFit was checked when the prediction or its outcome came in.
+      (state.classification ??= new RollingClassification(windowSize, this.settings.maxClassesPerModel)).add(
+        predicted,
+        truth,
+      );
       if (correct) (state.correct ??= this.t.outcomes.get4(...state.key, 'correct')).value++;
       else (state.incorrect ??= this.t.outcomes.get4(...state.key, 'incorrect')).value++;
       if (probability !== undefined) {
@@ -702,8 +787,15 @@ export class PredictionMetrics {
     return this.states.get3(modelName, timeframe, symbol);
   }
 
+  /** Whether the model's classifier can hold the classes of this prediction (and of its outcome, when given). */
+  private classesFit(state: ModelState, predicted: string, actual: string | undefined): boolean {
+    const classification = state.classification;
+    if (classification !== undefined) return classification.accepts(predicted, actual ?? predicted);
+    return (actual === undefined || actual === predicted ? 1 : 2) <= this.settings.maxClassesPerModel;
+  }
+
   private keyValid(method: string, value: unknown, allowed: ReadonlySet<string>): value is Record<string, unknown> {
-    if (!isRecord(value)) return this.guard.reject(method, 'not_object', 'update', value) ?? false;
+    if (!isPlainObject(value)) return this.guard.reject(method, 'not_object', 'update', value) ?? false;
     for (const key in value)
       if (!allowed.has(key)) return this.guard.reject(method, 'unknown_field', key, undefined) ?? false;
     for (const field of KEY) {
@@ -714,8 +806,11 @@ export class PredictionMetrics {
   }
 
   private idValid(method: string, id: unknown): boolean {
-    if (typeof id === 'string')
-      return id.length > 0 || (this.guard.reject(method, 'empty_string', 'predictionId', id) ?? false);
+    if (typeof id === 'string') {
+      if (id.length === 0) return this.guard.reject(method, 'empty_string', 'predictionId', id) ?? false;
+      if (id.length > MAX_ID_LENGTH) return this.guard.reject(method, 'too_long', 'predictionId', id) ?? false;
+      return true;
+    }
     if (typeof id === 'number' && Number.isFinite(id)) return true;
     return (
       this.guard.reject(
@@ -749,8 +844,13 @@ function seriesOfModel(key: readonly string[], tables: readonly SeriesTable<Gaug
   return out;
 }
 
+/**
+ * The key of a pending prediction: the model's length-prefixed labels, then the id tagged by its
+ * type. Distinct (model, timeframe, symbol, id) never share a key, whatever characters the labels
+ * hold, and the number 1 and the string '1' are two ids.
+ */
 function pendingKey(state: ModelState, id: string | number): string {
-  return `${state.key[0]}\u0000${state.key[1]}\u0000${state.key[2]}\u0000${id}`;
+  return `${state.pendingPrefix}${typeof id === 'string' ? 's' : 'n'}${id}`;
 }
 
 function set(series: GaugeSeries, value: number | undefined): void {

@@ -18,7 +18,7 @@ import {
   writeFileAtomic,
   type ExportFileSystem,
 } from './atomic-file.ts';
-import { RetentionList } from './retention.ts';
+import { RetentionList, type RetainedFile } from './retention.ts';
 import { toSnapshot, type Snapshot } from './snapshot.ts';
 
 /**
@@ -29,13 +29,22 @@ import { toSnapshot, type Snapshot } from './snapshot.ts';
  */
 export type FileExportFormat = 'snapshot' | 'otlp';
 
+/** Where and how the file exporter writes, and what it keeps. */
 export interface FileExporterOptions {
+  /** The directory, created if missing (and again if it vanishes). */
   readonly directory: string;
+  /** See {@link FileExportFormat}. */
   readonly format: FileExportFormat;
   /** Keep at most this many export files (of the current format), deleting the oldest. */
   readonly maxFiles: number | undefined;
   /** Delete export files whose data is older than this. For `otlp`, a day's file goes once its last possible line is. */
   readonly maxAgeHours: number | undefined;
+  /**
+   * Keep the export files' total size at most this, deleting the oldest; the file being written is never
+   * deleted. For `otlp`, a day's file is cut into parts of at most a sixteenth of this, so that the oldest
+   * parts of a day can go when one day alone is over.
+   */
+  readonly maxBytes?: number | undefined;
 }
 
 /** The values of the `reason` label of a failed file export. */
@@ -52,6 +61,7 @@ export const FILE_EXPORT_FAILURE_REASONS = Object.freeze([
  */
 export type FileExportFailureReason = (typeof FILE_EXPORT_FAILURE_REASONS)[number];
 
+/** What the file exporter tells the service. */
 export interface FileExporterHooks {
   readonly logger: Logger;
   /** Called at every failed write or deletion, for counting; the first failure of each reason is also logged. */
@@ -70,7 +80,9 @@ export interface FileExporterInternals {
 export const LATEST_FILE = 'latest.json';
 
 const SNAPSHOT_NAME = /^metrics-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})\.(\d{3})Z(?:_\d+)?\.json$/;
-const OTLP_NAME = /^metrics-(\d{4})-(\d{2})-(\d{2})\.jsonl$/;
+const OTLP_NAME = /^metrics-(\d{4})-(\d{2})-(\d{2})(?:_(\d{3,}))?\.jsonl$/;
+/** A day's OTLP file is cut into this many parts of the byte budget, at most. */
+const PARTS_PER_BUDGET = 16;
 const decoder = new TextDecoder();
 
 /** Maps a Node.js file-system error to its failure reason. */
@@ -103,7 +115,9 @@ export function failureReason(error: unknown): FileExportFailureReason {
  * by this process or the next, so every line but possibly the last is one whole request.
  *
  * Writes run one at a time, in call order. A failed write is retried at the next export: nothing
- * is queued, the next export carries the cumulative totals. One directory belongs to one process.
+ * is queued, the next export carries the cumulative totals. Before each write, the files the limits
+ * (count, age, bytes) then leave out are deleted, oldest first, so the byte budget holds on disk at
+ * all times and a full disk gets room first. One directory belongs to one process.
  */
 export class FileMetricExporter implements PushMetricExporter {
   private readonly directory: string;
@@ -121,6 +135,11 @@ export class FileMetricExporter implements PushMetricExporter {
   private sameStampCount = 0;
   private appendName = '';
   private appendSize: number | undefined;
+  /** OTLP format: the UTC day being written and its current part (0: `metrics-<day>.jsonl`, n: `metrics-<day>_<nnn>.jsonl`). */
+  private otlpDay = '';
+  private otlpPart = 0;
+  private readonly partBytes: number | undefined;
+  private readonly measureSizes: boolean;
   private isShutdown = false;
 
   constructor(options: FileExporterOptions, hooks: FileExporterHooks, internals: FileExporterInternals = {}) {
@@ -132,9 +151,14 @@ export class FileMetricExporter implements PushMetricExporter {
     this.fs = internals.fs ?? nodeFileSystem;
     this.now = internals.now ?? (() => new Date());
     this.retention = new RetentionList(
-      { maxFiles: options.maxFiles, maxAgeHours: options.maxAgeHours },
+      { maxFiles: options.maxFiles, maxAgeHours: options.maxAgeHours, maxBytes: options.maxBytes },
       options.format === 'snapshot' ? snapshotTime : otlpFileEnd,
     );
+    this.measureSizes = options.maxBytes !== undefined;
+    this.partBytes =
+      options.maxBytes === undefined || options.format !== 'otlp'
+        ? undefined
+        : Math.max(1, Math.floor(options.maxBytes / PARTS_PER_BUDGET));
   }
 
   selectAggregationTemporality(_instrumentType: InstrumentType): AggregationTemporality {
@@ -190,21 +214,38 @@ export class FileMetricExporter implements PushMetricExporter {
       snapshot = toSnapshot(metrics, at);
       const body = `${JSON.stringify(snapshot)}\n`;
       await this.ensureDirectory();
-      const name =
-        this.format === 'snapshot' ? this.snapshotName(at) : `metrics-${at.toISOString().slice(0, 10)}.jsonl`;
       if (this.format === 'snapshot') {
-        await writeFileAtomic(this.fs, this.directory, name, body);
+        const name = this.snapshotName(at);
+        await this.makeRoom(name, Buffer.byteLength(body), at, () =>
+          writeFileAtomic(this.fs, this.directory, name, body),
+        );
       } else {
-        await this.appendRequest(name, metrics);
+        await this.appendRequest(at, metrics);
       }
-      this.retention.add(name);
       await writeFileAtomic(this.fs, this.directory, LATEST_FILE, body);
     } catch (error) {
       this.fail(error);
       throw error;
     }
-    await this.applyRetention(at.getTime());
     return snapshot;
+  }
+
+  /**
+   * Lists `name` at `bytes` and deletes what the retention limits then leave out, before `write` runs:
+   * the directory never holds more than the byte budget (unless the newest file alone does), and a full
+   * disk gets room first. If `write` fails, `name` is listed as it was.
+   */
+  private async makeRoom(name: string, bytes: number, at: Date, write: () => Promise<void>): Promise<void> {
+    const before = this.retention.bytesOf(name);
+    this.retention.add(name, bytes);
+    await this.applyRetention(at.getTime());
+    try {
+      await write();
+    } catch (error) {
+      if (before === undefined) this.retention.forget(name);
+      else this.retention.add(name, before);
+      throw error;
+    }
   }
 
   /** Lists the directory once (removing temporary files a crash left), or recreates it after it vanished. */
@@ -216,26 +257,74 @@ export class FileMetricExporter implements PushMetricExporter {
     for (const name of names) {
       if (isTempFile(name)) await this.fs.unlink(join(this.directory, name)).catch(noop);
     }
-    this.retention.reset(names);
+    const files: { name: string; bytes: number }[] = [];
+    for (const name of names) {
+      if (!this.retention.accepts(name)) continue;
+      const bytes = this.measureSizes ? await this.sizeOf(name) : 0;
+      if (bytes !== undefined) files.push({ name, bytes });
+    }
+    this.retention.reset(files);
+    this.otlpDay = '';
+    this.appendName = '';
     this.directoryState = 'listed';
     if (missing && created !== undefined)
       this.logger.info(`metrics export directory ${this.directory} had disappeared; recreated it`);
   }
 
-  private async appendRequest(name: string, metrics: ResourceMetrics): Promise<void> {
+  /** The size of an export file found at start; 0 when it cannot be read, undefined when it is gone. */
+  private async sizeOf(name: string): Promise<number | undefined> {
+    try {
+      const handle = await this.fs.open(join(this.directory, name), 'r');
+      try {
+        return (await handle.stat()).size;
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      return errorCode(error) === 'ENOENT' ? undefined : 0;
+    }
+  }
+
+  private async appendRequest(at: Date, metrics: ResourceMetrics): Promise<void> {
     const bytes = JsonMetricsSerializer.serializeRequest(metrics);
     if (bytes === undefined) throw new Error('the OTLP JSON serializer returned nothing');
+    // JSON.stringify escapes newlines inside strings: the request is one line.
+    const line = `${decoder.decode(bytes)}\n`;
+    const lineBytes = Buffer.byteLength(line);
+    const name = this.otlpName(at.toISOString().slice(0, 10), lineBytes);
     if (name !== this.appendName) {
       this.appendName = name;
       this.appendSize = undefined;
     }
-    try {
-      // JSON.stringify escapes newlines inside strings: the request is one line.
-      this.appendSize = await appendLine(this.fs, this.directory, name, `${decoder.decode(bytes)}\n`, this.appendSize);
-    } catch (error) {
-      this.appendSize = undefined;
-      throw error;
+    const size = this.appendSize ?? this.retention.bytesOf(name) ?? 0;
+    await this.makeRoom(name, size + lineBytes, at, async () => {
+      try {
+        this.appendSize = await appendLine(this.fs, this.directory, name, line, this.appendSize);
+      } catch (error) {
+        this.appendSize = undefined;
+        throw error;
+      }
+    });
+    // The file's actual length (a torn line found at start was cut off first).
+    this.retention.add(name, this.appendSize!);
+  }
+
+  /** The file the next `lineBytes` of `day` go to: the day's current part, or the next one when it would outgrow `partBytes`. */
+  private otlpName(day: string, lineBytes: number): string {
+    if (day !== this.otlpDay) {
+      this.otlpDay = day;
+      this.otlpPart = 0;
+      for (const name of this.retention.names) {
+        const m = OTLP_NAME.exec(name);
+        if (m !== null && `${m[1]}-${m[2]}-${m[3]}` === day) this.otlpPart = Math.max(this.otlpPart, Number(m[4] ?? 0));
+      }
     }
+    const limit = this.partBytes;
+    if (limit !== undefined) {
+      const size = this.retention.bytesOf(otlpPartName(day, this.otlpPart)) ?? 0;
+      if (size > 0 && size + lineBytes > limit) this.otlpPart++;
+    }
+    return otlpPartName(day, this.otlpPart);
   }
 
   /** `metrics-<UTC time>.json`; a second export in the same millisecond gets `_001` (and `_` sorts after `.`). */
@@ -252,13 +341,13 @@ export class FileMetricExporter implements PushMetricExporter {
 
   /** Deletes expired files. A failure is reported but does not fail the export, whose data is written; the next export retries. */
   private async applyRetention(now: number): Promise<void> {
-    const kept: string[] = [];
-    for (const name of this.retention.takeExpired(now)) {
+    const kept: RetainedFile[] = [];
+    for (const file of this.retention.takeExpired(now)) {
       try {
-        await this.fs.unlink(join(this.directory, name));
+        await this.fs.unlink(join(this.directory, file.name));
       } catch (error) {
         if (errorCode(error) === 'ENOENT') continue;
-        kept.push(name);
+        kept.push(file);
         this.fail(error);
       }
     }
@@ -326,7 +415,12 @@ function snapshotTime(name: string): number | undefined {
   return Date.UTC(y!, mo! - 1, d!, h!, mi!, s!, ms!);
 }
 
-/** A day's file holds data up to the end of that UTC day. */
+/** `metrics-<day>.jsonl` for part 0, `metrics-<day>_<nnn>.jsonl` after (`_` sorts after `.`). */
+function otlpPartName(day: string, part: number): string {
+  return part === 0 ? `metrics-${day}.jsonl` : `metrics-${day}_${String(part).padStart(3, '0')}.jsonl`;
+}
+
+/** A day's file, each of its parts, holds data up to the end of that UTC day. */
 function otlpFileEnd(name: string): number | undefined {
   const m = OTLP_NAME.exec(name);
   if (m === null) return undefined;

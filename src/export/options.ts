@@ -72,15 +72,22 @@ export interface ExportOptions {
    */
   exportFormat?: 'snapshot' | 'otlp';
   /**
-   * Snapshot files kept, oldest removed first; `false` keeps all.
+   * Export files kept (snapshots, or OTLP day files and their parts), oldest removed first; `false` keeps all.
    * @default 1440 (a day at the default interval)
    */
   exportMaxFiles?: number | false;
   /**
-   * Snapshot files older than this are removed; `false` keeps them.
+   * Export files older than this are removed; `false` keeps them.
    * @default false
    */
   exportMaxAgeHours?: number | false;
+  /**
+   * Total bytes of the export files (`latest.json` aside), oldest removed first, the file being written never.
+   * In the `'otlp'` format a day's file is cut into parts of at most a sixteenth of this
+   * (`metrics-YYYY-MM-DD_001.jsonl`, ...), so a day alone over the budget loses its oldest parts. `false`: no limit.
+   * @default 268435456 (256 MiB)
+   */
+  exportMaxBytes?: number | false;
   /**
    * OTLP push: `true` for the `OTEL_EXPORTER_OTLP_*` settings, an object to set them here, `false` to keep it off
    * whatever `OTEL_METRICS_EXPORTER` says.
@@ -101,16 +108,20 @@ export interface ResolvedExport {
   readonly exportMaxFiles: number | false;
   /** Age in hours past which export files are removed; `false` keeps them. */
   readonly exportMaxAgeHours: number | false;
+  /** Total bytes of export files kept, oldest removed first; `false` keeps all. */
+  readonly exportMaxBytes: number | false;
   /** The OTLP push settings, or `false` when OTLP push is off. */
   readonly otlp: ResolvedOtlp | false;
 }
 
+/** The export settings when no option or variable sets them: no files, no push. */
 export const EXPORT_DEFAULTS: ResolvedExport = {
   exportDirectory: false,
   exportIntervalSeconds: 60,
   exportFormat: 'snapshot',
   exportMaxFiles: 1440,
   exportMaxAgeHours: false,
+  exportMaxBytes: 256 * 1024 * 1024,
   otlp: false,
 };
 
@@ -140,12 +151,17 @@ const OTLP_CHECKS: Checks<OtlpOptions> = {
 
 const otlpObject = objectOf(OTLP_CHECKS, 'an object');
 
+/** The validation of each export option, naming what it expects. */
 export const EXPORT_CHECKS: Checks<ExportOptions> = {
   exportDirectory: expect((v) => v === false || nonEmpty(v), 'a directory path, or false'),
   exportIntervalSeconds: expect(positive, SECONDS),
   exportFormat: expect((v) => v === 'snapshot' || v === 'otlp', "'snapshot' or 'otlp'"),
   exportMaxFiles: expect((v) => v === false || isInt(v, 1, Number.MAX_SAFE_INTEGER), 'a positive integer, or false'),
   exportMaxAgeHours: expect((v) => v === false || positive(v), 'a positive number of hours, or false'),
+  exportMaxBytes: expect(
+    (v) => v === false || isInt(v, 1, Number.MAX_SAFE_INTEGER),
+    'a positive integer of bytes, or false',
+  ),
   otlp: (v) => {
     if (typeof v === 'boolean') return undefined;
     return plainObject(v) ? otlpObject(v) : 'true, false or an object of OTLP settings';

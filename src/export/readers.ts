@@ -6,7 +6,7 @@ import { RegistryProducer } from '../storage/producer.ts';
 import type { InstrumentRegistry } from '../storage/registry.ts';
 import { FileMetricExporter } from './file-exporter.ts';
 import type { ExportHealth } from './health.ts';
-import { OtlpPushExporter, type OtlpExporterFactory } from './otlp.ts';
+import { OtlpPushExporter, type OtlpExporterFactory, type OtlpFailureReason } from './otlp.ts';
 import type { ResolvedExport, ResolvedOtlp } from './options.ts';
 
 /** A push exporter on a periodic reader of its own. */
@@ -38,6 +38,7 @@ export function createFileExport(
       format: options.exportFormat,
       maxFiles: options.exportMaxFiles === false ? undefined : options.exportMaxFiles,
       maxAgeHours: options.exportMaxAgeHours === false ? undefined : options.exportMaxAgeHours,
+      maxBytes: options.exportMaxBytes === false ? undefined : options.exportMaxBytes,
     },
     {
       logger,
@@ -57,7 +58,10 @@ export function createFileExport(
   return { exporter, reader };
 }
 
-/** OTLP push; a delta producer keeps its own baseline, moved only by a delivered export. */
+/**
+ * OTLP push. A delta producer keeps its own baseline: it moves as each batch is sent and moves back
+ * when the Collector provably did not keep the batch (see `DeltaTracker`).
+ */
 export function createOtlpExport(
   create: OtlpExporterFactory,
   config: ResolvedOtlp,
@@ -71,19 +75,19 @@ export function createOtlpExport(
     config.temporality,
     source.beforeExport,
   );
-  const exporter = new OtlpPushExporter(create, config.timeoutMs, config.temporality, {
-    onSuccess: () => {
-      producer.acknowledge();
-      health.succeeded('otlp');
-    },
-    onFailure: (reason, error) => {
+  const hooks = {
+    onSuccess: () => health.succeeded('otlp'),
+    onFailure: (reason: OtlpFailureReason, error: unknown) => {
       health.failed('otlp', reason);
       health.warnOnce(`otlp:${reason}`, () => {
         const why = (error as Error | undefined)?.message ?? String(error);
-        return `OTLP export to ${config.endpoint} failed (${reason}: ${why}); retried every ${config.intervalMs / 1000} s, counted in monitoring_export_failures_total; further ${reason} failures are not logged`;
+        return `OTLP export to ${config.endpoint} failed (${reason}: ${why}); ${consequence(reason, config.temporality)}; retried every ${config.intervalMs / 1000} s, counted in monitoring_export_failures_total; further ${reason} failures are not logged`;
       });
     },
-  });
+  };
+  const exporter = new OtlpPushExporter(create, config.timeoutMs, config.temporality, hooks, (metrics) =>
+    producer.prepareExport(metrics),
+  );
   const reader = new PeriodicExportingMetricReader({
     exporter,
     exportIntervalMillis: config.intervalMs,
@@ -91,4 +95,12 @@ export function createOtlpExport(
     metricProducers: [producer],
   });
   return { exporter, reader };
+}
+
+/** What a failure means for the data, in the warning: whether the next push carries it again. */
+function consequence(reason: OtlpFailureReason, temporality: 'cumulative' | 'delta'): string {
+  if (temporality === 'cumulative') return 'the next push carries the totals';
+  if (reason === 'timeout' || reason === 'connection_lost' || reason === 'other')
+    return 'the Collector may have kept the batch, so it is not sent again (lost if it did not)';
+  return 'the Collector kept nothing, the next push carries these changes';
 }

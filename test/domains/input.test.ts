@@ -103,6 +103,30 @@ const CASES: Case[] = [
     call: (m) => m.recordTradingSignal({ ...signal, modelType: '' }),
   },
   {
+    method: 'recordTradingSignal',
+    reason: 'too_long',
+    field: 'symbol',
+    call: (m) => m.recordTradingSignal({ ...signal, symbol: 'S'.repeat(257) }),
+  },
+  {
+    method: 'recordTradingSignal',
+    reason: 'unknown_field',
+    field: 'model_type',
+    call: (m) => m.recordTradingSignal(any({ ...signal, model_type: 'lstm' })),
+  },
+  {
+    method: 'recordTradingSignal',
+    reason: 'not_object',
+    field: 'signal',
+    call: (m) => m.recordTradingSignal(any(new Map(Object.entries(signal)))),
+  },
+  {
+    method: 'recordExecutedTrade',
+    reason: 'unknown_field',
+    field: 'status',
+    call: (m) => m.recordExecutedTrade(any({ ...trade, status: 'filled' })),
+  },
+  {
     method: 'recordExecutedTrade',
     reason: 'not_object',
     field: 'trade',
@@ -185,6 +209,18 @@ const CASES: Case[] = [
     reason: 'wrong_type',
     field: 'openPositions',
     call: (m) => m.updatePortfolioMetrics(any({ openPositions: 3 })),
+  },
+  {
+    method: 'updatePortfolioMetrics',
+    reason: 'wrong_type',
+    field: 'openPositions["BTC/USD"]',
+    call: (m) => m.updatePortfolioMetrics(any({ openPositions: { 'BTC/USD': new Map([['buy', 1]]) } })),
+  },
+  {
+    method: 'updatePortfolioMetrics',
+    reason: 'too_long',
+    field: 'openPositions symbol',
+    call: (m) => m.updatePortfolioMetrics({ openPositions: { ['S'.repeat(257)]: { buy: 1 } } }),
   },
   {
     method: 'updateTradingPerformance',
@@ -288,6 +324,18 @@ const CASES: Case[] = [
     reason: 'unknown_field',
     field: 'profit',
     call: (m) => m.recordClosedTrade(any({ ...closed, profit: 1 })),
+  },
+  {
+    method: 'recordClosedTrade',
+    reason: 'reserved_value',
+    field: 'symbol',
+    call: (m) => m.recordClosedTrade({ ...closed, symbol: 'all' }),
+  },
+  {
+    method: 'recordClosedTrade',
+    reason: 'out_of_range',
+    field: 'pnl',
+    call: (m) => m.recordClosedTrade({ ...closed, pnl: 1e308 }),
   },
   {
     method: 'recordClosedTrade',
@@ -460,6 +508,12 @@ const CASES: Case[] = [
     field: 'api',
     call: (m) => m.setApiQuotaRemaining(any({ remaining: 5 })),
   },
+  {
+    method: 'setApiQuotaRemaining',
+    reason: 'unknown_field',
+    field: 'limit',
+    call: (m) => m.setApiQuotaRemaining(any({ api: 'binance', remaining: 5, limit: 10 })),
+  },
   { method: 'trackDbQuery', reason: 'empty_string', field: 'operation', call: (m) => m.trackDbQuery('', noop) },
   {
     method: 'trackDbQuery',
@@ -485,11 +539,21 @@ const CASES: Case[] = [
     field: 'max',
     call: (m) => m.updateDbPool(any({ pool: 'main', max: 3 })),
   },
+  {
+    method: 'updateDbPool',
+    reason: 'not_object',
+    field: 'update',
+    call: (m) => m.updateDbPool(any(new Map([['size', 5]]))),
+  },
 ];
 
 test('every invalid-input reason is exercised by at least one case', () => {
-  // internal_error has its own test below.
-  assert.deepEqual(new Set([...CASES.map((c) => c.reason), 'internal_error']), new Set(INVALID_REASONS));
+  // internal_error has its own test below; too_many needs a table filled first (test/domains/predictions.test.ts);
+  // after_shutdown needs a shutdown (test/export/service-snapshots.test.ts).
+  assert.deepEqual(
+    new Set([...CASES.map((c) => c.reason), 'internal_error', 'too_many', 'after_shutdown']),
+    new Set(INVALID_REASONS),
+  );
 });
 
 test('invalid input is dropped, counted per method and reason, and warned about once', async () => {

@@ -387,7 +387,7 @@ test('recordFeature watches at most 100 features per model (fewer under a small 
   for (const feature of ['a', 'b', 'c', 'd']) monitoring.recordFeature({ modelName: 'm', feature, value: 1 });
   monitoring.recordFeature({ modelName: 'm', feature: 'a', value: 2 });
   const exp = await flushAndScrape(monitoring);
-  assert.equal(value(exp, 'monitoring_invalid_inputs_total', { method: 'recordFeature', reason: 'out_of_range' }), 1);
+  assert.equal(value(exp, 'monitoring_invalid_inputs_total', { method: 'recordFeature', reason: 'too_many' }), 1);
 });
 
 test('recordLearningStep sets online_learning_loss and memory_buffer_size and counts model_learning_steps_total, at once', async () => {

@@ -76,7 +76,7 @@ function exporter(
   const logger = new RecordingLogger();
   const failures: FileExportFailureReason[] = [];
   const e = new FileMetricExporter(
-    { format: 'snapshot', maxFiles: undefined, maxAgeHours: undefined, ...options },
+    { format: 'snapshot', maxFiles: undefined, maxAgeHours: undefined, maxBytes: undefined, ...options },
     {
       logger,
       onFailure: (reason) => {
@@ -276,6 +276,105 @@ test('otlp format: one ExportMetricsServiceRequest per line in a daily file; lat
   // The next day's file makes three; maxFiles 2 drops the oldest day.
   await e.write(sample);
   assert.deepEqual(await listing(dir), ['latest.json', 'metrics-2026-11-26.jsonl', 'metrics-2026-11-27.jsonl']);
+});
+
+/** Sizes of the export files (`metrics-*`) of `dir`, by name. */
+async function exportFileSizes(dir: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const name of await listing(dir))
+    if (name.startsWith('metrics-')) out.set(name, (await readFile(join(dir, name))).length);
+  return out;
+}
+const total = (sizes: Map<string, number>) => [...sizes.values()].reduce((a, b) => a + b, 0);
+
+test('retention: maxBytes keeps the newest snapshots that fit, oldest first, counting files found at start', async () => {
+  const dir = await tempDir();
+  const probe = await tempDir();
+  await exporter({ directory: probe }).exporter.write(sample);
+  const size = (await exportFileSizes(probe)).values().next().value!;
+  // Two old files from a previous run, as big as a snapshot, and files that are not ours.
+  for (const n of ['metrics-20260101T000000.000Z.json', 'metrics-20260102T000000.000Z.json'])
+    await writeFile(join(dir, n), 'x'.repeat(size));
+  await writeFile(join(dir, 'notes.txt'), 'x'.repeat(5 * size));
+  // Room for two snapshots.
+  const maxBytes = 2 * size + 10;
+  const times = Array.from({ length: 6 }, (_, i) => `2026-11-26T00:00:0${i}.000Z`);
+  const { exporter: e } = exporter({ directory: dir, maxBytes }, { now: clock(...times) });
+  await e.write(sample);
+  assert.deepEqual(
+    [...(await exportFileSizes(dir)).keys()],
+    ['metrics-20260102T000000.000Z.json', 'metrics-20261126T000000.000Z.json'],
+    'the oldest file found at start went first',
+  );
+  for (let i = 1; i < 6; i++) {
+    await e.write(sample);
+    const sizes = await exportFileSizes(dir);
+    assert.ok(total(sizes) <= maxBytes, `${total(sizes)} bytes after export ${i}, budget ${maxBytes}`);
+    assert.ok(sizes.has(`metrics-20261126T00000${i}.000Z.json`), 'the newest is kept');
+  }
+  assert.deepEqual(
+    [...(await exportFileSizes(dir)).keys()],
+    ['metrics-20261126T000004.000Z.json', 'metrics-20261126T000005.000Z.json'],
+  );
+  const rest = await listing(dir);
+  assert.ok(rest.includes('latest.json') && rest.includes('notes.txt'), 'latest.json and foreign files stay');
+});
+
+test('retention: a snapshot bigger than maxBytes alone is still written and kept, the older ones go', async () => {
+  const dir = await tempDir();
+  const { exporter: e } = exporter(
+    { directory: dir, maxBytes: 100 },
+    { now: clock('2026-11-26T00:00:00.000Z', '2026-11-26T00:00:01.000Z') },
+  );
+  await e.write(sample);
+  await e.write(sample);
+  assert.deepEqual([...(await exportFileSizes(dir)).keys()], ['metrics-20261126T000001.000Z.json']);
+});
+
+test('otlp format with maxBytes: a day over the budget is cut into parts and loses its oldest parts; every line stays whole', async () => {
+  const dir = await tempDir();
+  const probe = await tempDir();
+  await exporter({ directory: probe, format: 'otlp' }, { now: clock('2026-11-26T00:00:00.000Z') }).exporter.write(
+    sample,
+  );
+  const line = (await exportFileSizes(probe)).get('metrics-2026-11-26.jsonl')!;
+  // Parts of a sixteenth of the budget: two and a half lines, so two lines each.
+  const maxBytes = 16 * Math.floor(2.5 * line);
+  const times = [
+    '2026-11-25T23:59:00.000Z',
+    ...Array.from({ length: 60 }, (_, i) => new Date(Date.UTC(2026, 10, 26, 0, i)).toISOString()),
+  ];
+  const { exporter: e } = exporter({ directory: dir, format: 'otlp', maxBytes }, { now: clock(...times) });
+  for (let i = 0; i < times.length; i++) {
+    await e.write(sample);
+    const sizes = await exportFileSizes(dir);
+    assert.ok(total(sizes) <= maxBytes, `${total(sizes)} bytes after export ${i}, budget ${maxBytes}`);
+  }
+  const sizes = await exportFileSizes(dir);
+  const names = [...sizes.keys()];
+  assert.ok(!names.includes('metrics-2026-11-25.jsonl'), "yesterday's file went first");
+  assert.ok(!names.includes('metrics-2026-11-26.jsonl'), "then today's oldest parts");
+  assert.equal(names.at(-1), 'metrics-2026-11-26_029.jsonl', '60 lines of today, two a part: parts 0 to 29');
+  assert.ok(names.length >= 14, `${names.length} parts kept: the budget is used, not emptied`);
+  for (const [name, bytes] of sizes) {
+    assert.ok(bytes <= maxBytes / 16, `${name}: ${bytes} bytes, a part is at most a sixteenth of the budget`);
+    const text = await readFile(join(dir, name), 'utf8');
+    for (const l of text.slice(0, -1).split('\n')) JSON.parse(l);
+  }
+});
+
+test('otlp format with maxBytes: a restarted exporter appends to the newest part of the day', async () => {
+  const dir = await tempDir();
+  await writeFile(join(dir, 'metrics-2026-11-26.jsonl'), '{"resourceMetrics":[]}\n');
+  await writeFile(join(dir, 'metrics-2026-11-26_002.jsonl'), '{"resourceMetrics":[]}\n');
+  const { exporter: e } = exporter(
+    { directory: dir, format: 'otlp', maxBytes: 1024 * 1024 },
+    { now: clock('2026-11-26T10:00:00.000Z') },
+  );
+  await e.write(sample);
+  const sizes = await exportFileSizes(dir);
+  assert.equal(sizes.get('metrics-2026-11-26.jsonl'), 23, 'the first part is left alone');
+  assert.equal((await readFile(join(dir, 'metrics-2026-11-26_002.jsonl'), 'utf8')).split('\n').length, 3);
 });
 
 test('otlp format: a partial last line left by a crash is truncated before the next append', async () => {

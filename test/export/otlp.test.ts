@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { METRIC_LIST, otelName } from '../../src/contract/metrics.ts';
+import { otlpDelivery, otlpFailureReason, type OtlpFailureReason } from '../../src/export/otlp.ts';
 import { driveEverything } from '../helpers/drive.ts';
 import {
   attributesOf,
@@ -221,4 +222,35 @@ test('OTLP failures keep memory bounded over many failed pushes', async () => {
   const growth = process.memoryUsage().heapUsed - heapAfterWarmup;
   // Not a timing: 150 failed pushes must not keep their payloads. A leak of one 2 kB payload each would show as 300 kB+.
   assert.ok(growth < 8 * 1024 * 1024, `heap grew ${(growth / 1024).toFixed(0)} kB over 150 failed pushes`);
+});
+
+test('otlpFailureReason and otlpDelivery: HTTP statuses, gRPC codes and socket errors', async () => {
+  const { OTLPExporterError } = await import('@opentelemetry/otlp-exporter-base');
+  const grpc = (code: number, details: string) => Object.assign(new Error(`${code} ${details}`), { code, details });
+  const cases: [unknown, OtlpFailureReason, 'not_delivered' | 'unknown'][] = [
+    // OpenTelemetry's OTLPExporterError carries the HTTP status: the Collector answered.
+    [new OTLPExporterError('Service Unavailable', 503), 'server_error', 'not_delivered'],
+    [new OTLPExporterError('Too Many Requests', 429), 'throttled', 'not_delivered'],
+    [new OTLPExporterError('Bad Request', 400), 'rejected', 'not_delivered'],
+    [
+      grpc(14, 'No connection established. Last error: connect ECONNREFUSED 127.0.0.1:4317'),
+      'unreachable',
+      'not_delivered',
+    ],
+    [grpc(14, 'Connection dropped'), 'connection_lost', 'unknown'],
+    [grpc(14, 'data refused due to high memory usage'), 'server_error', 'not_delivered'],
+    [grpc(4, 'Deadline exceeded after 0.201s,LB pick: 0.001s,remote_addr=127.0.0.1:4317'), 'timeout', 'unknown'],
+    [grpc(4, 'Deadline exceeded after 0.200s,Waiting for LB pick'), 'timeout', 'not_delivered'],
+    [grpc(8, 'quota'), 'throttled', 'not_delivered'],
+    [grpc(13, 'internal'), 'server_error', 'unknown'],
+    [grpc(16, 'no key'), 'rejected', 'not_delivered'],
+    [Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'unreachable', 'not_delivered'],
+    [Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), 'connection_lost', 'unknown'],
+    [new Error('Concurrent export limit reached'), 'other', 'not_delivered'],
+    [new Error('something else'), 'other', 'unknown'],
+  ];
+  for (const [error, reason, delivery] of cases) {
+    assert.equal(otlpFailureReason(error), reason, String(error));
+    assert.equal(otlpDelivery(error), delivery, String(error));
+  }
 });

@@ -121,3 +121,94 @@ test('a failing directory is counted in monitoring_export_failures_total, and wr
   await monitoring.exportSnapshot();
   assert.equal((await snapshotFiles(dir)).length, 1, 'written again once the path is a directory again');
 });
+
+for (const exportFormat of ['snapshot', 'otlp'] as const) {
+  test(`exportMaxBytes bounds the ${exportFormat} export files of a running bot, latest.json aside`, async () => {
+    const dir = await tempDir();
+    const maxBytes = 64 * 1024;
+    const { monitoring } = await start({
+      exportDirectory: dir,
+      exportFormat,
+      exportIntervalSeconds: 0.02,
+      exportMaxBytes: maxBytes,
+      stateDirectory: false,
+    });
+    await driveEverything(monitoring);
+    const exportFiles = async () => {
+      const sizes = new Map<string, number>();
+      for (const f of (await readdir(dir)).sort())
+        if (f.startsWith('metrics-')) sizes.set(f, (await readFile(join(dir, f)).catch(() => Buffer.alloc(0))).length);
+      return sizes;
+    };
+    const seen = new Set<string>();
+    let largest = 0;
+    // Until three budgets' worth was written, checking the bound at every look.
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, 20));
+      const sizes = await exportFiles();
+      const total = [...sizes.values()].reduce((a, b) => a + b, 0);
+      assert.ok(total <= maxBytes, `${total} bytes of export files, budget ${maxBytes}`);
+      largest = Math.max(largest, total);
+      for (const name of sizes.keys()) seen.add(name);
+      const latest = (await readFile(join(dir, 'latest.json')).catch(() => Buffer.alloc(0))).length;
+      if (exportFormat === 'snapshot' ? seen.size * latest > 3 * maxBytes : seen.size >= 4) break;
+    }
+    await monitoring.shutdown();
+    const names = [...(await exportFiles()).keys()];
+    assert.ok(largest > maxBytes / 2, `the budget was used (${largest} bytes at most)`);
+    assert.ok(!names.includes([...seen][0]!), 'the oldest files went');
+    assert.ok((await readdir(dir)).includes('latest.json'));
+  });
+}
+
+test('exportMaxBytes: a positive integer of bytes, or false', async () => {
+  for (const bad of [0, -1, 1.5, '1mb'])
+    await assert.rejects(
+      start({ exportMaxBytes: bad as unknown as number }),
+      (e: unknown) => e instanceof MonitoringConfigError && e.option === 'exportMaxBytes',
+    );
+});
+
+test('shutdown() is the cut: the final snapshot and state hold every record made before it; later ones are refused and counted', async () => {
+  const dir = await tempDir();
+  const { monitoring, logger } = await start({ exportDirectory: dir, exportIntervalSeconds: 3600 });
+  const trade = () => monitoring.recordExecutedTrade({ symbol: 'BTC/USD', direction: 'buy', success: true });
+  for (let i = 0; i < 100; i++) trade();
+  let done = false;
+  const stopping = monitoring.shutdown().then(() => (done = true));
+  // Synchronously after the call, so before any final collection.
+  for (let i = 0; i < 7; i++) trade();
+  let during = 0;
+  while (!done) {
+    trade();
+    during++;
+    await new Promise((r) => setImmediate(r));
+  }
+  for (let i = 0; i < 5; i++) trade();
+  await stopping;
+
+  const latest = JSON.parse(await readFile(join(dir, 'latest.json'), 'utf8')) as {
+    metrics: { name: string; points: { labels: Record<string, string>; value: number }[] }[];
+  };
+  const value = (name: string, labels: Record<string, string>) =>
+    latest.metrics
+      .find((m) => m.name === name)
+      ?.points.find((p) => Object.entries(labels).every(([k, v]) => p.labels[k] === v))?.value;
+  assert.equal(
+    value('executed_trades_total', { symbol: 'BTC/USD' }),
+    100,
+    'exactly the records made before shutdown()',
+  );
+  const refused = value('monitoring_invalid_inputs_total', {
+    method: 'recordExecutedTrade',
+    reason: 'after_shutdown',
+  });
+  assert.ok((refused ?? 0) >= 7, `the refusals made before the final collection are in it (${refused})`);
+  const state = await readFile(join(dir, 'state', 'state.json'), 'utf8');
+  assert.match(state, /"executed_trades_total":\{"type":"counter","series":\[\[\["BTC\/USD","buy","success"\],100\]/);
+  assert.equal(
+    logger.warnings.filter((w) => w.includes('recordExecutedTrade') && w.includes('shutdown')).length,
+    1,
+    `warned once about the ${7 + during + 5} refused records`,
+  );
+});

@@ -95,7 +95,8 @@ export function reportFromCounts(
   correct: number,
   total: number,
 ): ClassificationReport {
-  const out: Record<string, ClassMetrics> = {};
+  // No prototype: a class may be named `__proto__` or `constructor`.
+  const out = Object.create(null) as Record<string, ClassMetrics>;
   let pSum = 0;
   let rSum = 0;
   let fSum = 0;

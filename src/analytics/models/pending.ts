@@ -33,10 +33,22 @@ export interface PendingPredictionsOptions {
 /** Why a pending prediction was dropped without its outcome. */
 export type DropReason = 'evicted' | 'expired';
 
+/** A pending prediction, linked in insertion order (`older` toward the head, the oldest). */
+interface Slot<T, K> {
+  readonly id: K;
+  readonly value: T;
+  readonly at: number;
+  older: Slot<T, K> | undefined;
+  newer: Slot<T, K> | undefined;
+}
+
 /**
- * Predictions waiting for their outcome, keyed by id, bounded in count and age. A Map iterates in
- * insertion order, so its first key is always the oldest entry: eviction when full and expiry are
- * O(1) per dropped entry, and `add` / `take` are O(1).
+ * Predictions waiting for their outcome, keyed by id, bounded in count and age. Each entry is
+ * found by id through a Map and linked into a list in insertion order, so the oldest entry is
+ * always the head of that list: `add`, `take`, eviction when full and expiry of one entry are all
+ * O(1), whatever `maxPending` is. (The Map's own insertion order would serve in theory, but V8
+ * leaves a hole for each deleted entry until it rehashes, so finding the first key after many
+ * deletions from the front walks them all: eviction then cost O(maxPending).)
  *
  * A duplicate id replaces the pending value and restarts its age (it moves to the newest end); the
  * replacement is counted in `replaced`, so a producer reusing ids shows up on a dashboard.
@@ -47,7 +59,11 @@ export class PendingPredictions<T, K = string> {
 
   readonly #maxPending: number;
   readonly #ttlMs: number;
-  readonly #entries = new Map<K, { value: T; at: number }>();
+  readonly #entries = new Map<K, Slot<T, K>>();
+  /** The oldest entry. */
+  #head: Slot<T, K> | undefined;
+  /** The newest entry. */
+  #tail: Slot<T, K> | undefined;
   #evicted = 0;
   #expired = 0;
   #replaced = 0;
@@ -88,31 +104,38 @@ export class PendingPredictions<T, K = string> {
 
   /** Holds `value` under `id` until taken; evicts the oldest entry when full. */
   add(id: K, value: T, nowMs: number): void {
-    if (this.#entries.delete(id)) {
+    const previous = this.#entries.get(id);
+    if (previous !== undefined) {
+      this.#remove(previous);
       this.#replaced++;
     } else if (this.#entries.size >= this.#maxPending) {
-      const oldest = this.#entries.keys().next();
-      if (!oldest.done) {
-        const dropped = this.#entries.get(oldest.value);
-        this.#entries.delete(oldest.value);
+      const oldest = this.#head;
+      if (oldest !== undefined) {
+        this.#remove(oldest);
         this.#evicted++;
-        if (dropped !== undefined) this.#onDrop?.(dropped.value, 'evicted');
+        this.#onDrop?.(oldest.value, 'evicted');
       }
     }
-    this.#entries.set(id, { value, at: nowMs });
+    this.#append({ id, value, at: nowMs, older: undefined, newer: undefined });
+  }
+
+  /** The value under `id` without removing it; undefined when absent or past `ttlMs` at `nowMs` (nothing is dropped). */
+  peek(id: K, nowMs: number): T | undefined {
+    const slot = this.#entries.get(id);
+    return slot === undefined || nowMs - slot.at > this.#ttlMs ? undefined : slot.value;
   }
 
   /** Removes and returns the value under `id`; undefined when absent or expired (an expired one is counted). */
   take(id: K, nowMs: number): T | undefined {
-    const entry = this.#entries.get(id);
-    if (entry === undefined) return undefined;
-    this.#entries.delete(id);
-    if (nowMs - entry.at > this.#ttlMs) {
+    const slot = this.#entries.get(id);
+    if (slot === undefined) return undefined;
+    this.#remove(slot);
+    if (nowMs - slot.at > this.#ttlMs) {
       this.#expired++;
-      this.#onDrop?.(entry.value, 'expired');
+      this.#onDrop?.(slot.value, 'expired');
       return undefined;
     }
-    return entry.value;
+    return slot.value;
   }
 
   /**
@@ -124,10 +147,11 @@ export class PendingPredictions<T, K = string> {
    */
   saveState(encode: (value: T) => unknown): PendingPredictionsState {
     const entries: PendingEntryState[] = [];
-    for (const [id, entry] of this.#entries) {
+    for (let slot = this.#head; slot !== undefined; slot = slot.newer) {
+      const id = slot.id;
       if (typeof id !== 'string' && !(typeof id === 'number' && Number.isFinite(id)))
         throw new TypeError(`PendingPredictions.saveState: ids must be strings or finite numbers, got ${String(id)}`);
-      entries.push({ id, at: saveNumber(entry.at), value: encode(entry.value) });
+      entries.push({ id, at: saveNumber(slot.at), value: encode(slot.value) });
     }
     return { entries, evicted: this.#evicted, expired: this.#expired, replaced: this.#replaced };
   }
@@ -149,17 +173,18 @@ export class PendingPredictions<T, K = string> {
     const s = readState(where, () => {
       const r = new StateReader(state, where);
       const list = r.array('entries');
-      const entries = new Map<K, { value: T; at: number }>();
+      const ids = new Set<K>();
+      const entries: { id: K; value: T; at: number }[] = [];
       for (let i = 0; i < list.length; i++) {
         const item = r.item(list, 'entries', i);
         const id = item.raw('id');
         if (typeof id !== 'string' && !(typeof id === 'number' && Number.isFinite(id)))
           throw new StateMismatchError(`${r.at('entries')}[${i}].id is not a string or a finite number`);
-        if (entries.has(id as K))
-          throw new StateMismatchError(`${r.at('entries')}[${i}].id repeats ${JSON.stringify(id)}`);
+        if (ids.has(id as K)) throw new StateMismatchError(`${r.at('entries')}[${i}].id repeats ${JSON.stringify(id)}`);
+        ids.add(id as K);
         const at = item.number('at');
         const value = readState(`${r.at('entries')}[${i}].value`, () => decode(item.raw('value')));
-        entries.set(id as K, { value, at });
+        entries.push({ id: id as K, value, at });
       }
       return {
         entries,
@@ -168,14 +193,14 @@ export class PendingPredictions<T, K = string> {
         replaced: r.integer('replaced'),
       };
     });
-    const dropped: T[] = [];
-    for (const [id, entry] of s.entries) {
-      if (s.entries.size <= this.#maxPending) break;
-      s.entries.delete(id);
-      dropped.push(entry.value);
-    }
+    const from = Math.max(0, s.entries.length - this.#maxPending);
+    const dropped = s.entries.slice(0, from).map((entry) => entry.value);
     this.#entries.clear();
-    for (const [id, entry] of s.entries) this.#entries.set(id, entry);
+    this.#head = this.#tail = undefined;
+    for (let i = from; i < s.entries.length; i++) {
+      const { id, value, at } = s.entries[i]!;
+      this.#append({ id, value, at, older: undefined, newer: undefined });
+    }
     this.#evicted = s.evicted + dropped.length;
     this.#expired = s.expired;
     this.#replaced = s.replaced;
@@ -186,13 +211,31 @@ export class PendingPredictions<T, K = string> {
   expire(nowMs: number): number {
     let dropped = 0;
     // Oldest first: the first entry still within its time-to-live ends the scan.
-    for (const [id, entry] of this.#entries) {
-      if (nowMs - entry.at <= this.#ttlMs) break;
-      this.#entries.delete(id);
+    for (let slot = this.#head; slot !== undefined && nowMs - slot.at > this.#ttlMs; slot = this.#head) {
+      this.#remove(slot);
       dropped++;
-      this.#onDrop?.(entry.value, 'expired');
+      this.#onDrop?.(slot.value, 'expired');
     }
     this.#expired += dropped;
     return dropped;
+  }
+
+  /** Links `slot` in as the newest entry. */
+  #append(slot: Slot<T, K>): void {
+    this.#entries.set(slot.id, slot);
+    slot.older = this.#tail;
+    if (this.#tail === undefined) this.#head = slot;
+    else this.#tail.newer = slot;
+    this.#tail = slot;
+  }
+
+  /** Unlinks `slot` and forgets its id. */
+  #remove(slot: Slot<T, K>): void {
+    this.#entries.delete(slot.id);
+    if (slot.older === undefined) this.#head = slot.newer;
+    else slot.older.newer = slot.newer;
+    if (slot.newer === undefined) this.#tail = slot.older;
+    else slot.newer.older = slot.older;
+    slot.older = slot.newer = undefined;
   }
 }

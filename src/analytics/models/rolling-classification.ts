@@ -28,11 +28,15 @@ export interface RollingClassificationState {
  * maintained in O(1) per `add`: labels are interned to small integers, the window is a ring buffer
  * of (predicted, actual) ids, and per-class counts (true positives, times predicted, times actual)
  * are incremented on insert and decremented on evict. A report costs O(classes · log classes).
- * Memory: O(windowSize) plus O(distinct labels ever seen).
+ * Memory: O(windowSize) plus O(distinct labels ever seen), which `maxClasses` bounds: a pair that
+ * would bring a label past it is refused whole (`add` returns false), so every figure, window and
+ * lifetime, stays exact over the pairs added.
  */
 export class RollingClassification {
   /** Capacity of the window. */
   readonly windowSize: number;
+  /** Most distinct labels held; a pair with a label past it is refused. */
+  readonly maxClasses: number;
 
   readonly #ids = new Map<string, number>();
   #names: string[] = [];
@@ -51,11 +55,17 @@ export class RollingClassification {
   #lPred: number[] = [];
   #lAct: number[] = [];
 
-  /** @param windowSize capacity of the window (default 500); throws a RangeError unless an integer >= 1 */
-  constructor(windowSize = 500) {
+  /**
+   * @param windowSize capacity of the window (default 500); throws a RangeError unless an integer >= 1
+   * @param maxClasses most distinct labels held (default: no bound); throws a RangeError unless an integer >= 1 or Infinity
+   */
+  constructor(windowSize = 500, maxClasses = Infinity) {
     if (!Number.isInteger(windowSize) || windowSize < 1)
       throw new RangeError(`windowSize must be an integer >= 1, got ${windowSize}`);
+    if (maxClasses !== Infinity && (!Number.isInteger(maxClasses) || maxClasses < 1))
+      throw new RangeError(`maxClasses must be an integer >= 1 or Infinity, got ${maxClasses}`);
     this.windowSize = windowSize;
+    this.maxClasses = maxClasses;
     this.#ringPredicted = new Int32Array(windowSize);
     this.#ringActual = new Int32Array(windowSize);
   }
@@ -70,8 +80,25 @@ export class RollingClassification {
     return this.#total;
   }
 
-  /** Records one resolved prediction. */
-  add(predicted: string, actual: string): void {
+  /** Distinct labels held (every label ever added, in the window or not). */
+  get classCount(): number {
+    return this.#names.length;
+  }
+
+  /** Whether `add(predicted, actual)` would be taken: false when it would bring the labels held past `maxClasses`. */
+  accepts(predicted: string, actual: string): boolean {
+    const room = this.maxClasses - this.#names.length;
+    if (room >= 2) return true;
+    const fresh = (this.#ids.has(predicted) ? 0 : 1) + (actual === predicted || this.#ids.has(actual) ? 0 : 1);
+    return fresh === 0 || fresh <= room;
+  }
+
+  /**
+   * Records one resolved prediction. Returns false, changing nothing, when that would bring the
+   * labels held past `maxClasses`.
+   */
+  add(predicted: string, actual: string): boolean {
+    if (!this.accepts(predicted, actual)) return false;
     const p = this.#id(predicted);
     const a = this.#id(actual);
     if (this.#size === this.windowSize) {
@@ -100,6 +127,7 @@ export class RollingClassification {
       this.#lifetimeCorrect++;
     }
     this.#total++;
+    return true;
   }
 
   /** Report over the window; classes are those seen in the window unless `classes` is given. */
@@ -140,7 +168,9 @@ export class RollingClassification {
    * Replaces the state with one from `saveState`: checks it all first and throws
    * `StateMismatchError` (changing nothing) when it does not fit. The window size may differ:
    * the lifetime figures are restored exactly and the window is rebuilt from the newest saved
-   * entries that fit, as if this instance had been fed them.
+   * entries that fit, as if this instance had been fed them. So may `maxClasses`: a state with
+   * more labels than it is loaded whole (its lifetime figures need them all), and no new label is
+   * taken after it.
    */
   loadState(state: unknown): void {
     const where = 'RollingClassification';

@@ -91,7 +91,7 @@ test('classes option: exactly those classes in that order; an absent one has eve
 test('empty input: accuracy and averages undefined, no classes; mismatched lengths throw', () => {
   const r = classificationReport([], []);
   assert.equal(r.accuracy, undefined);
-  assert.deepEqual(r.classes, {});
+  assert.deepEqual(Object.keys(r.classes), []);
   assert.deepEqual(r.macro, { precision: undefined, recall: undefined, f1: undefined });
   assert.deepEqual(r.weighted, { precision: undefined, recall: undefined, f1: undefined });
   assert.throws(() => classificationReport(['a'], []), /length/);
