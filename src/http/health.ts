@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { COMMON_HEADERS, NO_STORE } from './security-headers.ts';
+import { NO_STORE } from './security-headers.ts';
 
 /** One failed readiness check: what, and since when (ISO 8601). */
 export interface FailedCheck {
@@ -59,7 +59,6 @@ export function readinessFailures(inputs: ReadinessInputs, settings: ReadinessSe
 function json(res: ServerResponse, status: number, body: unknown): void {
   const text = `${JSON.stringify(body)}\n`;
   res.writeHead(status, {
-    ...COMMON_HEADERS,
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
     'cache-control': NO_STORE,

@@ -1,4 +1,5 @@
-import { isInt, nonEmpty, plainObject, positive, type Checks } from '../core/checks.ts';
+import { isInt, nonEmpty, plainObject, positive, show, type Checks } from '../core/checks.ts';
+import { hostName } from './hosts.ts';
 
 /** Bearer token or HTTP basic credentials for the HTTP surface. */
 export type AuthOptions =
@@ -44,6 +45,14 @@ export interface HttpOptions {
    */
   authExemptPaths?: string[];
   /**
+   * Host names (the `Host` header, port ignored) the surface answers besides `localhost`, `127.0.0.1` and
+   * `[::1]`; any other gets 421. `'.example.com'` also allows its subdomains. `false` answers any Host.
+   * Closes DNS rebinding: a page on another site can reach a loopback port only under its own name.
+   * @default the loopback names when the SDK's server binds a loopback address; any Host when it binds
+   * another address, and on `httpHandler()`
+   */
+  allowedHosts?: false | string[];
+  /**
    * Serve HTTPS: `key` and `cert` as PEM text or Buffers, or as file paths; read once at init.
    * @default false
    */
@@ -70,6 +79,11 @@ export interface ResolvedHttp {
   readonly auth: false | Readonly<AuthOptions>;
   /** Exact paths served without authentication. */
   readonly authExemptPaths: readonly string[];
+  /**
+   * Host names answered besides the loopback names; `false`: any Host; `undefined`: the default (the
+   * loopback names only on the SDK's server bound to loopback, any Host otherwise and on `httpHandler()`).
+   */
+  readonly allowedHosts: false | readonly string[] | undefined;
   /** Key and certificate read into Buffers; `false` when the server speaks plain HTTP. */
   readonly tls:
     | false
@@ -90,6 +104,7 @@ export const HTTP_DEFAULTS: ResolvedHttp = {
   host: '127.0.0.1',
   auth: false,
   authExemptPaths: ['/healthz'],
+  allowedHosts: undefined,
   tls: false,
   heartbeatTimeoutSeconds: 60,
   exportFailureGraceSeconds: 300,
@@ -114,6 +129,14 @@ export const HTTP_CHECKS: Checks<HttpOptions> = {
     Array.isArray(v) && v.every((p) => typeof p === 'string' && p.startsWith('/'))
       ? undefined
       : "an array of paths starting with '/'",
+  allowedHosts: (v) => {
+    if (v === false) return undefined;
+    const expected =
+      "false, or an array of host names or IP addresses without scheme or port (e.g. ['bot.example.com', '.example.com', '10.0.0.5'])";
+    if (!Array.isArray(v)) return expected;
+    const bad = v.findIndex((name) => typeof name !== 'string' || hostName(name) === undefined);
+    return bad === -1 ? undefined : `${expected}; ${show(v[bad])} is not one`;
+  },
   tls: (v) => {
     if (v === false) return undefined;
     const pem = (x: unknown) => (typeof x === 'string' && x.length > 0) || Buffer.isBuffer(x);

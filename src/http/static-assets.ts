@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { COMMON_HEADERS, PAGE_CSP } from './security-headers.ts';
+import { PAGE_CSP } from './security-headers.ts';
 
 /** One file the dashboard serves: its content type and where its bytes come from. */
 export interface StaticAsset {
@@ -42,8 +42,8 @@ export function staticAssetHandler(asset: StaticAsset): (req: IncomingMessage, r
   let body: Buffer | undefined;
   return (_req, res) => {
     body ??= Buffer.from(asset.load());
+    // The other security headers are set by the surface; this CSP replaces its `default-src 'none'`.
     res.writeHead(200, {
-      ...COMMON_HEADERS,
       'content-security-policy': PAGE_CSP,
       'content-type': asset.contentType,
       'content-length': body.length,

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MonitoringConfigError } from '../core/errors.ts';
+import { setSecurityHeaders } from '../http/security-headers.ts';
 import type { RouteHandler } from '../http/surface.ts';
 import { attachExpress } from './express.ts';
 import { attachFastify, createFastifyPlugin } from './fastify.ts';
@@ -56,9 +57,12 @@ export function createMetricsHandler(handle: RouteHandler): MetricsHandler {
     if (!('writeHead' in res) && 'raw' in res && 'raw' in req) {
       // Fastify: it must not answer the request itself once our handler writes to the raw response.
       res.hijack();
+      setSecurityHeaders(res.raw);
       await handle(req.raw, res.raw);
       return;
     }
+    // The same headers as every response of the SDK's own server.
+    setSecurityHeaders(res as ServerResponse);
     await handle(req as IncomingMessage, res as ServerResponse);
   }) as MetricsHandler;
 }

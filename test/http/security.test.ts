@@ -151,11 +151,14 @@ test('only GET and HEAD; traversals, encoded traversals and absolute paths are 4
     '/dashboard/page.ts',
     '/dashboard/%2fetc%2fpasswd',
   ]) {
-    const reply = await raw(port, `GET ${path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`);
+    const reply = await raw(port, `GET ${path} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n`);
     assert.match(reply, /^HTTP\/1\.1 404 /, path);
     assert.doesNotMatch(reply, /"name"|root:|\/work|node_modules|at [A-Za-z]+ \(/, path);
   }
-  const abs = await raw(port, `GET http://x/../../package.json HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`);
+  const abs = await raw(
+    port,
+    `GET http://localhost/../../package.json HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n`,
+  );
   assert.match(abs, /^HTTP\/1\.1 404 /);
   const withBody = await send(url, '/metrics', {
     headers: { 'content-type': 'text/plain', 'content-length': '100' },
@@ -164,7 +167,7 @@ test('only GET and HEAD; traversals, encoded traversals and absolute paths are 4
   assert.equal(withBody.status, 413);
   const chunked = await raw(
     port,
-    'GET /metrics HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
+    'GET /metrics HTTP/1.1\r\nhost: localhost\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
   );
   assert.match(chunked, /^HTTP\/1\.1 413 /);
 });
@@ -172,7 +175,7 @@ test('only GET and HEAD; traversals, encoded traversals and absolute paths are 4
 test('a request head over 8 KiB gets 431 with an empty body; a malformed request 400 with no detail', async () => {
   const { monitoring } = await start();
   const port = monitoring.port!;
-  const big = await raw(port, `GET /metrics HTTP/1.1\r\nhost: x\r\nx-fill: ${'a'.repeat(9000)}\r\n\r\n`);
+  const big = await raw(port, `GET /metrics HTTP/1.1\r\nhost: localhost\r\nx-fill: ${'a'.repeat(9000)}\r\n\r\n`);
   assert.match(big, /^HTTP\/1\.1 431 /);
   assert.match(big, /content-length: 0\r\n\r\n$/);
   const bad = await raw(port, 'GET /metrics HTTP/9.9 nonsense\r\n\r\n');
@@ -241,7 +244,7 @@ test('slowloris: a client sending its head byte by byte is cut off after headers
     slow.on('data', (c: string) => (reply += c));
     const closed = new Promise<number>((resolve) => slow.on('close', () => resolve(Date.now())));
     slow.on('error', () => {});
-    const head = 'GET /ok HTTP/1.1\r\nhost: x\r\nx-slow: ' + 'a'.repeat(200);
+    const head = 'GET /ok HTTP/1.1\r\nhost: localhost\r\nx-slow: ' + 'a'.repeat(200);
     let i = 0;
     const startedAt = Date.now();
     const drip = setInterval(() => {
