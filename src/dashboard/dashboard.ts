@@ -6,7 +6,7 @@ import { staticAssetHandler, uplotFile } from '../http/static-assets.ts';
 import type { RouteHandler } from '../http/surface.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ResolvedDashboard } from './options.ts';
-import { seriesHandler } from './series-api.ts';
+import { SeriesApi } from './series-api.ts';
 import { MetricHistory, PullReader } from './history.ts';
 import { PAGE_CSS, PAGE_HTML, PAGE_JS } from './page.ts';
 
@@ -21,6 +21,7 @@ export const EVENT_LOOP_DELAY_P99 = 'nodejs.eventloop.delay.p99';
 export class Dashboard {
   readonly reader: PullReader;
   readonly history: MetricHistory;
+  readonly seriesApi: SeriesApi;
   private readonly logger: Logger;
   private readonly intervalMs: number;
   private timer: NodeJS.Timeout | undefined;
@@ -39,12 +40,8 @@ export class Dashboard {
     this.logger = logger;
     this.intervalMs = settings.intervalSeconds * 1000;
     this.reader = new PullReader(producers);
-    this.history = new MetricHistory({
-      intervalSeconds: settings.intervalSeconds,
-      historyMinutes: settings.historyMinutes,
-      maxSlots,
-      logger,
-    });
+    this.history = new MetricHistory({ ...settings, maxSlots, logger });
+    this.seriesApi = new SeriesApi(this.history);
   }
 
   /** Adds the event-loop delay gauge to the shared Meter and starts sampling (timer unref'd). */
@@ -110,7 +107,7 @@ export class Dashboard {
           load: () => readFileSync(uplotFile('uPlot.min.css')),
         }),
       ],
-      ['/api/v1/series', seriesHandler(this.history)],
+      ['/api/v1/series', this.seriesApi.handle],
     ];
   }
 }

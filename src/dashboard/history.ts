@@ -8,6 +8,8 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import type { Logger } from '../core/logger.ts';
 import { prometheusName } from '../export/prometheus.ts';
+import { BucketExtremes, gaugePoints, layout, type Layout } from './downsample.ts';
+import type { ResolvedDashboard } from './options.ts';
 import { histogramQuantile } from './quantile.ts';
 
 /**
@@ -82,6 +84,8 @@ interface ScalarSeries {
   readonly labels: Labels;
   readonly values: Float64Array;
   lastSample: number;
+  /** A gauge's bucket extremes, kept between answers of the same bucket width. */
+  extremes?: BucketExtremes;
 }
 
 interface HistogramHistory {
@@ -96,9 +100,7 @@ interface HistogramHistory {
 
 type Stored = ScalarSeries | HistogramHistory;
 
-export interface HistorySettings {
-  readonly intervalSeconds: number;
-  readonly historyMinutes: number;
+export interface HistorySettings extends ResolvedDashboard {
   /** Slots over all series: a scalar series takes one, a histogram one per bucket. */
   readonly maxSlots: number;
   readonly logger: Logger;
@@ -114,6 +116,8 @@ export interface SeriesQuery {
   readonly model?: string;
   /** Only samples taken after this Unix time in milliseconds. */
   readonly since?: number;
+  /** At most this many points per series (the dashboard's `maxPoints` when absent or larger). */
+  readonly points?: number;
 }
 
 /**
@@ -150,20 +154,61 @@ export interface SeriesResponse {
   intervalSeconds: number;
   /** Unix ms of the newest sample (0 before the first). */
   now: number;
-  /** Unix ms of each sample returned, oldest first: those held, after `since` when the query gives it. */
+  /**
+   * Unix ms of each point, oldest first: the samples held (after `since` when the query gives it), or when
+   * there are more of them than points, the samples picked by downsampling; the newest sample is always the last.
+   */
   timestamps: number[];
+  /** Samples held after `since`: more than `timestamps.length` when the answer is downsampled. */
+  samples: number;
   /** Every `symbol` label value in the history but `all`, sorted, whatever the query's filters. */
   symbols: string[];
   /** Every `model_name` label value in the history, sorted, whatever the query's filters. */
   models: string[];
-  /** The series held that match the query. */
+  /** Series held that match the query. */
+  matched: number;
+  /** True when `series` holds fewer than `matched`: the selection did not fit in `maxValues`; narrow it. */
+  truncated: boolean;
+  /** The series held that match the query, in the history's order (the first `matched` when not truncated). */
   series: SeriesJson[];
 }
+
+/** One bounded answer: its head at once, each series rendered on demand while the history's version is unchanged. */
+export interface SeriesView {
+  readonly head: Omit<SeriesResponse, 'series'>;
+  /** The history's version it was planned at. */
+  readonly version: number;
+  /** Series in the answer. */
+  readonly length: number;
+  series(index: number): SeriesJson;
+  /** `JSON.stringify(series(index))`, with the name and labels rendered once per series. */
+  seriesText(index: number): string;
+}
+
+/** Fewest points per series that a large selection is cut down to before series are left out. */
+export const MIN_POINTS = 30;
+
+/** Values per point of a histogram series: count, p50, p95. */
+const HISTOGRAM_ARRAYS = 3;
+
+/** Counters are cumulative: any subset of their samples is exact. Prometheus names every monotonic sum `_total`. */
+const cumulative = (name: string): boolean => name.endsWith('_total');
 
 /** The window of the percentiles: like `histogram_quantile(q, rate(x_bucket[1m]))`. */
 const QUANTILE_WINDOW_SECONDS = 60;
 
 const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
+/** `{"name":…,"labels":{…},` of a series, rendered once. */
+const heads = new WeakMap<Stored, string>();
+function headText(s: Stored): string {
+  let text = heads.get(s);
+  if (text === undefined) {
+    text = `{"name":${JSON.stringify(s.name)},"labels":${JSON.stringify(s.labels)},`;
+    heads.set(s, text);
+  }
+  return text;
+}
 
 function keyOf(name: string, labels: Labels): string {
   let key = name;
@@ -184,8 +229,13 @@ export class MetricHistory {
   private readonly timestamps: Float64Array;
   private readonly series = new Map<string, Stored>();
   private readonly maxSlots: number;
+  private readonly maxPoints: number;
+  private readonly maxValues: number;
+  /** Samples in the percentiles' window. */
+  private readonly lag: number;
   private readonly logger: Logger;
   private slots = 0;
+  private versionNumber = 0;
   /** Samples taken so far; the next goes to `taken % capacity`. */
   private taken = 0;
   private warnedCap = false;
@@ -195,6 +245,9 @@ export class MetricHistory {
     this.capacity = Math.max(2, Math.ceil((settings.historyMinutes * 60) / settings.intervalSeconds));
     this.timestamps = new Float64Array(this.capacity);
     this.maxSlots = settings.maxSlots;
+    this.maxPoints = settings.maxPoints;
+    this.maxValues = settings.maxValues;
+    this.lag = Math.max(1, Math.round(QUANTILE_WINDOW_SECONDS / settings.intervalSeconds));
     this.logger = settings.logger;
   }
 
@@ -203,10 +256,11 @@ export class MetricHistory {
     return this.series.size;
   }
 
-  /** Bytes held by the buffers (typed arrays only). */
+  /** Bytes held by the buffers (typed arrays only, the gauges' bucket extremes included). */
   get bytes(): number {
     let total = this.timestamps.byteLength;
-    for (const s of this.series.values()) total += s.kind === 'scalar' ? s.values.byteLength : s.counts.byteLength;
+    for (const s of this.series.values())
+      total += s.kind === 'scalar' ? s.values.byteLength + (s.extremes?.bytes ?? 0) : s.counts.byteLength;
     return total;
   }
 
@@ -287,6 +341,7 @@ export class MetricHistory {
     this.series.clear();
     for (const [key, stored] of restored) this.series.set(key, stored);
     this.slots = slots;
+    this.versionNumber++;
     return `${Math.min(taken, this.capacity)} dashboard samples of ${restored.size} series`;
   }
 
@@ -337,6 +392,7 @@ export class MetricHistory {
       }
     }
     this.taken++;
+    this.versionNumber++;
   }
 
   private claim(name: string, slots: number): boolean {
@@ -402,20 +458,29 @@ export class MetricHistory {
     seen.add(s);
   }
 
-  /** The samples after `query.since`, oldest first, of the series the query selects. */
-  query(query: SeriesQuery = {}): SeriesResponse {
+  /** Changes at every sample and restore: an answer rendered at one version is stale at another. */
+  get version(): number {
+    return this.versionNumber;
+  }
+
+  /**
+   * The answer to a query, bounded: the samples after `query.since`, oldest first, downsampled to
+   * `query.points` (at most `maxPoints`) points per series, and no more than `maxValues` values in
+   * all. A selection too large for `maxValues` at those points gets fewer points per series, down to
+   * {@link MIN_POINTS}, then only the series that fit, in the history's order (`truncated`).
+   */
+  view(query: SeriesQuery = {}): SeriesView {
     const held = Math.min(this.taken, this.capacity);
     const first = this.taken - held;
-    const slots: number[] = [];
+    const indices: number[] = [];
     for (let i = first; i < this.taken; i++) {
-      const slot = i % this.capacity;
-      if (query.since === undefined || (this.timestamps[slot] as number) > query.since) slots.push(slot);
+      if (query.since === undefined || (this.timestamps[i % this.capacity] as number) > query.since) indices.push(i);
     }
     const names = query.names === undefined ? undefined : new Set(query.names);
     const symbols = new Set<string>();
     const models = new Set<string>();
-    const series: SeriesJson[] = [];
-    const lag = Math.max(1, Math.round(QUANTILE_WINDOW_SECONDS / this.intervalSeconds));
+    const matched: Stored[] = [];
+    let arrays = 0;
     for (const s of this.series.values()) {
       const symbol = s.labels['symbol'];
       const model = s.labels['model_name'];
@@ -424,41 +489,91 @@ export class MetricHistory {
       if (names !== undefined && !names.has(s.name)) continue;
       if (query.symbol !== undefined && symbol !== undefined && symbol !== query.symbol) continue;
       if (query.model !== undefined && model !== undefined && model !== query.model) continue;
-      if (s.kind === 'scalar') {
-        series.push({ name: s.name, labels: s.labels, values: slots.map((slot) => finite(s.values[slot] as number)) });
-        continue;
-      }
-      const width = s.bounds.length + 1;
-      const count: (number | null)[] = [];
-      const p50: (number | null)[] = [];
-      const p95: (number | null)[] = [];
-      const delta = new Float64Array(width);
-      for (const slot of slots) {
-        const at = slot * width;
-        let total = 0;
-        for (let b = 0; b < width; b++) total += s.counts[at + b] as number;
-        count.push(finite(total));
-        // The increase over the last minute (or since the oldest sample held), as rate() would see it.
-        const index = ((slot - (first % this.capacity) + this.capacity) % this.capacity) + first;
-        const baseIndex = Math.max(first, index - lag);
-        const base = (baseIndex % this.capacity) * width;
-        for (let b = 0; b < width; b++) {
-          const now = s.counts[at + b] as number;
-          const before = baseIndex === index ? 0 : (s.counts[base + b] as number);
-          delta[b] = Number.isNaN(now) ? 0 : Number.isNaN(before) ? now : now - before;
-        }
-        p50.push(finite(histogramQuantile(0.5, s.bounds, delta)));
-        p95.push(finite(histogramQuantile(0.95, s.bounds, delta)));
-      }
-      series.push({ name: s.name, labels: s.labels, type: 'histogram', count, p50, p95 });
+      matched.push(s);
+      arrays += s.kind === 'scalar' ? 1 : HISTOGRAM_ARRAYS;
     }
+    const asked = Math.min(query.points ?? this.maxPoints, this.maxPoints);
+    const fitting = arrays === 0 ? asked : Math.floor(this.maxValues / arrays);
+    const plan = layout(indices, Math.min(asked, Math.max(MIN_POINTS, fitting)));
+    const points = plan.at.length;
+    const kept: Stored[] = [];
+    let values = 0;
+    for (const s of matched) {
+      const cost = (s.kind === 'scalar' ? 1 : HISTOGRAM_ARRAYS) * points;
+      if (values + cost > this.maxValues) break;
+      values += cost;
+      kept.push(s);
+    }
+    const slots = Int32Array.from(indices, (i) => i % this.capacity);
     return {
-      intervalSeconds: this.intervalSeconds,
-      now: this.taken === 0 ? 0 : (this.timestamps[(this.taken - 1) % this.capacity] as number),
-      timestamps: slots.map((slot) => this.timestamps[slot] as number),
-      symbols: [...symbols].sort(),
-      models: [...models].sort(),
-      series,
+      version: this.versionNumber,
+      length: kept.length,
+      series: (index) => this.render(kept[index] as Stored, plan, indices, slots, first),
+      seriesText: (index) => {
+        const s = kept[index] as Stored;
+        const json = this.render(s, plan, indices, slots, first);
+        if ('values' in json) return `${headText(s)}"values":${JSON.stringify(json.values)}}`;
+        return `${headText(s)}"type":"histogram","count":${JSON.stringify(json.count)},"p50":${JSON.stringify(json.p50)},"p95":${JSON.stringify(json.p95)}}`;
+      },
+      head: {
+        intervalSeconds: this.intervalSeconds,
+        now: this.taken === 0 ? 0 : (this.timestamps[(this.taken - 1) % this.capacity] as number),
+        timestamps: Array.from(plan.at, (p) => this.timestamps[slots[p] as number] as number),
+        samples: indices.length,
+        symbols: [...symbols].sort(),
+        models: [...models].sort(),
+        matched: matched.length,
+        truncated: kept.length < matched.length,
+      },
     };
+  }
+
+  /** One series over a layout; `indices` and `slots` are the sample numbers and ring slots of the selected samples. */
+  private render(s: Stored, plan: Layout, indices: readonly number[], slots: Int32Array, first: number): SeriesJson {
+    if (s.kind === 'scalar') {
+      const { values } = s;
+      if (cumulative(s.name)) {
+        const picked = new Array<number | null>(plan.at.length);
+        for (let j = 0; j < plan.at.length; j++)
+          picked[j] = finite(values[slots[plan.at[j] as number] as number] as number);
+        return { name: s.name, labels: s.labels, values: picked };
+      }
+      if (plan.width > 1 && s.extremes?.width !== plan.width)
+        s.extremes = new BucketExtremes(plan.width, this.capacity);
+      const cache = plan.width > 1 ? s.extremes : undefined;
+      const points = gaugePoints(plan, indices, (p) => values[slots[p] as number] as number, cache);
+      return { name: s.name, labels: s.labels, values: points };
+    }
+    const width = s.bounds.length + 1;
+    const count: (number | null)[] = [];
+    const p50: (number | null)[] = [];
+    const p95: (number | null)[] = [];
+    const delta = new Float64Array(width);
+    for (const p of plan.at) {
+      const index = indices[p] as number;
+      const at = (slots[p] as number) * width;
+      let total = 0;
+      for (let b = 0; b < width; b++) total += s.counts[at + b] as number;
+      count.push(finite(total));
+      // The increase over the last minute (or since the oldest sample held), as rate() would see it.
+      const baseIndex = Math.max(first, index - this.lag);
+      const base = (baseIndex % this.capacity) * width;
+      for (let b = 0; b < width; b++) {
+        const now = s.counts[at + b] as number;
+        const before = baseIndex === index ? 0 : (s.counts[base + b] as number);
+        delta[b] = Number.isNaN(now) ? 0 : Number.isNaN(before) ? now : now - before;
+      }
+      p50.push(finite(histogramQuantile(0.5, s.bounds, delta)));
+      p95.push(finite(histogramQuantile(0.95, s.bounds, delta)));
+    }
+    return { name: s.name, labels: s.labels, type: 'histogram', count, p50, p95 };
+  }
+
+  /** The whole bounded answer to a query at once (see {@link view}). */
+  query(query: SeriesQuery = {}): SeriesResponse {
+    const view = this.view(query);
+    const series: SeriesJson[] = [];
+    for (let i = 0; i < view.length; i++) series.push(view.series(i));
+    return { ...view.head, series };
   }
 }

@@ -1,6 +1,42 @@
 // The dashboard page, embedded as strings so the package ships it without a copy step in the build
 // (tsc emits only .ts). Plain ES5-style script, no framework; charts by uPlot, served from the package.
 
+/** The scrape names the page draws: what it asks `/api/v1/series` for. */
+export const PAGE_METRICS: readonly string[] = [
+  'portfolio_value',
+  'balance',
+  'drawdown',
+  'max_drawdown',
+  'realized_pnl',
+  'trades_closed_total',
+  'win_rate',
+  'profit_factor',
+  'sharpe_ratio',
+  'sortino_ratio',
+  'calmar_ratio',
+  'trading_signals_total',
+  'executed_trades_total',
+  'open_positions',
+  'model_drift_events_total',
+  'model_accuracy',
+  'model_rmse',
+  'calibration_reliability',
+  'api_requests_total',
+  'api_errors_total',
+  'api_latency_seconds',
+  'api_quota_remaining',
+  'db_query_duration_seconds',
+  'db_connections_active',
+  'db_connection_pool_size',
+  'system_cpu_utilization',
+  'process_cpu_utilization',
+  'system_memory_utilization',
+  'process_memory_usage',
+  'system_cpu_load_average_1m',
+  'nodejs_eventloop_delay_p99',
+  'bot_heartbeat_timestamp_seconds',
+];
+
 /** `GET /dashboard`. */
 export const PAGE_HTML = String.raw`<!doctype html>
 <html lang="en">
@@ -129,13 +165,18 @@ td:first-child, th:first-child { text-align: left; }
 .u-legend .u-marker { border-radius: 2px; }
 `;
 
-/** `GET /dashboard/page.js`: polls `/api/v1/series?since=` every interval and redraws the panels. */
+/**
+ * `GET /dashboard/page.js`: loads the metrics it draws for the selected symbol and model, downsampled
+ * to about one point per pixel of the widest chart, then polls `/api/v1/series?since=` every interval
+ * and redraws the panels; once the polls have doubled what the last load brought (100 points at least),
+ * it loads the whole window again, so the page holds at most about twice `maxPoints` per series.
+ */
 export const PAGE_JS = String.raw`'use strict';
 (function () {
   var PALETTE = ['#2563eb', '#f59e0b', '#10b981', '#ef4444', '#8b5cf6', '#06b6d4', '#ec4899', '#84cc16', '#f97316', '#64748b'];
-  var MAX_POINTS = 5000;
+  var NAMES = ${JSON.stringify(PAGE_METRICS)};
   var TOP = 8;
-  var state = { t: [], series: new Map(), since: undefined, interval: 5, symbol: '', model: '', charts: new Map(), timer: undefined, busy: false, gen: 0 };
+  var state = { t: [], series: new Map(), since: undefined, interval: 5, symbol: '', model: '', loaded: 0, note: '', charts: new Map(), timer: undefined, busy: false, gen: 0 };
 
   function css(name) { return getComputedStyle(document.documentElement).getPropertyValue(name).trim(); }
   function keyOf(s) { return s.name + JSON.stringify(s.labels); }
@@ -173,12 +214,12 @@ export const PAGE_JS = String.raw`'use strict';
     });
     return groups;
   }
-  /** Per-minute increase of a counter; a reset (a drop) gives no point. */
+  /** Per-minute increase of a counter (times in ms); a reset (a drop) gives no point. */
   function perMinute(values) {
     var out = new Array(values.length).fill(null);
     for (var i = 1; i < values.length; i++) {
       var a = values[i - 1], b = values[i], dt = state.t[i] - state.t[i - 1];
-      if (a !== null && b !== null && b >= a && dt > 0) out[i] = (b - a) / dt * 60;
+      if (a !== null && b !== null && b >= a && dt > 0) out[i] = (b - a) / dt * 60000;
     }
     return out;
   }
@@ -195,6 +236,9 @@ export const PAGE_JS = String.raw`'use strict';
     var el = document.getElementById(id);
     var filled = hasData(lines);
     el.dataset.points = String(lines.reduce(function (n, l) { return n + l.values.filter(function (v) { return v !== null; }).length; }, 0));
+    var lastOf = {};
+    lines.forEach(function (l) { lastOf[l.label] = last(l.values); });
+    el.dataset.last = JSON.stringify(lastOf);
     var signature = title + '|' + lines.map(function (l) { return l.label; }).join('|') + '|' + filled;
     var existing = state.charts.get(id);
     var xs = opts.x || state.t.map(function (t) { return t / 1000; });
@@ -481,6 +525,7 @@ export const PAGE_JS = String.raw`'use strict';
 
   /** Appends a response to the store: new timestamps, values of known series, new series padded with gaps. */
   function merge(body) {
+    if (body.timestamps.length === 0) return;
     var n = body.timestamps.length;
     var before = state.t.length;
     state.t = state.t.concat(body.timestamps);
@@ -501,21 +546,27 @@ export const PAGE_JS = String.raw`'use strict';
       if (seen.has(k)) return;
       (s.type === 'histogram' ? ['count', 'p50', 'p95'] : ['values']).forEach(function (f) { s[f] = s[f].concat(new Array(n).fill(null)); });
     });
-    var extra = state.t.length - MAX_POINTS;
-    if (extra > 0) {
-      state.t = state.t.slice(extra);
-      state.series.forEach(function (s) { (s.type === 'histogram' ? ['count', 'p50', 'p95'] : ['values']).forEach(function (f) { s[f] = s[f].slice(extra); }); });
-    }
+  }
+
+  /** About one point per pixel of the widest chart. */
+  function pointsWanted() {
+    var widest = 0;
+    Array.prototype.forEach.call(document.querySelectorAll('.chart'), function (el) { widest = Math.max(widest, el.clientWidth); });
+    return Math.max(100, Math.min(2000, Math.round(widest)));
   }
 
   function poll() {
     if (state.busy) return;
     state.busy = true;
     var gen = state.gen;
+    // A first load, or polls that doubled what the page holds: the whole window again, downsampled.
+    var whole = state.since === undefined || state.t.length > 2 * Math.max(state.loaded, 100);
     var params = new URLSearchParams();
+    params.set('names', NAMES.join(','));
     if (state.symbol) params.set('symbol', state.symbol);
     if (state.model) params.set('model', state.model);
-    if (state.since !== undefined) params.set('since', String(state.since));
+    if (whole) params.set('points', String(pointsWanted()));
+    else params.set('since', String(state.since));
     fetch('/api/v1/series?' + params.toString(), { cache: 'no-store', credentials: 'same-origin' })
       .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); })
       .then(function (body) {
@@ -523,14 +574,19 @@ export const PAGE_JS = String.raw`'use strict';
         state.interval = body.intervalSeconds;
         fillSelect('symbol', body.symbols, state.symbol);
         fillSelect('model', body.models, state.model);
+        if (whole && body.timestamps.length > 0) {
+          state.t = []; state.series = new Map(); state.loaded = body.timestamps.length;
+          state.note = body.truncated ? ' · ' + body.series.length + ' of ' + body.matched + ' series: pick a symbol or model' : '';
+        }
         if (body.timestamps.length > 0) {
           merge(body);
           state.since = body.timestamps[body.timestamps.length - 1];
           render();
         }
         var status = document.getElementById('status');
-        status.textContent = state.t.length ? 'updated ' + new Date(state.since).toLocaleTimeString() + ' · every ' + state.interval + ' s' : 'waiting for the first sample…';
+        status.textContent = state.t.length ? 'updated ' + new Date(state.since).toLocaleTimeString() + ' · every ' + state.interval + ' s' + state.note : 'waiting for the first sample…';
         status.dataset.samples = String(state.t.length);
+        status.dataset.now = state.since === undefined ? '' : String(state.since);
       })
       .catch(function (e) { if (gen === state.gen) document.getElementById('status').textContent = 'update failed: ' + e.message; })
       .then(function () {

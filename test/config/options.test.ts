@@ -94,10 +94,7 @@ test('nested defaults come from one place, a partial nested option keeps the res
     { dashboard: { intervalSeconds: 2 }, autoInstrument: { fetch: false }, driftDetectors: { adwin: false } },
     {},
   );
-  assert.deepEqual(o.dashboard, {
-    intervalSeconds: 2,
-    historyMinutes: (DEFAULT_OPTIONS.dashboard as { historyMinutes: number }).historyMinutes,
-  });
+  assert.deepEqual(o.dashboard, { ...(DEFAULT_OPTIONS.dashboard as object), intervalSeconds: 2 });
   assert.deepEqual(o.autoInstrument, { http: true, fetch: false });
   assert.deepEqual(o.driftDetectors, { adwin: false, pageHinkley: {} });
   assert.deepEqual(
@@ -139,7 +136,7 @@ test("resolving options freezes none of the caller's objects: the logger, the ap
 test('a nested option names the key at fault', () => {
   assert.throws(
     () => resolveOptions({ dashboard: { intervalSeconds: -1 } }, {}),
-    /option 'dashboard' must be true, false or \{ intervalSeconds\?, historyMinutes\? \} whose 'intervalSeconds' is a positive number/,
+    /option 'dashboard' must be true, false or \{ intervalSeconds\?, historyMinutes\?, maxPoints\?, maxValues\? \} whose 'intervalSeconds' is a positive number/,
   );
   assert.throws(() => resolveOptions({ autoInstrument: { axios: true } }, {}), /unknown key 'axios'/);
 });

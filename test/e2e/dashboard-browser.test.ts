@@ -79,8 +79,59 @@ async function scriptedBot(monitoring: MonitoringService): Promise<void> {
   }
 }
 
+type Page = Awaited<ReturnType<Browser['newPage']>>;
+
+/**
+ * Records ETH/USD buy signals steadily, then checks the rate the page plots last against the rate of
+ * the series API's two samples at that time: (v1 - v0) / (t1 - t0) per minute, t in ms.
+ */
+async function checkRates(page: Page, monitoring: MonitoringService): Promise<void> {
+  const recorder = setInterval(() => {
+    for (let i = 0; i < 5; i++)
+      monitoring.recordTradingSignal({
+        symbol: 'ETH/USD',
+        direction: 'buy',
+        modelType: 'momentum',
+        confidenceLevel: 0.6,
+      });
+  }, 50);
+  try {
+    const now = () => page.evaluate(() => Number(document.getElementById('status')?.dataset.now ?? 0));
+    const started = await now();
+    // Two samples taken while recording, so the last interval saw signals.
+    await page.waitForFunction(
+      (t0) => Number(document.getElementById('status')?.dataset.now ?? 0) > t0 + 1500,
+      started,
+      {
+        timeout: 30_000,
+      },
+    );
+    const shown = await page.evaluate(() => ({
+      now: Number(document.getElementById('status')!.dataset.now),
+      last: JSON.parse(document.getElementById('c-signals')!.dataset.last ?? '{}') as Record<string, number | null>,
+    }));
+    const answer = (await (
+      await fetch(new URL('/api/v1/series?names=trading_signals_total&symbol=ETH%2FUSD', monitoring.metricsUrl))
+    ).json()) as { timestamps: number[]; series: { labels: Record<string, string>; values: (number | null)[] }[] };
+    const at = answer.timestamps.indexOf(shown.now);
+    assert.ok(at >= 1, 'the page shows a sample the API has');
+    const sum = (i: number) =>
+      answer.series.filter((s) => s.labels['direction'] === 'buy').reduce((total, s) => total + (s.values[i] ?? 0), 0);
+    const expected = ((sum(at) - sum(at - 1)) / (answer.timestamps[at]! - answer.timestamps[at - 1]!)) * 60_000;
+    const plotted = shown.last['ETH/USD buy'];
+    assert.ok(typeof plotted === 'number', `a plotted rate: ${JSON.stringify(shown.last)}`);
+    assert.ok(
+      Math.abs(plotted - expected) <= 1e-9 * Math.max(1, expected),
+      `plotted ${plotted}/min, samples ${expected}/min`,
+    );
+    assert.ok(plotted > 60, `about 100 signals a second were recorded, plotted ${plotted} per minute`);
+  } finally {
+    clearInterval(recorder);
+  }
+}
+
 test(
-  'the dashboard in Chromium: no console error or failed request, every panel drawn, values equal the scrape, the symbol selector filters',
+  'the dashboard in Chromium: no console error or failed request, every panel drawn, values equal the scrape, the symbol selector filters, rates per minute equal the samples',
   { timeout: 90_000 },
   async (t) => {
     if (!requireBinary(t, 'chromium', 'apt-get install chromium')) return;
@@ -102,17 +153,37 @@ test(
     page.on('response', (r) => {
       if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`);
     });
+    const seriesRequests: URLSearchParams[] = [];
     page.on('request', (r) => {
       if (!r.url().startsWith(origin) && !r.url().startsWith('data:')) problems.push(`outside request: ${r.url()}`);
+      const u = new URL(r.url());
+      if (u.pathname === '/api/v1/series') seriesRequests.push(u.searchParams);
     });
     await page.goto(url);
     await page.waitForFunction(() => Number(document.getElementById('status')?.dataset.samples ?? 0) >= 5, undefined, {
       timeout: 30_000,
     });
-    // Let one more poll land after the values stopped changing, then read page and scrape together.
-    await page.waitForFunction(() => Number(document.getElementById('status')?.dataset.samples ?? 0) >= 7, undefined, {
-      timeout: 30_000,
-    });
+    // Let two more polls land after the values stopped changing, then read page and scrape together.
+    const loaded = await page.evaluate(() => Number(document.getElementById('status')?.dataset.samples ?? 0));
+    await page.waitForFunction(
+      (n) => Number(document.getElementById('status')?.dataset.samples ?? 0) >= n + 2,
+      loaded,
+      { timeout: 30_000 },
+    );
+
+    // The first load asks for the metrics drawn with a points limit; the polls after it only for what is new.
+    const [firstLoad, ...polls] = seriesRequests;
+    assert.ok(
+      firstLoad !== undefined && firstLoad.get('names')?.split(',').includes('portfolio_value'),
+      'names on the first load',
+    );
+    assert.ok(Number(firstLoad.get('points')) >= 100, 'points on the first load');
+    assert.equal(firstLoad.get('since'), null);
+    assert.ok(
+      polls.length > 0 && polls.every((q) => q.get('since') !== null && q.get('points') === null),
+      seriesRequests.map((q) => q.toString().replace(/names=[^&]*/, 'names=…')).join('; '),
+    );
+    assert.ok(polls.every((q) => q.get('names') === firstLoad.get('names')));
 
     const charts = await page.$$eval('.chart', (els) =>
       els.map((e) => ({ id: e.id, points: Number((e as HTMLElement).dataset.points ?? 0) })),
@@ -160,6 +231,22 @@ test(
     const ethPnl = find(parseExposition(await monitoring.metricsText()), 'realized_pnl', { symbol: 'ETH/USD' })[0]!
       .value;
     assert.equal(Number(await page.$eval('#v-realized', (e) => (e as HTMLElement).dataset.value)), ethPnl);
+    const reload = seriesRequests.find((q) => q.get('symbol') === 'ETH/USD');
+    assert.ok(
+      reload !== undefined && reload.get('since') === null && reload.get('points') !== null,
+      'a new symbol loads again',
+    );
+
+    await checkRates(page, monitoring);
+
+    // Polls that more than double what the page loaded (here 250 samples at once): it loads the whole window again.
+    const before = seriesRequests.length;
+    for (let i = 0; i < 250; i++) await monitoring.sampleDashboardHistory();
+    const deadline = Date.now() + 20_000;
+    const reloaded = () =>
+      seriesRequests.slice(before).some((q) => q.get('since') === null && q.get('points') !== null);
+    while (!reloaded() && Date.now() < deadline) await sleep(100);
+    assert.ok(reloaded(), 'a reload after the polls doubled what the page holds');
     assert.deepEqual(problems, []);
   },
 );
