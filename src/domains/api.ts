@@ -2,7 +2,7 @@ import type { CounterSeries } from '../storage/counter.ts';
 import type { GaugeSeries } from '../storage/gauge.ts';
 import type { HistogramSeries } from '../storage/histogram.ts';
 import type { InstrumentRegistry } from '../storage/registry.ts';
-import type { SeriesTable } from '../storage/series.ts';
+import { renderLabels, type SeriesTable } from '../storage/series.ts';
 import { isRecord, labelProblem, numberProblem, type InputGuard } from './input.ts';
 import { METRICS } from '../contract/metrics.ts';
 import { runTimed, type CallOutcome } from '../core/timing.ts';
@@ -12,6 +12,15 @@ import { HTTP_METHODS, OTHER_HTTP_METHOD, type KnownHttpMethod } from '../contra
 export interface ApiCall {
   /** HTTP status of the response (100 to 599); when left unset, the status of the returned or thrown value is used, if it carries one. */
   statusCode?: number;
+  /**
+   * Labels that name this call for someone reading the latency histogram, such as
+   * `{ order_id: 'o-123' }`: the exemplar of its `api_latency_seconds` bucket (the last one per
+   * bucket), exposed in OpenMetrics only (Prometheus keeps exemplars with
+   * `--enable-feature=exemplar-storage`). Label names as Prometheus's, string values, at most 128
+   * characters in all; anything else is counted in `monitoring_invalid_inputs_total` and left out,
+   * the call being recorded all the same.
+   */
+  exemplar?: Readonly<Record<string, string>>;
 }
 
 /** The remaining request quota of an API, given to `setApiQuotaRemaining`. */
@@ -39,9 +48,59 @@ const QUOTA_FIELDS = new Set(['api', 'remaining']);
 /** The methods recorded by name; any other is recorded as `_OTHER`. */
 const KNOWN_METHODS: ReadonlySet<string> = new Set(HTTP_METHODS);
 
-interface ApiContext extends ApiCall {
+const EXEMPLAR_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/** OpenMetrics: the label names and values of an exemplar hold at most 128 characters (code points) in all. */
+const MAX_EXEMPLAR_CHARS = 128;
+
+/**
+ * The label text of an exemplar as the exposition writes it, read once from what the caller set;
+ * undefined after rejecting it (counted as invalid input, thrown in strict mode).
+ */
+function exemplarText(guard: InputGuard, method: string, value: unknown): string | undefined {
+  const record = guard.read(method, 'exemplar', value, undefined, 'wrong_type');
+  if (record === undefined) return undefined;
+  let chars = 0;
+  for (const name in record) {
+    const label = record[name];
+    if (!EXEMPLAR_LABEL_NAME.test(name) || typeof label !== 'string')
+      return guard.reject(method, 'wrong_type', `exemplar.${name}`, label);
+    for (const _ of name + label) chars++;
+  }
+  if (chars > MAX_EXEMPLAR_CHARS) return guard.reject(method, 'too_long', 'exemplar', `${chars} characters`);
+  return renderLabels(record);
+}
+
+/** The call object fn gets: an exemplar is checked once, when fn sets it. */
+class ApiContext implements ApiCall {
   readonly endpoint: string;
   readonly method: string;
+  statusCode: number | undefined = undefined;
+  /** The exemplar's label text, once a valid one was set. */
+  exemplarLabels: string | undefined = undefined;
+  private readonly guard: InputGuard;
+  private exemplarSet: Readonly<Record<string, string>> | undefined = undefined;
+
+  constructor(endpoint: string, method: string, guard: InputGuard) {
+    this.endpoint = endpoint;
+    this.method = method;
+    this.guard = guard;
+  }
+
+  get exemplar(): Readonly<Record<string, string>> | undefined {
+    return this.exemplarSet;
+  }
+
+  set exemplar(value: unknown) {
+    this.exemplarSet = value as Readonly<Record<string, string>> | undefined;
+    this.exemplarLabels = undefined;
+    if (value === undefined) return;
+    try {
+      this.exemplarLabels = exemplarText(this.guard, 'trackApiRequest', value);
+    } catch (error) {
+      // A getter that throws: counted as internal_error (re-thrown in strict mode only).
+      this.guard.fault('trackApiRequest', error);
+    }
+  }
 }
 
 function statusOf(value: unknown): number | undefined {
@@ -114,11 +173,7 @@ export class ApiMetrics {
       return fn({}) as Tracked<T>;
     }
     const upper = method.toUpperCase();
-    const call: ApiContext = {
-      endpoint,
-      method: KNOWN_METHODS.has(upper) ? upper : OTHER_HTTP_METHOD,
-      statusCode: undefined,
-    };
+    const call = new ApiContext(endpoint, KNOWN_METHODS.has(upper) ? upper : OTHER_HTTP_METHOD, this.guard);
     return runTimed(call, fn, this.finish, this.unreadable) as Tracked<T>;
   }
 
@@ -136,7 +191,9 @@ export class ApiMetrics {
 
   private record(call: ApiContext, outcome: CallOutcome): void {
     const status = statusOf(call) ?? (outcome.failed ? errorStatus(outcome.error) : statusOf(outcome.value));
-    this.latency.get2(call.endpoint, call.method).record(outcome.seconds);
+    const latency = this.latency.get2(call.endpoint, call.method);
+    if (call.exemplarLabels === undefined) latency.record(outcome.seconds);
+    else latency.recordWithExemplar(outcome.seconds, call.exemplarLabels, Date.now() / 1000);
     this.requests.get3(
       call.endpoint,
       call.method,

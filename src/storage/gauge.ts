@@ -1,14 +1,17 @@
 import type { Attributes } from '@opentelemetry/api';
-import type { SeriesTable } from './series.ts';
+import { renderLabels, type SeriesTable } from './series.ts';
 
 /** The last value set for one label set; NaN until set. */
 export class GaugeSeries {
   readonly attributes: Attributes;
+  /** The label pairs as the exposition writes them, rendered once (see `renderLabels`). */
+  readonly labelText: string;
   value = Number.NaN;
   epoch = 0;
 
   constructor(attributes: Attributes) {
     this.attributes = attributes;
+    this.labelText = renderLabels(attributes);
   }
 }
 

@@ -15,7 +15,12 @@ import { Gauge, GaugeSeries } from './gauge.ts';
 import { HistogramSeries } from './histogram.ts';
 import { OVERFLOW_ATTRIBUTES, SeriesTable, type OverflowListener } from './series.ts';
 
-type Entry = { readonly def: MetricDefinition; readonly descriptor: MetricDescriptor; readonly durable: boolean } & (
+/** One metric of the registry: its definition, its OpenTelemetry descriptor, and where its series are. */
+export type RegistryMetric = {
+  readonly def: MetricDefinition;
+  readonly descriptor: MetricDescriptor;
+  readonly durable: boolean;
+} & (
   | { kind: 'counter'; table: SeriesTable<CounterSeries> }
   | { kind: 'counterOfHistogram'; table: SeriesTable<HistogramSeries> }
   | { kind: 'gauge'; gauge: Gauge }
@@ -49,7 +54,7 @@ export class InstrumentRegistry {
   restoredBaseline: { readonly metrics: MetricData[]; readonly time: HrTime } | undefined;
   /** Start of the process-scoped series (self-metrics): always this process's. */
   readonly processStartTime: HrTime = this.startTime;
-  private readonly entries: Entry[] = [];
+  private readonly entries: RegistryMetric[] = [];
   private readonly beforeCollect: (() => void)[] = [];
   private readonly names = new Set<string>();
   private readonly maxSeries: number;
@@ -103,9 +108,19 @@ export class InstrumentRegistry {
     this.beforeCollect.push(fn);
   }
 
+  /** Every metric, in registration order (the order of `collect()`), for the exposition that writes them directly. */
+  get metrics(): readonly RegistryMetric[] {
+    return this.entries;
+  }
+
+  /** Runs the `onCollect` functions: the first step of every collection, `collect()`'s or the direct exposition's. */
+  runCollectHooks(): void {
+    for (const fn of this.beforeCollect) fn();
+  }
+
   /** Every metric with at least one published point, as OpenTelemetry cumulative data. */
   collect(endTime: HrTime = hrTime()): MetricData[] {
-    for (const fn of this.beforeCollect) fn();
+    this.runCollectHooks();
     const out: MetricData[] = [];
     for (const e of this.entries) {
       const startTime = e.durable ? this.startTime : this.processStartTime;

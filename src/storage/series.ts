@@ -4,6 +4,32 @@ import type { MetricDefinition } from '../contract/metrics.ts';
 /** Attribute the OpenTelemetry specification gives to the series that collects what passed a cardinality limit. */
 export const OVERFLOW_ATTRIBUTES: Attributes = Object.freeze({ 'otel.metric.overflow': true });
 
+const INVALID_NAME_CHARS = /[^a-zA-Z0-9_]/g;
+const REPEATED_UNDERSCORES = /_{2,}/g;
+const LABEL_VALUE_ESCAPES = /[\\\n"]/;
+
+/** A label value as the Prometheus text and OpenMetrics formats write it: backslash, newline and double quote escaped. */
+function escapeLabelValue(value: string): string {
+  if (!LABEL_VALUE_ESCAPES.test(value)) return value;
+  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+/**
+ * The label pairs of a series as the Prometheus text and OpenMetrics formats write them
+ * (`symbol="BTC/USD",direction="buy"`), rendered once when the series is created so that a scrape
+ * only concatenates. Written as OpenTelemetry's serializer writes attributes: names sanitized,
+ * values escaped, non-string values JSON-encoded (the overflow series: `otel_metric_overflow="true"`).
+ */
+export function renderLabels(attributes: Attributes): string {
+  let text = '';
+  for (const key of Object.keys(attributes)) {
+    const value = attributes[key];
+    const name = key.replace(INVALID_NAME_CHARS, '_').replace(REPEATED_UNDERSCORES, '_');
+    text += `${text === '' ? '' : ','}${name}="${escapeLabelValue(typeof value === 'string' ? value : (JSON.stringify(value) ?? ''))}"`;
+  }
+  return text;
+}
+
 /** Called once per measurement folded into the overflow series. */
 export type OverflowListener = (def: MetricDefinition) => void;
 

@@ -1,0 +1,97 @@
+import {
+  DataPointType,
+  type DataPoint,
+  type Histogram,
+  type MetricData,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics';
+import { renderLabels } from '../storage/series.ts';
+import { familyHeader, formatBound, formatValue, prometheusName } from './exposition.ts';
+
+type FamilyType = 'counter' | 'gauge' | 'histogram';
+
+interface MetricFamily {
+  readonly type: FamilyType;
+  help: string;
+  unit: string;
+  readonly metrics: MetricData[];
+}
+
+function familyType(metric: MetricData): FamilyType | undefined {
+  switch (metric.dataPointType) {
+    case DataPointType.SUM:
+      return metric.isMonotonic ? 'counter' : 'gauge';
+    case DataPointType.GAUGE:
+      return 'gauge';
+    case DataPointType.HISTOGRAM:
+      return 'histogram';
+    default:
+      return undefined;
+  }
+}
+
+function sample(name: string, labels: string, value: number): string {
+  return labels === '' ? `${name} ${formatValue(value)}\n` : `${name}{${labels}} ${formatValue(value)}\n`;
+}
+
+function histogramLines(name: string, point: DataPoint<Histogram>): string {
+  const labels = renderLabels(point.attributes);
+  const { boundaries, counts } = point.value.buckets;
+  let out = '';
+  let cumulative = 0;
+  let infinite = false;
+  // As OpenTelemetry's serializer: boundaries may or may not end with Infinity.
+  for (let k = 0; k < counts.length; k++) {
+    cumulative += counts[k]!;
+    const bound = boundaries[k];
+    if (bound === undefined && infinite) break;
+    if (bound === Infinity) infinite = true;
+    const le = `le="${formatBound(bound)}"`;
+    out += `${name}_bucket{${labels === '' ? le : `${labels},${le}`}} ${formatValue(cumulative)}\n`;
+  }
+  if (point.value.count != null) out += sample(`${name}_count`, labels, point.value.count);
+  if (point.value.sum != null) out += sample(`${name}_sum`, labels, point.value.sum);
+  return out;
+}
+
+/**
+ * The OpenTelemetry part of a scrape (`target_info`, host metrics, HTTP durations, the bot's own
+ * instruments) in the OpenMetrics text format, without `# EOF`: the families OpenTelemetry's
+ * Prometheus serializer writes, with the same names, labels and values, grouped the same way (metrics
+ * of one name from several meters form one family; a name used with two types is dropped).
+ */
+export function openMetricsOf(resourceMetrics: ResourceMetrics): string {
+  let out =
+    familyHeader('target_info', 'gauge', 'Target metadata', '', 'openmetrics') +
+    sample('target_info', renderLabels(resourceMetrics.resource.attributes), 1);
+  const families = new Map<string, MetricFamily | null>();
+  for (const scope of resourceMetrics.scopeMetrics) {
+    for (const metric of scope.metrics) {
+      const name = prometheusName(metric);
+      const type = familyType(metric);
+      const family = families.get(name);
+      if (type === undefined || family === null || (family !== undefined && family.type !== type)) {
+        families.set(name, null);
+        continue;
+      }
+      if (family === undefined) families.set(name, { type, help: '', unit: '', metrics: [metric] });
+      else family.metrics.push(metric);
+    }
+  }
+  for (const [name, family] of families) {
+    if (family === null || name === 'target_info') continue;
+    for (const { descriptor } of family.metrics) {
+      family.help ||= descriptor.description;
+      family.unit ||= descriptor.unit;
+    }
+    out += familyHeader(name, family.type, family.help, family.unit, 'openmetrics');
+    for (const metric of family.metrics) {
+      if (metric.dataPointType === DataPointType.HISTOGRAM) {
+        for (const point of metric.dataPoints) out += histogramLines(name, point);
+      } else if (metric.dataPointType === DataPointType.SUM || metric.dataPointType === DataPointType.GAUGE) {
+        for (const point of metric.dataPoints) out += sample(name, renderLabels(point.attributes), point.value);
+      }
+    }
+  }
+  return out;
+}
