@@ -5,10 +5,11 @@
  *   npm run bench                  full run
  *   BENCH_QUICK=1 npm run bench    smoke run
  *
- * hot-path.ts (which writes bench/results.json), trading-analytics.ts, model-analytics.ts and
- * analytics.ts (which end with a `JSON: {...}` line). Each section's output is passed through as
- * it comes; at the end a summary is printed and the combined results are written to
- * bench/results-all.json. Exits with 1 when a bench failed (its own exit code, or no result).
+ * hot-path.ts (which writes bench/results.json), then the others (trading-analytics.ts,
+ * model-analytics.ts, analytics.ts, ..., scrape.ts, footprint.ts), which end with a `JSON: {...}`
+ * line. Each section's output is passed through as it comes; at the end a summary is printed and
+ * the combined results are written to bench/results-all.json. Exits with 1 when a bench failed
+ * (its own exit code, or no result).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -30,7 +31,10 @@ const SECTIONS: readonly Section[] = [
   { key: 'analytics', file: 'analytics.ts', result: 'json-line' },
   { key: 'httpMiddleware', file: 'http-middleware.ts', result: 'json-line' },
   { key: 'httpLoad', file: 'http-load.ts', result: 'json-line' },
+  { key: 'seriesApi', file: 'series-api.ts', result: 'json-line' },
   { key: 'durableState', file: 'durable-state.ts', result: 'json-line' },
+  { key: 'scrape', file: 'scrape.ts', result: 'json-line' },
+  { key: 'footprint', file: 'footprint.ts', result: 'json-line' },
 ];
 const JSON_PREFIX = 'JSON: ';
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -138,6 +142,31 @@ function headline(key: string, r: unknown): string {
       return (
         `recording state on/off ${fixed(at(r, 'recording', 'ratio'), 3)}x; ${fixed(at(r, 'restore', 'trades'), 0)} trades restored in ${fixed(at(r, 'restore', 'ms'), 0)} ms; ` +
         `${fixed((at(r, 'largeState', 'bytes') as number) / 1024, 0)} KiB state serialized in ${fixed(at(r, 'largeState', 'serializeMs'), 1)} ms`
+      );
+    case 'scrape': {
+      const ratios = at(r, 'goals', 'thirdOfPromClient', 'ratios');
+      const perSize = Object.entries(typeof ratios === 'object' && ratios !== null ? ratios : {})
+        .map(([n, v]) => `${n}: ${fixed(v, 2)}x`)
+        .join(', ');
+      const pause = at(r, 'goals', 'pauseUnder10msAt100k', 'maxPauseMs');
+      return (
+        `SDK/prom-client ${perSize || '?'} (1/3 ${met(at(r, 'goals', 'thirdOfPromClient', 'met'))}); ` +
+        `pause at 100k ${pause === null ? 'n/a' : `${fixed(pause, 1)} ms (${met(at(r, 'goals', 'pauseUnder10msAt100k', 'met'))})`}; ` +
+        `recording slowdown: 50 scrapes/s x${fixed(at(r, 'http', 'bursts', 'all', 'slowdown'), 2)}, ` +
+        `50 saturating x${fixed(at(r, 'goals', 'slowdownAtMost2x', 'slowdown'), 1)} (${met(at(r, 'goals', 'slowdownAtMost2x', 'met'))})`
+      );
+    }
+    case 'footprint':
+      return (
+        `idle RSS +${fixed(at(r, 'variants', 'sdk', 'rssOverBareMiB'), 1)} MiB (private +${fixed(at(r, 'variants', 'sdk', 'anonOverBareMiB'), 1)}) ` +
+        `vs prom-client +${fixed(at(r, 'variants', 'promClient', 'rssOverBareMiB'), 1)} (+${fixed(at(r, 'variants', 'promClient', 'anonOverBareMiB'), 1)}); ` +
+        `import+init ${fixed(at(r, 'variants', 'sdk', 'startMs'), 0)} ms vs ${fixed(at(r, 'variants', 'promClient', 'startMs'), 0)} ms`
+      );
+    case 'seriesApi':
+      return (
+        `/api/v1/series at ${fixed(at(r, 'series'), 0)} series x ${fixed(at(r, 'samples'), 0)} samples: page ${fixed(at(r, 'cases', 'page', 'ms'), 1)} ms ` +
+        `(${fixed((at(r, 'cases', 'page', 'bytes') as number) / 1024, 0)} KiB), no parameter ${fixed(at(r, 'cases', 'full', 'ms'), 1)} ms, poll ${fixed(at(r, 'cases', 'poll', 'ms'), 1)} ms, ` +
+        `longest slice ${fixed(at(r, 'cases', 'full', 'longestSliceMs'), 1)} ms; unbounded ${fixed(at(r, 'unbounded', 'ms'), 0)} ms (${fixed((at(r, 'unbounded', 'bytes') as number) / 1048576, 0)} MiB)`
       );
     default:
       return '';

@@ -190,7 +190,8 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
 
   // Every reader pulls from the same registry through a producer of its own.
   const producer = () => new RegistryProducer(registry, resource, SCOPE, 'cumulative', beforeExport);
-  const prometheus = new PrometheusEndpoint([producer()], logger);
+  // The scrape writes the registry itself; the producer serves the reader's collect() (snapshots).
+  const prometheus = new PrometheusEndpoint(registry, producer(), beforeExport, logger);
   const file = createFileExport(options, source, health, logger);
   const otlp =
     hooks.createOtlpExporter === undefined || options.otlp === false
@@ -311,7 +312,11 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
   for (const part of parts) if (part.onCollect !== undefined) registry.onCollect(part.onCollect);
 
   const routes = new Map<string, RouteHandler>(parts.flatMap((part) => [...(part.routes?.() ?? [])]));
-  const protection = { auth: options.auth, authExemptPaths: options.authExemptPaths };
+  const protection = {
+    auth: options.auth,
+    authExemptPaths: options.authExemptPaths,
+    allowedHosts: options.allowedHosts,
+  };
   const surface = createSurfaceHandler(routes, { ...protection, logger });
   const server =
     options.port === false ? undefined : new MonitoringServer(routes, logger, { ...protection, tls: options.tls });

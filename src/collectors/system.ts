@@ -1,9 +1,121 @@
 import { readdir, readFile, statfs } from 'node:fs/promises';
-import { loadavg, platform, uptime } from 'node:os';
-import type { BatchObservableCallback, Meter, MeterProvider, Observable } from '@opentelemetry/api';
-import { HostMetricsInstrumentation } from '@opentelemetry/instrumentation-host-metrics';
+import { cpus, freemem, loadavg, networkInterfaces, platform, totalmem, uptime, type CpuInfo } from 'node:os';
+import type { Attributes, BatchObservableCallback, Meter, MeterProvider, Observable } from '@opentelemetry/api';
 import type { Logger } from '../core/logger.ts';
 import { SYSTEM } from '../contract/semconv.ts';
+
+/**
+ * The metrics of OpenTelemetry's host-metrics instrumentation (0.7), published here under the same
+ * names, descriptions, units and attributes. The package itself is not used on Linux: it reads the
+ * network counters through `systeminformation`, which runs `ip route` in a shell synchronously
+ * (the event loop stops for milliseconds) at every collection, and it brings the instrumentation
+ * machinery (require and import hooks) into every bot at start for what are a few `os` calls.
+ */
+const HOST = Object.freeze({
+  cpuTime: 'system.cpu.time',
+  cpuUtilization: 'system.cpu.utilization',
+  memoryUsage: 'system.memory.usage',
+  memoryUtilization: 'system.memory.utilization',
+  networkDropped: 'system.network.packet.dropped',
+  networkErrors: 'system.network.errors',
+  networkIo: 'system.network.io',
+  processCpuTime: 'process.cpu.time',
+  processCpuUtilization: 'process.cpu.utilization',
+  processMemoryUsage: 'process.memory.usage',
+});
+
+const CPU_MODES = ['user', 'system', 'idle', 'interrupt', 'nice'] as const;
+type CpuMode = (typeof CPU_MODES)[number];
+/** `os.cpus()` field of each `cpu.mode`. */
+const CPU_TIMES: Record<CpuMode, keyof CpuInfo['times']> = {
+  user: 'user',
+  system: 'sys',
+  idle: 'idle',
+  interrupt: 'irq',
+  nice: 'nice',
+};
+
+/** The network counters of one interface, as the kernel keeps them. */
+export interface NetworkCounters {
+  rxBytes: number;
+  txBytes: number;
+  rxDropped: number;
+  txDropped: number;
+  rxErrors: number;
+  txErrors: number;
+}
+
+const RTF_UP = 0x1;
+
+/**
+ * The counters of `iface` in /proc/net/dev (this process's network namespace), in one read. Its
+ * receive `drop` column also counts the packets the card missed, as the Collector's hostmetrics
+ * receiver reports them.
+ */
+export function parseNetDev(text: string, iface: string): NetworkCounters | undefined {
+  for (const line of text.split('\n').slice(2)) {
+    const colon = line.indexOf(':');
+    if (colon < 0 || line.slice(0, colon).trim() !== iface) continue;
+    const f = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    if (f.length < 12 || f.some((v) => !Number.isFinite(v))) return undefined;
+    return { rxBytes: f[0]!, rxErrors: f[2]!, rxDropped: f[3]!, txBytes: f[8]!, txErrors: f[10]!, txDropped: f[11]! };
+  }
+  return undefined;
+}
+
+/**
+ * The interface of the IPv4 default route in /proc/net/route (the lowest metric among the routes
+ * that are up), as `ip route | grep default` gives it; undefined when there is none.
+ */
+export function parseDefaultRoute(text: string): string | undefined {
+  let best: string | undefined;
+  let bestMetric = Infinity;
+  for (const line of text.split('\n').slice(1)) {
+    const [iface, destination, , flags, , , metric, mask] = line.trim().split(/\s+/);
+    if (iface === undefined || destination !== '00000000' || mask !== '00000000') continue;
+    if ((parseInt(flags ?? '0', 16) & RTF_UP) === 0) continue;
+    const m = Number(metric);
+    if (m < bestMetric) {
+      best = iface;
+      bestMetric = m;
+    }
+  }
+  return best;
+}
+
+/** Without a default route: the first external interface, the one with the lowest IPv6 scope id first (systeminformation's rule). */
+function firstExternalInterface(): string | undefined {
+  let first: string | undefined;
+  let scoped: string | undefined;
+  let lowest = Infinity;
+  for (const [name, addresses] of Object.entries(networkInterfaces())) {
+    for (const a of addresses ?? []) {
+      if (a.internal) continue;
+      first ??= name;
+      if (a.family === 'IPv6' && a.scopeid > 0 && a.scopeid < lowest) {
+        scoped = name;
+        lowest = a.scopeid;
+      }
+    }
+  }
+  return scoped ?? first;
+}
+
+/** The default interface and its counters (Linux), from two files of /proc: no child process. */
+async function readDefaultNetwork(): Promise<{ iface: string; counters: NetworkCounters } | undefined> {
+  const [routes, devices] = await Promise.all([
+    readFile('/proc/net/route', 'utf8').catch(() => ''),
+    readFile('/proc/net/dev', 'utf8'),
+  ]);
+  const iface = parseDefaultRoute(routes) ?? firstExternalInterface();
+  if (iface === undefined) return undefined;
+  const counters = parseNetDev(devices, iface);
+  return counters === undefined ? undefined : { iface, counters };
+}
 
 /** Pseudo and in-memory file systems whose usage says nothing about the disk. */
 const SKIPPED_FS_TYPES = new Set([
@@ -68,21 +180,68 @@ async function processCount(): Promise<number | undefined> {
   return count;
 }
 
-/** Host and process metrics: OpenTelemetry's host-metrics instrumentation plus disk, load, process count and uptime. */
+const MEMORY_USED: Attributes = Object.freeze({ 'system.memory.state': 'used' });
+const MEMORY_FREE: Attributes = Object.freeze({ 'system.memory.state': 'free' });
+const MODE_USER: Attributes = Object.freeze({ 'cpu.mode': 'user' });
+const MODE_SYSTEM: Attributes = Object.freeze({ 'cpu.mode': 'system' });
+
+function cpuModeAttributes(cpu: number): Record<CpuMode, Attributes> {
+  const out = {} as Record<CpuMode, Attributes>;
+  for (const mode of CPU_MODES) out[mode] = Object.freeze({ 'cpu.mode': mode, 'cpu.logical_number': String(cpu) });
+  return out;
+}
+
+/**
+ * Host and process metrics: CPU, memory and process figures from Node (`os.cpus()`, `os.totalmem()`,
+ * `process.cpuUsage()`...), network counters of the default interface, disk, load, process count and
+ * uptime, all read at collection time. On Linux nothing runs in a child process; elsewhere the
+ * network counters come from OpenTelemetry's host-metrics instrumentation, loaded on first use.
+ */
 export class SystemMetrics {
-  private readonly host: HostMetricsInstrumentation;
   private readonly meter: Meter;
   private readonly observables: Observable[];
   private readonly callback: BatchObservableCallback;
   private readonly logger: Logger;
   private readonly failed = new Set<string>();
+  /** CPU times at the previous collection (at construction for the first), for the utilizations. */
+  private previousCpus: { time: number; cpus: CpuInfo[] };
+  private previousProcess: { time: number; usage: NodeJS.CpuUsage };
+  /** `cpu.mode` and `cpu.logical_number` of each CPU, built once per CPU count. */
+  private cpuAttributes: Record<CpuMode, Attributes>[] = [];
+  /** Outside Linux: the host-metrics instrumentation publishing the network counters, once loaded. */
+  private networkFallback: { disable(): void } | undefined;
+  private stopped = false;
 
   constructor(meterProvider: MeterProvider, meter: Meter, logger: Logger) {
     this.logger = logger;
     this.meter = meter;
-    this.host = new HostMetricsInstrumentation({ enabled: false });
-    this.host.setMeterProvider(meterProvider);
-    this.host.enable();
+    const now = performance.now();
+    this.previousCpus = { time: now, cpus: cpus() };
+    this.previousProcess = { time: now, usage: process.cpuUsage() };
+    const linux = platform() === 'linux';
+
+    const cpuTime = meter.createObservableCounter(HOST.cpuTime, { description: 'Cpu time in seconds', unit: 's' });
+    const cpuUtilization = meter.createObservableGauge(HOST.cpuUtilization, { description: 'Cpu usage time 0-1' });
+    const memoryUsage = meter.createObservableGauge(HOST.memoryUsage, { description: 'Memory usage in bytes' });
+    const memoryUtilization = meter.createObservableGauge(HOST.memoryUtilization, { description: 'Memory usage 0-1' });
+    const processCpuTime = meter.createObservableCounter(HOST.processCpuTime, {
+      description: 'Process Cpu time in seconds',
+      unit: 's',
+    });
+    const processCpuUtilization = meter.createObservableGauge(HOST.processCpuUtilization, {
+      description: 'Process Cpu usage time 0-1',
+    });
+    const processMemoryUsage = meter.createObservableGauge(HOST.processMemoryUsage, {
+      description: 'Process Memory usage in bytes',
+    });
+    const network = linux
+      ? {
+          dropped: meter.createObservableCounter(HOST.networkDropped, { description: 'Network dropped packets' }),
+          errors: meter.createObservableCounter(HOST.networkErrors, { description: 'Network errors counter' }),
+          io: meter.createObservableCounter(HOST.networkIo, { description: 'Network transmit and received bytes' }),
+        }
+      : undefined;
+    if (!linux) this.loadNetworkFallback(meterProvider);
 
     const fsUsage = meter.createObservableUpDownCounter(SYSTEM.filesystemUsage, {
       description: 'File system space by state (used, free, reserved).',
@@ -116,20 +275,92 @@ export class SystemMetrics {
       description: 'Time since this process started.',
       unit: 's',
     });
-    this.observables = [fsUsage, fsUtilization, load1, load5, load15, processes, systemUptime, processUptime];
+    this.observables = [
+      cpuTime,
+      cpuUtilization,
+      memoryUsage,
+      memoryUtilization,
+      processCpuTime,
+      processCpuUtilization,
+      processMemoryUsage,
+      ...(network === undefined ? [] : [network.dropped, network.errors, network.io]),
+      fsUsage,
+      fsUtilization,
+      load1,
+      load5,
+      load15,
+      processes,
+      systemUptime,
+      processUptime,
+    ];
 
     this.callback = async (result) => {
+      // The file reads first, so that they run while the figures from Node are observed.
+      const networkRead = network === undefined ? undefined : this.attempt('network statistics', readDefaultNetwork);
+      const countRead = this.attempt('process count', processCount);
+      const disksRead = this.readDisks();
+
+      const now = performance.now();
+      const current = cpus();
+      const previous = this.previousCpus;
+      const elapsedMs = now - previous.time;
+      if (this.cpuAttributes.length !== current.length)
+        this.cpuAttributes = current.map((_, i) => cpuModeAttributes(i));
+      for (let i = 0; i < current.length; i++) {
+        const times = current[i]!.times;
+        const before = previous.cpus[i]?.times;
+        const attributes = this.cpuAttributes[i]!;
+        for (const mode of CPU_MODES) {
+          const field = CPU_TIMES[mode];
+          result.observe(cpuTime, times[field] / 1000, attributes[mode]);
+          if (before !== undefined && elapsedMs > 0)
+            result.observe(cpuUtilization, (times[field] - before[field]) / elapsedMs, attributes[mode]);
+        }
+      }
+      this.previousCpus = { time: now, cpus: current };
+
+      const total = totalmem();
+      const free = freemem();
+      result.observe(memoryUsage, total - free, MEMORY_USED);
+      result.observe(memoryUsage, free, MEMORY_FREE);
+      result.observe(memoryUtilization, (total - free) / total, MEMORY_USED);
+      result.observe(memoryUtilization, free / total, MEMORY_FREE);
+
+      const usage = process.cpuUsage();
+      const before = this.previousProcess;
+      result.observe(processCpuTime, usage.user / 1e6, MODE_USER);
+      result.observe(processCpuTime, usage.system / 1e6, MODE_SYSTEM);
+      // Over every CPU, as host-metrics does: 1 is the whole machine busy with this process.
+      const cpuMicros = (now - before.time) * 1000 * current.length;
+      if (cpuMicros > 0) {
+        result.observe(processCpuUtilization, (usage.user - before.usage.user) / cpuMicros, MODE_USER);
+        result.observe(processCpuUtilization, (usage.system - before.usage.system) / cpuMicros, MODE_SYSTEM);
+      }
+      this.previousProcess = { time: now, usage };
+      result.observe(processMemoryUsage, process.memoryUsage.rss());
+
       const [l1, l5, l15] = loadavg();
       result.observe(load1, l1 ?? 0);
       result.observe(load5, l5 ?? 0);
       result.observe(load15, l15 ?? 0);
       result.observe(systemUptime, uptime());
       result.observe(processUptime, process.uptime());
-      const count = await this.attempt('process count', processCount);
+
+      const net = await networkRead;
+      if (network !== undefined && net !== undefined) {
+        const receive = { 'system.device': net.iface, 'network.io.direction': 'receive' };
+        const transmit = { 'system.device': net.iface, 'network.io.direction': 'transmit' };
+        const c = net.counters;
+        result.observe(network.dropped, c.rxDropped, receive);
+        result.observe(network.dropped, c.txDropped, transmit);
+        result.observe(network.errors, c.rxErrors, receive);
+        result.observe(network.errors, c.txErrors, transmit);
+        result.observe(network.io, c.rxBytes, receive);
+        result.observe(network.io, c.txBytes, transmit);
+      }
+      const count = await countRead;
       if (count !== undefined) result.observe(processes, count);
-      for (const m of (await this.attempt('mount list', listMounts)) ?? []) {
-        const stats = await this.attempt(`statfs ${m.mountpoint}`, () => statfs(m.mountpoint));
-        if (stats === undefined || stats.blocks === 0) continue;
+      for (const { mount: m, stats } of await disksRead) {
         const used = (stats.blocks - stats.bfree) * stats.bsize;
         const free = stats.bavail * stats.bsize;
         const reserved = (stats.bfree - stats.bavail) * stats.bsize;
@@ -149,8 +380,39 @@ export class SystemMetrics {
   }
 
   stop(): void {
-    this.host.disable();
+    this.stopped = true;
+    this.networkFallback?.disable();
     this.meter.removeBatchObservableCallback(this.callback, this.observables);
+  }
+
+  /** The mounted file systems and their usage, read in parallel; a mount that cannot be read is skipped. */
+  private async readDisks(): Promise<
+    { mount: Mount; stats: { blocks: number; bfree: number; bavail: number; bsize: number } }[]
+  > {
+    const mounts = (await this.attempt('mount list', listMounts)) ?? [];
+    const read = await Promise.all(
+      mounts.map(async (mount) => ({
+        mount,
+        stats: await this.attempt(`statfs ${mount.mountpoint}`, () => statfs(mount.mountpoint)),
+      })),
+    );
+    return read.flatMap(({ mount, stats }) => (stats === undefined || stats.blocks === 0 ? [] : [{ mount, stats }]));
+  }
+
+  /** Outside Linux, the network counters come from host-metrics (systeminformation reads them with the platform's tools). */
+  private loadNetworkFallback(meterProvider: MeterProvider): void {
+    import('@opentelemetry/instrumentation-host-metrics').then(
+      ({ HostMetricsInstrumentation }) => {
+        if (this.stopped) return;
+        const host = new HostMetricsInstrumentation({ enabled: false, metricGroups: ['system.network'] });
+        host.setMeterProvider(meterProvider);
+        host.enable();
+        this.networkFallback = host;
+      },
+      (error: unknown) => {
+        this.logger.warn(`system metrics: cannot load the network statistics (${(error as Error).message}); skipped`);
+      },
+    );
   }
 
   /** A reading that fails (a mount vanished, /proc unreadable) is skipped and logged once per source. */

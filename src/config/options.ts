@@ -329,6 +329,7 @@ export function resolveOptions(input: unknown = {}, environment: Environment = p
     host: given.host ?? env.prometheusHost ?? d.host,
     auth: resolveAuth(given.auth, environment),
     authExemptPaths: given.authExemptPaths === undefined ? d.authExemptPaths : [...given.authExemptPaths],
+    allowedHosts: Array.isArray(given.allowedHosts) ? [...given.allowedHosts] : (given.allowedHosts ?? d.allowedHosts),
     tls: resolveTls(given.tls),
     heartbeatTimeoutSeconds:
       typeof given.heartbeatTimeoutSeconds === 'object'

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { afterEach, test } from 'node:test';
-import { parseMounts } from '../../src/collectors/system.ts';
+import { parseDefaultRoute, parseMounts, parseNetDev } from '../../src/collectors/system.ts';
 import { find } from '../helpers/exposition.ts';
 import { scrape, start, stopAll } from '../helpers/service.ts';
 
@@ -23,7 +24,48 @@ test('parseMounts keeps real file systems once per device and unescapes mount po
   ]);
 });
 
-test('system metrics: host-metrics instrumentation plus disk, load, processes and uptime, read from this machine', async () => {
+test('parseDefaultRoute picks the up IPv4 default route with the lowest metric, as `ip route` lists it', () => {
+  const header = 'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT';
+  const route = (iface: string, destination: string, flags: string, metric: number, mask: string) =>
+    [iface, destination, '010200C0', flags, '0', '0', String(metric), mask, '0', '0', '0'].join('\t');
+  assert.equal(
+    parseDefaultRoute(
+      [
+        header,
+        route('eth0', '000200C0', '0001', 0, '00FFFFFF'), // a subnet route, not the default
+        route('wlan0', '00000000', '0003', 600, '00000000'),
+        route('eth1', '00000000', '0002', 50, '00000000'), // down (no RTF_UP)
+        route('eth0', '00000000', '0003', 100, '00000000'),
+        '',
+      ].join('\n'),
+    ),
+    'eth0',
+  );
+  assert.equal(parseDefaultRoute(`${header}\n${route('eth0', '000200C0', '0001', 0, '00FFFFFF')}\n`), undefined);
+  assert.equal(parseDefaultRoute(''), undefined);
+});
+
+test('parseNetDev reads one interface of /proc/net/dev: bytes, errors and drops in both directions', () => {
+  const text = [
+    'Inter-|   Receive                                                |  Transmit',
+    ' face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed',
+    '    lo:    2776      30    0    0    0     0          0         0     2776      30    0    0    0     0       0          0',
+    '  eth0: 1066998478 712345    3    7    0     0          0         0  5178816   45678    2    5    0     0       0          0',
+    '',
+  ].join('\n');
+  assert.deepEqual(parseNetDev(text, 'eth0'), {
+    rxBytes: 1066998478,
+    rxErrors: 3,
+    rxDropped: 7,
+    txBytes: 5178816,
+    txErrors: 2,
+    txDropped: 5,
+  });
+  assert.equal(parseNetDev(text, 'eth1'), undefined);
+  assert.equal(parseNetDev(text, 'et'), undefined);
+});
+
+test('system metrics: host-metrics names (CPU, memory, network, process) plus disk, load, processes and uptime, read from this machine', async () => {
   const { monitoring } = await start({ systemMetrics: true });
   await scrape(monitoring); // the first collection primes CPU utilization deltas
   const exp = await scrape(monitoring);
@@ -50,6 +92,15 @@ test('system metrics: host-metrics instrumentation plus disk, load, processes an
   assert.ok(processes >= 1, `process count ${processes} includes this one`);
   assert.ok(find(exp, 'process_uptime')[0]!.value > 0);
   if (process.platform === 'linux') {
+    const device = parseDefaultRoute(readFileSync('/proc/net/route', 'utf8'));
+    if (device !== undefined) {
+      const io = find(exp, 'system_network_io_total', { system_device: device });
+      assert.deepEqual(io.map((s) => s.labels['network_io_direction']).sort(), ['receive', 'transmit']);
+      assert.ok(
+        io.every((s) => Number.isInteger(s.value) && s.value >= 0),
+        'byte counters of the default interface',
+      );
+    }
     const root = find(exp, 'system_filesystem_utilization');
     assert.ok(root.length > 0, 'at least one real file system');
     for (const s of root) assert.ok(s.value >= 0 && s.value <= 1, `utilization ${s.value} in [0, 1]`);
