@@ -29,6 +29,7 @@ import type { OtlpExporterFactory, OtlpPushExporter } from './export/otlp.ts';
 import { PrometheusEndpoint } from './export/prometheus.ts';
 import { createFileExport, createOtlpExport, type PushExport, type ReaderSource } from './export/readers.ts';
 import { livenessHandler, readinessHandler } from './http/health.ts';
+import { isLoopback } from './http/hosts.ts';
 import { MonitoringServer } from './http/server.ts';
 import { createSurfaceHandler, type RouteHandler } from './http/surface.ts';
 import { PgPoolObserver } from './integrations/pg.ts';
@@ -98,17 +99,6 @@ export interface PipelineHooks {
 }
 
 const SCOPE = { name: SCOPE_NAME, version: VERSION };
-
-/** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
-function isLoopback(host: string): boolean {
-  return (
-    host === 'localhost' ||
-    host === '::1' ||
-    host === '[::1]' ||
-    /^127\.\d+\.\d+\.\d+$/.test(host) ||
-    /^::ffff:127\./.test(host)
-  );
-}
 
 /** The registry with its self-metrics: overflow folding is counted and warned once per metric. */
 function createRegistry(options: ResolvedOptions, logger: Logger): InstrumentRegistry {

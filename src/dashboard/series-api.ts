@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { COMMON_HEADERS, NO_STORE } from '../http/security-headers.ts';
+import { NO_STORE } from '../http/security-headers.ts';
 import type { MetricHistory, SeriesQuery } from './history.ts';
 
 /** Longest value accepted for a query parameter; longer ones are a 400. */
@@ -142,7 +142,8 @@ export class SeriesApi {
   /** The route handler. */
   readonly handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const query = parseSeriesQuery(req.url ?? '/');
-    const headers = { ...COMMON_HEADERS, 'cache-control': NO_STORE };
+    // The security headers come from the request surface, which sets them on every response.
+    const headers = { 'cache-control': NO_STORE };
     if (typeof query === 'string') {
       res.writeHead(400, { ...headers, 'content-type': 'text/plain; charset=utf-8' });
       res.end(`${query}\n`);

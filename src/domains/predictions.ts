@@ -8,7 +8,7 @@ import type { CounterSeries } from '../storage/counter.ts';
 import type { GaugeSeries } from '../storage/gauge.ts';
 import type { InstrumentRegistry } from '../storage/registry.ts';
 import { OVERFLOW_ATTRIBUTES, SeriesTable } from '../storage/series.ts';
-import { isPlainObject, labelProblem, numberProblem, type InputGuard, type InvalidReason } from './input.ts';
+import { labelProblem, numberProblem, type InputGuard, type InvalidReason } from './input.ts';
 import { METRICS } from '../contract/metrics.ts';
 import { StateMismatchError, StateReader } from '../analytics/state.ts';
 import type { ModelKey } from './models.ts';
@@ -351,9 +351,10 @@ export class PredictionMetrics {
     );
   }
 
-  recordPrediction(p: Prediction): void {
+  recordPrediction(given: Prediction): void {
     const M = 'recordPrediction';
-    if (!this.keyValid(M, p, PREDICTION_FIELDS)) return;
+    const p = this.keyRecord(M, given, PREDICTION_FIELDS) as Prediction | undefined;
+    if (p === undefined) return;
     const { predictionId, predicted, probability, positiveClass, actual } = p;
     const predictedIssue = predictedProblem(predicted);
     if (predictedIssue !== undefined) return this.guard.reject(M, predictedIssue, 'predicted', predicted);
@@ -403,9 +404,10 @@ export class PredictionMetrics {
     }
   }
 
-  recordOutcome(o: Outcome): void {
+  recordOutcome(given: Outcome): void {
     const M = 'recordOutcome';
-    if (!this.keyValid(M, o, OUTCOME_FIELDS)) return;
+    const o = this.keyRecord(M, given, OUTCOME_FIELDS) as Outcome | undefined;
+    if (o === undefined) return;
     const { predictionId, actual } = o;
     if (!this.idValid(M, predictionId)) return;
     const actualIssue = predictedProblem(actual);
@@ -447,9 +449,10 @@ export class PredictionMetrics {
     this.resolve(state, entry.predicted, entry.probability, entry.positiveClass, actual);
   }
 
-  recordLearningStep(step: LearningStep): void {
+  recordLearningStep(given: LearningStep): void {
     const M = 'recordLearningStep';
-    if (!this.keyValid(M, step, STEP_FIELDS)) return;
+    const step = this.keyRecord(M, given, STEP_FIELDS) as LearningStep | undefined;
+    if (step === undefined) return;
     const { loss, memorySize } = step;
     const lossProblem = numberProblem(loss);
     if (lossProblem !== undefined) return this.guard.reject(M, lossProblem, 'loss', loss);
@@ -463,10 +466,11 @@ export class PredictionMetrics {
     if (memorySize !== undefined) this.t.memory.get3(m, tf, s).value = memorySize;
   }
 
-  recordFeature(f: FeatureValue): void {
+  recordFeature(given: FeatureValue): void {
     const M = 'recordFeature';
-    if (!isPlainObject(f)) return this.guard.reject(M, 'not_object', 'feature', f);
-    for (const key in f) if (!FEATURE_FIELDS.has(key)) return this.guard.reject(M, 'unknown_field', key, undefined);
+    // Read once into a copy: what is checked is what is recorded.
+    const f = this.guard.read(M, 'feature', given, FEATURE_FIELDS, 'not_object');
+    if (f === undefined) return;
     for (const field of FEATURE_REQUIRED) {
       const p = labelProblem(f[field]);
       if (p !== undefined) return this.guard.reject(M, p, field, f[field]);
@@ -794,15 +798,15 @@ export class PredictionMetrics {
     return (actual === undefined || actual === predicted ? 1 : 2) <= this.settings.maxClassesPerModel;
   }
 
-  private keyValid(method: string, value: unknown, allowed: ReadonlySet<string>): value is Record<string, unknown> {
-    if (!isPlainObject(value)) return this.guard.reject(method, 'not_object', 'update', value) ?? false;
-    for (const key in value)
-      if (!allowed.has(key)) return this.guard.reject(method, 'unknown_field', key, undefined) ?? false;
+  /** The argument read once into a copy (`InputGuard.read`) with its model key checked, else undefined after rejecting it. */
+  private keyRecord(method: string, value: unknown, allowed: ReadonlySet<string>): Record<string, unknown> | undefined {
+    const record = this.guard.read(method, 'update', value, allowed, 'not_object');
+    if (record === undefined) return undefined;
     for (const field of KEY) {
-      const p = labelProblem(value[field]);
-      if (p !== undefined) return this.guard.reject(method, p, field, value[field]) ?? false;
+      const p = labelProblem(record[field]);
+      if (p !== undefined) return this.guard.reject(method, p, field, record[field]);
     }
-    return true;
+    return record;
   }
 
   private idValid(method: string, id: unknown): boolean {
