@@ -1,5 +1,5 @@
-// Prints the README's metric table from the contract in src/contract/metrics.ts; `--write` puts it into the
-// README between its markers. test/readme.test.ts keeps the two equal.
+// Prints the metric table of docs/metrics.md from the contract in src/contract/metrics.ts; `--write` puts it into the
+// page between its markers. test/docs.test.ts keeps the two equal.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { METRIC_LIST, type MetricDefinition } from '../src/contract/metrics.ts';
 
@@ -15,12 +15,12 @@ export function metricsTable(): string {
 
 if (import.meta.main) {
   if (process.argv.includes('--write')) {
-    const readme = readFileSync('README.md', 'utf8');
-    const updated = readme.replace(
+    const page = readFileSync('docs/metrics.md', 'utf8');
+    const updated = page.replace(
       /(<!-- metrics-table:start -->\n)[\s\S]*?(\n<!-- metrics-table:end -->)/,
       `$1${metricsTable()}$2`,
     );
-    writeFileSync('README.md', updated);
+    writeFileSync('docs/metrics.md', updated);
   } else {
     console.log(metricsTable());
   }

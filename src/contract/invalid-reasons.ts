@@ -19,7 +19,7 @@ export type InvalidReason =
   | 'internal_error'
   | 'after_shutdown';
 
-/** Every {@link InvalidReason}, frozen; the README documents each one. */
+/** Every {@link InvalidReason}, frozen; docs/configuration.md documents each one. */
 export const INVALID_REASONS: readonly InvalidReason[] = Object.freeze([
   'not_object',
   'missing_field',

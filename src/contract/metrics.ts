@@ -1,6 +1,6 @@
 /**
  * The metric contract: every domain metric's Prometheus name, type, labels, unit and meaning,
- * declared once. Domains create their instruments from these definitions; the README table and
+ * declared once. Domains create their instruments from these definitions; the table of docs/metrics.md and
  * the tests read the same list.
  */
 
@@ -9,13 +9,13 @@ export type MetricType = 'counter' | 'gauge' | 'histogram';
 /** Which part of the SDK records a metric: a domain (`trading`, `models`, `api`, `db`), or `self` for the SDK's own health. */
 export type MetricGroup = 'trading' | 'models' | 'api' | 'db' | 'self';
 
-/** One metric of the contract: how it appears on the scrape, in OTLP and in the README table. */
+/** One metric of the contract: how it appears on the scrape, in OTLP and in the table of docs/metrics.md. */
 export interface MetricDefinition {
   /** Name as scraped from the Prometheus endpoint (counters end in `_total`). */
   readonly name: string;
   /** The metric's Prometheus type. */
   readonly type: MetricType;
-  /** The part of the SDK that records it, and its section of the README table. */
+  /** The part of the SDK that records it, and its section of the table in docs/metrics.md. */
   readonly group: MetricGroup;
   /** What it measures: the `# HELP` text of the scrape and the OpenTelemetry description. */
   readonly description: string;

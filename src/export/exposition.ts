@@ -1,7 +1,7 @@
 /**
  * What both exposition formats share: names, values, help text and the negotiation of the format
  * and the compression. Written to give, sample for sample, what OpenTelemetry's `PrometheusSerializer`
- * gives (the README's metric table and the dashboards rely on those names and values).
+ * gives (the metric table of docs/metrics.md and the dashboards rely on those names and values).
  */
 import { DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 
