@@ -57,6 +57,7 @@ export function loginPageHtml(next: string, failed: boolean): string {
     'Bot monitoring: sign in',
     `<h1>Bot monitoring</h1>
 <form method="post" action="${LOGIN_PATH}">
+<input type="text" name="username" value="bot-monitoring" autocomplete="username" hidden>
 <label for="token">Access token</label>
 <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
 <input type="hidden" name="next" value="${escapeHtml(next)}">
@@ -85,6 +86,8 @@ export function sendPage(
   res.writeHead(status, {
     ...COMMON_HEADERS,
     'content-security-policy': LOGIN_CSP,
+    // The surface's `no-referrer` would make the browser send `Origin: null` with the form, which sameOrigin refuses.
+    'referrer-policy': 'same-origin',
     'cache-control': NO_STORE,
     'content-type': 'text/html; charset=utf-8',
     'content-length': Buffer.byteLength(html),
