@@ -12,6 +12,7 @@ export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void |
 
 /** The whole surface as one node:http handler, and the exact paths it serves. */
 export interface SurfaceHandler {
+  /** Answers one request to any path; never throws (a failing route answers a bare 500). */
   (req: IncomingMessage, res: ServerResponse): void;
   /**
    * Every path answered (all others get 404 once authenticated): `/metrics`, `/`, `/healthz`,
