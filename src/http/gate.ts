@@ -14,8 +14,6 @@ export interface AccessGate {
   readonly auth: AuthCheck | undefined;
   /** Browser sessions minted at `/login`; only with a bearer token (basic auth has the browser's own prompt). */
   readonly sessions: SessionCookies | undefined;
-  /** True when `path` is served to anyone. */
-  exempt(path: string): boolean;
   /** True when the request may read `path`: no auth configured, an exempt path, the right header, or a live session. */
   admits(req: IncomingMessage, path: string): boolean;
 }
@@ -28,7 +26,6 @@ export function createAccessGate(auth: false | Readonly<AuthOptions>, exemptPath
   return {
     auth: check,
     sessions,
-    exempt: (path) => exempt.has(path),
     admits(req, path) {
       if (check === undefined || exempt.has(path)) return true;
       return check.verify(req.headers.authorization) || sessions?.verify(req) === true;
