@@ -192,3 +192,23 @@ for (const creds of AUTHS) {
     });
   }
 }
+
+test('authExemptPaths means the same on every mounting: listing /metrics opens the server, httpHandler(), the app option and metricsHandler(), and nothing else', async (t) => {
+  const app = express();
+  const { monitoring } = await start({ app, auth: { bearerToken: 'tok-e1' }, authExemptPaths: ['/metrics'] });
+  const servers = [createServer(app), createServer((req, res) => void monitoring.httpHandler()(req, res))];
+  const handler = monitoring.metricsHandler();
+  servers.push(createServer((req, res) => void handler(req, res)));
+  for (const s of servers) t.after(() => s.close());
+  const origins = [new URL(monitoring.metricsUrl!).origin, ...(await Promise.all(servers.map(listen)))];
+  for (const origin of origins) {
+    const res = await fetch(`${origin}/metrics`);
+    assert.equal(res.status, 200, origin);
+    assert.match(await res.text(), /^# HELP /m);
+  }
+  // The SDK's server and httpHandler(): the whole surface.
+  for (const origin of [origins[0]!, origins[2]!]) {
+    assert.equal((await fetch(`${origin}/healthz`)).status, 401, `${origin}/healthz is no longer exempt`);
+    assert.equal((await fetch(`${origin}/dashboard`)).status, 401);
+  }
+});
