@@ -75,6 +75,7 @@ export type { ExpressMiddleware } from './integrations/express.ts';
 export type { FastifyMetricsPlugin } from './integrations/fastify.ts';
 export type { PgPoolLike, PgPoolObserveOptions } from './integrations/pg.ts';
 export type { RouteHandler } from './http/server.ts';
+export type { SurfaceHandler } from './http/surface.ts';
 export type { AuthOptions, TlsOptions, DashboardOptions, ResolvedDashboard } from './config/options.ts';
 export type { HttpOptions, ResolvedHttp } from './http/options.ts';
 export type { ExportOptions, ResolvedExport } from './export/options.ts';

@@ -28,10 +28,11 @@ import { ExportHealth } from './export/health.ts';
 import type { OtlpExporterFactory, OtlpPushExporter } from './export/otlp.ts';
 import { PrometheusEndpoint } from './export/prometheus.ts';
 import { createFileExport, createOtlpExport, type PushExport, type ReaderSource } from './export/readers.ts';
+import { createAccessGate } from './http/gate.ts';
 import { livenessHandler, readinessHandler } from './http/health.ts';
 import { isLoopback } from './http/hosts.ts';
 import { MonitoringServer } from './http/server.ts';
-import { createSurfaceHandler, type RouteHandler } from './http/surface.ts';
+import { createSurfaceHandler, type RouteHandler, type SurfaceHandler } from './http/surface.ts';
 import { PgPoolObserver } from './integrations/pg.ts';
 import { WebIntegration } from './integrations/web.ts';
 import { flushOnSignals } from './lifecycle/signals.ts';
@@ -76,7 +77,7 @@ export interface Pipeline {
   readonly dashboard: Dashboard | undefined;
   readonly web: WebIntegration;
   /** The whole HTTP surface as one handler, for the bot's own server. */
-  readonly surface: RouteHandler;
+  readonly surface: SurfaceHandler;
   readonly server: MonitoringServer | undefined;
   /** Publishes the computed model metrics now. */
   readonly publishModels: () => void;
@@ -217,7 +218,9 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
       guard.fault('flushModelMetrics', error);
     }
   };
-  const web = new WebIntegration(options, meterProvider, meter, prometheus.handle, (error) => {
+  // One gate for every mounting: the server, httpHandler(), metricsHandler() and the app's /metrics.
+  const gate = createAccessGate(options.auth, options.authExemptPaths);
+  const web = new WebIntegration(options, meterProvider, meter, prometheus.handle, gate, (error) => {
     try {
       guard.fault('httpServerMetrics', error);
     } catch {
@@ -306,6 +309,7 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
     auth: options.auth,
     authExemptPaths: options.authExemptPaths,
     allowedHosts: options.allowedHosts,
+    gate,
   };
   const surface = createSurfaceHandler(routes, { ...protection, logger });
   const server =

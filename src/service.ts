@@ -10,7 +10,7 @@ import type { CalibrationUpdate, ModelPerformanceUpdate, OnlineLearningUpdate } 
 import type { ClosedTrade, EquityPoint, HistoryRestored } from './domains/performance.ts';
 import type { FeatureValue, LearningStep, Outcome, Prediction } from './domains/predictions.ts';
 import type { ExecutedTrade, PortfolioUpdate, TradingPerformance, TradingSignal } from './domains/trading.ts';
-import type { RouteHandler } from './http/surface.ts';
+import type { SurfaceHandler } from './http/surface.ts';
 import type { MetricsHandler } from './integrations/app.ts';
 import type { ExpressMiddleware } from './integrations/express.ts';
 import type { FastifyMetricsPlugin } from './integrations/fastify.ts';
@@ -355,9 +355,10 @@ export class MonitoringService {
   /**
    * A node:http request handler for the whole surface (`/metrics`, `/healthz`, `/readyz`,
    * `/dashboard` and its assets, `/api/v1/series`) with the same authentication and hardening as
-   * the SDK's server, for mounting on the bot's own server (at its root: paths are matched exactly).
+   * the SDK's server, for mounting on the bot's own server (at its root: paths are matched exactly);
+   * its `paths` lists what it serves.
    */
-  httpHandler(): RouteHandler {
+  httpHandler(): SurfaceHandler {
     return this.pipeline.surface;
   }
 

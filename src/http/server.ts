@@ -2,9 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerOptions, ty
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { MonitoringConfigError } from '../core/errors.ts';
-import { createSurfaceHandler, plainResponse, type RouteHandler } from './surface.ts';
+import { plainResponse } from './respond.ts';
+import { createSurfaceHandler, type RouteHandler } from './surface.ts';
 import type { Logger } from '../core/logger.ts';
 import { defaultAllowedHosts } from './hosts.ts';
+import type { AccessGate } from './gate.ts';
 import type { AuthOptions } from './options.ts';
 import { COMMON_HEADERS, NO_STORE } from './security-headers.ts';
 
@@ -14,6 +16,8 @@ export type { RouteHandler } from './surface.ts';
 export interface ServerSettings {
   readonly auth?: false | Readonly<AuthOptions>;
   readonly authExemptPaths?: readonly string[];
+  /** The gate shared with the other mountings; made from `auth` when absent. */
+  readonly gate?: AccessGate;
   readonly tls?: false | { readonly key: Buffer; readonly cert: Buffer };
   /**
    * Host names served besides the loopback names; `false`: any Host. Default: the loopback names
@@ -104,6 +108,7 @@ export class MonitoringServer {
     this.surface = createSurfaceHandler(this.routes, {
       auth: this.settings.auth ?? false,
       authExemptPaths: this.settings.authExemptPaths ?? [],
+      gate: this.settings.gate,
       allowedHosts: this.settings.allowedHosts ?? defaultAllowedHosts(host),
       logger: this.logger,
     });

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MonitoringConfigError } from '../core/errors.ts';
+import { refuse, type AccessGate } from '../http/gate.ts';
 import { setSecurityHeaders } from '../http/security-headers.ts';
 import type { RouteHandler } from '../http/surface.ts';
 import { attachExpress } from './express.ts';
@@ -52,23 +53,36 @@ export interface MetricsHandler {
   (request: RawRequestHolder, reply: RawReplyHolder): Promise<void>;
 }
 
-export function createMetricsHandler(handle: RouteHandler): MetricsHandler {
+/** The route the handler serves wherever it is mounted: exempt from `auth` only when `authExemptPaths` lists it. */
+export const METRICS_PATH = '/metrics';
+
+/**
+ * The exposition behind `gate`: the same credentials as the SDK's own server (header or session),
+ * a 401 with `WWW-Authenticate` otherwise, whatever path the bot mounts it on.
+ */
+export function createMetricsHandler(handle: RouteHandler, gate: AccessGate): MetricsHandler {
+  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    // The same headers as every response of the SDK's own server.
+    setSecurityHeaders(res);
+    if (!gate.admits(req, METRICS_PATH)) {
+      refuse(gate, res);
+      return;
+    }
+    await handle(req, res);
+  };
   return (async (req: IncomingMessage | RawRequestHolder, res: ServerResponse | RawReplyHolder): Promise<void> => {
     if (!('writeHead' in res) && 'raw' in res && 'raw' in req) {
       // Fastify: it must not answer the request itself once our handler writes to the raw response.
       res.hijack();
-      setSecurityHeaders(res.raw);
-      await handle(req.raw, res.raw);
+      await serve(req.raw, res.raw);
       return;
     }
-    // The same headers as every response of the SDK's own server.
-    setSecurityHeaders(res as ServerResponse);
-    await handle(req as IncomingMessage, res as ServerResponse);
+    await serve(req as IncomingMessage, res as ServerResponse);
   }) as MetricsHandler;
 }
 
 /**
- * `initEnhancedMonitoring({ app })`: mounts GET `/metrics` and the request metrics on an Express or
+ * `initEnhancedMonitoring({ app })`: mounts GET `/metrics` (behind `auth`) and the request metrics on an Express or
  * Fastify app. Throws MonitoringConfigError (option `app`) for anything else or an app that can no
  * longer take routes.
  */

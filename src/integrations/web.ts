@@ -1,4 +1,5 @@
 import type { Meter, MeterProvider } from '@opentelemetry/api';
+import type { AccessGate } from '../http/gate.ts';
 import type { RouteHandler } from '../http/surface.ts';
 import { attachApp, createMetricsHandler, type MetricsHandler } from './app.ts';
 import {
@@ -14,7 +15,7 @@ import type { ResolvedIntegrations } from './options.ts';
 
 /**
  * The bot's web app and outgoing calls: the request-metrics recorder shared by Express, Fastify and
- * the mounted app, the `/metrics` handler for the bot's own server, and the auto-instrumentations
+ * the mounted app, the `/metrics` handler for the bot's own server (behind the surface's `auth`), and the auto-instrumentations
  * attached to this MeterProvider. Adapters are made on first use.
  */
 export class WebIntegration {
@@ -22,6 +23,7 @@ export class WebIntegration {
   private readonly meterProvider: MeterProvider;
   private readonly meter: Meter;
   private readonly exposition: RouteHandler;
+  private readonly gate: AccessGate;
   private readonly onFault: (error: unknown) => void;
   private recorder: HttpServerMetrics | undefined;
   private fastify: FastifyMetricsPlugin | undefined;
@@ -33,8 +35,10 @@ export class WebIntegration {
     meterProvider: MeterProvider,
     meter: Meter,
     exposition: RouteHandler,
+    gate: AccessGate,
     onFault: (error: unknown) => void,
   ) {
+    this.gate = gate;
     this.settings = settings;
     this.meterProvider = meterProvider;
     this.meter = meter;
@@ -68,7 +72,7 @@ export class WebIntegration {
   }
 
   metricsHandler(): MetricsHandler {
-    this.metricsRoute ??= createMetricsHandler(this.exposition);
+    this.metricsRoute ??= createMetricsHandler(this.exposition, this.gate);
     return this.metricsRoute;
   }
 

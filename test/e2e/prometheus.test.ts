@@ -165,12 +165,14 @@ test(
       // One bot goes away: its target is down.
       await doomedDemo.stop();
 
-      const expected: [alertname: string, instance: string, summary: RegExp][] = [
-        ['TradingDrawdownHigh', scripted.target, /equity 40% below its peak/],
-        ['PortfolioValueFallingFast', scripted.target, /40% below its 15-minute high/],
-        ['BotHeartbeatStale', scripted.target, /loop main silent for 1h/],
-        ['NoTradingSignal', scripted.target, /no trading signal in 30 minutes/],
-        ['BotTargetDown', doomedDemo.target, /cannot be scraped/],
+      // The service names the bots give the SDK (target_info's service_name), which every summary starts with.
+      const expected: [alertname: string, instance: string, summary: RegExp, bot: string][] = [
+        ['TradingDrawdownHigh', scripted.target, /equity 40% below its peak/, 'scripted-bot'],
+        ['PortfolioValueFallingFast', scripted.target, /40% below its 15-minute high/, 'scripted-bot'],
+        ['BotHeartbeatStale', scripted.target, /loop main silent for 1h/, 'scripted-bot'],
+        ['NoTradingSignal', scripted.target, /no trading signal in 30 minutes/, 'scripted-bot'],
+        // Down, so its target_info is stale: the name comes from the last hour.
+        ['BotTargetDown', doomedDemo.target, /cannot be scraped/, 'evil2root-demo-bot'],
       ];
       const missing = await until(30_000, async () =>
         expected
@@ -186,13 +188,16 @@ test(
         `the webhook got every forced alert; it got ${JSON.stringify(webhook.alerts.map((a) => a.labels))}`,
       );
       const shipped = new Map(alerting.map((r) => [r.alert, r]));
-      for (const [name, instance, summary] of expected) {
+      for (const [name, instance, summary, bot] of expected) {
         const alert = webhook.alerts.find((a) => a.labels['alertname'] === name && a.labels['instance'] === instance)!;
         assert.equal(alert.status, 'firing');
         assert.equal(alert.labels['severity'], shipped.get(name)?.labels?.['severity'], `${name} carries its severity`);
         assert.equal(alert.labels['job'], 'trading-bot', `${name} carries the scrape job`);
         assert.match(alert.annotations['summary'] ?? '', summary, `${name}'s summary`);
-        assert.ok(alert.annotations['summary']?.startsWith(instance), `${name}'s summary names the bot`);
+        assert.ok(
+          alert.annotations['summary']?.startsWith(`${bot} (${instance})`),
+          `${name}'s summary names the bot: ${alert.annotations['summary']}`,
+        );
         assert.ok((alert.annotations['description']?.length ?? 0) > 100, `${name} has a description`);
       }
       const checked = expressions.length * views.length + 2 * recording.length + alerting.length;

@@ -91,8 +91,10 @@ test('every alert has a for:, a severity, a summary and a description that says 
     assert.match(rule.for ?? '', /^\d+[smh]$/, `${rule.alert}: for`);
     assert.ok(['critical', 'warning'].includes(rule.labels?.['severity'] ?? ''), `${rule.alert}: severity`);
     assert.ok(
-      (rule.annotations?.['summary'] ?? '').includes('{{ $labels.instance }}'),
-      `${rule.alert}: the summary names the bot`,
+      /^\{\{ with printf "last_over_time\(target_info\{.*\}\[1h\]\)" \$labels\.job \$labels\.instance \| query \}\}\{\{ with first \. \}\}\{\{ label "service_name" \. \}\} \(\{\{ \$labels\.instance \}\}\)\{\{ end \}\}\{\{ else \}\}\{\{ \$labels\.instance \}\}\{\{ end \}\}/.test(
+        rule.annotations?.['summary'] ?? '',
+      ),
+      `${rule.alert}: the summary starts with the bot's service_name and instance`,
     );
     assert.match(
       rule.annotations?.['description'] ?? '',
