@@ -7,6 +7,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Resource } from '@opentelemetry/resources';
 import { MeterProvider, type MetricReader } from '@opentelemetry/sdk-metrics';
+import { RuntimeMetrics } from './collectors/runtime.ts';
 import { SystemMetrics } from './collectors/system.ts';
 import { buildResource } from './config/resource.ts';
 import type { ResolvedOptions } from './config/options.ts';
@@ -229,6 +230,7 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
   // while the readers flush, the model metrics published before the final flush.
   let modelTimer: NodeJS.Timeout | undefined;
   let system: SystemMetrics | undefined;
+  let runtime: RuntimeMetrics | undefined;
   let removeSignalHandlers: (() => void) | undefined;
   let readersFlushed: Promise<void> = Promise.resolve();
   const parts: Component[] = [
@@ -291,6 +293,14 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
         if (options.systemMetrics) system = new SystemMetrics(meterProvider, meter, logger);
       },
       stop: () => system?.stop(),
+    },
+    {
+      name: 'runtime',
+      start: () => {
+        // The dashboard publishes the event-loop delay p99 itself; the scrape must hold it once.
+        if (options.runtimeMetrics) runtime = new RuntimeMetrics(meter, logger, { delayP99: dashboard === undefined });
+      },
+      stop: () => runtime?.stop(),
     },
     {
       name: 'dashboard',
