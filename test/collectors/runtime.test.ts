@@ -63,12 +63,16 @@ test('runtime metrics: the names, descriptions, units, types, attributes and buc
   reference.setMeterProvider(refProvider);
   reference.enable();
   try {
-    // Enough event-loop turns for the delay histograms (5 samples at 10 ms), and GCs of every kind seen by both observers.
-    await new Promise((resolve) => setTimeout(resolve, 120));
-    collectGarbage();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const [mine, theirs] = await Promise.all([oursReader.metrics(), refReader.metrics()]);
-
+    // The delay gauges appear once each histogram holds 5 samples (10 ms apart): collect until every
+    // metric has been seen by both, keeping the latest reading of each.
+    const mine = new Map<string, MetricData>();
+    const theirs = new Map<string, MetricData>();
+    const expected = Object.values(RUNTIME).length;
+    for (let i = 0; i < 500 && (mine.size < expected || theirs.size < expected); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      for (const [name, metric] of await oursReader.metrics()) mine.set(name, metric);
+      for (const [name, metric] of await refReader.metrics()) theirs.set(name, metric);
+    }
     assert.deepEqual([...mine.keys()].sort(), [...theirs.keys()].sort(), 'the same metrics');
     assert.deepEqual([...mine.keys()].sort(), Object.values(RUNTIME).sort());
     for (const [name, metric] of theirs) {
@@ -86,6 +90,9 @@ test('runtime metrics: the names, descriptions, units, types, attributes and buc
       assert.ok(mine.get(name)!.dataPoints.length === 1 && theirs.get(name)!.dataPoints.length === 1, name);
 
     // Both observers saw the same collections: the same count and sum of pauses per kind, in the same buckets.
+    collectGarbage();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const [mineNow, theirsNow] = await Promise.all([oursReader.metrics(), refReader.metrics()]);
     const gc = (x: Map<string, MetricData>) => {
       const h = x.get(RUNTIME.gcDuration) as HistogramMetricData;
       assert.equal(h.dataPointType, DataPointType.HISTOGRAM);
@@ -98,12 +105,12 @@ test('runtime metrics: the names, descriptions, units, types, attributes and buc
         }))
         .sort((a, b) => String(a.type).localeCompare(String(b.type)));
     };
-    const ourGc = gc(mine);
+    const ourGc = gc(mineNow);
     assert.ok(
       ourGc.some((p) => p.type === 'major' && p.count >= 1),
       'the forced collection is counted as major',
     );
-    assert.deepEqual(ourGc, gc(theirs));
+    assert.deepEqual(ourGc, gc(theirsNow));
   } finally {
     ours.stop();
     reference.disable();
@@ -115,10 +122,13 @@ test('runtime metrics: on by default, in a real scrape, promtool-clean, the dela
   assert.equal(resolveOptions({}).runtimeMetrics, true);
   for (const dashboard of [true, false]) {
     const { monitoring } = await start({ dashboard, runtimeMetrics: true });
-    await new Promise((resolve) => setTimeout(resolve, 80));
     collectGarbage();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const text = await (await fetch(monitoring.metricsUrl!)).text();
+    // The delay gauges appear once the histogram holds samples since the previous reading: scrape until then.
+    let text = '';
+    for (let i = 0; i < 100 && !/^nodejs_eventloop_delay_p99 /m.test(text); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      text = await (await fetch(monitoring.metricsUrl!)).text();
+    }
     const exp = await scrape(monitoring);
     for (const name of [
       'nodejs_eventloop_utilization',
@@ -135,6 +145,7 @@ test('runtime metrics: on by default, in a real scrape, promtool-clean, the dela
     assert.ok(utilization >= 0 && utilization <= 1, `utilization ${utilization} in [0, 1]`);
     assert.ok(find(exp, 'v8js_gc_duration_count', { v8js_gc_type: 'major' })[0]!.value >= 1);
     assert.equal(text.match(/^# TYPE nodejs_eventloop_delay_p99 gauge$/gm)?.length, 1, 'one p99 family');
+    assert.equal(text.match(/^nodejs_eventloop_delay_p99 /gm)?.length, 1, 'one p99 sample');
     if (requireBinary(t, 'promtool'))
       assert.equal(execFileSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' }).trim(), '');
     await stopAll();
