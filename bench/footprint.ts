@@ -10,11 +10,13 @@
  *
  * Each child idles for a second after init, collects garbage twice and reports its RSS and heap;
  * the figure is the median over the runs (interleaved), minus bare node's. Import and init are
- * timed apart. The SDK is measured twice: as its TypeScript source (`--conditions=@evil2root/source`:
- * Node loads its type stripper and strips every file at load) and as users run it, built: the bench
- * first compiles src/ to JavaScript (tsc, the ES module build of `npm run build`, without
- * declarations) in node_modules/.cache/evil2root-footprint, so the figures are those of the
- * current source even when dist/ is stale.
+ * timed apart. The SDK is measured three times: as its TypeScript source (`--conditions=@evil2root/source`:
+ * Node loads its type stripper and strips every file at load) and as users run it, built, both the
+ * ES module build (`import`) and the CommonJS one (`require`, which loads OpenTelemetry's CommonJS
+ * files: lighter than its ES modules under Node 24): the bench first compiles src/ to JavaScript
+ * (tsc, the two builds of `npm run build`, without declarations) in
+ * node_modules/.cache/evil2root-footprint, so the figures are those of the current source even when
+ * dist/ is stale.
  *
  * With FOOTPRINT_BASELINE=<git ref>, the SDK as of that commit is built the same way and measured in
  * the same runs, for a before/after under the same load.
@@ -123,12 +125,12 @@ const BUILD_DIR = join(ROOT, 'node_modules/.cache/evil2root-footprint');
  * not stop tsc from emitting: it is reported and the build used. With `ref`, the src/ of that commit
  * (extracted with git archive next to the build, so it resolves this repository's node_modules).
  */
-function buildSdk(ref?: string): string {
+function buildSdk(ref?: string, format: 'esm' | 'cjs' = 'esm'): string {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const outDir = join(BUILD_DIR, ref === undefined ? 'esm' : 'baseline-esm');
-  let project = 'tsconfig.build.json';
-  if (ref === undefined) rmSync(BUILD_DIR, { recursive: true, force: true });
-  else {
+  const outDir = join(BUILD_DIR, ref === undefined ? format : `baseline-${format}`);
+  let project = format === 'esm' ? 'tsconfig.build.json' : 'tsconfig.cjs.json';
+  if (ref === undefined && format === 'esm') rmSync(BUILD_DIR, { recursive: true, force: true });
+  if (ref !== undefined) {
     const tree = join(BUILD_DIR, 'baseline-src');
     mkdirSync(tree, { recursive: true });
     const archive = execFileSync('git', ['archive', ref, 'src', 'tsconfig.json', 'tsconfig.build.json'], {
@@ -164,7 +166,7 @@ function buildSdk(ref?: string): string {
       `tsc reported errors (the build was emitted and is used): ${String((error as { stdout?: Buffer }).stdout ?? '').slice(0, 500)}`,
     );
   }
-  writeFileSync(join(outDir, 'package.json'), '{ "type": "module" }\n');
+  writeFileSync(join(outDir, 'package.json'), `{ "type": "${format === 'esm' ? 'module' : 'commonjs'}" }\n`);
   progress(`built ${ref ?? 'src/'} into ${outDir} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return pathToFileURL(join(outDir, 'index.js')).href;
 }
@@ -232,7 +234,7 @@ interface VariantResult {
 export interface FootprintResult {
   runs: number;
   idleMs: number;
-  /** bare, sdk (built, as users run it), sdkSource (TypeScript source), promClient. */
+  /** bare, sdk (ES module build, as users run it), sdkCjs (CommonJS build), baseline (FOOTPRINT_BASELINE), sdkSource (TypeScript source), promClient. */
   variants: Record<string, VariantResult>;
 }
 
@@ -240,6 +242,7 @@ export async function runFootprintBench(): Promise<FootprintResult> {
   const variants: Variant[] = [
     { key: 'bare', label: 'bare node', kind: 'bare' },
     { key: 'sdk', label: 'our SDK (built)', kind: 'sdk', specifier: buildSdk() },
+    { key: 'sdkCjs', label: 'our SDK (CommonJS build)', kind: 'sdk', specifier: buildSdk(undefined, 'cjs') },
     ...(BASELINE === undefined
       ? []
       : [{ key: 'baseline', label: `our SDK at ${BASELINE}`, kind: 'sdk' as const, specifier: buildSdk(BASELINE) }]),

@@ -17,7 +17,8 @@ import { METRICS } from './contract/metrics.ts';
 import { SCOPE_NAME } from './contract/semconv.ts';
 import type { Logger } from './core/logger.ts';
 import { VERSION } from './core/version.ts';
-import { Dashboard } from './dashboard/dashboard.ts';
+import type { Dashboard } from './dashboard/dashboard.ts';
+import type * as DashboardModule from './dashboard/dashboard.ts';
 import { ApiMetrics } from './domains/api.ts';
 import { DbMetrics } from './domains/db.ts';
 import { HeartbeatMetrics } from './domains/heartbeat.ts';
@@ -97,7 +98,7 @@ export interface Pipeline {
 /**
  * The code of the optional parts that are on, loaded before building by {@link loadOptionalParts}:
  * a bot loads nothing of a part it does not use (OTLP, snapshots, durable state, host and runtime
- * metrics). Each is undefined when its option is off.
+ * metrics, the dashboard). Each is undefined when its option is off.
  */
 export interface OptionalParts {
   readonly otlp: { readonly module: typeof OtlpModule; readonly createExporter: OtlpExporterFactory } | undefined;
@@ -105,6 +106,7 @@ export interface OptionalParts {
   readonly state: { readonly store: typeof StateStoreModule; readonly file: typeof StateFileModule } | undefined;
   readonly system: typeof SystemModule | undefined;
   readonly runtime: typeof RuntimeModule | undefined;
+  readonly dashboard: typeof DashboardModule | undefined;
 }
 
 /**
@@ -112,13 +114,14 @@ export interface OptionalParts {
  * rejects with the MonitoringConfigError of either (an unwritable directory, a missing gRPC package).
  */
 export async function loadOptionalParts(options: ResolvedOptions): Promise<OptionalParts> {
-  const [otlp, file, store, stateFile, system, runtime] = await Promise.all([
+  const [otlp, file, store, stateFile, system, runtime, dashboard] = await Promise.all([
     options.otlp === false ? undefined : import('./export/otlp.ts'),
     options.exportDirectory === false ? undefined : import('./export/file-exporter.ts'),
     options.stateDirectory === false ? undefined : import('./state/store.ts'),
     options.stateDirectory === false ? undefined : import('./state/file.ts'),
     options.systemMetrics ? import('./collectors/system.ts') : undefined,
     options.runtimeMetrics ? import('./collectors/runtime.ts') : undefined,
+    options.dashboard === false ? undefined : import('./dashboard/dashboard.ts'),
   ]);
   if (file !== undefined && options.exportDirectory !== false)
     await file.prepareExportDirectory(options.exportDirectory);
@@ -130,6 +133,7 @@ export async function loadOptionalParts(options: ResolvedOptions): Promise<Optio
     state: store === undefined || stateFile === undefined ? undefined : { store, file: stateFile },
     system,
     runtime,
+    dashboard,
   };
 }
 
@@ -237,9 +241,9 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
       ? undefined
       : createOtlpExport(loaded.otlp.module.OtlpPushExporter, loaded.otlp.createExporter, options.otlp, source, health);
   const dashboard =
-    options.dashboard === false
+    options.dashboard === false || loaded.dashboard === undefined
       ? undefined
-      : new Dashboard(options.dashboard, options.maxSeriesPerMetric, [producer()], logger);
+      : new loaded.dashboard.Dashboard(options.dashboard, options.maxSeriesPerMetric, [producer()], logger);
   if (loaded.state !== undefined && options.stateDirectory !== false) {
     state = new loaded.state.store.StateStore(options.stateDirectory, durableFiles(registry, domains, dashboard), {
       health,
