@@ -10,23 +10,30 @@
  *
  * Each child idles for a second after init, collects garbage twice and reports its RSS and heap;
  * the figure is the median over the runs (interleaved), minus bare node's. Import and init are
- * timed apart. The SDK is measured twice: as its TypeScript source (`--conditions=@evil2root/source`:
- * Node loads its type stripper and strips every file at load) and as users run it, built: the bench
- * first compiles src/ to JavaScript (tsc, the ES module build of `npm run build`, without
- * declarations) in node_modules/.cache/evil2root-footprint, so the figures are those of the
- * current source even when dist/ is stale.
+ * timed apart. The SDK is measured three times: as its TypeScript source (`--conditions=@evil2root/source`:
+ * Node loads its type stripper and strips every file at load) and as users run it, built, both the
+ * ES module build (`import`) and the CommonJS one (`require`, which loads OpenTelemetry's CommonJS
+ * files: lighter than its ES modules under Node 24): the bench first compiles src/ to JavaScript
+ * (tsc, the two builds of `npm run build`, without declarations) in
+ * node_modules/.cache/evil2root-footprint, so the figures are those of the current source even when
+ * dist/ is stale.
+ *
+ * With FOOTPRINT_BASELINE=<git ref>, the SDK as of that commit is built the same way and measured in
+ * the same runs, for a before/after under the same load.
  *
  *   npm run bench                        (all sections)
  *   npm exec -- node --conditions=@evil2root/source --expose-gc bench/footprint.ts
+ *   FOOTPRINT_BASELINE=main npm exec -- node --conditions=@evil2root/source --expose-gc bench/footprint.ts
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { table } from './harness.ts';
 
 const QUICK = process.env['BENCH_QUICK'] === '1';
+const BASELINE = process.env['FOOTPRINT_BASELINE'];
 const RUNS = QUICK ? 3 : 9;
 const IDLE_MS = 1000;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -115,12 +122,24 @@ const BUILD_DIR = join(ROOT, 'node_modules/.cache/evil2root-footprint');
 /**
  * Compiles src/ as `npm run build` does its ES module half (without declarations or source maps)
  * into BUILD_DIR, and returns the URL of its entry point. A type error elsewhere in the tree does
- * not stop tsc from emitting: it is reported and the build used.
+ * not stop tsc from emitting: it is reported and the build used. With `ref`, the src/ of that commit
+ * (extracted with git archive next to the build, so it resolves this repository's node_modules).
  */
-function buildSdk(): string {
+function buildSdk(ref?: string, format: 'esm' | 'cjs' = 'esm'): string {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const outDir = join(BUILD_DIR, 'esm');
-  rmSync(BUILD_DIR, { recursive: true, force: true });
+  const outDir = join(BUILD_DIR, ref === undefined ? format : `baseline-${format}`);
+  let project = format === 'esm' ? 'tsconfig.build.json' : 'tsconfig.cjs.json';
+  if (ref === undefined && format === 'esm') rmSync(BUILD_DIR, { recursive: true, force: true });
+  if (ref !== undefined) {
+    const tree = join(BUILD_DIR, 'baseline-src');
+    mkdirSync(tree, { recursive: true });
+    const archive = execFileSync('git', ['archive', ref, 'src', 'tsconfig.json', 'tsconfig.build.json'], {
+      cwd: ROOT,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    execFileSync('tar', ['-x', '-C', tree], { input: archive });
+    project = join(tree, 'tsconfig.build.json');
+  }
   const started = performance.now();
   try {
     execFileSync(
@@ -128,7 +147,7 @@ function buildSdk(): string {
       [
         tsc,
         '-p',
-        'tsconfig.build.json',
+        project,
         '--outDir',
         outDir,
         '--declaration',
@@ -147,8 +166,8 @@ function buildSdk(): string {
       `tsc reported errors (the build was emitted and is used): ${String((error as { stdout?: Buffer }).stdout ?? '').slice(0, 500)}`,
     );
   }
-  writeFileSync(join(outDir, 'package.json'), '{ "type": "module" }\n');
-  progress(`built src/ into ${outDir} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  writeFileSync(join(outDir, 'package.json'), `{ "type": "${format === 'esm' ? 'module' : 'commonjs'}" }\n`);
+  progress(`built ${ref ?? 'src/'} into ${outDir} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return pathToFileURL(join(outDir, 'index.js')).href;
 }
 
@@ -215,7 +234,7 @@ interface VariantResult {
 export interface FootprintResult {
   runs: number;
   idleMs: number;
-  /** bare, sdk (built, as users run it), sdkSource (TypeScript source), promClient. */
+  /** bare, sdk (ES module build, as users run it), sdkCjs (CommonJS build), baseline (FOOTPRINT_BASELINE), sdkSource (TypeScript source), promClient. */
   variants: Record<string, VariantResult>;
 }
 
@@ -223,6 +242,10 @@ export async function runFootprintBench(): Promise<FootprintResult> {
   const variants: Variant[] = [
     { key: 'bare', label: 'bare node', kind: 'bare' },
     { key: 'sdk', label: 'our SDK (built)', kind: 'sdk', specifier: buildSdk() },
+    { key: 'sdkCjs', label: 'our SDK (CommonJS build)', kind: 'sdk', specifier: buildSdk(undefined, 'cjs') },
+    ...(BASELINE === undefined
+      ? []
+      : [{ key: 'baseline', label: `our SDK at ${BASELINE}`, kind: 'sdk' as const, specifier: buildSdk(BASELINE) }]),
     { key: 'promClient', label: 'prom-client', kind: 'promClient' },
     { key: 'sdkSource', label: 'our SDK (TS source)', kind: 'sdk', specifier: '@evil2root/monitoring' },
   ];
@@ -298,6 +321,11 @@ function printResult(r: FootprintResult): void {
   );
   const sdk = r.variants['sdk']!;
   const promClient = r.variants['promClient']!;
+  const baseline = r.variants['baseline'];
+  if (baseline !== undefined)
+    console.log(
+      `SDK (built) against ${baseline.label.replace('our SDK at ', '')}: RSS over bare +${sdk.rssOverBareMiB.toFixed(1)} vs +${baseline.rssOverBareMiB.toFixed(1)} MiB, import+init ${sdk.startMs!.toFixed(0)} vs ${baseline.startMs!.toFixed(0)} ms (${(sdk.startMs! / baseline.startMs!).toFixed(2)}x); ${baseline.label} over prom-client: RSS ${(baseline.rssOverBareMiB / promClient.rssOverBareMiB).toFixed(1)}x, import+init ${(baseline.startMs! / promClient.startMs!).toFixed(1)}x`,
+    );
   console.log(
     `SDK (built) over prom-client: RSS +${sdk.rssOverBareMiB.toFixed(1)} vs +${promClient.rssOverBareMiB.toFixed(1)} MiB (${(sdk.rssOverBareMiB / promClient.rssOverBareMiB).toFixed(1)}x), import+init ${sdk.startMs!.toFixed(0)} vs ${promClient.startMs!.toFixed(0)} ms (${(sdk.startMs! / promClient.startMs!).toFixed(1)}x)`,
   );

@@ -1,4 +1,4 @@
-// Checks a saved scrape: every metric of the contract is present with its type. Usage: node scripts/check-scrape.ts scrape.txt
+// Checks a saved scrape: every metric of the contract, and the Node runtime metrics, are present with their types. Usage: node scripts/check-scrape.ts scrape.txt
 import { readFileSync } from 'node:fs';
 import { METRIC_LIST } from '../src/contract/metrics.ts';
 
@@ -11,10 +11,21 @@ for (const def of METRIC_LIST) {
   const sample = def.type === 'histogram' ? `${def.name}_count` : def.name;
   if (!new RegExp(`^${sample}[{ ]`, 'm').test(text)) problems.push(`${def.name}: no sample`);
 }
+// Node runtime metrics (runtimeMetrics, on by default), as scraped: the families present at every collection.
+const RUNTIME_FAMILIES = [
+  ['nodejs_eventloop_utilization', 'gauge'],
+  ['nodejs_eventloop_time_total', 'counter'],
+  ['v8js_memory_heap_used', 'gauge'],
+  ['v8js_resource_active', 'gauge'],
+] as const;
+for (const [name, type] of RUNTIME_FAMILIES) {
+  if (!new RegExp(`^# TYPE ${name} ${type}$`, 'm').test(text)) problems.push(`${name}: no '# TYPE ${name} ${type}'`);
+  if (!new RegExp(`^${name}[{ ]`, 'm').test(text)) problems.push(`${name}: no sample`);
+}
 if (problems.length > 0) {
   console.error(`scrape check: ${problems.length} problem(s)\n${problems.join('\n')}`);
   process.exit(1);
 }
 console.log(
-  `scrape check: all ${METRIC_LIST.filter((d) => d.group !== 'self').length} domain metrics present with their types`,
+  `scrape check: all ${METRIC_LIST.filter((d) => d.group !== 'self').length} domain metrics and ${RUNTIME_FAMILIES.length} runtime metrics present with their types`,
 );

@@ -19,7 +19,7 @@ export type {
   SnapshotBucket,
   SnapshotLabels,
 } from './export/snapshot.ts';
-export { FILE_EXPORT_FAILURE_REASONS, type FileExportFailureReason } from './export/file-exporter.ts';
+export { FILE_EXPORT_FAILURE_REASONS, type FileExportFailureReason } from './export/file-failures.ts';
 export type { OtlpFailureReason } from './export/otlp.ts';
 export {
   ERROR_CODES,

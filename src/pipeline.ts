@@ -7,14 +7,18 @@
 import type { AddressInfo } from 'node:net';
 import type { Resource } from '@opentelemetry/resources';
 import { MeterProvider, type MetricReader } from '@opentelemetry/sdk-metrics';
-import { SystemMetrics } from './collectors/system.ts';
+import type { RuntimeMetrics } from './collectors/runtime.ts';
+import type * as RuntimeModule from './collectors/runtime.ts';
+import type { SystemMetrics } from './collectors/system.ts';
+import type * as SystemModule from './collectors/system.ts';
 import { buildResource } from './config/resource.ts';
 import type { ResolvedOptions } from './config/options.ts';
 import { METRICS } from './contract/metrics.ts';
 import { SCOPE_NAME } from './contract/semconv.ts';
 import type { Logger } from './core/logger.ts';
 import { VERSION } from './core/version.ts';
-import { Dashboard } from './dashboard/dashboard.ts';
+import type { Dashboard } from './dashboard/dashboard.ts';
+import type * as DashboardModule from './dashboard/dashboard.ts';
 import { ApiMetrics } from './domains/api.ts';
 import { DbMetrics } from './domains/db.ts';
 import { HeartbeatMetrics } from './domains/heartbeat.ts';
@@ -24,8 +28,10 @@ import { PerformanceMetrics } from './domains/performance.ts';
 import { PredictionMetrics } from './domains/predictions.ts';
 import { TradingMetrics } from './domains/trading.ts';
 import type { FileMetricExporter } from './export/file-exporter.ts';
+import type * as FileExporterModule from './export/file-exporter.ts';
 import { ExportHealth } from './export/health.ts';
 import type { OtlpExporterFactory, OtlpPushExporter } from './export/otlp.ts';
+import type * as OtlpModule from './export/otlp.ts';
 import { PrometheusEndpoint } from './export/prometheus.ts';
 import { createFileExport, createOtlpExport, type PushExport, type ReaderSource } from './export/readers.ts';
 import { createAccessGate } from './http/gate.ts';
@@ -36,8 +42,9 @@ import { createSurfaceHandler, type RouteHandler, type SurfaceHandler } from './
 import { PgPoolObserver } from './integrations/pg.ts';
 import { WebIntegration } from './integrations/web.ts';
 import { flushOnSignals } from './lifecycle/signals.ts';
-import { RESTORE_FAILURES } from './state/file.ts';
-import { StateStore, type DurableFile, type RestoreOutcome } from './state/store.ts';
+import type * as StateFileModule from './state/file.ts';
+import type { DurableFile, RestoreOutcome, StateStore } from './state/store.ts';
+import type * as StateStoreModule from './state/store.ts';
 import { RegistryProducer } from './storage/producer.ts';
 import { InstrumentRegistry } from './storage/registry.ts';
 
@@ -89,10 +96,52 @@ export interface Pipeline {
   readonly components: readonly Component[];
 }
 
+/**
+ * The code of the optional parts that are on, loaded before building by {@link loadOptionalParts}:
+ * a bot loads nothing of a part it does not use (OTLP, snapshots, durable state, host and runtime
+ * metrics, the dashboard). Each is undefined when its option is off.
+ */
+export interface OptionalParts {
+  readonly otlp: { readonly module: typeof OtlpModule; readonly createExporter: OtlpExporterFactory } | undefined;
+  readonly file: typeof FileExporterModule | undefined;
+  readonly state: { readonly store: typeof StateStoreModule; readonly file: typeof StateFileModule } | undefined;
+  readonly system: typeof SystemModule | undefined;
+  readonly runtime: typeof RuntimeModule | undefined;
+  readonly dashboard: typeof DashboardModule | undefined;
+}
+
+/**
+ * Loads the optional parts the options turn on, prepares the snapshot directory and the OTLP exporter;
+ * rejects with the MonitoringConfigError of either (an unwritable directory, a missing gRPC package).
+ */
+export async function loadOptionalParts(options: ResolvedOptions): Promise<OptionalParts> {
+  const [otlp, file, store, stateFile, system, runtime, dashboard] = await Promise.all([
+    options.otlp === false ? undefined : import('./export/otlp.ts'),
+    options.exportDirectory === false ? undefined : import('./export/file-exporter.ts'),
+    options.stateDirectory === false ? undefined : import('./state/store.ts'),
+    options.stateDirectory === false ? undefined : import('./state/file.ts'),
+    options.systemMetrics ? import('./collectors/system.ts') : undefined,
+    options.runtimeMetrics ? import('./collectors/runtime.ts') : undefined,
+    options.dashboard === false ? undefined : import('./dashboard/dashboard.ts'),
+  ]);
+  if (file !== undefined && options.exportDirectory !== false)
+    await file.prepareExportDirectory(options.exportDirectory);
+  const createExporter =
+    otlp === undefined || options.otlp === false ? undefined : await otlp.loadOtlpExporter(options.otlp);
+  return {
+    otlp: otlp === undefined || createExporter === undefined ? undefined : { module: otlp, createExporter },
+    file,
+    state: store === undefined || stateFile === undefined ? undefined : { store, file: stateFile },
+    system,
+    runtime,
+    dashboard,
+  };
+}
+
 /** Hooks from the service into the parts it builds. */
 export interface PipelineHooks {
-  /** The OTLP exporter factory, loaded before building when OTLP is on. */
-  readonly createOtlpExporter: OtlpExporterFactory | undefined;
+  /** The optional parts, loaded before building. */
+  readonly parts: OptionalParts;
   /** The server is listening on `address`. */
   readonly listening: (address: AddressInfo) => void;
   /** What SIGTERM/SIGINT run with `handleSignals`. */
@@ -183,17 +232,21 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
   const producer = () => new RegistryProducer(registry, resource, SCOPE, 'cumulative', beforeExport);
   // The scrape writes the registry itself; the producer serves the reader's collect() (snapshots).
   const prometheus = new PrometheusEndpoint(registry, producer(), beforeExport, logger);
-  const file = createFileExport(options, source, health, logger);
+  const { parts: loaded } = hooks;
+  const file =
+    loaded.file === undefined
+      ? undefined
+      : createFileExport(loaded.file.FileMetricExporter, options, source, health, logger);
   const otlp =
-    hooks.createOtlpExporter === undefined || options.otlp === false
+    loaded.otlp === undefined || options.otlp === false
       ? undefined
-      : createOtlpExport(hooks.createOtlpExporter, options.otlp, source, health);
+      : createOtlpExport(loaded.otlp.module.OtlpPushExporter, loaded.otlp.createExporter, options.otlp, source, health);
   const dashboard =
-    options.dashboard === false
+    options.dashboard === false || loaded.dashboard === undefined
       ? undefined
-      : new Dashboard(options.dashboard, options.maxSeriesPerMetric, [producer()], logger);
-  if (options.stateDirectory !== false) {
-    state = new StateStore(options.stateDirectory, durableFiles(registry, domains, dashboard), {
+      : new loaded.dashboard.Dashboard(options.dashboard, options.maxSeriesPerMetric, [producer()], logger);
+  if (loaded.state !== undefined && options.stateDirectory !== false) {
+    state = new loaded.state.store.StateStore(options.stateDirectory, durableFiles(registry, domains, dashboard), {
       health,
       restoreFailures,
       logger,
@@ -203,7 +256,7 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
   // Restored before anything records; a live lock of another process fails init here.
   const restored = state?.open();
   // Every reason at 0 from the start, so that `increase()` and alerts see the first failure.
-  if (state !== undefined) for (const reason of RESTORE_FAILURES) restoreFailures.get1(reason);
+  if (state !== undefined) for (const reason of loaded.state!.file.RESTORE_FAILURES) restoreFailures.get1(reason);
   const readers: MetricReader[] = [prometheus.reader];
   if (file !== undefined) readers.push(file.reader);
   if (otlp !== undefined) readers.push(otlp.reader);
@@ -232,6 +285,7 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
   // while the readers flush, the model metrics published before the final flush.
   let modelTimer: NodeJS.Timeout | undefined;
   let system: SystemMetrics | undefined;
+  let runtime: RuntimeMetrics | undefined;
   let removeSignalHandlers: (() => void) | undefined;
   let readersFlushed: Promise<void> = Promise.resolve();
   const parts: Component[] = [
@@ -291,9 +345,18 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
     {
       name: 'system',
       start: () => {
-        if (options.systemMetrics) system = new SystemMetrics(meterProvider, meter, logger);
+        if (loaded.system !== undefined) system = new loaded.system.SystemMetrics(meterProvider, meter, logger);
       },
       stop: () => system?.stop(),
+    },
+    {
+      name: 'runtime',
+      start: () => {
+        // The dashboard publishes the event-loop delay p99 itself; the scrape must hold it once.
+        if (loaded.runtime !== undefined)
+          runtime = new loaded.runtime.RuntimeMetrics(meter, logger, { delayP99: dashboard === undefined });
+      },
+      stop: () => runtime?.stop(),
     },
     {
       name: 'dashboard',

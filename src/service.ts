@@ -1,7 +1,5 @@
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { InputGuard } from './domains/input.ts';
-import { prepareExportDirectory } from './export/file-exporter.ts';
-import { loadOtlpExporter, type OtlpExporterFactory } from './export/otlp.ts';
 import { toSnapshot, type Snapshot } from './export/snapshot.ts';
 import type { ResolvedOptions } from './config/options.ts';
 import type { ApiCall, ApiQuota, HttpMethod, Tracked } from './domains/api.ts';
@@ -15,7 +13,7 @@ import type { MetricsHandler } from './integrations/app.ts';
 import type { ExpressMiddleware } from './integrations/express.ts';
 import type { FastifyMetricsPlugin } from './integrations/fastify.ts';
 import type { PgPoolLike, PgPoolObserveOptions } from './integrations/pg.ts';
-import { buildPipeline, type Domains, type Pipeline } from './pipeline.ts';
+import { buildPipeline, loadOptionalParts, type Domains, type OptionalParts, type Pipeline } from './pipeline.ts';
 
 /** The bot's own history for `restoreHistory`; either list may be left out. */
 export interface HistoryInput {
@@ -45,13 +43,13 @@ export class MonitoringService {
 
   private constructor(
     options: ResolvedOptions,
-    createOtlpExporter: OtlpExporterFactory | undefined,
+    parts: OptionalParts,
     onShutdown: ((service: MonitoringService) => void) | undefined,
   ) {
     this.options = options;
     this.onShutdown = onShutdown;
     this.pipeline = buildPipeline(options, {
-      createOtlpExporter,
+      parts,
       listening: (address) => {
         const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
         this.url = `${options.tls === false ? 'http' : 'https'}://${host}:${address.port}/metrics`;
@@ -64,7 +62,7 @@ export class MonitoringService {
   }
 
   /**
-   * Prepares the snapshot directory, loads the OTLP exporter, builds the parts and starts them in order;
+   * Loads the optional parts (preparing the snapshot directory and the OTLP exporter), builds the parts and starts them in order;
    * when one fails, everything is stopped again and the error rethrown. `onShutdown` runs when `shutdown()`
    * is first called. @internal Use initEnhancedMonitoring.
    */
@@ -72,9 +70,8 @@ export class MonitoringService {
     options: ResolvedOptions,
     onShutdown?: (service: MonitoringService) => void,
   ): Promise<MonitoringService> {
-    if (options.exportDirectory !== false) await prepareExportDirectory(options.exportDirectory);
-    const createOtlpExporter = options.otlp === false ? undefined : await loadOtlpExporter(options.otlp);
-    const service = new MonitoringService(options, createOtlpExporter, onShutdown);
+    const parts = await loadOptionalParts(options);
+    const service = new MonitoringService(options, parts, onShutdown);
     try {
       for (const component of service.pipeline.components) await component.start?.();
     } catch (error) {

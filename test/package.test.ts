@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { VERSION } from '../src/index.ts';
 
@@ -74,3 +76,66 @@ test('type declarations ship for both builds', () => {
     assert.ok(existsSync(`${root}${file}`), file);
   assert.match(readFileSync(`${root}dist/cjs/index.d.ts`, 'utf8'), /initEnhancedMonitoring/);
 });
+
+// Each optional part of the SDK, as a file of either build: loaded only when its option is on.
+const OPTIONAL_PARTS = [
+  'export/otlp.js',
+  'export/file-exporter.js',
+  'state/store.js',
+  'collectors/system.js',
+  'collectors/runtime.js',
+  'dashboard/dashboard.js',
+];
+const OFF = `{ port: false, systemMetrics: false, runtimeMetrics: false, dashboard: false, logger: lib.silentLogger }`;
+const ON = (dir: string) =>
+  `{ port: false, logger: lib.silentLogger, exportDirectory: ${JSON.stringify(dir)}, exportIntervalSeconds: 3600, otlp: { endpoint: 'http://127.0.0.1:9', intervalSeconds: 3600 }, shutdownTimeoutMs: 200 }`;
+/** Inits with `options`, and prints the SDK files and the packages loaded since the import. */
+const LOADED = (options: string) => `
+  const m = await lib.initEnhancedMonitoring(${options});
+  await m.shutdown();
+  console.log(JSON.stringify([...files].filter((f) => /dist\\/(esm|cjs)\\/|node_modules\\//.test(f))));
+`;
+
+function loadedBy(build: 'esm' | 'cjs', options: string): string[] {
+  const out =
+    build === 'esm'
+      ? run([
+          '--input-type=module',
+          '-e',
+          `import { registerHooks } from 'node:module';
+           const files = new Set();
+           registerHooks({ resolve(s, c, next) { const r = next(s, c); files.add(r.url); return r; } });
+           const lib = await import('@evil2root/monitoring');
+           ${LOADED(options)}`,
+        ])
+      : run([
+          '-e',
+          `const lib = require('@evil2root/monitoring');
+           (async () => { const files = { [Symbol.iterator]: () => Object.keys(require.cache)[Symbol.iterator]() }; ${LOADED(options)} })()`,
+        ]);
+  return JSON.parse(out.trim().split('\n').at(-1)!) as string[];
+}
+
+for (const build of ['esm', 'cjs'] as const) {
+  test(`the ${build} build loads the optional parts only when they are on, and never gRPC or protobuf.js`, () => {
+    const off = loadedBy(build, OFF);
+    const dir = mkdtempSync(join(tmpdir(), 'package-parts-'));
+    try {
+      const on = loadedBy(build, ON(dir));
+      for (const part of OPTIONAL_PARTS) {
+        assert.ok(!off.some((f) => f.endsWith(`/dist/${build}/${part}`)), `${part} not loaded when off`);
+        assert.ok(
+          on.some((f) => f.endsWith(`/dist/${build}/${part}`)),
+          `${part} loaded when on`,
+        );
+      }
+      assert.ok(
+        off.some((f) => f.includes('@opentelemetry/sdk-metrics')),
+        'the listing sees packages',
+      );
+      for (const f of [...off, ...on]) assert.doesNotMatch(f, /@grpc|protobufjs|exporter-metrics-otlp-grpc/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}

@@ -379,6 +379,7 @@ export function resolveOptions(input: unknown = {}, environment: Environment = p
     maxSeriesPerMetric: given.maxSeriesPerMetric ?? d.maxSeriesPerMetric,
     logger: given.logger ?? d.logger,
     systemMetrics: given.systemMetrics ?? d.systemMetrics,
+    runtimeMetrics: given.runtimeMetrics ?? d.runtimeMetrics,
     dashboard: resolveDashboard(given.dashboard),
     app: given.app,
     autoInstrument: resolveAutoInstrument(given.autoInstrument),

@@ -17,8 +17,11 @@ import {
   writeFileAtomic,
   type ExportFileSystem,
 } from './atomic-file.ts';
+import type { FileExportFailureReason } from './file-failures.ts';
 import { RetentionList, type RetainedFile } from './retention.ts';
 import { toSnapshot, type Snapshot } from './snapshot.ts';
+
+export { FILE_EXPORT_FAILURE_REASONS, type FileExportFailureReason } from './file-failures.ts';
 
 /**
  * `snapshot`: one `metrics-<UTC time>.json` per export (see `Snapshot`).
@@ -45,20 +48,6 @@ export interface FileExporterOptions {
    */
   readonly maxBytes?: number | undefined;
 }
-
-/** The values of the `reason` label of a failed file export. */
-export const FILE_EXPORT_FAILURE_REASONS = Object.freeze([
-  'no_space',
-  'permission',
-  'read_only',
-  'missing_directory',
-  'io_error',
-] as const);
-/**
- * Why a file export failed, from the file-system error: `no_space` (ENOSPC, EDQUOT), `permission` (EACCES, EPERM),
- * `read_only` (EROFS), `missing_directory` (ENOENT, ENOTDIR, or a file where the directory was), `io_error` (any other).
- */
-export type FileExportFailureReason = (typeof FILE_EXPORT_FAILURE_REASONS)[number];
 
 /** What the file exporter tells the service. */
 export interface FileExporterHooks {

@@ -11,6 +11,7 @@ import {
   type PushMetricExporter,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
+import { MonitoringConfigError } from '../core/errors.ts';
 import { VERSION } from '../core/version.ts';
 import type { Delivery } from '../storage/delta.ts';
 import type { PreparedExport } from '../storage/producer.ts';
@@ -172,13 +173,45 @@ function errorParts(error: unknown): { code: unknown; message: string } {
   return { code: e?.code ?? e?.cause?.code, message: `${message} ${details}` };
 }
 
+/** The optional peer dependency that OTLP over gRPC needs, with the versions this SDK is built against. */
+export const OTLP_GRPC_PACKAGE = { name: '@opentelemetry/exporter-metrics-otlp-grpc', version: '0.301' } as const;
+/** What OTLP over gRPC imports itself; the exporter above brings it along with npm. */
+export const GRPC_PACKAGE = { name: '@grpc/grpc-js', version: '1' } as const;
+
+/**
+ * Imports an optional peer dependency. When the package is not installed, the init fails with a
+ * `MonitoringConfigError` on `otlp.protocol` that names the package to install; any other error
+ * (a broken install) is the cause of the same error.
+ */
+export async function importOptional<T>(load: () => Promise<T>, pkg: { name: string; version: string }): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    const missing = isModuleNotFound(error);
+    throw new MonitoringConfigError(
+      missing
+        ? `otlp.protocol 'grpc' needs the optional package ${pkg.name}, which is not installed: npm install ${pkg.name}@${pkg.version}`
+        : `otlp.protocol 'grpc': ${pkg.name} could not be loaded (${(error as Error).message}); reinstall it: npm install ${pkg.name}@${pkg.version}`,
+      'otlp.protocol',
+      { cause: error },
+    );
+  }
+}
+
+/** Node's "cannot find" error, of `import()` (ERR_MODULE_NOT_FOUND) or of `require()` (MODULE_NOT_FOUND, the CommonJS build). */
+function isModuleNotFound(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+}
+
 /** Creates an OTLP exporter whose exports, retries included, end within `timeoutMs`. */
 export type OtlpExporterFactory = (timeoutMs: number) => PushMetricExporter;
 
 /**
  * Loads the OTLP metric exporter for the protocol and returns a factory for it, loaded on demand so
  * a bot that does not push never loads gRPC. gRPC is OpenTelemetry's exporter as it is (it never
- * retries). The HTTP protocols are OpenTelemetry's exporter (configuration, serializers, export
+ * retries), an optional peer dependency: a bot that asks for it without installing it fails here,
+ * at init, with a `MonitoringConfigError` naming the package. The HTTP protocols are OpenTelemetry's exporter (configuration, serializers, export
  * delegate) with the transport replaced by {@link AtMostOnceHttpTransport}: OpenTelemetry's own
  * transport sends a batch again after a timeout or a lost connection, which a delta push must not do.
  */
@@ -186,10 +219,11 @@ export async function loadOtlpExporter(config: ResolvedOtlp): Promise<OtlpExport
   const temporalityPreference =
     config.temporality === 'delta' ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE;
   if (config.protocol === 'grpc') {
-    const [{ OTLPMetricExporter }, { Metadata }] = await Promise.all([
-      import('@opentelemetry/exporter-metrics-otlp-grpc'),
-      import('@grpc/grpc-js'),
-    ]);
+    const { OTLPMetricExporter } = await importOptional(
+      () => import('@opentelemetry/exporter-metrics-otlp-grpc'),
+      OTLP_GRPC_PACKAGE,
+    );
+    const { Metadata } = await importOptional(() => import('@grpc/grpc-js'), GRPC_PACKAGE);
     return (timeoutMs) => {
       const metadata = new Metadata();
       for (const [key, value] of Object.entries(config.headers)) metadata.set(key, value);

@@ -4,9 +4,9 @@ import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import type { Logger } from '../core/logger.ts';
 import { RegistryProducer } from '../storage/producer.ts';
 import type { InstrumentRegistry } from '../storage/registry.ts';
-import { FileMetricExporter } from './file-exporter.ts';
+import type { FileMetricExporter } from './file-exporter.ts';
 import type { ExportHealth } from './health.ts';
-import { OtlpPushExporter, type OtlpExporterFactory, type OtlpFailureReason } from './otlp.ts';
+import type { OtlpExporterFactory, OtlpFailureReason, OtlpPushExporter } from './otlp.ts';
 import type { ResolvedExport, ResolvedOtlp } from './options.ts';
 
 /** A push exporter on a periodic reader of its own. */
@@ -24,15 +24,19 @@ export interface ReaderSource {
   readonly beforeExport?: () => Promise<void>;
 }
 
-/** JSON snapshots on a periodic reader of their own, cumulative like the scrape; undefined without `exportDirectory`. */
+/**
+ * JSON snapshots on a periodic reader of their own, cumulative like the scrape; undefined without
+ * `exportDirectory`. The exporter class comes from the caller, which loads it only when it is used.
+ */
 export function createFileExport(
+  Exporter: typeof FileMetricExporter,
   options: ResolvedExport,
   source: ReaderSource,
   health: ExportHealth,
   logger: Logger,
 ): PushExport<FileMetricExporter> | undefined {
   if (options.exportDirectory === false) return undefined;
-  const exporter = new FileMetricExporter(
+  const exporter = new Exporter(
     {
       directory: options.exportDirectory,
       format: options.exportFormat,
@@ -60,9 +64,11 @@ export function createFileExport(
 
 /**
  * OTLP push. A delta producer keeps its own baseline: it moves as each batch is sent and moves back
- * when the Collector provably did not keep the batch (see `DeltaTracker`).
+ * when the Collector provably did not keep the batch (see `DeltaTracker`). The exporter class comes
+ * from the caller, which loads it only when OTLP is on.
  */
 export function createOtlpExport(
+  Exporter: typeof OtlpPushExporter,
   create: OtlpExporterFactory,
   config: ResolvedOtlp,
   source: ReaderSource,
@@ -85,7 +91,7 @@ export function createOtlpExport(
       });
     },
   };
-  const exporter = new OtlpPushExporter(create, config.timeoutMs, config.temporality, hooks, (metrics) =>
+  const exporter = new Exporter(create, config.timeoutMs, config.temporality, hooks, (metrics) =>
     producer.prepareExport(metrics),
   );
   const reader = new PeriodicExportingMetricReader({

@@ -25,12 +25,18 @@ export class RecordingLogger implements Logger {
 
 const running: MonitoringService[] = [];
 
-/** Starts the SDK on a free port with system metrics off unless asked, and a recording logger; `stopAll` shuts it down. */
+/** Starts the SDK on a free port with system and runtime metrics off unless asked (their figures move between scrapes), and a recording logger; `stopAll` shuts it down. */
 export async function start(
   options: MonitoringOptions = {},
 ): Promise<{ monitoring: MonitoringService; logger: RecordingLogger }> {
   const logger = new RecordingLogger();
-  const monitoring = await initEnhancedMonitoring({ port: 0, systemMetrics: false, logger, ...options });
+  const monitoring = await initEnhancedMonitoring({
+    port: 0,
+    systemMetrics: false,
+    runtimeMetrics: false,
+    logger,
+    ...options,
+  });
   running.push(monitoring);
   return { monitoring, logger };
 }
