@@ -15,6 +15,7 @@ import { SCOPE_NAME } from './contract/semconv.ts';
 import type { Logger } from './core/logger.ts';
 import { VERSION } from './core/version.ts';
 import { Dashboard } from './dashboard/dashboard.ts';
+import { RATIO_MIN_RETURNS } from './dashboard/series-api.ts';
 import { ApiMetrics } from './domains/api.ts';
 import { DbMetrics } from './domains/db.ts';
 import { HeartbeatMetrics } from './domains/heartbeat.ts';
@@ -190,7 +191,12 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
   const dashboard =
     options.dashboard === false
       ? undefined
-      : new Dashboard(options.dashboard, options.maxSeriesPerMetric, [producer()], logger);
+      : new Dashboard(options.dashboard, options.maxSeriesPerMetric, [producer()], logger, {
+          returnsIntervalSeconds: options.returnsIntervalSeconds,
+          returnsWindow: options.returnsWindow,
+          ratioMinReturns: RATIO_MIN_RETURNS,
+          tradeWindow: options.tradeWindow,
+        });
   if (options.stateDirectory !== false) {
     state = new StateStore(options.stateDirectory, durableFiles(registry, domains, dashboard), {
       health,
