@@ -275,7 +275,7 @@ export const CHART_JS = String.raw`
         var c = top + u.valToPos(s, 'y'), w = textWidth(y.labels[i]);
         return { text: y.labels[i], left: left - TICK - GAP - w, right: left - TICK - GAP, top: c - 7, bottom: c + 7 };
       });
-      out.push({ id: id, width: u.width, height: u.height, plot: { left: left, top: top, right: left + u.bbox.width / dpr, bottom: bottom }, xLabels: xLabels, yLabels: yLabels, overlays: entry.overlays });
+      out.push({ id: id, width: u.width, height: u.height, plot: { left: left, top: top, right: left + u.bbox.width / dpr, bottom: bottom }, y: { min: u.scales.y.min, max: u.scales.y.max }, xLabels: xLabels, yLabels: yLabels, overlays: entry.overlays });
     });
     return out;
   };
