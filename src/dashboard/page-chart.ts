@@ -100,7 +100,8 @@ export const CHART_JS = String.raw`
       size: function (u, values) {
         var widest = 0;
         (values || []).forEach(function (v) { widest = Math.max(widest, textWidth(v)); });
-        return Math.ceil(widest) + TICK + GAP + 6;
+        // At least the room of half a time label, for the first one at the plot's left edge.
+        return Math.max(X_PAD, Math.ceil(widest) + TICK + GAP + 6);
       },
     });
     return [x, y];
@@ -148,6 +149,9 @@ export const CHART_JS = String.raw`
     var data = [xs].concat(lines.map(function (l) { return l.values; }));
     if (existing && existing.signature === signature && existing.plot) {
       existing.extra = opts;
+      // A grid cell narrows when a sibling appears: follow the element's width.
+      var width = Math.max(200, el.clientWidth);
+      if (width !== existing.plot.width) existing.plot.setSize({ width: width, height: existing.plot.height });
       existing.plot.setData(data);
       return;
     }
@@ -249,11 +253,13 @@ export const CHART_JS = String.raw`
       box.querySelector('.empty').textContent = emptyText;
       return;
     }
-    items.forEach(function (it, i) {
-      var cid = wanted[i];
+    // Every cell first, so each chart is drawn at its final width.
+    wanted.forEach(function (cid) {
       if (!document.getElementById(cid)) { var div = document.createElement('div'); div.id = cid; div.className = 'chart small'; box.appendChild(div); }
-      chart(cid, it.title, it.lines, opts);
     });
+    var empty = box.querySelector('.empty');
+    if (empty) box.removeChild(empty);
+    items.forEach(function (it, i) { chart(wanted[i], it.title, it.lines, opts); });
   }
 
   /**
