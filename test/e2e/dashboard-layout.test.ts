@@ -31,6 +31,7 @@ type PageElement = {
 };
 declare const document: {
   getElementById(id: string): PageElement | null;
+  querySelector(selector: string): PageElement | null;
   querySelectorAll(selector: string): ArrayLike<PageElement>;
   documentElement: { scrollWidth: number };
   createRange(): { selectNodeContents(node: unknown): void; getClientRects(): ArrayLike<Box> };
