@@ -84,27 +84,36 @@ export const CHART_JS = String.raw`
     var base = { stroke: css('--muted'), font: AXIS_FONT, gap: GAP, grid: { stroke: css('--grid'), width: 1 }, ticks: { stroke: css('--grid'), width: 1, size: TICK } };
     var x = Object.assign({}, base, {
       space: X_SPACE,
+      filter: inRange,
       values: function (u, splits, _axis, _space, incr) {
-        var labels = splits.map(function (s) { return opts.x ? axisNumber(s, incr) : timeLabel(s, incr); });
+        var labels = splits.map(function (s) { return s === null ? null : opts.x ? axisNumber(s, incr) : timeLabel(s, incr); });
         entry.ticks.x = { splits: splits, labels: labels };
         return labels;
       },
     });
     var y = Object.assign({}, base, {
       space: 24,
+      filter: inRange,
       values: function (u, splits, _axis, _space, incr) {
-        var labels = splits.map(function (v) { return (opts.yFormat || axisNumber)(v, incr); });
+        var labels = splits.map(function (v) { return v === null ? null : (opts.yFormat || axisNumber)(v, incr); });
         entry.ticks.y = { splits: splits, labels: labels };
         return labels;
       },
       size: function (u, values) {
         var widest = 0;
-        (values || []).forEach(function (v) { widest = Math.max(widest, textWidth(v)); });
+        (values || []).forEach(function (v) { if (v !== null) widest = Math.max(widest, textWidth(v)); });
         // At least the room of half a time label, for the first one at the plot's left edge.
         return Math.max(X_PAD, Math.ceil(widest) + TICK + GAP + 6);
       },
     });
     return [x, y];
+  }
+
+  /** Ticks outside the scale get no label: uPlot's time ticks can start past the end of a range of a few seconds. */
+  function inRange(u, splits, axis) {
+    var scale = u.scales[u.axes[axis].scale];
+    var slack = (scale.max - scale.min) * 1e-9;
+    return splits.map(function (v) { return v < scale.min - slack || v > scale.max + slack ? null : v; });
   }
 
   function seriesOf(l, i, opts) {
@@ -274,14 +283,16 @@ export const CHART_JS = String.raw`
       var left = u.bbox.left / dpr, top = u.bbox.top / dpr, bottom = (u.bbox.top + u.bbox.height) / dpr;
       var x = (entry.ticks.x || { splits: [], labels: [] }), y = (entry.ticks.y || { splits: [], labels: [] });
       var xLabels = x.splits.map(function (s, i) {
+        if (s === null) return null;
         var c = left + u.valToPos(s, 'x'), w = textWidth(x.labels[i]);
         return { text: x.labels[i], left: c - w / 2, right: c + w / 2, top: bottom + TICK + GAP, bottom: bottom + TICK + GAP + 14 };
       });
       var yLabels = y.splits.map(function (s, i) {
+        if (s === null) return null;
         var c = top + u.valToPos(s, 'y'), w = textWidth(y.labels[i]);
         return { text: y.labels[i], left: left - TICK - GAP - w, right: left - TICK - GAP, top: c - 7, bottom: c + 7 };
       });
-      out.push({ id: id, width: u.width, height: u.height, plot: { left: left, top: top, right: left + u.bbox.width / dpr, bottom: bottom }, y: { min: u.scales.y.min, max: u.scales.y.max }, xLabels: xLabels, yLabels: yLabels, overlays: entry.overlays });
+      out.push({ id: id, width: u.width, height: u.height, plot: { left: left, top: top, right: left + u.bbox.width / dpr, bottom: bottom }, y: { min: u.scales.y.min, max: u.scales.y.max }, xLabels: xLabels.filter(Boolean), yLabels: yLabels.filter(Boolean), overlays: entry.overlays });
     });
     return out;
   };

@@ -1,12 +1,17 @@
 // The dashboard in Chromium: readable at 1 400 and 800 px (bounding boxes of every text and chart label),
 // per-model RMSE scales, the empty states, the runtime-metric cards, and the page with 50 symbols and 10 models.
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
 import { afterEach, test, type TestContext } from 'node:test';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { Dashboard } from '../../src/dashboard/dashboard.ts';
+import { DASHBOARD_DEFAULTS } from '../../src/dashboard/options.ts';
 import type { MonitoringService } from '../../src/index.ts';
 import { requireBinary } from '../helpers/binaries.ts';
 import { find } from '../helpers/exposition.ts';
-import { scrape, start, stopAll } from '../helpers/service.ts';
+import { RecordingLogger, scrape, start, stopAll } from '../helpers/service.ts';
 
 let browser: Browser | undefined;
 afterEach(async () => {
@@ -77,9 +82,17 @@ async function launch(): Promise<Browser> {
 }
 
 /** Opens the dashboard at a viewport width and waits for a render after `samples` samples; collects page errors. */
-async function open(url: string, width: number, samples = 1): Promise<{ page: Page; problems: string[] }> {
+async function open(
+  url: string,
+  width: number,
+  samples = 1,
+): Promise<{ page: Page; problems: string[]; seriesUrls: string[] }> {
   const page = await browser!.newPage({ viewport: { width, height: 1000 } });
   const problems: string[] = [];
+  const seriesUrls: string[] = [];
+  page.on('request', (r) => {
+    if (new URL(r.url()).pathname === '/api/v1/series') seriesUrls.push(r.url());
+  });
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
   });
@@ -88,7 +101,7 @@ async function open(url: string, width: number, samples = 1): Promise<{ page: Pa
   await page.waitForFunction((n) => Number(document.getElementById('status')?.dataset.samples ?? 0) >= n, samples, {
     timeout: 30_000,
   });
-  return { page, problems };
+  return { page, problems, seriesUrls };
 }
 
 /** A bot with every panel filled, long labels, a drawdown near its maximum, and models on very different scales. */
@@ -134,8 +147,15 @@ async function bot(monitoring: MonitoringService): Promise<void> {
   }
 }
 
+/** Saves a full-page screenshot into the folder DASHBOARD_SCREENSHOTS names, when it is set (to look at them). */
+async function keep(page: Page, name: string): Promise<void> {
+  const dir = process.env['DASHBOARD_SCREENSHOTS'];
+  if (dir !== undefined && dir !== '') await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+}
+
 /** Every text of the page inside its chart or panel, no horizontal scroll, no clipped value, chart labels apart. */
 async function checkLayout(t: TestContext, page: Page, width: number, minCharts = 20): Promise<void> {
+  await keep(page, `${t.name.split(/[:,]/)[0]!.replace(/[^a-z0-9]+/gi, '-')}-${width}`);
   const texts = await page.evaluate(() => {
     const out: { text: string; box: Box; container: string; within: Box }[] = [];
     const walker = document.createTreeWalker(document.body, 4);
@@ -177,10 +197,14 @@ async function checkLayout(t: TestContext, page: Page, width: number, minCharts 
   assert.ok(charts.length >= minCharts, `${charts.length} charts drawn`);
   const canvas = (c: ChartLayout): Box => ({ left: 0, right: c.width, top: 0, bottom: c.height });
   for (const c of charts) {
-    assert.ok(c.xLabels.length >= 1 && c.yLabels.length >= 1, `${width}px #${c.id}: axis labels drawn`);
+    // A range of a few seconds can hold no time tick; the y axis always has a label.
+    assert.ok(c.yLabels.length >= 1, `${width}px #${c.id}: y-axis labels drawn`);
     const labels = [...c.xLabels, ...c.yLabels, ...c.overlays];
     for (const l of labels)
-      assert.ok(inside(l, canvas(c)), `${width}px #${c.id}: "${l.text}" ${show(l)} outside the canvas`);
+      assert.ok(
+        inside(l, canvas(c)),
+        `${width}px #${c.id}: "${l.text}" ${show(l)} outside the canvas ${c.width} x ${c.height}, plot ${show(c.plot)}`,
+      );
     for (const o of c.overlays) assert.ok(inside(o, c.plot), `${width}px #${c.id}: "${o.text}" outside the plot`);
     for (let i = 0; i < labels.length; i++)
       for (let j = i + 1; j < labels.length; j++)
@@ -439,5 +463,101 @@ test(
       `50 symbols, 10 models: first render ${figures.rendered.toFixed(0)} ms after navigation; ${figures.longTasks} long tasks, the longest ${figures.longest.toFixed(0)} ms`,
     );
     await checkLayout(t, page, 1400);
+  },
+);
+
+/**
+ * Six hours of one-minute samples across local midnight with a signal every 20 minutes, fed to a real
+ * Dashboard's history at chosen times (the SDK samples at the wall clock) and served by a plain server.
+ */
+async function sixHours(): Promise<{ url: string; close: () => Promise<void> }> {
+  const dashboard = new Dashboard({ ...DASHBOARD_DEFAULTS, intervalSeconds: 60 }, 2000, [], new RecordingLogger(), {
+    returnsIntervalSeconds: 86_400,
+    returnsWindow: 30,
+    ratioMinReturns: 2,
+    tradeWindow: 100,
+  });
+  const provider = new MeterProvider({ readers: [dashboard.reader] });
+  const meter = provider.getMeter('six-hours');
+  let equity = 10_000;
+  let peak = equity;
+  let maxDrawdown = 0;
+  meter.createObservableGauge('portfolio_value').addCallback((r) => r.observe(equity));
+  meter.createObservableGauge('drawdown').addCallback((r) => r.observe(1 - equity / peak, { basis: 'equity' }));
+  meter.createObservableGauge('max_drawdown').addCallback((r) => r.observe(maxDrawdown, { basis: 'equity' }));
+  const signals = meter.createCounter('trading_signals_total');
+  const midnight = new Date();
+  midnight.setHours(24, 0, 0, 0);
+  const end = midnight.getTime() + 3 * 3600_000;
+  for (let t = end - 6 * 3600_000, minute = 0; t <= end; t += 60_000, minute++) {
+    equity *= 1 + Math.sin(minute / 17) / 400;
+    peak = Math.max(peak, equity);
+    maxDrawdown = Math.max(maxDrawdown, 1 - equity / peak);
+    if (minute % 20 === 0) signals.add(1, { symbol: 'BTC/USD', direction: 'buy' });
+    const { resourceMetrics } = await dashboard.reader.collect();
+    dashboard.history.sample(resourceMetrics, t);
+  }
+  const routes = new Map(dashboard.routes());
+  const server = createServer((req, res) => {
+    const route = routes.get(new URL(req.url ?? '/', 'http://localhost').pathname);
+    if (route === undefined) res.writeHead(404).end();
+    else void route(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}/dashboard`,
+    close: async () => {
+      await new Promise((resolve) => server.close(resolve));
+      await provider.shutdown();
+    },
+  };
+}
+
+test(
+  'six hours across midnight: one-line time labels apart (the day at midnight), the max-drawdown label whole, a signal every 20 minutes drawn as a rate over 6 minutes',
+  { timeout: 90_000 },
+  async (t) => {
+    if (!requireBinary(t, 'chromium', 'apt-get install chromium')) return;
+    const served = await sixHours();
+    try {
+      await launch();
+      for (const width of [1400, 800]) {
+        const { page, problems, seriesUrls } = await open(served.url, width, 100);
+        await checkLayout(t, page, width, 3);
+        const charts = await page.evaluate(() => window.dashboardLayout());
+        const equity = charts.find((c) => c.id === 'c-equity')!;
+        const labels = equity.xLabels.map((l) => l.text);
+        assert.ok(labels.length >= 4, labels.join(' '));
+        assert.ok(
+          labels.every((l) => /^\d\d:\d\d$/.test(l) || /^[A-Z][a-z]{2} \d{1,2}$/.test(l)),
+          labels.join(' '),
+        );
+        assert.equal(labels.filter((l) => / /.test(l)).length, 1, `the day once, at midnight: ${labels.join(' ')}`);
+        const signals = await page.evaluate(() => ({
+          title: document.querySelector('#c-signals .title')!.textContent ?? '',
+          last: JSON.parse(document.getElementById('c-signals')!.dataset.last ?? '{}') as Record<string, number>,
+        }));
+        assert.match(signals.title, /^signals per minute, over 6 min /);
+        // The answer the page loaded, asked again: the newest rate is the increase since the oldest point within 6 minutes.
+        const answer = (await (await fetch(seriesUrls[0]!)).json()) as {
+          timestamps: number[];
+          series: { name: string; values: (number | null)[] }[];
+        };
+        const counts = answer.series.find((s) => s.name === 'trading_signals_total')!.values;
+        const at = answer.timestamps.length - 1;
+        const from = answer.timestamps.findIndex((x) => x >= answer.timestamps[at]! - 6 * 60_000);
+        const expected = ((counts[at]! - counts[from]!) / (answer.timestamps[at]! - answer.timestamps[from]!)) * 60_000;
+        assert.ok(expected > 0, 'a signal in the last 6 minutes');
+        assert.ok(
+          Math.abs(signals.last['BTC/USD buy']! - expected) < 1e-12,
+          `${JSON.stringify(signals.last)} vs ${expected}`,
+        );
+        assert.deepEqual(problems, []);
+        await page.close();
+      }
+    } finally {
+      await served.close();
+    }
   },
 );
