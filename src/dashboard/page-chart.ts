@@ -223,9 +223,12 @@ export const CHART_JS = String.raw`
       var above = y - height - 2 * dpr >= b.top;
       ctx.textBaseline = above ? 'bottom' : 'top';
       var tx = b.left + b.width - 4 * dpr, ty = above ? y - 2 * dpr : y + 2 * dpr;
+      var top = above ? ty - height : ty;
+      // On the panel's colour, so a curve under the label does not cross its text.
+      ctx.fillStyle = css('--panel');
+      ctx.fillRect(tx - width - 2 * dpr, top, width + 4 * dpr, height);
       ctx.fillStyle = h.color;
       ctx.fillText(h.label, tx, ty);
-      var top = above ? ty - height : ty;
       entry.overlays.push({ text: h.label, left: (tx - width) / dpr, right: tx / dpr, top: top / dpr, bottom: (top + height) / dpr });
     });
     (extra.vlines || []).forEach(function (v) {

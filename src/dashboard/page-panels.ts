@@ -20,7 +20,7 @@ export const PANELS_JS = String.raw`
     system: 'machine metrics are off (systemMetrics: false)',
     heartbeat: 'no loop has called heartbeat()',
   };
-  function rateTitle(what) { return what + ' per minute, over ' + duration(rateWindowMs() / 1000); }
+  function rateTitle(what, by) { return what + ' per minute' + (by ? ' by ' + by : '') + ', over ' + duration(rateWindowMs() / 1000); }
   function rateLines(entries) { var w = rateWindowMs(); return entries.map(function (e) { return { label: e[0], values: perMinute(e[1], w), stepped: true }; }); }
   function firstTime(values) { for (var i = 0; i < values.length; i++) if (values[i] !== null) return state.t[i]; return null; }
 
@@ -110,7 +110,7 @@ export const PANELS_JS = String.raw`
 
   function renderFlow() {
     var signals = groupSum(select('trading_signals_total'), function (l) { return l.symbol + ' ' + l.direction; });
-    chart('c-signals', rateTitle('signals') + ' by symbol and direction' + (signals.size > TOP ? ' (top ' + TOP + ' of ' + signals.size + ')' : ''), rateLines(top(signals)), { emptyText: WHY.signals });
+    chart('c-signals', rateTitle('signals', 'symbol and direction') + (signals.size > TOP ? ' (top ' + TOP + ' of ' + signals.size + ')' : ''), rateLines(top(signals)), { emptyText: WHY.signals });
     var executed = groupSum(select('executed_trades_total'), function (l) { return l.symbol + ' ' + l.direction + ' ' + l.status; });
     var ok = top(new Map(Array.from(executed.entries()).filter(function (e) { return !/ failed$/.test(e[0]); })));
     var failed = Array.from(executed.entries()).filter(function (e) { return / failed$/.test(e[0]); });
@@ -190,7 +190,7 @@ export const PANELS_JS = String.raw`
 
   function renderApi() {
     var requests = groupSum(select('api_requests_total'), function (l) { return l.endpoint; });
-    chart('c-api-rate', rateTitle('requests') + ' by endpoint', rateLines(top(requests)), { emptyText: WHY.api });
+    chart('c-api-rate', rateTitle('requests', 'endpoint'), rateLines(top(requests)), { emptyText: WHY.api });
     var errors = groupSum(select('api_errors_total'), function (l) { return l.endpoint; });
     var w = rateWindowMs();
     var ratio = top(requests).map(function (e) {
@@ -243,15 +243,18 @@ export const PANELS_JS = String.raw`
     machineStat('v-elu', elu, pct);
     machineStat('v-delay', delay, function (v) { return v === null ? '–' : fmt(v * 1000, 1) + ' ms'; });
     machineStat('v-gc', gcP95, function (v) { return v === null ? '–' : fmt(v * 1000, 1) + ' ms'; });
+    // Without system metrics the machine charts give way to one line saying so.
     var noMachine = machineCpu === null && rss === null;
-    chart('c-cpu', 'CPU use', noMachine ? [] : [{ label: 'machine', values: machineCpu || [] }, { label: 'this process', values: proc || [] }], { yFormat: axisPercent, emptyText: WHY.system });
-    chart('c-memory', 'memory: machine used (%), process RSS (MiB)', noMachine ? [] : [{ label: 'machine used %', values: (one('system_memory_utilization') || []).map(function (v) { return v === null ? null : v * 100; }) }, { label: 'process RSS MiB', values: (rss || []).map(mib) }], { emptyText: WHY.system });
-    chart('c-load', 'load average (1 min)', [{ label: 'load 1m', values: one('system_cpu_load_average_1m') || [] }], { emptyText: WHY.system });
+    var load = one('system_cpu_load_average_1m');
+    document.getElementById('n-system').textContent = noMachine ? WHY.system : '';
+    chart('c-cpu', 'CPU use', noMachine ? [] : [{ label: 'machine', values: machineCpu || [] }, { label: 'this process', values: proc || [] }], { yFormat: axisPercent, hideWhenAbsent: true });
+    chart('c-memory', 'memory: machine used (%), process RSS (MiB)', noMachine ? [] : [{ label: 'machine used %', values: (one('system_memory_utilization') || []).map(function (v) { return v === null ? null : v * 100; }) }, { label: 'process RSS MiB', values: (rss || []).map(mib) }], { hideWhenAbsent: true });
+    chart('c-load', 'load average (1 min)', load === null ? [] : [{ label: 'load 1m', values: load }], { hideWhenAbsent: true });
     chart('c-eventloop', 'event-loop delay p99 (ms)', delay === null ? [] : [{ label: 'p99', values: delay.map(ms) }], { hideWhenAbsent: true });
     chart('c-heap', 'V8 heap used (MiB)', heap === null ? [] : [{ label: 'heap used', values: heap.map(mib) }], { hideWhenAbsent: true });
     chart('c-elu', 'event-loop utilization', elu === null ? [] : [{ label: 'utilization', values: elu }], { hideWhenAbsent: true, yFormat: axisPercent });
     var gcKinds = groupSum(gc, function (l) { return l['v8js.gc.type'] || 'gc'; }, 'count');
-    chart('c-gc', rateTitle('GC pauses') + ' by kind', rateLines(Array.from(gcKinds.entries())), { hideWhenAbsent: true });
+    chart('c-gc', rateTitle('GC pauses', 'kind'), rateLines(Array.from(gcKinds.entries())), { hideWhenAbsent: true });
   }
 
   function renderHeartbeat() {

@@ -147,10 +147,13 @@ async function bot(monitoring: MonitoringService): Promise<void> {
   }
 }
 
-/** Saves a full-page screenshot into the folder DASHBOARD_SCREENSHOTS names, when it is set (to look at them). */
+/** Saves screenshots of the page and of each panel into the folder DASHBOARD_SCREENSHOTS names, when it is set (to look at them). */
 async function keep(page: Page, name: string): Promise<void> {
   const dir = process.env['DASHBOARD_SCREENSHOTS'];
-  if (dir !== undefined && dir !== '') await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+  if (dir === undefined || dir === '') return;
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+  for (const panel of await page.$$('section.panel'))
+    await panel.screenshot({ path: join(dir, `${name}-${await panel.getAttribute('id')}.png`) });
 }
 
 /** Every text of the page inside its chart or panel, no horizontal scroll, no clipped value, chart labels apart. */
