@@ -158,9 +158,6 @@ export const CHART_JS = String.raw`
     var data = [xs].concat(lines.map(function (l) { return l.values; }));
     if (existing && existing.signature === signature && existing.plot) {
       existing.extra = opts;
-      // A grid cell narrows when a sibling appears: follow the element's width.
-      var width = Math.max(200, el.clientWidth);
-      if (width !== existing.plot.width) existing.plot.setSize({ width: width, height: existing.plot.height });
       existing.plot.setData(data);
       return;
     }
@@ -195,6 +192,16 @@ export const CHART_JS = String.raw`
     };
     entry.plot = new uPlot(config, data, el);
     state.charts.set(id, entry);
+  }
+
+  /** Every chart at its element's width: a card shown or hidden after a chart was drawn moves the grid. */
+  function fitCharts() {
+    state.charts.forEach(function (c, id) {
+      var el = document.getElementById(id);
+      if (!c.plot || !el || el.hidden) return;
+      var width = Math.max(200, el.clientWidth);
+      if (width !== c.plot.width) c.plot.setSize({ width: width, height: c.plot.height });
+    });
   }
 
   /** A y range over min..max and the values to include, with a little room. */

@@ -269,6 +269,7 @@ ${PANELS_JS}
           try { f(); } catch (e) { console.warn('panel failed', f.name, e); }
         }
         if (next < PANELS.length && gen === state.gen) { setTimeout(slice, 0); return; }
+        fitCharts();
         // Read by the load test: the time from navigation to the first whole render.
         if (gen === state.gen && !state.rendered) { state.rendered = true; performance.mark('dashboard-rendered'); }
         resolve();
@@ -376,10 +377,7 @@ ${PANELS_JS}
   document.getElementById('symbol').addEventListener('change', function (e) { state.symbol = e.target.value; reset(); });
   document.getElementById('model').addEventListener('change', function (e) { state.model = e.target.value; reset(); });
   var resizeTimer;
-  window.addEventListener('resize', function () {
-    clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(function () { state.charts.forEach(function (c, id) { if (c.plot) c.plot.setSize({ width: Math.max(200, document.getElementById(id).clientWidth), height: c.plot.height }); }); }, 150);
-  });
+  window.addEventListener('resize', function () { clearTimeout(resizeTimer); resizeTimer = setTimeout(fitCharts, 150); });
   poll();
 })();
 `;

@@ -112,7 +112,7 @@ async function checkRates(page: Page, monitoring: MonitoringService): Promise<vo
       title: document.querySelector('#c-signals .title')!.textContent ?? '',
       last: JSON.parse(document.getElementById('c-signals')!.dataset.last ?? '{}') as Record<string, number | null>,
     }));
-    assert.match(shown.title, /^signals per minute, over 1 min /);
+    assert.match(shown.title, /^signals per minute by symbol and direction, over 1 min/);
     const windowMs = 60_000;
     const answer = (await (
       await fetch(new URL('/api/v1/series?names=trading_signals_total&symbol=ETH%2FUSD', monitoring.metricsUrl))
