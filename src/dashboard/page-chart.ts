@@ -236,7 +236,9 @@ export const CHART_JS = String.raw`
       ctx.fillRect(tx - width - 2 * dpr, top, width + 4 * dpr, height);
       ctx.fillStyle = h.color;
       ctx.fillText(h.label, tx, ty);
-      entry.overlays.push({ text: h.label, left: (tx - width) / dpr, right: tx / dpr, top: top / dpr, bottom: (top + height) / dpr });
+      // Where the text went, measured with the context's state as drawn (alignment and baseline included).
+      var ink = ctx.measureText(h.label);
+      entry.overlays.push({ text: h.label, left: (tx - ink.actualBoundingBoxLeft) / dpr, right: (tx + ink.actualBoundingBoxRight) / dpr, top: (ty - ink.actualBoundingBoxAscent) / dpr, bottom: (ty + ink.actualBoundingBoxDescent) / dpr });
     });
     (extra.vlines || []).forEach(function (v) {
       var x = u.valToPos(v.x, 'x', true);
