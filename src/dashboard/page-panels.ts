@@ -21,6 +21,10 @@ export const PANELS_JS = String.raw`
     heartbeat: 'no loop has called heartbeat()',
   };
   function rateTitle(what, by) { return what + ' per minute' + (by ? ' by ' + by : '') + ', over ' + duration(rateWindowMs() / 1000); }
+  /** Why a rate chart is empty: nothing counted yet, or a count with one sample so far (a rate needs two). */
+  function rateEmpty(groups, why) {
+    return groups.size === 0 ? why : 'a rate needs two samples: the first comes with the next sample (every ' + duration(state.interval) + ')';
+  }
   function rateLines(entries) { var w = rateWindowMs(); return entries.map(function (e) { return { label: e[0], values: perMinute(e[1], w), stepped: true }; }); }
   function firstTime(values) { for (var i = 0; i < values.length; i++) if (values[i] !== null) return state.t[i]; return null; }
 
@@ -110,14 +114,14 @@ export const PANELS_JS = String.raw`
 
   function renderFlow() {
     var signals = groupSum(select('trading_signals_total'), function (l) { return l.symbol + ' ' + l.direction; });
-    chart('c-signals', rateTitle('signals', 'symbol and direction') + (signals.size > TOP ? ' (top ' + TOP + ' of ' + signals.size + ')' : ''), rateLines(top(signals)), { emptyText: WHY.signals });
+    chart('c-signals', rateTitle('signals', 'symbol and direction') + (signals.size > TOP ? ' (top ' + TOP + ' of ' + signals.size + ')' : ''), rateLines(top(signals)), { emptyText: rateEmpty(signals, WHY.signals) });
     var executed = groupSum(select('executed_trades_total'), function (l) { return l.symbol + ' ' + l.direction + ' ' + l.status; });
     var ok = top(new Map(Array.from(executed.entries()).filter(function (e) { return !/ failed$/.test(e[0]); })));
     var failed = Array.from(executed.entries()).filter(function (e) { return / failed$/.test(e[0]); });
     var failedAll = groupSum(select('executed_trades_total', { status: 'failed' }), function () { return 'failed (all shown symbols)'; });
     var exLines = rateLines(ok);
     rateLines(Array.from(failedAll.entries())).forEach(function (l) { l.color = css('--bad'); l.width = 3; exLines.push(l); });
-    chart('c-executed', rateTitle('executed trades') + '; failed in red' + (failed.length ? ' (' + failed.length + ' symbol/direction with failures)' : ''), exLines, { emptyText: WHY.executed });
+    chart('c-executed', rateTitle('executed trades') + '; failed in red' + (failed.length ? ' (' + failed.length + ' symbol/direction with failures)' : ''), exLines, { emptyText: rateEmpty(executed, WHY.executed) });
   }
 
   function renderPositions() {
@@ -190,7 +194,7 @@ export const PANELS_JS = String.raw`
 
   function renderApi() {
     var requests = groupSum(select('api_requests_total'), function (l) { return l.endpoint; });
-    chart('c-api-rate', rateTitle('requests', 'endpoint'), rateLines(top(requests)), { emptyText: WHY.api });
+    chart('c-api-rate', rateTitle('requests', 'endpoint'), rateLines(top(requests)), { emptyText: rateEmpty(requests, WHY.api) });
     var errors = groupSum(select('api_errors_total'), function (l) { return l.endpoint; });
     var w = rateWindowMs();
     var ratio = top(requests).map(function (e) {
@@ -198,7 +202,7 @@ export const PANELS_JS = String.raw`
       var err = perMinute(errors.get(e[0]) || new Array(state.t.length).fill(0), w);
       return { label: e[0], values: req.map(function (r, i) { return r === null || r === 0 ? null : (err[i] || 0) / r; }), stepped: true };
     });
-    chart('c-api-errors', 'error ratio by endpoint, over ' + duration(w / 1000), ratio, { yFormat: axisPercent, emptyText: WHY.api });
+    chart('c-api-errors', 'error ratio by endpoint, over ' + duration(w / 1000), ratio, { yFormat: axisPercent, emptyText: rateEmpty(requests, WHY.api) });
     var lat = [];
     select('api_latency_seconds').slice(0, TOP / 2).forEach(function (s, i) {
       var label = s.labels.method + ' ' + s.labels.endpoint;

@@ -276,8 +276,9 @@ test(
   { timeout: 60_000 },
   async (t) => {
     if (!requireBinary(t, 'chromium', 'apt-get install chromium')) return;
+    // Samples an hour apart: only those taken here land within the test, so the page sees exactly them (it reloads to).
     const { monitoring } = await start({
-      dashboard: { intervalSeconds: 1 },
+      dashboard: { intervalSeconds: 3600, historyMinutes: 600 },
       returnsIntervalSeconds: 3600,
       returnsWindow: 24,
     });
@@ -302,8 +303,16 @@ test(
     assert.deepEqual(hidden, [true, true, true, true, true, true]);
 
     // The first equity opens the first return period: Sharpe comes 3 intervals later (2 returns).
+    assert.match(await text('#c-signals .empty'), /no trading signals recorded yet \(recordTradingSignal\)/);
     monitoring.updatePortfolioMetrics({ portfolioValue: 1000 });
+    monitoring.recordTradingSignal({
+      symbol: 'BTC/USD',
+      direction: 'buy',
+      modelType: 'momentum',
+      confidenceLevel: 0.6,
+    });
     await monitoring.sampleDashboardHistory();
+    await page.reload();
     await page.waitForFunction(
       () => /first values around/.test(document.getElementById('n-ratios')?.textContent ?? ''),
       undefined,
@@ -324,6 +333,11 @@ test(
     );
     const first = answer.timestamps[answer.series[0]!.values.findIndex((v) => v !== null)]!;
     assert.match(await text('#n-ratios'), new RegExp(`first values around ${when(first + 3 * 3600_000)}\\.`));
+    // One sample of the signal counter so far: no rate yet, and the page says when.
+    assert.match(
+      await text('#c-signals .empty'),
+      /a rate needs two samples: the first comes with the next sample \(every 1 h\)/,
+    );
     assert.deepEqual(problems, []);
   },
 );
