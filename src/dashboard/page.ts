@@ -177,14 +177,13 @@ main { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(460px,
 .panel.wide { grid-column: span 2; }
 @media (max-width: 980px) { .panel.wide { grid-column: span 1; } }
 .stats { display: flex; gap: 18px; flex-wrap: wrap; margin-bottom: 6px; }
-.stats div { display: flex; flex-direction: column; }
+.stats div { display: flex; flex-direction: column; min-width: 0; }
 .label, .muted { color: var(--muted); font-size: 12px; }
 .value { font-size: 20px; font-variant-numeric: tabular-nums; }
 .chart { width: 100%; min-height: 40px; margin-top: 6px; min-width: 0; }
 .chart .title, .panel > .title { color: var(--muted); font-size: 12px; margin-top: 6px; }
 .empty { color: var(--muted); font-size: 12px; padding: 8px 0; }
 .row, .multiples { display: grid; grid-template-columns: repeat(auto-fit, minmax(260px, 1fr)); gap: 0 12px; }
-.row .chart[hidden] { display: none; }
 .notes p { margin: 6px 0 0; }
 [hidden] { display: none !important; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
@@ -196,7 +195,6 @@ td:first-child, th:first-child { text-align: left; }
 .u-legend .u-marker { border-radius: 2px; }
 .u-legend.u-inline tr { max-width: 100%; }
 .u-legend .u-label { overflow-wrap: anywhere; white-space: normal; }
-main > .panel, .stats div { min-width: 0; }
 header select { max-width: 40vw; }
 `;
 
