@@ -75,6 +75,7 @@ export const FORMAT_JS = String.raw`
 /** `chart()`, `multiples()` and `dashboardLayout()`; uses `state`, `PALETTE` and the helpers of FORMAT_JS. */
 export const CHART_JS = String.raw`
   var TICK = 6, GAP = 4, X_SPACE = 80;
+  var TIME_INCRS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800, 2592000];
   var X_PAD = Math.ceil(textWidth('00:00:00') / 2) + 4;
 
   function hasData(lines) { return lines.some(function (l) { return l.values.some(function (v) { return v !== null; }); }); }
@@ -84,6 +85,8 @@ export const CHART_JS = String.raw`
     var base = { stroke: css('--muted'), font: AXIS_FONT, gap: GAP, grid: { stroke: css('--grid'), width: 1 }, ticks: { stroke: css('--grid'), width: 1, size: TICK } };
     var x = Object.assign({}, base, {
       space: X_SPACE,
+      // Whole seconds at least: the labels show no fraction of a second.
+      incrs: opts.x ? undefined : TIME_INCRS,
       filter: inRange,
       values: function (u, splits, _axis, _space, incr) {
         var labels = splits.map(function (s) { return s === null ? null : opts.x ? axisNumber(s, incr) : timeLabel(s, incr); });

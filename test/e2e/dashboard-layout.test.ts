@@ -202,6 +202,12 @@ async function checkLayout(t: TestContext, page: Page, width: number, minCharts 
   for (const c of charts) {
     // A range of a few seconds can hold no time tick; the y axis always has a label.
     assert.ok(c.yLabels.length >= 1, `${width}px #${c.id}: y-axis labels drawn`);
+    for (const axis of [c.xLabels, c.yLabels])
+      assert.equal(
+        new Set(axis.map((l) => l.text)).size,
+        axis.length,
+        `${width}px #${c.id}: ${axis.map((l) => l.text).join(' ')}`,
+      );
     const labels = [...c.xLabels, ...c.yLabels, ...c.overlays];
     for (const l of labels)
       assert.ok(
