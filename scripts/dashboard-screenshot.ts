@@ -1,13 +1,13 @@
 // Opens the dashboard in headless Chromium after a wait and saves a screenshot.
-// Usage: node scripts/dashboard-screenshot.ts <dashboard-url> <out.png> [waitSeconds=30]
+// Usage: node scripts/dashboard-screenshot.ts <dashboard-url> <out.png> [waitSeconds=30] [viewportWidth=1400]
 // Exits non-zero only on a real error: the page failing to load, a console error, a failed request, or no chart drawn.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { chromium } from 'playwright-core';
 
-const [url, out = 'test-output/dashboard.png', wait = '30'] = process.argv.slice(2);
+const [url, out = 'test-output/dashboard.png', wait = '30', width = '1400'] = process.argv.slice(2);
 if (url === undefined) {
-  console.error('usage: node scripts/dashboard-screenshot.ts <dashboard-url> <out.png> [waitSeconds]');
+  console.error('usage: node scripts/dashboard-screenshot.ts <dashboard-url> <out.png> [waitSeconds] [viewportWidth]');
   process.exit(2);
 }
 await new Promise((r) => setTimeout(r, Number(wait) * 1000));
@@ -16,7 +16,7 @@ const browser = await chromium.launch({
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
 });
 try {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 2400 } });
+  const page = await browser.newPage({ viewport: { width: Number(width), height: 2400 } });
   const problems: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`console: ${m.text()}`);

@@ -244,7 +244,12 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
   const dashboard =
     options.dashboard === false || loaded.dashboard === undefined
       ? undefined
-      : new loaded.dashboard.Dashboard(options.dashboard, options.maxSeriesPerMetric, [producer()], logger);
+      : new loaded.dashboard.Dashboard(options.dashboard, options.maxSeriesPerMetric, [producer()], logger, {
+          returnsIntervalSeconds: options.returnsIntervalSeconds,
+          returnsWindow: options.returnsWindow,
+          ratioMinReturns: loaded.dashboard.RATIO_MIN_RETURNS,
+          tradeWindow: options.tradeWindow,
+        });
   if (loaded.state !== undefined && options.stateDirectory !== false) {
     state = new loaded.state.store.StateStore(options.stateDirectory, durableFiles(registry, domains, dashboard), {
       health,

@@ -7,7 +7,9 @@ import type { RouteHandler } from '../http/surface.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ResolvedDashboard } from './options.ts';
 import { SeriesApi } from './series-api.ts';
-import { MetricHistory, PullReader } from './history.ts';
+
+export { RATIO_MIN_RETURNS } from './series-api.ts';
+import { MetricHistory, PullReader, type SeriesContext } from './history.ts';
 import { PAGE_CSS, PAGE_HTML, PAGE_JS } from './page.ts';
 
 /** OpenTelemetry name of the event-loop delay gauge (scraped as `nodejs_eventloop_delay_p99`), as the runtime-node instrumentation names it. */
@@ -36,12 +38,19 @@ export class Dashboard {
     this.delay.reset();
   };
 
-  constructor(settings: ResolvedDashboard, maxSlots: number, producers: MetricProducer[], logger: Logger) {
+  /** `context`: the settings the series API passes to the page (see {@link SeriesContext}). */
+  constructor(
+    settings: ResolvedDashboard,
+    maxSlots: number,
+    producers: MetricProducer[],
+    logger: Logger,
+    context?: SeriesContext,
+  ) {
     this.logger = logger;
     this.intervalMs = settings.intervalSeconds * 1000;
     this.reader = new PullReader(producers);
     this.history = new MetricHistory({ ...settings, maxSlots, logger });
-    this.seriesApi = new SeriesApi(this.history);
+    this.seriesApi = new SeriesApi(this.history, context === undefined ? {} : { context });
   }
 
   /** Adds the event-loop delay gauge to the shared Meter and starts sampling (timer unref'd). */

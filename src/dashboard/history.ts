@@ -73,6 +73,10 @@ export const HISTORY_METRICS: ReadonlyMap<string, Kept> = new Map<string, Kept>(
   ['system_cpu_load_average_1m', {}],
   ['nodejs_eventloop_delay_p99', {}],
   ['process_cpu_utilization', {}],
+  // Node runtime metrics (@opentelemetry/instrumentation-runtime-node), drawn when present.
+  ['v8js_memory_heap_used', {}],
+  ['nodejs_eventloop_utilization', {}],
+  ['v8js_gc_duration', {}],
 ]);
 
 /** Derived series: the machine's CPU use, 1 minus the mean idle fraction over every core (one series instead of cores x states). */
@@ -148,6 +152,18 @@ export type SeriesJson =
       p95: (number | null)[];
     };
 
+/** The settings a page needs to say when a figure will have its first value (`context` of an answer). */
+export interface SeriesContext {
+  /** Seconds per return period of Sharpe, Sortino and Calmar (`returnsIntervalSeconds`). */
+  readonly returnsIntervalSeconds: number;
+  /** Return periods in the rolling window of the ratios (`returnsWindow`). */
+  readonly returnsWindow: number;
+  /** Returns a ratio needs before it has a value: a standard deviation needs two. */
+  readonly ratioMinReturns: number;
+  /** Closed trades in the rolling window of the trade statistics (`tradeWindow`). */
+  readonly tradeWindow: number;
+}
+
 /** Body of `GET /api/v1/series`. */
 export interface SeriesResponse {
   /** Seconds between samples (the dashboard's `intervalSeconds`). */
@@ -171,6 +187,8 @@ export interface SeriesResponse {
   truncated: boolean;
   /** The series held that match the query, in the history's order (the first `matched` when not truncated). */
   series: SeriesJson[];
+  /** The settings behind the figures' first values, when the SDK serves the answer (absent from `MetricHistory.query`). */
+  context?: SeriesContext;
 }
 
 /** One bounded answer: its head at once, each series rendered on demand while the history's version is unchanged. */

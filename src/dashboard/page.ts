@@ -1,5 +1,9 @@
 // The dashboard page, embedded as strings so the package ships it without a copy step in the build
 // (tsc emits only .ts). Plain ES5-style script, no framework; charts by uPlot, served from the package.
+// page.js is one closure put together from parts: the store and polling here, formatting and charts
+// in page-chart.ts, one render function per panel in page-panels.ts.
+import { CHART_JS, FORMAT_JS } from './page-chart.ts';
+import { PANELS_JS } from './page-panels.ts';
 
 /** The scrape names the page draws: what it asks `/api/v1/series` for. */
 export const PAGE_METRICS: readonly string[] = [
@@ -34,6 +38,9 @@ export const PAGE_METRICS: readonly string[] = [
   'process_memory_usage',
   'system_cpu_load_average_1m',
   'nodejs_eventloop_delay_p99',
+  'nodejs_eventloop_utilization',
+  'v8js_memory_heap_used',
+  'v8js_gc_duration',
   'bot_heartbeat_timestamp_seconds',
 ];
 
@@ -83,6 +90,7 @@ export const PAGE_HTML = String.raw`<!doctype html>
   <section class="panel" id="panel-ratios" data-panel="ratios">
     <h2>Performance ratios</h2>
     <table class="ratios" id="t-ratios"><thead><tr><th></th><th>lifetime</th><th>rolling</th></tr></thead><tbody></tbody></table>
+    <div class="notes muted" id="n-ratios"></div>
   </section>
   <section class="panel wide" id="panel-flow" data-panel="flow">
     <h2>Signals and executed trades per minute</h2>
@@ -93,11 +101,13 @@ export const PAGE_HTML = String.raw`<!doctype html>
     <h2>Open positions</h2>
     <div class="chart small" id="c-positions"></div>
     <table class="list" id="t-positions"><tbody></tbody></table>
+    <div class="muted" id="n-positions"></div>
   </section>
   <section class="panel wide" id="panel-models" data-panel="models">
     <h2>Models</h2>
     <div class="chart" id="c-accuracy"></div>
-    <div class="chart" id="c-rmse"></div>
+    <div class="title" id="h-rmse">RMSE per model</div>
+    <div class="multiples" id="c-rmse"></div>
   </section>
   <section class="panel" id="panel-reliability" data-panel="reliability">
     <h2>Reliability diagram</h2>
@@ -117,10 +127,26 @@ export const PAGE_HTML = String.raw`<!doctype html>
   </section>
   <section class="panel wide" id="panel-system" data-panel="system">
     <h2>Machine and process</h2>
-    <div class="chart" id="c-cpu"></div>
-    <div class="chart" id="c-memory"></div>
-    <div class="chart small" id="c-load"></div>
-    <div class="chart small" id="c-eventloop"></div>
+    <div class="stats">
+      <div><span class="label">Machine CPU</span><span class="value" id="v-cpu">–</span></div>
+      <div><span class="label">Process RSS</span><span class="value" id="v-rss">–</span></div>
+      <div><span class="label">V8 heap used</span><span class="value" id="v-heap">–</span></div>
+      <div><span class="label">Event-loop utilization</span><span class="value" id="v-elu">–</span></div>
+      <div><span class="label">Event-loop delay p99</span><span class="value" id="v-delay">–</span></div>
+      <div><span class="label">GC pause p95 (slowest kind)</span><span class="value" id="v-gc">–</span></div>
+    </div>
+    <div class="muted" id="n-system"></div>
+    <div class="row">
+      <div class="chart" id="c-cpu"></div>
+      <div class="chart" id="c-memory"></div>
+    </div>
+    <div class="row">
+      <div class="chart small" id="c-load"></div>
+      <div class="chart small" id="c-eventloop"></div>
+      <div class="chart small" id="c-elu" hidden></div>
+      <div class="chart small" id="c-heap" hidden></div>
+      <div class="chart small" id="c-gc" hidden></div>
+    </div>
   </section>
   <section class="panel" id="panel-heartbeat" data-panel="heartbeat">
     <h2>Heartbeat age per loop</h2>
@@ -146,23 +172,30 @@ header { position: sticky; top: 0; z-index: 2; display: flex; gap: 16px; align-i
 h1 { font-size: 18px; margin: 0 12px 0 0; }
 h2 { font-size: 15px; margin: 0 0 8px; }
 select { background: var(--bg); color: var(--fg); border: 1px solid var(--grid); border-radius: 4px; padding: 2px 6px; }
-main { display: grid; grid-template-columns: repeat(auto-fill, minmax(460px, 1fr)); gap: 12px; padding: 12px; }
+main { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(460px, 100%), 1fr)); gap: 12px; padding: 12px; }
 .panel { background: var(--panel); border: 1px solid var(--grid); border-radius: 6px; padding: 12px; min-width: 0; }
 .panel.wide { grid-column: span 2; }
 @media (max-width: 980px) { .panel.wide { grid-column: span 1; } }
 .stats { display: flex; gap: 18px; flex-wrap: wrap; margin-bottom: 6px; }
-.stats div { display: flex; flex-direction: column; }
+.stats div { display: flex; flex-direction: column; min-width: 0; }
 .label, .muted { color: var(--muted); font-size: 12px; }
 .value { font-size: 20px; font-variant-numeric: tabular-nums; }
-.chart { width: 100%; min-height: 40px; margin-top: 6px; }
-.chart .title { color: var(--muted); font-size: 12px; }
+.chart { width: 100%; min-height: 40px; margin-top: 6px; min-width: 0; }
+.chart .title, .panel > .title { color: var(--muted); font-size: 12px; margin-top: 6px; }
 .empty { color: var(--muted); font-size: 12px; padding: 8px 0; }
+.row, .multiples { display: grid; grid-template-columns: repeat(auto-fit, minmax(260px, 1fr)); gap: 0 12px; }
+.notes p { margin: 6px 0 0; }
+[hidden] { display: none !important; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 td, th { text-align: right; padding: 3px 6px; border-bottom: 1px solid var(--grid); }
 td:first-child, th:first-child { text-align: left; }
 .failed { color: var(--bad); }
 .uplot, .uplot .u-legend { color: var(--fg); font-size: 12px; }
+.uplot .u-legend { max-width: 100%; }
 .u-legend .u-marker { border-radius: 2px; }
+.u-legend.u-inline tr { max-width: 100%; }
+.u-legend .u-label { overflow-wrap: anywhere; white-space: normal; }
+header select { max-width: 40vw; }
 `;
 
 /**
@@ -175,17 +208,13 @@ export const PAGE_JS = String.raw`'use strict';
 (function () {
   var PALETTE = ['#2563eb', '#f59e0b', '#10b981', '#ef4444', '#8b5cf6', '#06b6d4', '#ec4899', '#84cc16', '#f97316', '#64748b'];
   var NAMES = ${JSON.stringify(PAGE_METRICS)};
-  var TOP = 8;
-  var state = { t: [], series: new Map(), since: undefined, interval: 5, symbol: '', model: '', loaded: 0, note: '', charts: new Map(), timer: undefined, busy: false, gen: 0 };
-
-  function css(name) { return getComputedStyle(document.documentElement).getPropertyValue(name).trim(); }
+  /** Lines per chart, and small charts per panel of small multiples. */
+  var TOP = 8, MULTIPLES = 12;
+  /** Longest the panels hold the main thread before yielding, in ms (about a frame). */
+  var RENDER_SLICE_MS = 16;
+  var state = { t: [], series: new Map(), since: undefined, interval: 5, context: undefined, symbol: '', model: '', loaded: 0, note: '', charts: new Map(), timer: undefined, busy: false, gen: 0, rendered: false };
+${FORMAT_JS}
   function keyOf(s) { return s.name + JSON.stringify(s.labels); }
-  function last(values) { for (var i = values.length - 1; i >= 0; i--) if (values[i] !== null && values[i] !== undefined) return values[i]; return null; }
-  function fmt(v, digits) {
-    if (v === null || v === undefined || !isFinite(v)) return '–';
-    return v.toLocaleString(undefined, { maximumFractionDigits: digits === undefined ? 2 : digits });
-  }
-  function pct(v) { return v === null || v === undefined ? '–' : fmt(v * 100, 2) + ' %'; }
   function setValue(id, v, text) {
     var el = document.getElementById(id);
     el.textContent = text === undefined ? fmt(v) : text;
@@ -214,303 +243,43 @@ export const PAGE_JS = String.raw`'use strict';
     });
     return groups;
   }
-  /** Per-minute increase of a counter (times in ms); a reset (a drop) gives no point. */
-  function perMinute(values) {
-    var out = new Array(values.length).fill(null);
-    for (var i = 1; i < values.length; i++) {
-      var a = values[i - 1], b = values[i], dt = state.t[i] - state.t[i - 1];
-      if (a !== null && b !== null && b >= a && dt > 0) out[i] = (b - a) / dt * 60000;
-    }
-    return out;
-  }
   function total(values) { var s = 0; values.forEach(function (v) { if (v !== null) s += v; }); return s; }
   function top(groups) {
     var entries = Array.from(groups.entries()).sort(function (a, b) { return total(b[1]) - total(a[1]); });
     return entries.slice(0, TOP);
   }
-  function hasData(lines) { return lines.some(function (l) { return l.values.some(function (v) { return v !== null; }); }); }
-
-  /** Draws (or redraws) a uPlot chart; lines: [{ label, values, color?, dash?, width? }]. */
-  function chart(id, title, lines, opts) {
-    opts = opts || {};
-    var el = document.getElementById(id);
-    var filled = hasData(lines);
-    el.dataset.points = String(lines.reduce(function (n, l) { return n + l.values.filter(function (v) { return v !== null; }).length; }, 0));
-    var lastOf = {};
-    lines.forEach(function (l) { lastOf[l.label] = last(l.values); });
-    el.dataset.last = JSON.stringify(lastOf);
-    var signature = title + '|' + lines.map(function (l) { return l.label; }).join('|') + '|' + filled;
-    var existing = state.charts.get(id);
-    var xs = opts.x || state.t.map(function (t) { return t / 1000; });
-    var data = [xs].concat(lines.map(function (l) { return l.values; }));
-    if (existing && existing.signature === signature && existing.plot) {
-      existing.extra = opts;
-      existing.plot.setData(data);
-      return;
-    }
-    if (existing && existing.plot) existing.plot.destroy();
-    el.textContent = '';
-    var head = document.createElement('div');
-    head.className = 'title';
-    head.textContent = title;
-    el.appendChild(head);
-    if (!filled) {
-      var empty = document.createElement('div');
-      empty.className = 'empty';
-      empty.textContent = opts.emptyText || 'no data yet';
-      el.appendChild(empty);
-      state.charts.set(id, { signature: signature });
-      return;
-    }
-    var entry = { signature: signature, extra: opts };
-    var fg = css('--muted'), grid = css('--grid');
-    var axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
-    var yAxis = Object.assign({}, axis, { size: 60 });
-    if (opts.yFormat) yAxis.values = function (u, ticks) { return ticks.map(opts.yFormat); };
-    var plugins = [{ hooks: { draw: [function (u) { drawExtras(u, entry.extra); }] } }];
-    var config = {
-      width: Math.max(200, el.clientWidth),
-      height: opts.height || (el.classList.contains('small') ? 120 : el.classList.contains('square') ? 260 : 180),
-      scales: { x: { time: opts.x === undefined }, y: opts.yRange ? { range: opts.yRange } : {} },
-      axes: [axis, yAxis],
-      legend: { live: true },
-      cursor: { drag: { x: true, y: false } },
-      plugins: plugins,
-      series: [{}].concat(lines.map(function (l, i) {
-        var color = l.color || PALETTE[i % PALETTE.length];
-        var s = { label: l.label, stroke: color, width: l.width || 1.5, spanGaps: false, value: function (u, v) { return v === null ? '–' : (opts.yFormat || fmt)(v); } };
-        if (l.dash) s.dash = l.dash;
-        if (l.points) { s.points = { show: true, size: 7, fill: color }; s.paths = l.noLine ? function () { return null; } : undefined; }
-        return s;
-      })),
-    };
-    entry.plot = new uPlot(config, data, el);
-    state.charts.set(id, entry);
-  }
-
-  /** Horizontal reference lines and vertical event markers, drawn over the plot. */
-  function drawExtras(u, extra) {
-    if (!extra) return;
-    var ctx = u.ctx;
-    ctx.save();
-    (extra.hlines || []).forEach(function (h) {
-      var y = u.valToPos(h.value, 'y', true);
-      ctx.strokeStyle = h.color; ctx.setLineDash([6, 4]); ctx.lineWidth = 1.5;
-      ctx.beginPath(); ctx.moveTo(u.bbox.left, y); ctx.lineTo(u.bbox.left + u.bbox.width, y); ctx.stroke();
-      ctx.fillStyle = h.color; ctx.font = (12 * devicePixelRatio) + 'px sans-serif';
-      ctx.fillText(h.label, u.bbox.left + 6, y - 4);
-    });
-    (extra.vlines || []).forEach(function (v) {
-      var x = u.valToPos(v.x, 'x', true);
-      ctx.strokeStyle = v.color; ctx.setLineDash([2, 3]); ctx.lineWidth = 1.5;
-      ctx.beginPath(); ctx.moveTo(x, u.bbox.top); ctx.lineTo(x, u.bbox.top + u.bbox.height); ctx.stroke();
-    });
-    (extra.segments || []).forEach(function (sg) {
-      ctx.strokeStyle = sg.color; ctx.setLineDash([4, 4]); ctx.lineWidth = 1;
-      ctx.beginPath();
-      ctx.moveTo(u.valToPos(sg.x0, 'x', true), u.valToPos(sg.y0, 'y', true));
-      ctx.lineTo(u.valToPos(sg.x1, 'x', true), u.valToPos(sg.y1, 'y', true));
-      ctx.stroke();
-    });
-    ctx.restore();
-  }
-
+${CHART_JS}
   function labelOf(l, keys) { return keys.map(function (k) { return l[k]; }).filter(Boolean).join(' '); }
 
-  function renderEquity() {
-    var equity = one('portfolio_value') || [];
-    var balance = one('balance') || [];
-    setValue('v-portfolio', last(equity));
-    setValue('v-balance', last(balance));
-    chart('c-equity', 'portfolio value and balance', [{ label: 'portfolio value', values: equity }, { label: 'balance', values: balance, dash: [4, 3] }]);
-    var dd = one('drawdown', { basis: 'equity' }) || one('drawdown', { basis: 'realized' }) || [];
-    var maxdd = last(one('max_drawdown', { basis: 'equity' }) || one('max_drawdown', { basis: 'realized' }) || []);
-    setValue('v-drawdown', last(dd), pct(last(dd)));
-    setValue('v-max-drawdown', maxdd, pct(maxdd));
-    chart('c-drawdown', 'drawdown (fraction of peak)', [{ label: 'drawdown', values: dd, color: css('--bad') }], {
-      yFormat: function (v) { return fmt(v * 100, 1) + '%'; },
-      hlines: maxdd === null ? [] : [{ value: maxdd, color: css('--bad'), label: 'max drawdown ' + pct(maxdd) }],
+${PANELS_JS}
+  /**
+   * Runs the panels, a few at a time: after a slice of RENDER_SLICE_MS it yields to the browser, so a page
+   * of many symbols and models never holds the main thread for the whole render. Stops when the selection
+   * changes (gen); resolves when every panel is drawn.
+   */
+  function render(gen) {
+    return new Promise(function (resolve) {
+      var next = 0;
+      (function slice() {
+        var started = performance.now();
+        while (next < PANELS.length && gen === state.gen && performance.now() - started < RENDER_SLICE_MS) {
+          var f = PANELS[next++];
+          try { f(); } catch (e) { console.warn('panel failed', f.name, e); }
+        }
+        if (next < PANELS.length && gen === state.gen) { setTimeout(slice, 0); return; }
+        fitCharts();
+        // Read by the load test: the time from navigation to the first whole render.
+        if (gen === state.gen && !state.rendered) { state.rendered = true; performance.mark('dashboard-rendered'); }
+        resolve();
+      })();
     });
   }
 
-  function renderPnl() {
-    var sym = state.symbol || 'all';
-    var pnl = one('realized_pnl', { symbol: sym }) || [];
-    setValue('v-realized', last(pnl));
-    chart('c-pnl', 'realized PnL (' + sym + ')', [{ label: 'realized PnL', values: pnl }]);
-    var byOutcome = groupSum(select('trades_closed_total'), function (l) { return l.outcome; });
-    var lines = ['win', 'loss', 'draw'].map(function (o) { return { label: o, values: byOutcome.get(o) || new Array(state.t.length).fill(null), color: o === 'win' ? css('--good') : o === 'loss' ? css('--bad') : css('--muted') }; });
-    var w = last(lines[0].values) || 0, l = last(lines[1].values) || 0, d = last(lines[2].values) || 0;
-    var closed = lines.some(function (x) { return last(x.values) !== null; }) ? w + l + d : null;
-    setValue('v-trades-closed', closed, fmt(closed, 0));
-    setValue('v-outcomes', closed, closed === null ? '–' : fmt(w, 0) + ' / ' + fmt(l, 0) + ' / ' + fmt(d, 0));
-    chart('c-closed', 'trades closed (cumulative)', lines);
-  }
-
-  function renderRatios() {
-    var sym = state.symbol || 'all';
-    var rows = [
-      ['Win rate', 'win_rate', { symbol: sym }, pct],
-      ['Profit factor', 'profit_factor', { symbol: sym }, fmt],
-      ['Sharpe', 'sharpe_ratio', {}, fmt],
-      ['Sortino', 'sortino_ratio', {}, fmt],
-      ['Calmar', 'calmar_ratio', {}, fmt],
-    ];
-    var body = document.querySelector('#t-ratios tbody');
-    body.textContent = '';
-    var any = false;
-    rows.forEach(function (r) {
-      var tr = document.createElement('tr');
-      var th = document.createElement('td'); th.textContent = r[0]; tr.appendChild(th);
-      ['lifetime', 'rolling'].forEach(function (win) {
-        var where = Object.assign({ window: win }, r[2]);
-        var v = last(one(r[1], where) || []);
-        if (v !== null) any = true;
-        var td = document.createElement('td');
-        td.id = 'v-' + r[1].replace(/_/g, '-') + '-' + win;
-        td.textContent = r[3](v);
-        td.dataset.value = v === null ? '' : String(v);
-        tr.appendChild(td);
-      });
-      body.appendChild(tr);
-    });
-    document.getElementById('t-ratios').dataset.points = any ? '1' : '0';
-    if (!document.getElementById('win-rate-note')) {
-      var note = document.createElement('div');
-      note.id = 'win-rate-note'; note.className = 'muted';
-      note.textContent = 'lifetime: every closed trade (ratios: every return interval); rolling: the last tradeWindow trades (ratios: the last returnsWindow intervals)';
-      document.getElementById('panel-ratios').appendChild(note);
-    }
-  }
-
-  function renderFlow() {
-    var signals = groupSum(select('trading_signals_total'), function (l) { return l.symbol + ' ' + l.direction; });
-    var lines = top(signals).map(function (e) { return { label: e[0], values: perMinute(e[1]) }; });
-    chart('c-signals', 'signals per minute by symbol and direction' + (signals.size > TOP ? ' (top ' + TOP + ' of ' + signals.size + ')' : ''), lines);
-    var executed = groupSum(select('executed_trades_total'), function (l) { return l.symbol + ' ' + l.direction + ' ' + l.status; });
-    var ok = top(new Map(Array.from(executed.entries()).filter(function (e) { return !/ failed$/.test(e[0]); })));
-    var failed = Array.from(executed.entries()).filter(function (e) { return / failed$/.test(e[0]); });
-    var failedAll = groupSum(select('executed_trades_total', { status: 'failed' }), function () { return 'failed (all shown symbols)'; });
-    var exLines = ok.map(function (e) { return { label: e[0], values: perMinute(e[1]) }; });
-    failedAll.forEach(function (values, label) { exLines.push({ label: label, values: perMinute(values), color: css('--bad'), width: 3 }); });
-    chart('c-executed', 'executed trades per minute; failed in red' + (failed.length ? ' (' + failed.length + ' symbol/direction with failures)' : ''), exLines);
-  }
-
-  function renderPositions() {
-    var list = select('open_positions');
-    var byDir = groupSum(list, function (l) { return l.direction; });
-    chart('c-positions', 'open positions by direction', Array.from(byDir.entries()).map(function (e) { return { label: e[0], values: e[1] }; }), { emptyText: 'no open positions reported' });
-    var body = document.querySelector('#t-positions tbody');
-    body.textContent = '';
-    list.map(function (s) { return [s.labels.symbol + ' ' + s.labels.direction, last(s.values)]; })
-      .filter(function (r) { return r[1] !== null && r[1] !== 0; })
-      .sort(function (a, b) { return Math.abs(b[1]) - Math.abs(a[1]); })
-      .slice(0, 20)
-      .forEach(function (r) {
-        var tr = document.createElement('tr');
-        var a = document.createElement('td'); a.textContent = r[0];
-        var b = document.createElement('td'); b.textContent = fmt(r[1], 6);
-        tr.appendChild(a); tr.appendChild(b); body.appendChild(tr);
-      });
-  }
-
-  function driftMarkers() {
-    var groups = groupSum(select('model_drift_events_total'), function (l) { return labelOf(l, ['model_name', 'timeframe', 'symbol']); });
-    var marks = [];
-    groups.forEach(function (values) {
-      // A series that appears inside the window counts from 0: its first detections are events too.
-      for (var i = 1; i < values.length; i++) if (values[i] !== null && values[i] > (values[i - 1] === null ? 0 : values[i - 1])) marks.push({ x: state.t[i] / 1000, color: css('--bad') });
-    });
-    return marks;
-  }
-
-  function renderModels() {
-    var marks = driftMarkers();
-    var key = ['model_name', 'timeframe', 'symbol'];
-    var acc = select('model_accuracy').slice(0, TOP).map(function (s) { return { label: labelOf(s.labels, key), values: s.values }; });
-    chart('c-accuracy', 'accuracy over time; drift events as red dotted lines (' + marks.length + ')', acc, { vlines: marks, yFormat: function (v) { return fmt(v * 100, 1) + '%'; } });
-    var rmse = select('model_rmse').slice(0, TOP).map(function (s) { return { label: labelOf(s.labels, key), values: s.values }; });
-    chart('c-rmse', 'RMSE over time; drift events marked', rmse, { vlines: marks });
-  }
-
-  function renderReliability() {
-    var groups = new Map();
-    select('calibration_reliability').forEach(function (s) {
-      var k = labelOf(s.labels, ['model_name', 'timeframe', 'symbol']);
-      var v = last(s.values);
-      if (v === null) return;
-      if (!groups.has(k)) groups.set(k, new Map());
-      groups.get(k).set(Number(s.labels.bin), v);
-    });
-    var bins = new Set();
-    groups.forEach(function (m) { m.forEach(function (_v, b) { bins.add(b); }); });
-    var xs = Array.from(bins).sort(function (a, b) { return a - b; });
-    var lines = Array.from(groups.entries()).slice(0, TOP).map(function (e) { return { label: e[0], values: xs.map(function (b) { return e[1].has(b) ? e[1].get(b) : null; }), points: true }; });
-    chart('c-reliability', 'observed frequency per confidence bin; dashed: perfect calibration', lines, {
-      x: xs, yRange: [0, 1], segments: xs.length ? [{ x0: xs[0], y0: xs[0], x1: xs[xs.length - 1], y1: xs[xs.length - 1], color: css('--muted') }] : [],
-      emptyText: 'no calibration data yet',
-    });
-  }
-
-  function renderApi() {
-    var requests = groupSum(select('api_requests_total'), function (l) { return l.endpoint; });
-    chart('c-api-rate', 'requests per minute by endpoint', top(requests).map(function (e) { return { label: e[0], values: perMinute(e[1]) }; }));
-    var errors = groupSum(select('api_errors_total'), function (l) { return l.endpoint; });
-    var ratio = top(requests).map(function (e) {
-      var req = perMinute(e[1]);
-      var err = perMinute(errors.get(e[0]) || new Array(state.t.length).fill(0));
-      return { label: e[0], values: req.map(function (r, i) { return r === null || r === 0 ? null : (err[i] || 0) / r; }) };
-    });
-    chart('c-api-errors', 'error ratio by endpoint', ratio, { yFormat: function (v) { return fmt(v * 100, 1) + '%'; } });
-    var lat = [];
-    select('api_latency_seconds').slice(0, TOP / 2).forEach(function (s, i) {
-      var label = s.labels.method + ' ' + s.labels.endpoint;
-      lat.push({ label: 'p50 ' + label, values: s.p50.map(ms), color: PALETTE[i % PALETTE.length], dash: [4, 3] });
-      lat.push({ label: 'p95 ' + label, values: s.p95.map(ms), color: PALETTE[i % PALETTE.length] });
-    });
-    chart('c-api-latency', 'latency p50 / p95 (ms), last minute, from the buckets', lat);
-    chart('c-api-quota', 'quota remaining', select('api_quota_remaining').map(function (s) { return { label: s.labels.api, values: s.values }; }));
-  }
-  function ms(v) { return v === null ? null : v * 1000; }
-
-  function renderDb() {
-    chart('c-db-latency', 'query p95 (ms) by operation, last minute', select('db_query_duration_seconds').slice(0, TOP).map(function (s) { return { label: s.labels.operation, values: s.p95.map(ms) }; }));
-    var lines = [];
-    select('db_connections_active').forEach(function (s) {
-      var size = one('db_connection_pool_size', { pool: s.labels.pool }) || [];
-      lines.push({ label: s.labels.pool + ' in use', values: s.values.map(function (v, i) { return v === null || !size[i] ? null : v / size[i]; }) });
-    });
-    chart('c-db-pool', 'pool use (active / size)', lines, { yRange: [0, 1], yFormat: function (v) { return fmt(v * 100, 0) + '%'; } });
-  }
-
-  function renderSystem() {
-    var proc = groupSum(select('process_cpu_utilization'), function () { return 'process'; }).get('process') || [];
-    chart('c-cpu', 'CPU use', [{ label: 'machine', values: one('system_cpu_utilization') || [] }, { label: 'this process', values: proc }], { yFormat: function (v) { return fmt(v * 100, 0) + '%'; } });
-    var rss = (one('process_memory_usage') || []).map(function (v) { return v === null ? null : v / 1048576; });
-    chart('c-memory', 'memory: machine used (%), process RSS (MiB)', [{ label: 'machine used %', values: (one('system_memory_utilization') || []).map(function (v) { return v === null ? null : v * 100; }) }, { label: 'process RSS MiB', values: rss }]);
-    chart('c-load', 'load average (1 min)', [{ label: 'load 1m', values: one('system_cpu_load_average_1m') || [] }]);
-    chart('c-eventloop', 'event-loop delay p99 (ms)', [{ label: 'p99', values: (one('nodejs_eventloop_delay_p99') || []).map(ms) }]);
-  }
-
-  function renderHeartbeat() {
-    var lines = select('bot_heartbeat_timestamp_seconds').map(function (s) {
-      return { label: s.labels.loop, values: s.values.map(function (v, i) { return v === null ? null : Math.max(0, state.t[i] / 1000 - v); }) };
-    });
-    chart('c-heartbeat', 'seconds since the last heartbeat', lines, { emptyText: 'no loop has called heartbeat()' });
-    var body = document.querySelector('#t-heartbeat tbody');
-    body.textContent = '';
-    lines.forEach(function (l) {
-      var tr = document.createElement('tr');
-      var a = document.createElement('td'); a.textContent = l.label;
-      var b = document.createElement('td'); b.textContent = fmt(last(l.values), 1) + ' s';
-      tr.appendChild(a); tr.appendChild(b); body.appendChild(tr);
-    });
-  }
-
-  function render() {
-    [renderEquity, renderPnl, renderRatios, renderFlow, renderPositions, renderModels, renderReliability, renderApi, renderDb, renderSystem, renderHeartbeat].forEach(function (f) {
-      try { f(); } catch (e) { console.warn('panel failed', f.name, e); }
-    });
+  function showStatus() {
+    var status = document.getElementById('status');
+    status.textContent = state.t.length ? 'updated ' + new Date(state.since).toLocaleTimeString() + ' · every ' + state.interval + ' s' + state.note : 'waiting for the first sample…';
+    status.dataset.samples = String(state.t.length);
+    status.dataset.now = state.since === undefined ? '' : String(state.since);
   }
 
   function fillSelect(id, values, current) {
@@ -572,22 +341,20 @@ export const PAGE_JS = String.raw`'use strict';
       .then(function (body) {
         if (gen !== state.gen) return;
         state.interval = body.intervalSeconds;
+        state.context = body.context;
         fillSelect('symbol', body.symbols, state.symbol);
         fillSelect('model', body.models, state.model);
         if (whole && body.timestamps.length > 0) {
           state.t = []; state.series = new Map(); state.loaded = body.timestamps.length;
           state.note = body.truncated ? ' · ' + body.series.length + ' of ' + body.matched + ' series: pick a symbol or model' : '';
         }
-        if (body.timestamps.length > 0) {
-          merge(body);
-          state.since = body.timestamps[body.timestamps.length - 1];
-          render();
-        }
-        var status = document.getElementById('status');
-        status.textContent = state.t.length ? 'updated ' + new Date(state.since).toLocaleTimeString() + ' · every ' + state.interval + ' s' + state.note : 'waiting for the first sample…';
-        status.dataset.samples = String(state.t.length);
-        status.dataset.now = state.since === undefined ? '' : String(state.since);
+        if (body.timestamps.length === 0) return;
+        merge(body);
+        state.since = body.timestamps[body.timestamps.length - 1];
+        // The next poll waits for the render: the store does not change under it.
+        return render(gen);
       })
+      .then(function () { if (gen === state.gen) showStatus(); })
       .catch(function (e) { if (gen === state.gen) document.getElementById('status').textContent = 'update failed: ' + e.message; })
       .then(function () {
         if (gen !== state.gen) return;
@@ -608,10 +375,7 @@ export const PAGE_JS = String.raw`'use strict';
   document.getElementById('symbol').addEventListener('change', function (e) { state.symbol = e.target.value; reset(); });
   document.getElementById('model').addEventListener('change', function (e) { state.model = e.target.value; reset(); });
   var resizeTimer;
-  window.addEventListener('resize', function () {
-    clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(function () { state.charts.forEach(function (c, id) { if (c.plot) c.plot.setSize({ width: Math.max(200, document.getElementById(id).clientWidth), height: c.plot.height }); }); }, 150);
-  });
+  window.addEventListener('resize', function () { clearTimeout(resizeTimer); resizeTimer = setTimeout(fitCharts, 150); });
   poll();
 })();
 `;

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NO_STORE } from '../http/security-headers.ts';
-import type { MetricHistory, SeriesQuery } from './history.ts';
+import type { MetricHistory, SeriesContext, SeriesQuery } from './history.ts';
 
 /** Longest value accepted for a query parameter; longer ones are a 400. */
 const MAX_PARAM = 200;
@@ -10,6 +10,9 @@ const SLICE_MS = 4;
 
 /** Restarts of a render overtaken by samples before it runs in one go. */
 const MAX_RESTARTS = 3;
+
+/** Returns before Sharpe, Sortino and annual volatility have a value (`ReturnSums.ratios`: a standard deviation needs two). */
+export const RATIO_MIN_RETURNS = 2;
 
 /** Answers kept for the current history version, so a dashboard opened twice or polled by several tabs costs one render. */
 const KEPT_ANSWERS = 8;
@@ -74,6 +77,7 @@ export class SeriesApi {
   private readonly answers = new Map<string, { readonly version: number; readonly body: Promise<Buffer> }>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly sliceMs: number;
+  private readonly context: SeriesContext | undefined;
   /** Renders done so far (for tests and the bench). */
   renders = 0;
   /** Renders started again because a sample landed during them. */
@@ -81,10 +85,14 @@ export class SeriesApi {
   /** Longest slice of a render so far, in ms (for tests and the bench). */
   longestSliceMs = 0;
 
-  /** `sliceMs`: longest the renderer holds the event loop before yielding (default 4 ms). */
-  constructor(history: MetricHistory, options: { sliceMs?: number } = {}) {
+  /**
+   * `sliceMs`: longest the renderer holds the event loop before yielding (default 4 ms); `context`: the
+   * settings every answer carries, so the page can say when a figure will have its first value.
+   */
+  constructor(history: MetricHistory, options: { sliceMs?: number; context?: SeriesContext } = {}) {
     this.history = history;
     this.sliceMs = options.sliceMs ?? SLICE_MS;
+    this.context = options.context;
   }
 
   /** The JSON body answering `query`: a kept or in-flight answer of the same key when there is one. */
@@ -114,7 +122,7 @@ export class SeriesApi {
       const sliced = attempt < MAX_RESTARTS;
       let sliceStart = performance.now();
       const view = this.history.view(query);
-      const head = JSON.stringify(view.head);
+      const head = JSON.stringify(this.context === undefined ? view.head : { ...view.head, context: this.context });
       const chunks: Buffer[] = [];
       let parts: string[] = [`${head.slice(0, -1)},"series":[`];
       for (let i = 0; i < view.length; i++) {

@@ -1,0 +1,280 @@
+// The dashboard's panels, a part of `page.js` (see page.ts): one function per panel, listed in PANELS.
+// A new panel is a section in PAGE_HTML, a render function here and its entry in PANELS.
+
+export const PANELS_JS = String.raw`
+  /** Why a figure is missing and when it will come; every text names the call or setting it waits for. */
+  var WHY = {
+    equity: 'no equity reported yet: it comes with updatePortfolioMetrics({ portfolioValue })',
+    drawdown: 'drawdown comes with the equity (updatePortfolioMetrics) or with closed trades when startingBalance is set',
+    trades: 'no trades closed yet: they come with recordClosedTrade()',
+    signals: 'no trading signals recorded yet (recordTradingSignal)',
+    executed: 'no executed trades recorded yet (recordExecutedTrade)',
+    positions: 'no open positions reported (updatePortfolioMetrics({ openPositions }))',
+    accuracy: 'model accuracy appears once a classifier has resolved predictions (recordPrediction, then recordOutcome) or reports it (updateModelPerformance)',
+    rmse: 'RMSE appears once a regression model has resolved predictions (recordPrediction, then recordOutcome) or reports it (updateModelPerformance)',
+    calibration: 'calibration appears once a classifier has resolved predictions with a confidence',
+    api: 'no exchange API call tracked yet (trackApiRequest)',
+    quota: 'no API quota reported (setApiQuotaRemaining)',
+    db: 'no database query tracked yet (trackDbQuery)',
+    pool: 'no connection pool reported (updateDbPool)',
+    system: 'machine metrics are off (systemMetrics: false)',
+    heartbeat: 'no loop has called heartbeat()',
+  };
+  function rateTitle(what, by) { return what + ' per minute' + (by ? ' by ' + by : '') + ', over ' + duration(rateWindowMs() / 1000); }
+  /** Why a rate chart is empty: nothing counted yet, or a count with one sample so far (a rate needs two). */
+  function rateEmpty(groups, why) {
+    return groups.size === 0 ? why : 'a rate needs two samples: the first comes with the next sample (every ' + duration(state.interval) + ')';
+  }
+  function rateLines(entries) { var w = rateWindowMs(); return entries.map(function (e) { return { label: e[0], values: perMinute(e[1], w), stepped: true }; }); }
+  function firstTime(values) { for (var i = 0; i < values.length; i++) if (values[i] !== null) return state.t[i]; return null; }
+
+  function renderEquity() {
+    var equity = one('portfolio_value') || [];
+    var balance = one('balance') || [];
+    setValue('v-portfolio', last(equity));
+    setValue('v-balance', last(balance));
+    chart('c-equity', 'portfolio value and balance', [{ label: 'portfolio value', values: equity }, { label: 'balance', values: balance, dash: [4, 3] }], { emptyText: WHY.equity });
+    var dd = one('drawdown', { basis: 'equity' }) || one('drawdown', { basis: 'realized' }) || [];
+    var maxdd = last(one('max_drawdown', { basis: 'equity' }) || one('max_drawdown', { basis: 'realized' }) || []);
+    setValue('v-drawdown', last(dd), pct(last(dd)));
+    setValue('v-max-drawdown', maxdd, pct(maxdd));
+    chart('c-drawdown', 'drawdown (fraction of peak); dashed: max drawdown', [{ label: 'drawdown', values: dd, color: css('--bad') }], {
+      yFormat: axisPercent,
+      yInclude: [0, maxdd],
+      hlines: maxdd === null ? [] : [{ value: maxdd, color: css('--bad'), label: 'max ' + pct(maxdd) }],
+      emptyText: WHY.drawdown,
+    });
+  }
+
+  function renderPnl() {
+    var sym = state.symbol || 'all';
+    var pnl = one('realized_pnl', { symbol: sym }) || [];
+    setValue('v-realized', last(pnl));
+    chart('c-pnl', 'realized PnL (' + sym + ')', [{ label: 'realized PnL', values: pnl }], { emptyText: WHY.trades });
+    var byOutcome = groupSum(select('trades_closed_total'), function (l) { return l.outcome; });
+    var lines = ['win', 'loss', 'draw'].map(function (o) { return { label: o, values: byOutcome.get(o) || new Array(state.t.length).fill(null), color: o === 'win' ? css('--good') : o === 'loss' ? css('--bad') : css('--muted') }; });
+    var w = last(lines[0].values) || 0, l = last(lines[1].values) || 0, d = last(lines[2].values) || 0;
+    var closed = lines.some(function (x) { return last(x.values) !== null; }) ? w + l + d : null;
+    setValue('v-trades-closed', closed, fmt(closed, 0));
+    setValue('v-outcomes', closed, closed === null ? '–' : fmt(w, 0) + ' / ' + fmt(l, 0) + ' / ' + fmt(d, 0));
+    chart('c-closed', 'trades closed (cumulative)', lines, { emptyText: WHY.trades });
+  }
+
+  /** When Sharpe, Sortino and Calmar will have values, from the first equity the page holds and the return interval. */
+  function ratiosNote(haveRatios) {
+    var c = state.context;
+    if (haveRatios || !c) return '';
+    var t0 = firstTime(one('portfolio_value') || []);
+    var need = 'Sharpe, Sortino and Calmar need ' + c.ratioMinReturns + ' returns of returnsIntervalSeconds = ' + c.returnsIntervalSeconds + ' s (' + duration(c.returnsIntervalSeconds) + ')';
+    if (t0 === null) return need + ' of the equity: none reported yet (updatePortfolioMetrics).';
+    // The first equity opens period 0; a return needs two closed periods, so the first ratio comes after ratioMinReturns + 1.
+    var due = t0 + (c.ratioMinReturns + 1) * c.returnsIntervalSeconds * 1000;
+    if (due > state.t[state.t.length - 1]) return need + ': first values around ' + when(due) + '.';
+    return need + ': due since ' + when(due) + '; still none while the returns have no variance (an unchanged equity).';
+  }
+
+  function renderRatios() {
+    var sym = state.symbol || 'all';
+    var rows = [
+      ['Win rate', 'win_rate', { symbol: sym }, pct],
+      ['Profit factor', 'profit_factor', { symbol: sym }, fmt],
+      ['Sharpe', 'sharpe_ratio', {}, fmt],
+      ['Sortino', 'sortino_ratio', {}, fmt],
+      ['Calmar', 'calmar_ratio', {}, fmt],
+    ];
+    var body = document.querySelector('#t-ratios tbody');
+    body.textContent = '';
+    var any = false, ratios = false, trades = false;
+    rows.forEach(function (r) {
+      var tr = document.createElement('tr');
+      var th = document.createElement('td'); th.textContent = r[0]; tr.appendChild(th);
+      ['lifetime', 'rolling'].forEach(function (win) {
+        var where = Object.assign({ window: win }, r[2]);
+        var v = last(one(r[1], where) || []);
+        if (v !== null) { any = true; if (r[1] === 'sharpe_ratio') ratios = true; if (r[1] === 'win_rate') trades = true; }
+        var td = document.createElement('td');
+        td.id = 'v-' + r[1].replace(/_/g, '-') + '-' + win;
+        td.textContent = r[3](v);
+        td.dataset.value = v === null ? '' : String(v);
+        tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    });
+    document.getElementById('t-ratios').dataset.points = any ? '1' : '0';
+    var c = state.context;
+    var notes = [
+      trades ? '' : WHY.trades + '.',
+      ratiosNote(ratios),
+      c ? 'lifetime: every closed trade (ratios: every return); rolling: the last ' + c.tradeWindow + ' trades (ratios: the last ' + c.returnsWindow + ' returns of ' + duration(c.returnsIntervalSeconds) + ')' : '',
+    ];
+    var box = document.getElementById('n-ratios');
+    box.textContent = '';
+    notes.filter(Boolean).forEach(function (text) { var p = document.createElement('p'); p.textContent = text; box.appendChild(p); });
+  }
+
+  function renderFlow() {
+    var signals = groupSum(select('trading_signals_total'), function (l) { return l.symbol + ' ' + l.direction; });
+    chart('c-signals', rateTitle('signals', 'symbol and direction') + (signals.size > TOP ? ' (top ' + TOP + ' of ' + signals.size + ')' : ''), rateLines(top(signals)), { emptyText: rateEmpty(signals, WHY.signals) });
+    var executed = groupSum(select('executed_trades_total'), function (l) { return l.symbol + ' ' + l.direction + ' ' + l.status; });
+    var ok = top(new Map(Array.from(executed.entries()).filter(function (e) { return !/ failed$/.test(e[0]); })));
+    var failed = Array.from(executed.entries()).filter(function (e) { return / failed$/.test(e[0]); });
+    var failedAll = groupSum(select('executed_trades_total', { status: 'failed' }), function () { return 'failed (all shown symbols)'; });
+    var exLines = rateLines(ok);
+    rateLines(Array.from(failedAll.entries())).forEach(function (l) { l.color = css('--bad'); l.width = 3; exLines.push(l); });
+    chart('c-executed', rateTitle('executed trades') + '; failed in red' + (failed.length ? ' (' + failed.length + ' symbol/direction with failures)' : ''), exLines, { emptyText: rateEmpty(executed, WHY.executed) });
+  }
+
+  function renderPositions() {
+    var list = select('open_positions');
+    var byDir = groupSum(list, function (l) { return l.direction; });
+    chart('c-positions', 'open positions by direction', Array.from(byDir.entries()).map(function (e) { return { label: e[0], values: e[1] }; }), { emptyText: WHY.positions });
+    var rows = list.map(function (s) { return [s.labels.symbol + ' ' + s.labels.direction, last(s.values)]; })
+      .filter(function (r) { return r[1] !== null && r[1] !== 0; })
+      .sort(function (a, b) { return Math.abs(b[1]) - Math.abs(a[1]); });
+    var body = document.querySelector('#t-positions tbody');
+    body.textContent = '';
+    rows.slice(0, 20).forEach(function (r) {
+      var tr = document.createElement('tr');
+      var a = document.createElement('td'); a.textContent = r[0];
+      var b = document.createElement('td'); b.textContent = fmt(r[1], 6);
+      tr.appendChild(a); tr.appendChild(b); body.appendChild(tr);
+    });
+    document.getElementById('n-positions').textContent = rows.length > 20 ? 'the 20 largest of ' + rows.length + ' positions; pick a symbol for the others' : '';
+  }
+
+  function driftMarkers() {
+    var groups = groupSum(select('model_drift_events_total'), function (l) { return labelOf(l, ['model_name', 'timeframe', 'symbol']); });
+    var marks = [];
+    groups.forEach(function (values) {
+      // A series that appears inside the window counts from 0: its first detections are events too.
+      for (var i = 1; i < values.length; i++) if (values[i] !== null && values[i] > (values[i - 1] === null ? 0 : values[i - 1])) marks.push({ x: state.t[i] / 1000, color: css('--bad') });
+    });
+    return marks;
+  }
+
+  /**
+   * Accuracy is a fraction for every model: one chart. RMSE is in each model's target unit (a price error
+   * of 637 next to a return error of 0.014): one small chart per model, each with its own scale.
+   */
+  function renderModels() {
+    var marks = driftMarkers();
+    var key = ['model_name', 'timeframe', 'symbol'];
+    var accuracy = select('model_accuracy');
+    var acc = accuracy.slice(0, TOP).map(function (s) { return { label: labelOf(s.labels, key), values: s.values }; });
+    chart('c-accuracy', 'accuracy over time' + (accuracy.length > TOP ? ' (' + TOP + ' of ' + accuracy.length + ': pick a model)' : '') + '; drift events as red dotted lines (' + marks.length + ')', acc, { vlines: marks, yFormat: axisPercent, emptyText: WHY.accuracy });
+    var rmse = select('model_rmse').filter(function (s) { return s.values.some(function (v) { return v !== null; }); });
+    var models = new Map();
+    rmse.forEach(function (s) { var m = s.labels.model_name; if (!models.has(m)) models.set(m, []); models.get(m).push(s); });
+    var names = Array.from(models.keys()).sort();
+    var shown = names.slice(0, MULTIPLES);
+    document.getElementById('h-rmse').textContent = 'RMSE per model, each on its own scale (its target unit); drift events marked' + (names.length > shown.length ? ' (' + shown.length + ' of ' + names.length + ' models: pick a model)' : '');
+    multiples('c-rmse', shown.map(function (m) {
+      return { title: m, lines: models.get(m).slice(0, TOP).map(function (s) { return { label: labelOf(s.labels, ['timeframe', 'symbol']) || m, values: s.values }; }) };
+    }), { vlines: marks }, WHY.rmse);
+  }
+
+  function renderReliability() {
+    var groups = new Map();
+    select('calibration_reliability').forEach(function (s) {
+      var k = labelOf(s.labels, ['model_name', 'timeframe', 'symbol']);
+      var v = last(s.values);
+      if (v === null) return;
+      if (!groups.has(k)) groups.set(k, new Map());
+      groups.get(k).set(Number(s.labels.bin), v);
+    });
+    var bins = new Set();
+    groups.forEach(function (m) { m.forEach(function (_v, b) { bins.add(b); }); });
+    var xs = Array.from(bins).sort(function (a, b) { return a - b; });
+    var lines = Array.from(groups.entries()).slice(0, TOP).map(function (e) { return { label: e[0], values: xs.map(function (b) { return e[1].has(b) ? e[1].get(b) : null; }), points: true }; });
+    chart('c-reliability', 'observed frequency per confidence bin; dashed: perfect calibration' + (groups.size > TOP ? ' (' + TOP + ' of ' + groups.size + ': pick a model)' : ''), lines, {
+      x: xs, yRange: [0, 1], segments: xs.length ? [{ x0: xs[0], y0: xs[0], x1: xs[xs.length - 1], y1: xs[xs.length - 1], color: css('--muted') }] : [],
+      emptyText: WHY.calibration,
+    });
+  }
+
+  function renderApi() {
+    var requests = groupSum(select('api_requests_total'), function (l) { return l.endpoint; });
+    chart('c-api-rate', rateTitle('requests', 'endpoint'), rateLines(top(requests)), { emptyText: rateEmpty(requests, WHY.api) });
+    var errors = groupSum(select('api_errors_total'), function (l) { return l.endpoint; });
+    var w = rateWindowMs();
+    var ratio = top(requests).map(function (e) {
+      var req = perMinute(e[1], w);
+      var err = perMinute(errors.get(e[0]) || new Array(state.t.length).fill(0), w);
+      return { label: e[0], values: req.map(function (r, i) { return r === null || r === 0 ? null : (err[i] || 0) / r; }), stepped: true };
+    });
+    chart('c-api-errors', 'error ratio by endpoint, over ' + duration(w / 1000), ratio, { yFormat: axisPercent, emptyText: rateEmpty(requests, WHY.api) });
+    var lat = [];
+    select('api_latency_seconds').slice(0, TOP / 2).forEach(function (s, i) {
+      var label = s.labels.method + ' ' + s.labels.endpoint;
+      lat.push({ label: 'p50 ' + label, values: s.p50.map(ms), color: PALETTE[i % PALETTE.length], dash: [4, 3] });
+      lat.push({ label: 'p95 ' + label, values: s.p95.map(ms), color: PALETTE[i % PALETTE.length] });
+    });
+    chart('c-api-latency', 'latency p50 / p95 (ms), last minute, from the buckets', lat, { emptyText: WHY.api });
+    chart('c-api-quota', 'quota remaining', select('api_quota_remaining').map(function (s) { return { label: s.labels.api, values: s.values }; }), { emptyText: WHY.quota });
+  }
+
+  function renderDb() {
+    chart('c-db-latency', 'query p95 (ms) by operation, last minute', select('db_query_duration_seconds').slice(0, TOP).map(function (s) { return { label: s.labels.operation, values: s.p95.map(ms) }; }), { emptyText: WHY.db });
+    var lines = [];
+    select('db_connections_active').forEach(function (s) {
+      var size = one('db_connection_pool_size', { pool: s.labels.pool }) || [];
+      lines.push({ label: s.labels.pool + ' in use', values: s.values.map(function (v, i) { return v === null || !size[i] ? null : v / size[i]; }) });
+    });
+    chart('c-db-pool', 'pool use (active / size)', lines, { yRange: [0, 1], yFormat: axisPercent, emptyText: WHY.pool });
+  }
+
+  /** A stat of the machine row: hidden when its metric is absent, as the runtime metrics are when not enabled. */
+  function machineStat(id, values, text) {
+    var v = values === null ? null : last(values);
+    document.getElementById(id).parentNode.hidden = values === null;
+    setValue(id, v, text(v));
+  }
+
+  function renderSystem() {
+    var machineCpu = one('system_cpu_utilization');
+    var proc = groupSum(select('process_cpu_utilization'), function () { return 'process'; }).get('process') || null;
+    var rss = one('process_memory_usage');
+    var heapSeries = select('v8js_memory_heap_used');
+    // Heap used is reported per V8 heap space: their sum is the heap in use.
+    var heap = heapSeries.length ? groupSum(heapSeries, function () { return 'heap'; }).get('heap') : null;
+    var elu = one('nodejs_eventloop_utilization');
+    var delay = one('nodejs_eventloop_delay_p99');
+    var gc = select('v8js_gc_duration');
+    var gcP95 = gc.length ? gc.reduce(function (worst, s) { return s.p95.map(function (v, i) { return v === null ? worst[i] : worst[i] === null ? v : Math.max(worst[i], v); }); }, new Array(state.t.length).fill(null)) : null;
+    machineStat('v-cpu', machineCpu, pct);
+    machineStat('v-rss', rss, function (v) { return v === null ? '–' : fmt(mib(v), 0) + ' MiB'; });
+    machineStat('v-heap', heap, function (v) { return v === null ? '–' : fmt(mib(v), 0) + ' MiB'; });
+    machineStat('v-elu', elu, pct);
+    machineStat('v-delay', delay, function (v) { return v === null ? '–' : fmt(v * 1000, 1) + ' ms'; });
+    machineStat('v-gc', gcP95, function (v) { return v === null ? '–' : fmt(v * 1000, 1) + ' ms'; });
+    // Without system metrics the machine charts give way to one line saying so.
+    var noMachine = machineCpu === null && rss === null;
+    var load = one('system_cpu_load_average_1m');
+    document.getElementById('n-system').textContent = noMachine ? WHY.system : '';
+    chart('c-cpu', 'CPU use', noMachine ? [] : [{ label: 'machine', values: machineCpu || [] }, { label: 'this process', values: proc || [] }], { yFormat: axisPercent, hideWhenAbsent: true });
+    chart('c-memory', 'memory: machine used (%), process RSS (MiB)', noMachine ? [] : [{ label: 'machine used %', values: (one('system_memory_utilization') || []).map(function (v) { return v === null ? null : v * 100; }) }, { label: 'process RSS MiB', values: (rss || []).map(mib) }], { hideWhenAbsent: true });
+    chart('c-load', 'load average (1 min)', load === null ? [] : [{ label: 'load 1m', values: load }], { hideWhenAbsent: true });
+    chart('c-eventloop', 'event-loop delay p99 (ms)', delay === null ? [] : [{ label: 'p99', values: delay.map(ms) }], { hideWhenAbsent: true });
+    chart('c-heap', 'V8 heap used (MiB)', heap === null ? [] : [{ label: 'heap used', values: heap.map(mib) }], { hideWhenAbsent: true });
+    chart('c-elu', 'event-loop utilization', elu === null ? [] : [{ label: 'utilization', values: elu }], { hideWhenAbsent: true, yFormat: axisPercent });
+    var gcKinds = groupSum(gc, function (l) { return l['v8js.gc.type'] || 'gc'; }, 'count');
+    chart('c-gc', rateTitle('GC pauses', 'kind'), rateLines(Array.from(gcKinds.entries())), { hideWhenAbsent: true });
+  }
+
+  function renderHeartbeat() {
+    var lines = select('bot_heartbeat_timestamp_seconds').map(function (s) {
+      return { label: s.labels.loop, values: s.values.map(function (v, i) { return v === null ? null : Math.max(0, state.t[i] / 1000 - v); }) };
+    });
+    chart('c-heartbeat', 'seconds since the last heartbeat', lines, { emptyText: WHY.heartbeat });
+    var body = document.querySelector('#t-heartbeat tbody');
+    body.textContent = '';
+    lines.forEach(function (l) {
+      var tr = document.createElement('tr');
+      var a = document.createElement('td'); a.textContent = l.label;
+      var b = document.createElement('td'); b.textContent = fmt(last(l.values), 1) + ' s';
+      tr.appendChild(a); tr.appendChild(b); body.appendChild(tr);
+    });
+  }
+
+  var PANELS = [renderEquity, renderPnl, renderRatios, renderFlow, renderPositions, renderModels, renderReliability, renderApi, renderDb, renderSystem, renderHeartbeat];
+`;
