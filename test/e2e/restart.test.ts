@@ -24,7 +24,7 @@ const PER_TICK = 2;
 const KILLS = 30;
 const TERMS = 6;
 /** Series that describe the process (restart by design) rather than the bot's history. */
-const PROCESS_SCOPED = /^(process_|monitoring_|target_info|otel_|http_|nodejs_)/;
+const PROCESS_SCOPED = /^(process_|monitoring_|target_info|otel_|http_|nodejs_|v8js_)/;
 
 const dirs: string[] = [];
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
