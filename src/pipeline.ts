@@ -17,11 +17,14 @@ import { VERSION } from './core/version.ts';
 import { Dashboard } from './dashboard/dashboard.ts';
 import { ApiMetrics } from './domains/api.ts';
 import { DbMetrics } from './domains/db.ts';
+import { ExecutionMetrics } from './domains/execution.ts';
 import { HeartbeatMetrics } from './domains/heartbeat.ts';
 import { InputGuard } from './domains/input.ts';
 import { ModelMetrics } from './domains/models.ts';
 import { PerformanceMetrics } from './domains/performance.ts';
+import { PositionMetrics } from './domains/positions.ts';
 import { PredictionMetrics } from './domains/predictions.ts';
+import { StrategyMetrics } from './domains/strategies.ts';
 import { TradingMetrics } from './domains/trading.ts';
 import type { FileMetricExporter } from './export/file-exporter.ts';
 import { ExportHealth } from './export/health.ts';
@@ -58,6 +61,9 @@ export interface Component {
 export interface Domains {
   readonly trading: TradingMetrics;
   readonly performance: PerformanceMetrics;
+  readonly strategies: StrategyMetrics;
+  readonly execution: ExecutionMetrics;
+  readonly positions: PositionMetrics;
   readonly heartbeats: HeartbeatMetrics;
   readonly models: ModelMetrics;
   readonly predictions: PredictionMetrics;
@@ -129,6 +135,18 @@ function createDomains(options: ResolvedOptions, registry: InstrumentRegistry, g
     requiredReturn: options.requiredReturn,
     maxSymbols: Math.floor(options.maxSeriesPerMetric / 2),
   });
+  const strategies = new StrategyMetrics(registry, {
+    tradeWindow: options.tradeWindow,
+    draws: options.draws,
+    maxStrategies: options.maxStrategies,
+  });
+  performance.strategies = strategies;
+  const trading = new TradingMetrics(registry, guard, (value) => performance.observeEquity(value), strategies);
+  const execution = new ExecutionMetrics(registry, guard, strategies, {
+    maxOpenOrders: options.maxOpenOrders,
+    maxGroups: options.maxSeriesPerMetric,
+  });
+  const positions = new PositionMetrics(registry, guard, () => trading.portfolioValueNow);
   const models = new ModelMetrics(registry, guard);
   const predictions = new PredictionMetrics(
     registry,
@@ -149,8 +167,11 @@ function createDomains(options: ResolvedOptions, registry: InstrumentRegistry, g
   const db = new DbMetrics(registry, guard);
   const pgPools = new PgPoolObserver(db, guard, options.maxSeriesPerMetric);
   return {
-    trading: new TradingMetrics(registry, guard, (value) => performance.observeEquity(value)),
+    trading,
     performance,
+    strategies,
+    execution,
+    positions,
     heartbeats: new HeartbeatMetrics(registry, guard),
     models,
     predictions,
@@ -368,6 +389,16 @@ function durableFiles(registry: InstrumentRegistry, domains: Domains, dashboard:
           name: 'performance',
           save: () => domains.performance.saveState(),
           restore: (saved) => domains.performance.restoreState(saved),
+        },
+        {
+          name: 'strategies',
+          save: () => domains.strategies.saveState(),
+          restore: (saved) => domains.strategies.restoreState(saved),
+        },
+        {
+          name: 'execution',
+          save: () => domains.execution.saveState(),
+          restore: (saved) => domains.execution.restoreState(saved),
         },
         {
           name: 'predictions',
