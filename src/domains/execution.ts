@@ -6,7 +6,14 @@ import type { GaugeSeries } from '../storage/gauge.ts';
 import type { HistogramSeries } from '../storage/histogram.ts';
 import type { InstrumentRegistry } from '../storage/registry.ts';
 import type { SeriesTable } from '../storage/series.ts';
-import { labelProblem, MAX_AMOUNT, normalizeDirection, numberProblem, type InputGuard } from './input.ts';
+import {
+  isPlainObject,
+  labelProblem,
+  MAX_AMOUNT,
+  normalizeDirection,
+  numberProblem,
+  type InputGuard,
+} from './input.ts';
 import { OTHER_STRATEGY, UNSPECIFIED_STRATEGY, type StrategyMetrics } from './strategies.ts';
 import type { Direction, DirectionInput } from './trading.ts';
 
@@ -109,34 +116,58 @@ const ACCEPTED = 1;
 const PARTIALLY_FILLED = 2;
 const FILLED = 3;
 const REJECTED = 5;
-const STATUS_INDEX: Readonly<Record<string, number>> = {
-  accepted: 1,
-  partially_filled: 2,
-  filled: 3,
-  cancelled: 4,
-  rejected: 5,
-  expired: 6,
-};
+/** The event of a status (its index in EVENTS), or -1 for anything else. */
+function statusIndex(status: unknown): number {
+  switch (status) {
+    case 'accepted':
+      return 1;
+    case 'partially_filled':
+      return 2;
+    case 'filled':
+      return 3;
+    case 'cancelled':
+      return 4;
+    case 'rejected':
+      return 5;
+    case 'expired':
+      return 6;
+    default:
+      return -1;
+  }
+}
 /** Reasons of `order_tracking_errors_total`. */
 export const TRACKING_ERRORS = ['unknown_order', 'after_terminal', 'duplicate_order', 'overfill', 'evicted'] as const;
 type TrackingError = (typeof TRACKING_ERRORS)[number];
 /** A fill within this relative distance of the ordered quantity completes the order (floating-point sums of parts). */
 const QUANTITY_TOLERANCE = 1e-9;
-const ORDER_FIELDS = new Set([
-  'orderId',
-  'symbol',
-  'side',
-  'type',
-  'quantity',
-  'price',
-  'expectedPrice',
-  'venue',
-  'strategy',
-  'signalTime',
-  'time',
-]);
-const UPDATE_FIELDS = new Set(['orderId', 'status', 'reason', 'time']);
-const FILL_FIELDS = new Set(['orderId', 'price', 'quantity', 'fee', 'feeAsset', 'liquidity', 'time']);
+// Known fields compared one by one: faster than a Set lookup per key on these paths.
+function isOrderField(key: string): boolean {
+  return (
+    key === 'orderId' ||
+    key === 'symbol' ||
+    key === 'side' ||
+    key === 'type' ||
+    key === 'quantity' ||
+    key === 'price' ||
+    key === 'expectedPrice' ||
+    key === 'venue' ||
+    key === 'strategy' ||
+    key === 'signalTime' ||
+    key === 'time'
+  );
+}
+
+function isFillField(key: string): boolean {
+  return (
+    key === 'orderId' ||
+    key === 'price' ||
+    key === 'quantity' ||
+    key === 'fee' ||
+    key === 'feeAsset' ||
+    key === 'liquidity' ||
+    key === 'time'
+  );
+}
 
 /** The series of one (symbol, side, venue, strategy), found once. */
 interface OrderGroup {
@@ -152,16 +183,22 @@ interface OrderGroup {
   readonly toAck: HistogramSeries;
   readonly toFirstFill: HistogramSeries;
   readonly toFill: HistogramSeries;
+  /** The fee series of the last (asset, liquidity) this group paid or received in: most fills repeat it. */
+  feeAsset: string;
+  feeLiquidity: string;
+  fees: CounterSeries | undefined;
+  rebates: CounterSeries | undefined;
 }
 
 /** One tracked order, linked in submission order (`older` toward the head, the oldest). */
 class Order {
-  readonly id: string;
-  readonly group: OrderGroup;
-  readonly quantity: number;
+  // Not readonly: an order forgotten by the ring of ended ones is reused for the next one (see `reset`).
+  id: string;
+  group: OrderGroup;
+  quantity: number;
   /** Slippage reference; NaN without one. */
-  readonly expected: number;
-  readonly submittedAt: number;
+  expected: number;
+  submittedAt: number;
   /** Bit i set once EVENTS[i] was counted for this order. */
   events = 1 << SUBMITTED;
   filled = 0;
@@ -178,6 +215,21 @@ class Order {
     this.quantity = quantity;
     this.expected = expected;
     this.submittedAt = submittedAt;
+  }
+
+  /** Makes this (forgotten) order a new one, as the constructor would. */
+  reset(id: string, group: OrderGroup, quantity: number, expected: number, submittedAt: number): this {
+    this.id = id;
+    this.group = group;
+    this.quantity = quantity;
+    this.expected = expected;
+    this.submittedAt = submittedAt;
+    this.events = 1 << SUBMITTED;
+    this.filled = 0;
+    this.notional = 0;
+    this.firstFillAt = Number.NaN;
+    this.ended = -1;
+    return this;
   }
 }
 
@@ -213,14 +265,20 @@ export class ExecutionMetrics {
   private readonly tracking: Record<TrackingError, CounterSeries>;
   private readonly groups = new Map<string, Map<string, Map<string, Map<string, OrderGroup>>>>();
   private groupCount = 0;
+  /** The group of the last order: a bot often sends several in a row for one symbol, side, venue and strategy. */
+  private lastGroup: OrderGroup | undefined;
   private readonly reasons = new Set<string>();
-  private readonly open = new Map<string, Order>();
+  /** Every open order and the last `maxOpenOrders` ended ones, by id: one lookup finds either. */
+  private readonly orders = new Map<string, Order>();
+  /** Open orders, linked oldest (head) to newest (tail), and how many. */
   private head: Order | undefined;
   private tail: Order | undefined;
-  /** The last `maxOpenOrders` ended orders by id, and the same in a ring (oldest overwritten first). */
-  private readonly ended = new Map<string, Order>();
+  private openOrders = 0;
+  /** The ended orders still in `orders`, in a ring: the oldest is overwritten (and forgotten) first. */
   private readonly endedRing: (Order | undefined)[];
   private endedAt = 0;
+  /** An ended order the ring forgot and nothing refers to any more: the next order's object. */
+  private spare: Order | undefined;
 
   constructor(
     registry: InstrumentRegistry,
@@ -253,14 +311,18 @@ export class ExecutionMetrics {
 
   /** Orders tracked now. */
   get openCount(): number {
-    return this.open.size;
+    return this.openOrders;
   }
 
   recordOrder(order: OrderInput): void {
     const M = 'recordOrder';
-    const input = this.guard.check(M, 'order', order, ORDER_FIELDS, 'not_object');
-    if (input === undefined) return;
-    const { orderId, symbol, side, type, quantity, price, expectedPrice, venue, strategy, signalTime, time } = input;
+    // Read as the trading hot paths read theirs (see TradingMetrics): each field destructured once, then
+    // the plain-object test and a scan for unknown keys, with no record copied.
+    if (typeof order !== 'object' || order === null) return this.guard.reject(M, 'not_object', 'order', order);
+    const { orderId, symbol, side, type, quantity, price, expectedPrice, venue, strategy, signalTime, time } = order;
+    if (order.constructor !== Object && !isPlainObject(order))
+      return this.guard.reject(M, 'not_object', 'order', order);
+    for (const key in order) if (!isOrderField(key)) return this.guard.reject(M, 'unknown_field', key, undefined);
     const id = this.idOf(M, orderId);
     if (id === undefined) return;
     const symbolProblem = labelProblem(symbol);
@@ -297,12 +359,22 @@ export class ExecutionMetrics {
     const at = time === undefined ? this.now() : this.timeOf(M, 'time', time);
     if (at === null || at === undefined) return;
 
-    if (this.open.has(id)) return this.trackingError('duplicate_order');
+    if (this.orders.get(id)?.ended === -1) return this.trackingError('duplicate_order');
     if (strategy !== undefined) strategyLabel = this.strategies.label(strategy as string);
     const group = this.group(symbol as string, direction, venueLabel, strategyLabel);
-    const isLimit = type === 'limit' || (typeof type === 'string' && type.toLowerCase() === 'limit');
+    const isLimit =
+      type === 'limit' || (type !== 'market' && type !== 'stop' && (type as string).toLowerCase() === 'limit');
     const reference = (expectedPrice ?? (isLimit ? price : undefined)) as number | undefined;
-    this.track(new Order(id, group, quantity as number, reference ?? Number.NaN, at));
+    // In a steady flow every order ends and pushes an older one out of the ring: that one is reused, so
+    // recording an order allocates nothing and ended orders do not pile up for the garbage collector.
+    const spare = this.spare;
+    this.spare = undefined;
+    const expected = reference ?? Number.NaN;
+    this.track(
+      spare === undefined
+        ? new Order(id, group, quantity as number, expected, at)
+        : spare.reset(id, group, quantity as number, expected, at),
+    );
     (group.events[SUBMITTED] as CounterSeries).value++;
     group.open.value++;
     if (signalAt !== undefined)
@@ -311,13 +383,17 @@ export class ExecutionMetrics {
 
   recordOrderUpdate(update: OrderUpdate): void {
     const M = 'recordOrderUpdate';
-    const input = this.guard.check(M, 'update', update, UPDATE_FIELDS, 'not_object');
-    if (input === undefined) return;
-    const { orderId, status, reason, time } = input;
+    if (typeof update !== 'object' || update === null) return this.guard.reject(M, 'not_object', 'update', update);
+    const { orderId, status, reason, time } = update;
+    if (update.constructor !== Object && !isPlainObject(update))
+      return this.guard.reject(M, 'not_object', 'update', update);
+    for (const key in update)
+      if (key !== 'orderId' && key !== 'status' && key !== 'reason' && key !== 'time')
+        return this.guard.reject(M, 'unknown_field', key, undefined);
     const id = this.idOf(M, orderId);
     if (id === undefined) return;
-    const event = typeof status === 'string' ? STATUS_INDEX[status] : undefined;
-    if (event === undefined || !Object.hasOwn(STATUS_INDEX, status as string))
+    const event = statusIndex(status);
+    if (event === -1)
       return this.guard.reject(
         M,
         status === undefined ? 'missing_field' : typeof status !== 'string' ? 'wrong_type' : 'out_of_range',
@@ -332,12 +408,11 @@ export class ExecutionMetrics {
     const at = time === undefined ? this.now() : this.timeOf(M, 'time', time);
     if (at === null || at === undefined) return;
 
-    const order = this.open.get(id);
-    if (order === undefined) {
-      const ended = this.ended.get(id);
-      if (ended === undefined) return this.trackingError('unknown_order');
+    const order = this.orders.get(id);
+    if (order === undefined) return this.trackingError('unknown_order');
+    if (order.ended !== -1) {
       // The same end told twice (a `filled` confirming the fill that completed it) is no error.
-      if (ended.ended !== event) this.trackingError('after_terminal');
+      if (order.ended !== event) this.trackingError('after_terminal');
       return;
     }
     const group = order.group;
@@ -354,9 +429,10 @@ export class ExecutionMetrics {
 
   recordFill(fill: FillInput): void {
     const M = 'recordFill';
-    const input = this.guard.check(M, 'fill', fill, FILL_FIELDS, 'not_object');
-    if (input === undefined) return;
-    const { orderId, price, quantity, fee, feeAsset, liquidity, time } = input;
+    if (typeof fill !== 'object' || fill === null) return this.guard.reject(M, 'not_object', 'fill', fill);
+    const { orderId, price, quantity, fee, feeAsset, liquidity, time } = fill;
+    if (fill.constructor !== Object && !isPlainObject(fill)) return this.guard.reject(M, 'not_object', 'fill', fill);
+    for (const key in fill) if (!isFillField(key)) return this.guard.reject(M, 'unknown_field', key, undefined);
     const id = this.idOf(M, orderId);
     if (id === undefined) return;
     const priceProblem = positiveProblem(price);
@@ -385,10 +461,9 @@ export class ExecutionMetrics {
 
     const p = price as number;
     const q = quantity as number;
-    let order = this.open.get(id);
-    if (order === undefined) {
-      order = this.ended.get(id);
-      if (order === undefined) return this.trackingError('unknown_order');
+    const order = this.orders.get(id);
+    if (order === undefined) return this.trackingError('unknown_order');
+    if (order.ended !== -1) {
       // A fill after its order ended: real money, so its notional and fee count; its order's figures are already out.
       this.trackingError('after_terminal');
       this.money(order.group, p * q, fee as number | undefined, asset, side);
@@ -492,18 +567,20 @@ export class ExecutionMetrics {
       this.track(order);
       group.open.value++;
     }
-    return `${this.open.size} open orders`;
+    return `${this.openOrders} open orders`;
   }
 
   /** Adds an order as the newest, evicting the oldest when full. */
   private track(order: Order): void {
-    if (this.open.size >= this.settings.maxOpenOrders && this.head !== undefined) {
+    if (this.openOrders >= this.settings.maxOpenOrders && this.head !== undefined) {
       const oldest = this.head;
       this.unlink(oldest);
+      this.orders.delete(oldest.id);
       oldest.group.open.value--;
       this.trackingError('evicted');
     }
-    this.open.set(order.id, order);
+    this.orders.set(order.id, order);
+    this.openOrders++;
     order.older = this.tail;
     if (this.tail === undefined) this.head = order;
     else this.tail.newer = order;
@@ -511,7 +588,7 @@ export class ExecutionMetrics {
   }
 
   private unlink(order: Order): void {
-    this.open.delete(order.id);
+    this.openOrders--;
     if (order.older === undefined) this.head = order.newer;
     else order.older.newer = order.newer;
     if (order.newer === undefined) this.tail = order.older;
@@ -526,12 +603,15 @@ export class ExecutionMetrics {
     group.open.value--;
     this.count(order, event);
     order.ended = event;
+    // It stays in `orders` (a late event about it is told from an unknown id) until the ring comes round.
     const ring = this.endedRing;
     const previous = ring[this.endedAt];
-    if (previous !== undefined && this.ended.get(previous.id) === previous) this.ended.delete(previous.id);
+    if (previous !== undefined) {
+      if (this.orders.get(previous.id) === previous) this.orders.delete(previous.id);
+      this.spare = previous;
+    }
     ring[this.endedAt] = order;
     this.endedAt = this.endedAt + 1 === ring.length ? 0 : this.endedAt + 1;
-    this.ended.set(order.id, order);
     if (event === REJECTED) return;
     const ratio = order.filled / order.quantity;
     if (event === FILLED) {
@@ -556,8 +636,13 @@ export class ExecutionMetrics {
   private money(group: OrderGroup, notional: number, fee: number | undefined, asset: string, liquidity: string): void {
     group.notional.value += notional;
     if (fee === undefined || fee === 0) return;
-    if (fee > 0) this.fees.get3(group.venue, asset, liquidity).value += fee;
-    else this.rebates.get3(group.venue, asset, liquidity).value -= fee;
+    if (group.feeAsset !== asset || group.feeLiquidity !== liquidity) {
+      group.feeAsset = asset;
+      group.feeLiquidity = liquidity;
+      group.fees = group.rebates = undefined;
+    }
+    if (fee > 0) (group.fees ??= this.fees.get3(group.venue, asset, liquidity)).value += fee;
+    else (group.rebates ??= this.rebates.get3(group.venue, asset, liquidity)).value -= fee;
   }
 
   private reject(venue: string, reason: string | undefined): void {
@@ -576,6 +661,19 @@ export class ExecutionMetrics {
 
   /** The series of one combination, found once; past `maxGroups` combinations they are looked up on each order (memory stays bounded). */
   private group(symbol: string, side: Direction, venue: string, strategy: string): OrderGroup {
+    const last = this.lastGroup;
+    if (
+      last !== undefined &&
+      last.symbol === symbol &&
+      last.side === side &&
+      last.venue === venue &&
+      last.strategy === strategy
+    )
+      return last;
+    return (this.lastGroup = this.findGroup(symbol, side, venue, strategy));
+  }
+
+  private findGroup(symbol: string, side: Direction, venue: string, strategy: string): OrderGroup {
     let bySide = this.groups.get(symbol);
     let byVenue = bySide?.get(side);
     let byStrategy = byVenue?.get(venue);
@@ -594,6 +692,10 @@ export class ExecutionMetrics {
       toAck: this.latency.get2(venue, 'submit_to_ack'),
       toFirstFill: this.latency.get2(venue, 'submit_to_first_fill'),
       toFill: this.latency.get2(venue, 'submit_to_fill'),
+      feeAsset: '',
+      feeLiquidity: '',
+      fees: undefined,
+      rebates: undefined,
     };
     if (Number.isNaN(created.open.value)) created.open.value = 0;
     if (this.groupCount >= this.settings.maxGroups) return created;
