@@ -174,6 +174,9 @@ test(
         ['BotHeartbeatStale', scripted.target, /loop main silent for 1h/],
         ['NoTradingSignal', scripted.target, /no trading signal in 30 minutes/],
         ['BotTargetDown', doomedDemo.target, /cannot be scraped/],
+        ['LeverageHigh', scripted.target, /leverage 4\.83+x/],
+        ['UnrealizedLossHigh', scripted.target, /open positions down 66\.67% of the portfolio/],
+        ['OrdersSubmittedWithoutFills', scripted.target, /orders submitted in 15 minutes, none filled/],
       ];
       const missing = await until(30_000, async () =>
         expected
