@@ -73,6 +73,12 @@ export const HISTORY_METRICS: ReadonlyMap<string, Kept> = new Map<string, Kept>(
   ['system_cpu_load_average_1m', {}],
   ['nodejs_eventloop_delay_p99', {}],
   ['process_cpu_utilization', {}],
+  ['position_quantity', {}],
+  ['position_notional', {}],
+  ['unrealized_pnl', {}],
+  ['exposure', {}],
+  ['leverage', {}],
+  ['strategy_realized_pnl', {}],
 ]);
 
 /** Derived series: the machine's CPU use, 1 minus the mean idle fraction over every core (one series instead of cores x states). */

@@ -35,6 +35,13 @@ export const PAGE_METRICS: readonly string[] = [
   'system_cpu_load_average_1m',
   'nodejs_eventloop_delay_p99',
   'bot_heartbeat_timestamp_seconds',
+  // Execution and positions (renderExecution).
+  'position_quantity',
+  'position_notional',
+  'unrealized_pnl',
+  'exposure',
+  'leverage',
+  'strategy_realized_pnl',
 ];
 
 /** `GET /dashboard`. */
@@ -93,6 +100,12 @@ export const PAGE_HTML = String.raw`<!doctype html>
     <h2>Open positions</h2>
     <div class="chart small" id="c-positions"></div>
     <table class="list" id="t-positions"><tbody></tbody></table>
+  </section>
+  <section class="panel wide" id="panel-execution" data-panel="execution">
+    <h2>Positions, exposure and strategies</h2>
+    <table class="list" id="t-open-positions"><thead><tr><th>symbol</th><th>venue</th><th>quantity</th><th>entry</th><th>mark</th><th>unrealized PnL</th></tr></thead><tbody></tbody></table>
+    <div class="chart" id="c-exposure"></div>
+    <div class="chart" id="c-strategy-pnl"></div>
   </section>
   <section class="panel wide" id="panel-models" data-panel="models">
     <h2>Models</h2>
@@ -507,8 +520,36 @@ export const PAGE_JS = String.raw`'use strict';
     });
   }
 
+  /** The open positions (entry and mark from notional and unrealized PnL), exposure and leverage, realized PnL per strategy. */
+  function renderExecution() {
+    var body = document.querySelector('#t-open-positions tbody');
+    body.textContent = '';
+    var rows = 0;
+    select('position_quantity').forEach(function (s) {
+      var q = last(s.values);
+      if (q === null || q === 0 || s.labels.symbol === 'all') return;
+      var where = { symbol: s.labels.symbol, venue: s.labels.venue };
+      var notional = last(one('position_notional', where) || []);
+      var pnl = last(one('unrealized_pnl', where) || []);
+      var mark = notional === null ? null : notional / q;
+      var entry = notional === null || pnl === null ? null : (notional - pnl) / q;
+      var tr = document.createElement('tr');
+      [s.labels.symbol, s.labels.venue, fmt(q, 6), fmt(entry, 4), fmt(mark, 4), fmt(pnl, 2)].forEach(function (text) {
+        var td = document.createElement('td'); td.textContent = text; tr.appendChild(td);
+      });
+      body.appendChild(tr);
+      rows++;
+    });
+    body.parentElement.dataset.points = String(rows);
+    var lines = select('exposure').map(function (s) { return { label: s.labels.kind, values: s.values }; });
+    var lev = one('leverage');
+    if (lev) lines.push({ label: 'leverage (x100)', values: lev.map(function (v) { return v === null ? null : v * 100; }), dash: [4, 3] });
+    chart('c-exposure', 'exposure at mark by kind; leverage x100 dashed', lines, { emptyText: 'no positions reported (updatePositions)' });
+    chart('c-strategy-pnl', 'realized PnL per strategy', select('strategy_realized_pnl').slice(0, TOP + 1).map(function (s) { return { label: s.labels.strategy, values: s.values }; }), { emptyText: 'no closed trade yet' });
+  }
+
   function render() {
-    [renderEquity, renderPnl, renderRatios, renderFlow, renderPositions, renderModels, renderReliability, renderApi, renderDb, renderSystem, renderHeartbeat].forEach(function (f) {
+    [renderEquity, renderPnl, renderRatios, renderFlow, renderPositions, renderExecution, renderModels, renderReliability, renderApi, renderDb, renderSystem, renderHeartbeat].forEach(function (f) {
       try { f(); } catch (e) { console.warn('panel failed', f.name, e); }
     });
   }

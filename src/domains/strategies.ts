@@ -8,7 +8,6 @@ import type { GaugeSeries } from '../storage/gauge.ts';
 import type { InstrumentRegistry } from '../storage/registry.ts';
 import type { SeriesTable } from '../storage/series.ts';
 import { labelProblem } from './input.ts';
-import type { Direction } from './trading.ts';
 
 /** Settings of the per-strategy results, from the service options. */
 export interface StrategySettings {
@@ -96,7 +95,7 @@ export class StrategyMetrics {
     return strategy;
   }
 
-  signal(strategy: string, direction: Direction): void {
+  signal(strategy: string, direction: 'buy' | 'sell'): void {
     this.signals.get2(this.label(strategy), direction).value++;
   }
 
