@@ -144,7 +144,8 @@ function createDomains(options: ResolvedOptions, registry: InstrumentRegistry, g
   const trading = new TradingMetrics(registry, guard, (value) => performance.observeEquity(value), strategies);
   const execution = new ExecutionMetrics(registry, guard, strategies, {
     maxOpenOrders: options.maxOpenOrders,
-    maxGroups: options.maxSeriesPerMetric,
+    // Each combination takes 7 series of order_events_total: past this many that table is full anyway.
+    maxGroups: Math.max(1, Math.floor(options.maxSeriesPerMetric / 7)),
   });
   const positions = new PositionMetrics(registry, guard, () => trading.portfolioValueNow);
   const models = new ModelMetrics(registry, guard);
