@@ -102,7 +102,14 @@ export async function driveEverything(m: MonitoringService): Promise<void> {
     positions: [{ symbol: 'BTC/USD', quantity: 2, entryPrice: 100.05, markPrice: 101, venue: 'binance' }],
   });
   m.updateBalances({ balances: [{ venue: 'binance', asset: 'USDT', free: 9000, locked: 120, value: 9120 }] });
-  m.recordTradingSignal({ symbol: 'BTC/USD', direction: 'long', confidenceLevel: 0.7, strategy: 'trend' });
+  // The label sets of the first signal and trade: no new series of the existing families (some tests cap them at 3).
+  m.recordTradingSignal({
+    symbol: 'ETH/USD',
+    direction: 'short',
+    confidenceLevel: 0.4,
+    modelType: 'sentiment',
+    strategy: 'trend',
+  });
   m.recordExecutedTrade({ symbol: 'BTC/USD', direction: 'buy', success: true, strategy: 'trend' });
   m.recordClosedTrade({ symbol: 'BTC/USD', direction: 'short', pnl: 30, fees: -0.5, strategy: 'trend' });
   for (const equity of [10_000, 10_200, 9_900, 10_100, 10_400]) {
