@@ -527,3 +527,27 @@ test('open orders and per-strategy results survive a restart: the rest of the fi
   assert.equal(events(exp, 'filled', labels), 1);
   assert.equal(events(exp, 'submitted', labels), 1);
 });
+
+test('cardinality: venues and fee assets past maxSeriesPerMetric fold into the overflow series, counted', async () => {
+  const { monitoring: m } = await start({ maxSeriesPerMetric: 14 });
+  for (let i = 0; i < 30; i++) {
+    m.recordOrder({ orderId: i, symbol: 'BTC/USD', side: 'buy', type: 'market', quantity: 1, venue: `v${i}` });
+    m.recordFill({ orderId: i, price: 10, quantity: 1, fee: 0.5, feeAsset: `A${i}` });
+  }
+  const exp = await scrape(m);
+  for (const name of [
+    'order_events_total',
+    'fees_paid_total',
+    'traded_notional_total',
+    'order_latency_seconds_count',
+  ]) {
+    const series = find(exp, name);
+    assert.ok(series.length <= 15, `${name}: ${series.length} series`);
+    assert.equal(series.filter((s) => s.labels['otel_metric_overflow'] === 'true').length, 1, `${name} overflow`);
+  }
+  // Nothing is lost: the fees of every fill are in the sum, the folded ones in the overflow series.
+  assert.equal(count(exp, 'fees_paid_total', {}), 15);
+  assert.equal(count(exp, 'traded_notional_total', {}), 300);
+  for (const metric of ['order_events_total', 'fees_paid_total', 'traded_notional_total', 'order_latency_seconds'])
+    assert.ok(value(exp, 'monitoring_series_overflow_total', { metric }) > 0, metric);
+});
