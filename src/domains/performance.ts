@@ -299,18 +299,8 @@ export class PerformanceMetrics {
   private closedTrade(M: string, trade: Record<string, unknown>): boolean {
     const reject = (reason: InvalidReason, field: string, value: unknown) =>
       this.guard.reject(M, reason, field, value) ?? false;
-    const {
-      symbol,
-      direction: givenDirection,
-      pnl,
-      fees,
-      entryPrice,
-      exitPrice,
-      quantity,
-      openedAt,
-      closedAt,
-      strategy,
-    } = trade;
+    const { symbol, direction: givenDirection, pnl, fees, entryPrice, exitPrice, quantity, openedAt, closedAt } = trade;
+    const strategy = trade['strategy'];
     const symbolProblem = labelProblem(symbol);
     if (symbolProblem !== undefined) return reject(symbolProblem, 'symbol', symbol);
     // The statistics of every symbol are published under symbol="all": a real symbol of that name would overwrite them.
