@@ -99,6 +99,14 @@ function compileTimeRejections(m: MonitoringService): void {
   m.recordFeature(bad.featureNoValue);
   // @ts-expect-error remaining is required
   m.setApiQuotaRemaining(bad.quotaNoRemaining);
+  // @ts-expect-error 'hold' is not a side
+  m.recordOrder({ orderId: 1, symbol: 'X', side: 'hold', type: 'market', quantity: 1 });
+  // @ts-expect-error 'done' is not an order status
+  m.recordOrderUpdate({ orderId: 1, status: 'done' });
+  // @ts-expect-error liquidity is maker or taker
+  m.recordFill({ orderId: 1, price: 1, quantity: 1, liquidity: 'both' });
+  // @ts-expect-error a position needs its mark price
+  m.updatePositions({ positions: [{ symbol: 'X', quantity: -1, entryPrice: 1 }] });
   // @ts-expect-error 'FETCH' is not a standard HTTP method
   const method: HttpMethod = bad.method;
   // The same for the union types on their own.
@@ -111,6 +119,19 @@ function compileTimeRejections(m: MonitoringService): void {
   void [method, direction, regressor, classifier];
 }
 void compileTimeRejections;
+
+/** Type-checked, never run: the aliases and the new methods' inputs compile as documented. */
+function compileTimeAcceptance(m: MonitoringService): void {
+  m.recordTradingSignal({ symbol: 'X', direction: 'long', confidenceLevel: 0.5, strategy: 'trend' });
+  m.recordExecutedTrade({ symbol: 'X', direction: 'Short', success: true, strategy: 'trend' });
+  m.recordClosedTrade({ symbol: 'X', direction: 'SHORT', pnl: 1, fees: -0.1, strategy: 'trend' });
+  m.recordOrder({ orderId: 'a', symbol: 'X', side: 'long', type: 'stop_limit', quantity: 1, signalTime: new Date() });
+  m.recordOrderUpdate({ orderId: 'a', status: 'rejected', reason: 'insufficient balance' });
+  m.recordFill({ orderId: 'a', price: 1, quantity: 1, fee: -0.01, feeAsset: 'USDT', liquidity: 'maker' });
+  m.updatePositions({ positions: new Set([{ symbol: 'X', quantity: -1, entryPrice: 1, markPrice: 2 }]) });
+  m.updateBalances({ balances: [{ venue: 'v', asset: 'USDT', free: 1 }] });
+}
+void compileTimeAcceptance;
 
 type Rejection = [
   name: keyof typeof bad | 'closedUnknownField',
