@@ -6,7 +6,7 @@
  *   BENCH_QUICK=1 npm run bench    smoke run
  *
  * hot-path.ts (which writes bench/results.json), then the others (trading-analytics.ts,
- * model-analytics.ts, analytics.ts, ..., scrape.ts, footprint.ts), which end with a `JSON: {...}`
+ * model-analytics.ts, analytics.ts, execution.ts, ..., scrape.ts, footprint.ts), which end with a `JSON: {...}`
  * line. Each section's output is passed through as it comes; at the end a summary is printed and
  * the combined results are written to bench/results-all.json. Exits with 1 when a bench failed
  * (its own exit code, or no result).
@@ -29,6 +29,7 @@ const SECTIONS: readonly Section[] = [
   { key: 'tradingAnalytics', file: 'trading-analytics.ts', result: 'json-line' },
   { key: 'modelAnalytics', file: 'model-analytics.ts', result: 'json-line' },
   { key: 'analytics', file: 'analytics.ts', result: 'json-line' },
+  { key: 'execution', file: 'execution.ts', result: 'json-line' },
   { key: 'httpMiddleware', file: 'http-middleware.ts', result: 'json-line' },
   { key: 'httpLoad', file: 'http-load.ts', result: 'json-line' },
   { key: 'seriesApi', file: 'series-api.ts', result: 'json-line' },

@@ -2,8 +2,9 @@
  * A simulated trading bot that drives every metric of @evil2root/monitoring from real parts: a local
  * exchange over HTTP (node:http, called with fetch), a trade journal in SQLite (node:sqlite), and
  * online models that learn, then lose their edge and drift when the market changes regime half-way.
- * The bot reports raw events only (closed trades, equity, predictions and their outcomes, learning
- * steps, features); the SDK computes win rate, drawdown, Sharpe, accuracy, calibration and drift.
+ * The bot reports raw events only (orders, fills, positions and balances, closed trades, equity,
+ * predictions and their outcomes, learning steps, features); the SDK computes slippage, fill ratios,
+ * exposure, win rate per symbol and strategy, drawdown, Sharpe, accuracy, calibration and drift.
  *
  *   npm run demo                               until Ctrl-C; metrics on http://localhost:8000/metrics,
  *                                              JSON snapshots in logs/metrics every 5 s
@@ -43,6 +44,12 @@ const QUOTE_TIMEOUT_MS = 150;
 const START_EQUITY = 10_000;
 const POSITION_FRACTION = 0.08;
 const FEE_RATE = 0.0005;
+/** A resting (maker) fill earns this rebate, as a fraction of its notional; a taker pays FEE_RATE. */
+const MAKER_REBATE = 0.0001;
+/** Share of entries sent as limit orders at the quote (the rest are market orders), and how often one only partly fills. */
+const LIMIT_SHARE = 0.35;
+const PARTIAL_FILL_SHARE = 0.3;
+const VENUE = 'sim-exchange';
 const ENTRY_CONFIDENCE = 0.4;
 const MAX_POSITIONS_PER_MODEL = 2;
 const DB_POOL_SIZE = 10;
@@ -108,15 +115,26 @@ async function startExchange(
     ) {
       return [400, { error: 'expected { symbol, side, quantity }' }];
     }
-    if (Math.random() < 0.06) return [422, { error: 'insufficient liquidity' }];
-    return [
-      200,
-      {
-        orderId: randomInt(1, 1e9),
-        status: 'filled',
-        price: market.price * (1 + (order.side === 'buy' ? 1 : -1) * rand(0, 0.0005)),
-      },
-    ];
+    const roll = Math.random();
+    if (roll < 0.03) return [422, { error: 'insufficient liquidity' }];
+    if (roll < 0.05) return [422, { error: 'price outside the band' }];
+    const quantity = Number(order.quantity);
+    const sign = order.side === 'buy' ? 1 : -1;
+    // A limit order rests at its price and fills as maker, sometimes only partly; a market order walks
+    // the book in one to three pieces, each a little worse, and pays the taker fee.
+    if (order.type === 'limit' && Number(order.price) > 0) {
+      const price = Number(order.price);
+      const filled = Math.random() < PARTIAL_FILL_SHARE ? quantity * rand(0.2, 0.9) : quantity;
+      const fills = [{ price, quantity: filled, fee: -MAKER_REBATE * price * filled, liquidity: 'maker' }];
+      return [200, { orderId: randomInt(1, 1e9), status: filled < quantity ? 'partially_filled' : 'filled', fills }];
+    }
+    const pieces = randomInt(1, 3);
+    const fills = Array.from({ length: pieces }, (_, i) => {
+      const price = market.price * (1 + sign * rand(0, 0.0003) * (i + 1));
+      const part = quantity / pieces;
+      return { price, quantity: part, fee: FEE_RATE * price * part, liquidity: 'taker' };
+    });
+    return [200, { orderId: randomInt(1, 1e9), status: 'filled', fills }];
   };
   const answer = (req: IncomingMessage, body: string): [number, object] => {
     const url = new URL(req.url ?? '/', 'http://exchange');
@@ -164,6 +182,16 @@ async function startExchange(
         server.closeAllConnections(); // fetch keeps idle keep-alive connections open
       }),
   };
+}
+
+/** The fills of an order answer: price, quantity, fee (negative: a rebate) and liquidity of each. */
+function fillsIn(body: unknown): { price: number; quantity: number; fee: number; liquidity: 'maker' | 'taker' }[] {
+  if (!isObject(body) || !Array.isArray(body.fills)) return [];
+  return body.fills.flatMap((f: unknown) => {
+    const [price, quantity, fee] = [numberIn(f, 'price'), numberIn(f, 'quantity'), numberIn(f, 'fee')];
+    if (price === undefined || quantity === undefined || fee === undefined || !isObject(f)) return [];
+    return [{ price, quantity, fee, liquidity: f.liquidity === 'maker' ? ('maker' as const) : ('taker' as const) }];
+  });
 }
 
 function quoteIn(body: unknown): Quote | undefined {
@@ -347,6 +375,7 @@ class Bot {
   }));
   private readonly positions: Position[] = [];
   private balance: number;
+  private orderSeq = 0;
   private queriesSeen = 0;
   private readonly monitoring: MonitoringService;
   private readonly journal: Journal;
@@ -437,11 +466,12 @@ class Bot {
       market.pending.push({ model, x, p });
       const direction: Direction = p >= 0.5 ? 'buy' : 'sell';
       const confidenceLevel = Math.abs(2 * p - 1);
-      this.monitoring.recordTradingSignal({ symbol, direction, confidenceLevel, modelType: type });
+      const signalledAt = Date.now();
+      this.monitoring.recordTradingSignal({ symbol, direction, confidenceLevel, modelType: type, strategy: type });
       this.counts.signals++;
       const open = this.positions.filter((pos) => pos.symbol === symbol && pos.model === type).length;
       if (confidenceLevel >= ENTRY_CONFIDENCE && open < MAX_POSITIONS_PER_MODEL)
-        orders.push(this.open(market, direction, type));
+        orders.push(this.open(market, direction, type, signalledAt));
     }
     return orders;
   }
@@ -473,27 +503,40 @@ class Bot {
     }
   }
 
-  private async open(market: Market, side: Direction, model: string): Promise<void> {
+  private async open(market: Market, side: Direction, model: string, signalTime: number): Promise<void> {
     const { symbol, time: openedAt } = market;
     const price = market.price ?? 0;
-    const quantity = (this.equity * POSITION_FRACTION) / price;
-    const fill = await this.submitOrder(symbol, side, quantity);
+    const ordered = (this.equity * POSITION_FRACTION) / price;
+    const limit = Math.random() < LIMIT_SHARE ? price : undefined;
+    const fill = await this.submitOrder(symbol, side, ordered, model, price, limit, signalTime);
     const row = this.journal.record(
       symbol,
       side,
       model,
-      quantity,
-      fill ?? price,
+      fill?.quantity ?? ordered,
+      fill?.price ?? price,
       fill === undefined ? 'rejected' : 'open',
     );
     if (fill !== undefined)
-      this.positions.push({ symbol, side, model, quantity, entry: fill, openedAt, barsLeft: randomInt(2, 12), row });
+      this.positions.push({
+        symbol,
+        side,
+        model,
+        quantity: fill.quantity,
+        entry: fill.price,
+        openedAt,
+        barsLeft: randomInt(2, 12),
+        row,
+      });
   }
 
   private async close(position: Position): Promise<void> {
-    const { symbol, side, quantity, entry: entryPrice, openedAt } = position;
-    const exitPrice = await this.submitOrder(symbol, side === 'buy' ? 'sell' : 'buy', quantity);
-    if (exitPrice === undefined) return;
+    const { symbol, side, quantity, entry: entryPrice, openedAt, model } = position;
+    const price = this.markets.find((m) => m.symbol === symbol)?.price ?? entryPrice;
+    const exit = await this.submitOrder(symbol, side === 'buy' ? 'sell' : 'buy', quantity, model, price);
+    // An exit that was refused or only partly filled stays due and is sent again next bar.
+    if (exit === undefined || exit.quantity < quantity) return;
+    const exitPrice = exit.price;
     const pnl = (exitPrice - entryPrice) * quantity * (side === 'buy' ? 1 : -1);
     const fees = FEE_RATE * quantity * (entryPrice + exitPrice);
     this.balance += pnl - fees;
@@ -506,6 +549,7 @@ class Bot {
     this.monitoring.recordClosedTrade({
       symbol,
       direction: side,
+      strategy: model,
       pnl,
       fees,
       entryPrice,
@@ -516,17 +560,72 @@ class Bot {
     });
   }
 
-  /** A market order; resolves to the fill price, or undefined when it was refused or never arrived. */
-  private async submitOrder(symbol: string, side: Direction, quantity: number): Promise<number | undefined> {
+  /**
+   * An order at the quote the bot decided on (`expectedPrice`): a limit order at `limit`, else a market
+   * order. Reports its life to the SDK (submitted, accepted, each fill with its fee or rebate, then
+   * filled, or cancelled after a partial fill, or rejected with the venue's reason) and resolves to
+   * the filled quantity and its average price, or undefined when nothing was filled.
+   */
+  private async submitOrder(
+    symbol: string,
+    side: Direction,
+    quantity: number,
+    strategy: string,
+    expectedPrice: number,
+    limit?: number,
+    signalTime?: number,
+  ): Promise<{ quantity: number; price: number } | undefined> {
     this.counts.trades++;
-    const fill = numberIn(await this.request('/api/orders', 'POST', '', { symbol, side, quantity }), 'price');
-    this.monitoring.recordExecutedTrade({ symbol, direction: side, success: fill !== undefined });
-    if (fill === undefined) this.counts.failedTrades++;
-    return fill;
+    const orderId = `${process.pid}-${++this.orderSeq}`;
+    const type = limit === undefined ? 'market' : 'limit';
+    const submitted = Date.now();
+    this.monitoring.recordOrder({
+      orderId,
+      symbol,
+      side,
+      type,
+      quantity,
+      ...(limit === undefined ? {} : { price: limit }),
+      expectedPrice,
+      venue: VENUE,
+      strategy,
+      ...(signalTime === undefined ? {} : { signalTime }),
+      time: submitted,
+    });
+    let reason = 'no answer';
+    const body = await this.request(
+      '/api/orders',
+      'POST',
+      '',
+      { symbol, side, quantity, type, price: limit },
+      (error) => {
+        reason = error;
+      },
+    );
+    const fills = fillsIn(body);
+    const filled = sum(fills.map((f) => f.quantity));
+    this.monitoring.recordExecutedTrade({ symbol, direction: side, success: filled > 0, strategy });
+    if (filled === 0) {
+      this.counts.failedTrades++;
+      this.monitoring.recordOrderUpdate({ orderId, status: 'rejected', reason });
+      return undefined;
+    }
+    const answered = Date.now();
+    this.monitoring.recordOrderUpdate({ orderId, status: 'accepted', time: answered });
+    for (const fill of fills) this.monitoring.recordFill({ orderId, ...fill, feeAsset: 'USD', time: answered });
+    // The fill that completes the quantity ends the order; the venue's own confirmation changes nothing.
+    this.monitoring.recordOrderUpdate({ orderId, status: filled < quantity ? 'cancelled' : 'filled', time: answered });
+    return { quantity: filled, price: sum(fills.map((f) => f.price * f.quantity)) / filled };
   }
 
-  /** One exchange call, timed by the SDK; resolves to the JSON body of a 2xx answer, else undefined. */
-  private async request(endpoint: string, method: 'GET' | 'POST', query: string, payload?: object): Promise<unknown> {
+  /** One exchange call, timed by the SDK; resolves to the JSON body of a 2xx answer, else undefined (after telling `onError` why). */
+  private async request(
+    endpoint: string,
+    method: 'GET' | 'POST',
+    query: string,
+    payload?: object,
+    onError?: (reason: string) => void,
+  ): Promise<unknown> {
     this.counts.api++;
     try {
       const body = await this.monitoring.trackApiRequest(endpoint, method, async (call) => {
@@ -539,13 +638,15 @@ class Bot {
         const remaining = Number(res.headers.get('x-ratelimit-remaining') ?? Number.NaN);
         if (Number.isFinite(remaining)) this.monitoring.setApiQuotaRemaining({ api: 'exchange', remaining });
         const json: unknown = await res.json();
+        if (!res.ok) onError?.(isObject(json) && typeof json.error === 'string' ? json.error : `http ${res.status}`);
         return res.ok ? json : undefined;
       });
       if (body === undefined) this.counts.apiErrors++;
       return body;
-    } catch {
+    } catch (error) {
       // Refused, reset or timed-out calls: trackApiRequest has counted them under their error code or name.
       this.counts.apiErrors++;
+      onError?.((error as Error).name);
       return undefined;
     }
   }
@@ -557,6 +658,40 @@ class Bot {
       SYMBOLS.map((s) => [s, { buy: count(s, 'buy'), sell: count(s, 'sell') }]),
     );
     this.monitoring.updatePortfolioMetrics({ portfolioValue: this.equity, balance: this.balance, openPositions });
+    const markOf = (symbol: string, entry: number) => this.markets.find((m) => m.symbol === symbol)?.price ?? entry;
+    this.monitoring.updatePositions({
+      positions: this.positions.map((p) => ({
+        symbol: p.symbol,
+        quantity: p.side === 'buy' ? p.quantity : -p.quantity,
+        entryPrice: p.entry,
+        markPrice: markOf(p.symbol, p.entry),
+        venue: VENUE,
+        strategy: p.model,
+      })),
+    });
+    // Cash in USD, part of it locked as margin for the positions; the base assets the long positions hold.
+    const margin = sum(this.positions.map((p) => p.quantity * p.entry)) * 0.2;
+    const longs = SYMBOLS.map((symbol) => ({
+      symbol,
+      quantity: sum(this.positions.filter((p) => p.symbol === symbol && p.side === 'buy').map((p) => p.quantity)),
+    })).filter((l) => l.quantity > 0);
+    this.monitoring.updateBalances({
+      balances: [
+        {
+          venue: VENUE,
+          asset: 'USD',
+          free: Math.max(0, this.balance - margin),
+          locked: Math.min(margin, Math.max(0, this.balance)),
+          value: Math.max(0, this.balance),
+        },
+        ...longs.map((l) => ({
+          venue: VENUE,
+          asset: l.symbol.split('/')[0] ?? l.symbol,
+          free: l.quantity,
+          value: l.quantity * markOf(l.symbol, 0),
+        })),
+      ],
+    });
     // SQLite is one handle; the pool figures stand in for those of a server database.
     const queries = this.journal.queries - this.queriesSeen;
     this.queriesSeen = this.journal.queries;

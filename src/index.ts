@@ -42,6 +42,7 @@ export { INVALID_REASONS, type InvalidReason } from './domains/input.ts';
 export { PROMETHEUS_CONTENT_TYPE } from './export/prometheus.ts';
 export type {
   Direction,
+  DirectionAlias,
   DirectionInput,
   TradingSignal,
   ExecutedTrade,
@@ -50,6 +51,8 @@ export type {
   TradingPerformance,
 } from './domains/trading.ts';
 export type { ClosedTrade, EquityPoint, HistoryRestored } from './domains/performance.ts';
+export type { FillInput, OrderInput, OrderStatus, OrderUpdate, TimeInput } from './domains/execution.ts';
+export type { BalanceInput, BalancesUpdate, PositionInput, PositionsUpdate } from './domains/positions.ts';
 export type {
   ModelKey,
   ModelPerformanceMetrics,

@@ -21,11 +21,14 @@ import type { Dashboard } from './dashboard/dashboard.ts';
 import type * as DashboardModule from './dashboard/dashboard.ts';
 import { ApiMetrics } from './domains/api.ts';
 import { DbMetrics } from './domains/db.ts';
+import { ExecutionMetrics } from './domains/execution.ts';
 import { HeartbeatMetrics } from './domains/heartbeat.ts';
 import { InputGuard } from './domains/input.ts';
 import { ModelMetrics } from './domains/models.ts';
 import { PerformanceMetrics } from './domains/performance.ts';
+import { PositionMetrics } from './domains/positions.ts';
 import { PredictionMetrics } from './domains/predictions.ts';
+import { StrategyMetrics } from './domains/strategies.ts';
 import { TradingMetrics } from './domains/trading.ts';
 import type { FileMetricExporter } from './export/file-exporter.ts';
 import type * as FileExporterModule from './export/file-exporter.ts';
@@ -66,6 +69,9 @@ export interface Component {
 export interface Domains {
   readonly trading: TradingMetrics;
   readonly performance: PerformanceMetrics;
+  readonly strategies: StrategyMetrics;
+  readonly execution: ExecutionMetrics;
+  readonly positions: PositionMetrics;
   readonly heartbeats: HeartbeatMetrics;
   readonly models: ModelMetrics;
   readonly predictions: PredictionMetrics;
@@ -179,6 +185,19 @@ function createDomains(options: ResolvedOptions, registry: InstrumentRegistry, g
     requiredReturn: options.requiredReturn,
     maxSymbols: Math.floor(options.maxSeriesPerMetric / 2),
   });
+  const strategies = new StrategyMetrics(registry, {
+    tradeWindow: options.tradeWindow,
+    draws: options.draws,
+    maxStrategies: options.maxStrategies,
+  });
+  performance.strategies = strategies;
+  const trading = new TradingMetrics(registry, guard, (value) => performance.observeEquity(value), strategies);
+  const execution = new ExecutionMetrics(registry, guard, strategies, {
+    maxOpenOrders: options.maxOpenOrders,
+    // Each combination takes 7 series of order_events_total: past this many that table is full anyway.
+    maxGroups: Math.max(1, Math.floor(options.maxSeriesPerMetric / 7)),
+  });
+  const positions = new PositionMetrics(registry, guard, () => trading.portfolioValueNow);
   const models = new ModelMetrics(registry, guard);
   const predictions = new PredictionMetrics(
     registry,
@@ -199,8 +218,11 @@ function createDomains(options: ResolvedOptions, registry: InstrumentRegistry, g
   const db = new DbMetrics(registry, guard);
   const pgPools = new PgPoolObserver(db, guard, options.maxSeriesPerMetric);
   return {
-    trading: new TradingMetrics(registry, guard, (value) => performance.observeEquity(value)),
+    trading,
     performance,
+    strategies,
+    execution,
+    positions,
     heartbeats: new HeartbeatMetrics(registry, guard),
     models,
     predictions,
@@ -440,6 +462,16 @@ function durableFiles(registry: InstrumentRegistry, domains: Domains, dashboard:
           name: 'performance',
           save: () => domains.performance.saveState(),
           restore: (saved) => domains.performance.restoreState(saved),
+        },
+        {
+          name: 'strategies',
+          save: () => domains.strategies.saveState(),
+          restore: (saved) => domains.strategies.restoreState(saved),
+        },
+        {
+          name: 'execution',
+          save: () => domains.execution.saveState(),
+          restore: (saved) => domains.execution.restoreState(saved),
         },
         {
           name: 'predictions',

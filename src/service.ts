@@ -5,7 +5,9 @@ import type { ResolvedOptions } from './config/options.ts';
 import type { ApiCall, ApiQuota, HttpMethod, Tracked } from './domains/api.ts';
 import type { DbPoolUpdate } from './domains/db.ts';
 import type { CalibrationUpdate, ModelPerformanceUpdate, OnlineLearningUpdate } from './domains/models.ts';
+import type { FillInput, OrderInput, OrderUpdate } from './domains/execution.ts';
 import type { ClosedTrade, EquityPoint, HistoryRestored } from './domains/performance.ts';
+import type { BalancesUpdate, PositionsUpdate } from './domains/positions.ts';
 import type { FeatureValue, LearningStep, Outcome, Prediction } from './domains/predictions.ts';
 import type { ExecutedTrade, PortfolioUpdate, TradingPerformance, TradingSignal } from './domains/trading.ts';
 import type { SurfaceHandler } from './http/surface.ts';
@@ -162,6 +164,70 @@ export class MonitoringService {
       this.domains.performance.recordClosedTrade(trade);
     } catch (error) {
       this.guard.fault('recordClosedTrade', error);
+    }
+  }
+
+  /**
+   * An order submitted: `order_events_total{event="submitted"}`, `open_orders`, and with `signalTime`
+   * `order_latency_seconds{stage="signal_to_submit"}`. Tracked until it ends (at most `maxOpenOrders`). O(1).
+   */
+  recordOrder(order: OrderInput): void {
+    try {
+      if (this.guard.refusedAfterShutdown('recordOrder')) return;
+      this.domains.execution.recordOrder(order);
+    } catch (error) {
+      this.guard.fault('recordOrder', error);
+    }
+  }
+
+  /**
+   * A status change of an order: its event (once per order and status), the ack latency, and when it
+   * ends (filled, cancelled, expired) its fill ratio, slippage and fill latency; a rejection counts in
+   * `order_rejections_total{venue,reason}`. An id not tracked counts in `order_tracking_errors_total`. O(1).
+   */
+  recordOrderUpdate(update: OrderUpdate): void {
+    try {
+      if (this.guard.refusedAfterShutdown('recordOrderUpdate')) return;
+      this.domains.execution.recordOrderUpdate(update);
+    } catch (error) {
+      this.guard.fault('recordOrderUpdate', error);
+    }
+  }
+
+  /**
+   * A fill of an order: `traded_notional_total`, `fees_paid_total` or (fee < 0) `fee_rebates_total`, the
+   * first-fill latency; the fill that completes the ordered quantity ends the order as filled. O(1).
+   */
+  recordFill(fill: FillInput): void {
+    try {
+      if (this.guard.refusedAfterShutdown('recordFill')) return;
+      this.domains.execution.recordFill(fill);
+    } catch (error) {
+      this.guard.fault('recordFill', error);
+    }
+  }
+
+  /**
+   * Replaces the set of open positions: `position_quantity`, `position_notional`, `unrealized_pnl`
+   * (and their sum under `symbol="all",venue="all"`), `exposure{kind}` and `leverage`. A position absent
+   * from the set reads 0.
+   */
+  updatePositions(update: PositionsUpdate): void {
+    try {
+      if (this.guard.refusedAfterShutdown('updatePositions')) return;
+      this.domains.positions.updatePositions(update);
+    } catch (error) {
+      this.guard.fault('updatePositions', error);
+    }
+  }
+
+  /** Replaces the set of balances: `asset_balance{venue,asset,state="free"|"locked"|"value"}`. */
+  updateBalances(update: BalancesUpdate): void {
+    try {
+      if (this.guard.refusedAfterShutdown('updateBalances')) return;
+      this.domains.positions.updateBalances(update);
+    } catch (error) {
+      this.guard.fault('updateBalances', error);
     }
   }
 

@@ -73,6 +73,7 @@ global:
 rule_files:
   - rules/recording.yml
   - rules/alerts.yml
+  - rules/execution.yml
 
 alerting:
   alertmanagers:
@@ -138,6 +139,7 @@ export function writeOpsStack(o: OpsOptions): string[] {
   write('prometheus/prometheus.yml', prometheusConfig(opts));
   copy(join(deploy, 'prometheus', 'rules', 'recording.yml'), 'prometheus/rules/recording.yml');
   copy(join(deploy, 'prometheus', 'rules', 'alerts.yml'), 'prometheus/rules/alerts.yml');
+  copy(join(deploy, 'prometheus', 'rules', 'execution.yml'), 'prometheus/rules/execution.yml');
   write('alertmanager/alertmanager.yml', alertmanagerConfig(opts), 0o600);
   copy(join(deploy, 'grafana', 'dashboards', 'evil2root-bot.json'), 'grafana/dashboards/evil2root-bot.json');
   write(

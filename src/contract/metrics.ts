@@ -6,8 +6,8 @@
 
 /** Prometheus type of a metric: `counter` (monotonic, name ending in `_total`), `gauge`, or `histogram` (explicit buckets). */
 export type MetricType = 'counter' | 'gauge' | 'histogram';
-/** Which part of the SDK records a metric: a domain (`trading`, `models`, `api`, `db`), or `self` for the SDK's own health. */
-export type MetricGroup = 'trading' | 'models' | 'api' | 'db' | 'self';
+/** Which part of the SDK records a metric: a domain (`trading`, `execution`, `models`, `api`, `db`), or `self` for the SDK's own health. */
+export type MetricGroup = 'trading' | 'execution' | 'models' | 'api' | 'db' | 'self';
 
 /** One metric of the contract: how it appears on the scrape, in OTLP and in the table of docs/metrics.md. */
 export interface MetricDefinition {
@@ -67,6 +67,21 @@ export const HOLDING_BUCKETS: readonly number[] = Object.freeze([
   7 * 86400,
   30 * 86400,
 ]);
+
+/** Upper bounds in seconds for order latencies (signal to submit, submit to ack, to first fill, to complete fill): 1 ms to 5 min. */
+export const ORDER_LATENCY_BUCKETS: readonly number[] = Object.freeze([
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300,
+]);
+
+/** Upper bounds in basis points for order slippage (positive adverse): -100 to 250 bps, finer near 0. */
+export const SLIPPAGE_BUCKETS: readonly number[] = Object.freeze([
+  -100, -50, -25, -10, -5, -2.5, -1, 0, 1, 2.5, 5, 10, 25, 50, 100, 250,
+]);
+
+/** Upper bounds for the fill ratio of completed orders: 0 (nothing filled) to 1 (filled), above 1 an overfill. */
+export const FILL_RATIO_BUCKETS: readonly number[] = Object.freeze([0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 1]);
+
+const STRATEGY_STAT_LABELS = ['strategy', 'window'] as const;
 
 function def(d: MetricDefinition): MetricDefinition {
   return Object.freeze({ ...d, labels: Object.freeze([...d.labels]) });
@@ -226,6 +241,179 @@ export const METRICS = Object.freeze({
     "Unix time of the last heartbeat of a bot loop; time() minus it is the loop's silence.",
     ['loop'],
     's',
+  ),
+
+  orderEvents: def({
+    name: 'order_events_total',
+    type: 'counter',
+    group: 'execution',
+    unit: '{order}',
+    description:
+      'Orders reaching each stage of their lifecycle (event submitted, accepted, partially_filled, filled, cancelled, rejected, expired), once per order and stage.',
+    labels: ['symbol', 'side', 'venue', 'strategy', 'event'],
+  }),
+  orderRejections: def({
+    name: 'order_rejections_total',
+    type: 'counter',
+    group: 'execution',
+    unit: '{order}',
+    description: "Rejected orders by venue and the venue's reason (at most 50 reasons; further ones count as other).",
+    labels: ['venue', 'reason'],
+  }),
+  orderLatency: def({
+    name: 'order_latency_seconds',
+    type: 'histogram',
+    group: 'execution',
+    unit: 's',
+    description:
+      'Order latency by stage: signal_to_submit (when signalTime is given), submit_to_ack, submit_to_first_fill, submit_to_fill (complete).',
+    labels: ['venue', 'stage'],
+    buckets: ORDER_LATENCY_BUCKETS,
+  }),
+  orderSlippage: def({
+    name: 'order_slippage_bps',
+    type: 'histogram',
+    group: 'execution',
+    unit: '',
+    description:
+      'Slippage of each completed order with fills: (fill VWAP - expectedPrice) / expectedPrice x 10000, positive when adverse (a buy above, a sell below).',
+    labels: ['symbol', 'side', 'venue', 'strategy'],
+    buckets: SLIPPAGE_BUCKETS,
+  }),
+  orderFillRatio: def({
+    name: 'order_fill_ratio',
+    type: 'histogram',
+    group: 'execution',
+    unit: '',
+    description: 'Filled quantity / ordered quantity of each order that ended filled, cancelled or expired.',
+    labels: ['symbol', 'venue', 'strategy'],
+    buckets: FILL_RATIO_BUCKETS,
+  }),
+  openOrders: gauge(
+    'execution',
+    'open_orders',
+    'Orders submitted and not yet terminal (filled, cancelled, rejected, expired or evicted past maxOpenOrders).',
+    ['symbol', 'venue'],
+    '{order}',
+    // Derived from the tracked orders, whose own saved state recounts it at a restart.
+    true,
+  ),
+  orderTrackingErrors: def({
+    name: 'order_tracking_errors_total',
+    type: 'counter',
+    group: 'execution',
+    unit: '{event}',
+    description:
+      'Order events the SDK could not join: unknown_order (no such open order), after_terminal (after it was filled, cancelled, rejected or expired), duplicate_order, overfill (fills beyond the ordered quantity), evicted (past maxOpenOrders).',
+    labels: ['reason'],
+  }),
+  tradedNotional: def({
+    name: 'traded_notional_total',
+    type: 'counter',
+    group: 'execution',
+    unit: '',
+    description: 'Sum of price x quantity of fills, in quote currency.',
+    labels: ['symbol', 'side', 'venue'],
+  }),
+  feesPaid: def({
+    name: 'fees_paid_total',
+    type: 'counter',
+    group: 'execution',
+    unit: '',
+    description: 'Fees paid on fills (fee > 0), in feeAsset.',
+    labels: ['venue', 'asset', 'liquidity'],
+  }),
+  feeRebates: def({
+    name: 'fee_rebates_total',
+    type: 'counter',
+    group: 'execution',
+    unit: '',
+    description: 'Fee rebates received on fills (fee < 0), as a positive amount in feeAsset.',
+    labels: ['venue', 'asset', 'liquidity'],
+  }),
+  positionQuantity: gauge(
+    'execution',
+    'position_quantity',
+    'Signed position size (> 0 long, < 0 short) from the latest updatePositions; 0 once a position is gone.',
+    ['symbol', 'venue'],
+  ),
+  positionNotional: gauge(
+    'execution',
+    'position_notional',
+    'Signed position value, quantity x markPrice, from the latest updatePositions.',
+    ['symbol', 'venue'],
+  ),
+  unrealizedPnl: gauge(
+    'execution',
+    'unrealized_pnl',
+    '(markPrice - entryPrice) x quantity of open positions; symbol="all",venue="all" is the sum.',
+    ['symbol', 'venue'],
+  ),
+  exposure: gauge(
+    'execution',
+    'exposure',
+    'Exposure of the open positions at mark: kind gross (sum of |notional|), net (long - short), long, short (positive).',
+    ['kind'],
+  ),
+  leverage: gauge(
+    'execution',
+    'leverage',
+    'Gross exposure / portfolio_value; absent while portfolio_value is not positive.',
+  ),
+  assetBalance: gauge(
+    'execution',
+    'asset_balance',
+    'Balance per venue and asset from the latest updateBalances: state free, locked, and value (in account currency, where given).',
+    ['venue', 'asset', 'state'],
+  ),
+  strategySignals: def({
+    name: 'strategy_signals_total',
+    type: 'counter',
+    group: 'execution',
+    unit: '{signal}',
+    description: 'Trading signals that named their strategy, per strategy and direction.',
+    labels: ['strategy', 'direction'],
+  }),
+  strategyExecutedTrades: def({
+    name: 'strategy_executed_trades_total',
+    type: 'counter',
+    group: 'execution',
+    unit: '{trade}',
+    description: 'Executed trades that named their strategy, per strategy and status (success or failed).',
+    labels: ['strategy', 'status'],
+  }),
+  strategyTradesClosed: def({
+    name: 'strategy_trades_closed_total',
+    type: 'counter',
+    group: 'execution',
+    unit: '{trade}',
+    description:
+      'Closed trades per strategy ("unspecified" without one, "all" for every trade) and outcome (win, loss, draw).',
+    labels: ['strategy', 'outcome'],
+  }),
+  strategyRealizedPnl: gauge(
+    'execution',
+    'strategy_realized_pnl',
+    'Cumulative net profit of closed trades (after fees) per strategy ("all" for every trade), in account currency.',
+    ['strategy'],
+  ),
+  strategyWinRate: gauge(
+    'execution',
+    'strategy_win_rate',
+    'win_rate per strategy, lifetime or over the last tradeWindow trades.',
+    STRATEGY_STAT_LABELS,
+  ),
+  strategyProfitFactor: gauge(
+    'execution',
+    'strategy_profit_factor',
+    'profit_factor per strategy; absent while the strategy has no losing trade.',
+    STRATEGY_STAT_LABELS,
+  ),
+  strategyExpectancy: gauge(
+    'execution',
+    'strategy_expectancy',
+    'Average net profit per closed trade of a strategy, in account currency.',
+    STRATEGY_STAT_LABELS,
   ),
 
   modelAccuracy: gauge('models', 'model_accuracy', 'Model accuracy (0 to 1).', MODEL_LABELS),

@@ -77,6 +77,12 @@ export const HISTORY_METRICS: ReadonlyMap<string, Kept> = new Map<string, Kept>(
   ['v8js_memory_heap_used', {}],
   ['nodejs_eventloop_utilization', {}],
   ['v8js_gc_duration', {}],
+  ['position_quantity', {}],
+  ['position_notional', {}],
+  ['unrealized_pnl', {}],
+  ['exposure', {}],
+  ['leverage', {}],
+  ['strategy_realized_pnl', {}],
 ]);
 
 /** Derived series: the machine's CPU use, 1 minus the mean idle fraction over every core (one series instead of cores x states). */

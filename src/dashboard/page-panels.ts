@@ -276,5 +276,41 @@ export const PANELS_JS = String.raw`
     });
   }
 
-  var PANELS = [renderEquity, renderPnl, renderRatios, renderFlow, renderPositions, renderModels, renderReliability, renderApi, renderDb, renderSystem, renderHeartbeat];
+  /** The open positions (entry and mark from notional and unrealized PnL), exposure and leverage, realized PnL per strategy. */
+  function renderExecution() {
+    var body = document.querySelector('#t-open-positions tbody');
+    body.textContent = '';
+    var rows = [];
+    select('position_quantity').forEach(function (s) {
+      var q = last(s.values);
+      if (q === null || q === 0 || s.labels.symbol === 'all') return;
+      var where = { symbol: s.labels.symbol, venue: s.labels.venue };
+      var notional = last(one('position_notional', where) || []);
+      var pnl = last(one('unrealized_pnl', where) || []);
+      var mark = notional === null ? null : notional / q;
+      var entry = notional === null || pnl === null ? null : (notional - pnl) / q;
+      rows.push({ size: notional === null ? 0 : Math.abs(notional), cells: [s.labels.symbol, s.labels.venue, fmt(q, 6), fmt(entry, 4), fmt(mark, 4), fmt(pnl, 2)] });
+    });
+    // The 20 largest by notional at mark, like the positions list: the table stays readable with many symbols.
+    rows.sort(function (a, b) { return b.size - a.size; });
+    rows.slice(0, 20).forEach(function (r) {
+      var tr = document.createElement('tr');
+      r.cells.forEach(function (text) { var td = document.createElement('td'); td.textContent = text; tr.appendChild(td); });
+      body.appendChild(tr);
+    });
+    if (rows.length > 20) {
+      var more = document.createElement('tr');
+      var td = document.createElement('td'); td.colSpan = 6; td.className = 'note'; td.textContent = 'the 20 largest of ' + rows.length + ' positions; pick a symbol for the others';
+      more.appendChild(td); body.appendChild(more);
+    }
+    rows = Math.min(rows.length, 20);
+    body.parentElement.dataset.points = String(rows);
+    var lines = select('exposure').map(function (s) { return { label: s.labels.kind, values: s.values }; });
+    var lev = one('leverage');
+    if (lev) lines.push({ label: 'leverage (x100)', values: lev.map(function (v) { return v === null ? null : v * 100; }), dash: [4, 3] });
+    chart('c-exposure', 'exposure at mark by kind; leverage x100 dashed', lines, { emptyText: 'no positions reported yet: they come with updatePositions()' });
+    chart('c-strategy-pnl', 'realized PnL per strategy', select('strategy_realized_pnl').slice(0, TOP + 1).map(function (s) { return { label: s.labels.strategy, values: s.values }; }), { emptyText: 'no closed trade with a strategy yet: pass strategy to recordClosedTrade()' });
+  }
+
+  var PANELS = [renderEquity, renderPnl, renderRatios, renderFlow, renderPositions, renderExecution, renderModels, renderReliability, renderApi, renderDb, renderSystem, renderHeartbeat];
 `;

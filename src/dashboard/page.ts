@@ -42,6 +42,13 @@ export const PAGE_METRICS: readonly string[] = [
   'v8js_memory_heap_used',
   'v8js_gc_duration',
   'bot_heartbeat_timestamp_seconds',
+  // Execution and positions (renderExecution).
+  'position_quantity',
+  'position_notional',
+  'unrealized_pnl',
+  'exposure',
+  'leverage',
+  'strategy_realized_pnl',
 ];
 
 /** `GET /dashboard`. */
@@ -102,6 +109,12 @@ export const PAGE_HTML = String.raw`<!doctype html>
     <div class="chart small" id="c-positions"></div>
     <table class="list" id="t-positions"><tbody></tbody></table>
     <div class="muted" id="n-positions"></div>
+  </section>
+  <section class="panel wide" id="panel-execution" data-panel="execution">
+    <h2>Positions, exposure and strategies</h2>
+    <table class="list" id="t-open-positions"><thead><tr><th>symbol</th><th>venue</th><th>quantity</th><th>entry</th><th>mark</th><th>unrealized PnL</th></tr></thead><tbody></tbody></table>
+    <div class="chart" id="c-exposure"></div>
+    <div class="chart" id="c-strategy-pnl"></div>
   </section>
   <section class="panel wide" id="panel-models" data-panel="models">
     <h2>Models</h2>

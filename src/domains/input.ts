@@ -260,7 +260,7 @@ function describe(reason: InvalidReason, field: string, value: unknown): string 
     case 'out_of_range':
       return `${field} is ${show(value)}, out of its range`;
     case 'unknown_direction':
-      return `${field} is ${show(value)}; expected "buy" or "sell"`;
+      return `${field} is ${show(value)}; expected "buy" or "sell" (or "long", "short")`;
     case 'unknown_field':
       return `${field} is not a known field`;
     case 'reserved_value':
@@ -300,12 +300,13 @@ export function numberProblem(
   return undefined;
 }
 
-/** 'buy' or 'sell' for any capitalisation of them; undefined for anything else. */
+/** 'buy' or 'sell' for any capitalisation of them or of their aliases 'long' and 'short'; undefined for anything else. */
 export function normalizeDirection(value: unknown): 'buy' | 'sell' | undefined {
   if (value === 'buy' || value === 'sell') return value;
   if (typeof value !== 'string') return undefined;
   const lower = value.toLowerCase();
-  return lower === 'buy' || lower === 'sell' ? lower : undefined;
+  if (lower === 'buy' || lower === 'long') return 'buy';
+  return lower === 'sell' || lower === 'short' ? 'sell' : undefined;
 }
 
 /** True for a non-null object. Deliberately not a type guard: typed arguments keep their field types. */

@@ -11,6 +11,7 @@ import { METRICS, type MetricDefinition } from '../contract/metrics.ts';
 import { StateMismatchError, StateReader } from '../analytics/state.ts';
 import type { InvalidReason } from '../contract/invalid-reasons.ts';
 import type { DirectionInput, TradingPerformance } from './trading.ts';
+import type { StrategyMetrics } from './strategies.ts';
 
 /** A closed (round-trip) trade, given to `recordClosedTrade`. */
 export interface ClosedTrade {
@@ -26,8 +27,10 @@ export interface ClosedTrade {
    * (`MAX_AMOUNT`), so that sums of trades stay finite (`out_of_range` beyond).
    */
   pnl: number;
-  /** Fees paid on the round trip (0 to 1e15); statistics use the net result `pnl - fees`. */
+  /** Fees paid on the round trip (within ±1e15; < 0 is a rebate); statistics use the net result `pnl - fees`. */
   fees?: number;
+  /** Strategy of the trade: its results also go to the `strategy_*` families. Not `all` or `other`. */
+  strategy?: string;
   /** Average entry price; >= 0. Validated, not used by any metric yet. */
   entryPrice?: number;
   /** Average exit price; >= 0. Validated, not used by any metric yet. */
@@ -101,6 +104,7 @@ const CLOSED_TRADE_FIELDS = new Set([
   'quantity',
   'openedAt',
   'closedAt',
+  'strategy',
 ]);
 const PERFORMANCE_FIELDS = new Set([
   'winRate',
@@ -197,6 +201,8 @@ export class PerformanceMetrics {
   private lastEquityAt = Number.NEGATIVE_INFINITY;
   /** Closed trades recorded by this process (what `restoreHistory` counts as applied). */
   private accepted = 0;
+  /** Per-strategy results of the closed trades. */
+  strategies: StrategyMetrics | undefined;
 
   constructor(
     registry: InstrumentRegistry,
@@ -294,6 +300,7 @@ export class PerformanceMetrics {
     const reject = (reason: InvalidReason, field: string, value: unknown) =>
       this.guard.reject(M, reason, field, value) ?? false;
     const { symbol, direction: givenDirection, pnl, fees, entryPrice, exitPrice, quantity, openedAt, closedAt } = trade;
+    const strategy = trade['strategy'];
     const symbolProblem = labelProblem(symbol);
     if (symbolProblem !== undefined) return reject(symbolProblem, 'symbol', symbol);
     // The statistics of every symbol are published under symbol="all": a real symbol of that name would overwrite them.
@@ -310,9 +317,11 @@ export class PerformanceMetrics {
     const pnlProblem = numberProblem(pnl, -MAX_AMOUNT, MAX_AMOUNT);
     if (pnlProblem !== undefined) return reject(pnlProblem, 'pnl', pnl);
     if (fees !== undefined) {
-      const p = numberProblem(fees, 0, MAX_AMOUNT);
+      const p = numberProblem(fees, -MAX_AMOUNT, MAX_AMOUNT);
       if (p !== undefined) return reject(p, 'fees', fees);
     }
+    const strategyProblem = strategy === undefined ? undefined : this.strategies?.problem(strategy);
+    if (strategyProblem !== undefined) return reject(strategyProblem, 'strategy', strategy);
     const amountProblem =
       optionalProblem(entryPrice, 'entryPrice') ??
       optionalProblem(exitPrice, 'exitPrice') ??
@@ -348,6 +357,7 @@ export class PerformanceMetrics {
     this.closed.get3(label, direction, OUTCOMES[Math.sign(net) + 1] as string).value++;
     this.all.analytics.add(profit, cost);
     this.perSymbol(label)?.analytics.add(profit, cost);
+    this.strategies?.closed(strategy as string | undefined, profit, cost);
     this.accepted++;
     return true;
   }

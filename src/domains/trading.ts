@@ -12,17 +12,28 @@ import {
   type InputGuard,
 } from './input.ts';
 import { METRICS, type MetricDefinition } from '../contract/metrics.ts';
+import type { StrategyMetrics } from './strategies.ts';
 
 /** A trade direction as recorded: the `direction` label is always `buy` or `sell`, in lower case. */
 export type Direction = 'buy' | 'sell';
 
+/** The aliases of a direction: `long` is recorded as `buy`, `short` as `sell`. */
+export type DirectionAlias = 'long' | 'short';
+
 /**
- * A direction as the recording methods take it: `'buy'` or `'sell'` in lower case, upper case or
- * capitalised (`'buy'`, `'BUY'`, `'Buy'`). Run time also accepts any other capitalisation of them
- * (`'bUy'`) and records them all in lower case; any other value is dropped as invalid input
- * (`unknown_direction`, or `wrong_type` for a non-string), or throws in strict mode.
+ * A direction as the recording methods take it: `'buy'` or `'sell'`, or their aliases `'long'` and
+ * `'short'` (recorded as `buy` and `sell`), in lower case, upper case or capitalised (`'buy'`,
+ * `'BUY'`, `'Long'`). Run time also accepts any other capitalisation of them (`'bUy'`) and records
+ * them all as `buy` or `sell`; any other value is dropped as invalid input (`unknown_direction`, or
+ * `wrong_type` for a non-string), or throws in strict mode.
  */
-export type DirectionInput = Direction | Uppercase<Direction> | Capitalize<Direction>;
+export type DirectionInput =
+  | Direction
+  | Uppercase<Direction>
+  | Capitalize<Direction>
+  | DirectionAlias
+  | Uppercase<DirectionAlias>
+  | Capitalize<DirectionAlias>;
 
 /** A signal emitted by a strategy or model, whether or not it was acted on. */
 export interface TradingSignal {
@@ -34,6 +45,8 @@ export interface TradingSignal {
   confidenceLevel: number;
   /** Model or strategy that emitted the signal; `"unspecified"` when omitted. */
   modelType?: string;
+  /** Strategy the signal belongs to: also counted in `strategy_signals_total{strategy}`. Not `all` or `other`. */
+  strategy?: string;
 }
 
 /** A trade (order) sent for execution, and whether the venue accepted it. */
@@ -44,10 +57,12 @@ export interface ExecutedTrade {
   direction: DirectionInput;
   /** Recorded as `status="success"` or `status="failed"`. */
   success: boolean;
+  /** Strategy the trade belongs to: also counted in `strategy_executed_trades_total{strategy}`. Not `all` or `other`. */
+  strategy?: string;
 }
 
-/** Open positions per symbol and direction, e.g. `{ 'BTC/USD': { buy: 2, sell: 0 } }`. */
-export type OpenPositions = Record<string, Partial<Record<Direction, number>>>;
+/** Open positions per symbol and direction, e.g. `{ 'BTC/USD': { buy: 2, sell: 0 } }` (`long`/`short` are read as `buy`/`sell`). */
+export type OpenPositions = Record<string, Partial<Record<Direction | DirectionAlias, number>>>;
 
 /** The account's current state; any subset of the fields, at least one. */
 export interface PortfolioUpdate {
@@ -113,12 +128,19 @@ export class TradingMetrics {
   private readonly portfolioValue: GaugeSeries;
   private readonly balance: GaugeSeries;
   private readonly onEquity: (value: number) => void;
+  private readonly strategies: StrategyMetrics | undefined;
   /** The buffer `readPositions` fills, when not in use. */
   private spare: PositionBuffer | undefined = new PositionBuffer();
 
-  constructor(registry: InstrumentRegistry, guard: InputGuard, onEquity: (value: number) => void) {
+  constructor(
+    registry: InstrumentRegistry,
+    guard: InputGuard,
+    onEquity: (value: number) => void,
+    strategies?: StrategyMetrics,
+  ) {
     this.guard = guard;
     this.onEquity = onEquity;
+    this.strategies = strategies;
     // One table serves both: the signal count is the confidence histogram's observation count.
     this.signals = registry.histogram(METRICS.tradingSignalConfidence);
     registry.counterOfHistogram(METRICS.tradingSignals, this.signals);
@@ -140,11 +162,17 @@ export class TradingMetrics {
   recordTradingSignal(signal: TradingSignal): void {
     const M = 'recordTradingSignal';
     if (typeof signal !== 'object' || signal === null) return this.guard.reject(M, 'not_object', 'signal', signal);
-    const { symbol, direction: givenDirection, confidenceLevel, modelType } = signal;
+    const { symbol, direction: givenDirection, confidenceLevel, modelType, strategy } = signal;
     if (signal.constructor !== Object && !isPlainObject(signal))
       return this.guard.reject(M, 'not_object', 'signal', signal);
     for (const key in signal) {
-      if (key !== 'symbol' && key !== 'direction' && key !== 'confidenceLevel' && key !== 'modelType')
+      if (
+        key !== 'symbol' &&
+        key !== 'direction' &&
+        key !== 'confidenceLevel' &&
+        key !== 'modelType' &&
+        key !== 'strategy'
+      )
         return this.guard.reject(M, 'unknown_field', key, undefined);
     }
     const symbolProblem = labelProblem(symbol);
@@ -160,17 +188,22 @@ export class TradingMetrics {
       if (modelProblem !== undefined) return this.guard.reject(M, modelProblem, 'modelType', modelType);
       model = modelType;
     }
+    if (strategy !== undefined) {
+      const p = this.strategies?.problem(strategy);
+      if (p !== undefined) return this.guard.reject(M, p, 'strategy', strategy);
+      this.strategies?.signal(strategy, direction);
+    }
     this.signals.get3(symbol, direction, model).record(confidenceLevel);
   }
 
   recordExecutedTrade(trade: ExecutedTrade): void {
     const M = 'recordExecutedTrade';
     if (typeof trade !== 'object' || trade === null) return this.guard.reject(M, 'not_object', 'trade', trade);
-    const { symbol, direction: givenDirection, success } = trade;
+    const { symbol, direction: givenDirection, success, strategy } = trade;
     if (trade.constructor !== Object && !isPlainObject(trade))
       return this.guard.reject(M, 'not_object', 'trade', trade);
     for (const key in trade) {
-      if (key !== 'symbol' && key !== 'direction' && key !== 'success')
+      if (key !== 'symbol' && key !== 'direction' && key !== 'success' && key !== 'strategy')
         return this.guard.reject(M, 'unknown_field', key, undefined);
     }
     const symbolProblem = labelProblem(symbol);
@@ -179,6 +212,11 @@ export class TradingMetrics {
     if (direction === undefined) return this.rejectDirection(M, givenDirection);
     if (typeof success !== 'boolean')
       return this.guard.reject(M, success === undefined ? 'missing_field' : 'wrong_type', 'success', success);
+    if (strategy !== undefined) {
+      const p = this.strategies?.problem(strategy);
+      if (p !== undefined) return this.guard.reject(M, p, 'strategy', strategy);
+      this.strategies?.executed(strategy, success);
+    }
     this.trades.get3(symbol, direction, success ? 'success' : 'failed').value++;
   }
 
@@ -222,6 +260,11 @@ export class TradingMetrics {
         gauge.set(gauge.table.get2(symbols[i] as string, directions[i] as Direction), sizes[i] as number);
       this.spare = positions;
     }
+  }
+
+  /** The `portfolio_value` readers see now; NaN before the first one. */
+  get portfolioValueNow(): number {
+    return this.portfolioValue.value;
   }
 
   /** Sets `portfolio_value` from restored history (the equity curve itself is fed by the performance domain). */

@@ -42,7 +42,8 @@ test('ops writes a Prometheus, Alertmanager and Grafana stack for one bot, with 
     join(dir, 'discord-url'),
   );
   assert.equal(run.status, 0, run.stderr);
-  assert.match(run.stdout, /wrote 9 files/);
+  assert.match(run.stdout, /wrote 10 files/);
+  assert.match(run.stdout, /prometheus\/rules\/execution.yml/);
 
   const prometheus = parse(await readFile(join(out, 'prometheus/prometheus.yml'), 'utf8')) as {
     scrape_configs: {

@@ -23,6 +23,7 @@ export function rulesOf(path: string): Rule[] {
 
 export const RECORDING_RULES = 'deploy/prometheus/rules/recording.yml';
 export const ALERT_RULES = 'deploy/prometheus/rules/alerts.yml';
+export const EXECUTION_RULES = 'deploy/prometheus/rules/execution.yml';
 export const DASHBOARD = 'deploy/grafana/dashboards/evil2root-bot.json';
 
 interface Panel {

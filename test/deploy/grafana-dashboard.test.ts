@@ -23,7 +23,14 @@ test('no dashboard expression hard-codes a job or an instance: each selects the 
 test('the dashboard has the rows a trader reads, variables for instance, symbol and model, and a datasource the provisioning defines', () => {
   const d = dashboard();
   const rows = d.panels.filter((p) => p.type === 'row').map((p) => p.title);
-  assert.deepEqual(rows, ['Portfolio and performance', 'Signals and trades', 'Models', 'API and database', 'System']);
+  assert.deepEqual(rows, [
+    'Portfolio and performance',
+    'Signals and trades',
+    'Execution and positions',
+    'Models',
+    'API and database',
+    'System',
+  ]);
   const titles = d.panels.map((p) => p.title).join(' | ');
   for (const wanted of [
     'Equity',
@@ -32,6 +39,13 @@ test('the dashboard has the rows a trader reads, variables for instance, symbol 
     'Sharpe',
     'Signals per minute',
     'Executed trades',
+    'Open positions',
+    'Unrealized PnL',
+    'Exposure',
+    'Leverage',
+    'Order slippage',
+    'Order latency',
+    'Realized PnL per strategy',
     'Accuracy',
     'Calibration error',
     'Reliability bins',

@@ -142,7 +142,7 @@ const CASES: Case[] = [
     method: 'recordExecutedTrade',
     reason: 'unknown_direction',
     field: 'direction',
-    call: (m) => m.recordExecutedTrade(any({ ...trade, direction: 'long' })),
+    call: (m) => m.recordExecutedTrade(any({ ...trade, direction: 'flat' })),
   },
   {
     method: 'recordExecutedTrade',
@@ -196,7 +196,7 @@ const CASES: Case[] = [
     method: 'updatePortfolioMetrics',
     reason: 'unknown_direction',
     field: 'openPositions["BTC/USD"] key',
-    call: (m) => m.updatePortfolioMetrics(any({ openPositions: { 'BTC/USD': { long: 1 } } })),
+    call: (m) => m.updatePortfolioMetrics(any({ openPositions: { 'BTC/USD': { flat: 1 } } })),
   },
   {
     method: 'updatePortfolioMetrics',
@@ -347,7 +347,7 @@ const CASES: Case[] = [
     method: 'recordClosedTrade',
     reason: 'unknown_direction',
     field: 'direction',
-    call: (m) => m.recordClosedTrade(any({ ...closed, direction: 'short' })),
+    call: (m) => m.recordClosedTrade(any({ ...closed, direction: 'neutral' })),
   },
   {
     method: 'recordClosedTrade',
@@ -362,10 +362,11 @@ const CASES: Case[] = [
     call: (m) => m.recordClosedTrade({ ...closed, pnl: Number.NaN }),
   },
   {
+    // A negative fee is a rebate; beyond -1e15 it is out of range.
     method: 'recordClosedTrade',
-    reason: 'negative',
+    reason: 'out_of_range',
     field: 'fees',
-    call: (m) => m.recordClosedTrade({ ...closed, fees: -1 }),
+    call: (m) => m.recordClosedTrade({ ...closed, fees: -2e15 }),
   },
   {
     method: 'recordClosedTrade',

@@ -200,7 +200,7 @@ const BAD: readonly [string, unknown, string, string][] = [
   ['no pnl', { symbol: 'X', direction: 'buy' }, 'missing_field', 'pnl'],
   ['pnl NaN', { ...OK, pnl: Number.NaN }, 'not_finite', 'pnl'],
   ['pnl as string', { ...OK, pnl: '10' }, 'wrong_type', 'pnl'],
-  ['negative fees', { ...OK, fees: -1 }, 'negative', 'fees'],
+  ['fees beyond -1e15', { ...OK, fees: -2e15 }, 'out_of_range', 'fees'],
   ['infinite fees', { ...OK, fees: Infinity }, 'not_finite', 'fees'],
   ['negative entryPrice', { ...OK, entryPrice: -1 }, 'negative', 'entryPrice'],
   ['exitPrice as string', { ...OK, exitPrice: '3' }, 'wrong_type', 'exitPrice'],

@@ -33,13 +33,19 @@ async function scriptedBot(monitoring: MonitoringService): Promise<void> {
         monitoring.recordExecutedTrade({ symbol, direction, success: (step + i) % 3 !== 0 });
       }
       const pnl = (step + i) % 3 === 0 ? -12.5 : (step + i) % 3 === 1 ? 20 : 0;
-      monitoring.recordClosedTrade({ symbol, direction: 'buy', pnl });
+      monitoring.recordClosedTrade({ symbol, direction: 'buy', pnl, strategy: i === 0 ? 'trend' : 'carry' });
       equity += pnl;
     }
     monitoring.updatePortfolioMetrics({
       portfolioValue: equity - (step === 2 ? 150 : 0),
       balance: equity / 2,
       openPositions: { 'BTC/USD': { buy: 0.5 }, 'ETH/USD': { sell: 2 } },
+    });
+    monitoring.updatePositions({
+      positions: [
+        { symbol: 'BTC/USD', quantity: 0.5, entryPrice: 97_000, markPrice: 97_500 + 100 * step, venue: 'binance' },
+        { symbol: 'ETH/USD', quantity: -2, entryPrice: 3_400, markPrice: 3_350, venue: 'binance' },
+      ],
     });
     for (const model of ['m1', 'm2']) {
       monitoring.updateModelPerformance({
@@ -215,6 +221,19 @@ test(
     for (const c of shownCharts) assert.ok(c.points > 0, `${c.id} has data`);
     assert.equal(await page.$eval('#t-ratios', (e) => (e as HTMLElement).dataset.points), '1');
     assert.ok((await page.$$eval('.u-legend', (els) => els.length)) >= shownCharts.length, 'uPlot drew the charts');
+    // The open positions, entry and mark rebuilt from the notional and the unrealized PnL the scrape holds.
+    const positions = await page.$$eval('#t-open-positions tbody tr', (rows) =>
+      rows.map((r) =>
+        Array.from(r.querySelectorAll('td')).map((td) => (td as { textContent: string | null }).textContent ?? ''),
+      ),
+    );
+    const number = (text: string) => Number(text.replace(/[^\d.-]/g, ''));
+    const eth = positions.find((r) => r[0] === 'ETH/USD');
+    assert.equal(positions.length, 2, JSON.stringify(positions));
+    assert.deepEqual(eth?.slice(0, 2), ['ETH/USD', 'binance']);
+    assert.deepEqual(eth?.slice(2).map(number), [-2, 3400, 3350, 100]);
+    const btc = positions.find((r) => r[0] === 'BTC/USD')!;
+    assert.deepEqual(btc.slice(2).map(number), [0.5, 97_000, 97_800, 400]);
     const driftTitle = await page.$eval('#c-accuracy .title', (e) => e.textContent ?? '');
     assert.match(driftTitle, /drift events as red dotted lines \([1-9]\d*\)/, 'the drift is marked on the time axis');
 

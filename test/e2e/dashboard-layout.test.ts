@@ -413,13 +413,27 @@ test(
           monitoring.recordTradingSignal({ symbol, direction, modelType: 'momentum', confidenceLevel: 0.6 });
           monitoring.recordExecutedTrade({ symbol, direction, success: (step + i) % 5 !== 0 });
         }
-        monitoring.recordClosedTrade({ symbol, direction: 'buy', pnl: (step + i) % 3 === 0 ? -5 : 7 });
+        monitoring.recordClosedTrade({
+          symbol,
+          direction: 'buy',
+          pnl: (step + i) % 3 === 0 ? -5 : 7,
+          strategy: `strategy-${i % 5}`,
+        });
         positions[symbol] = { buy: i + 1 };
       }
       monitoring.updatePortfolioMetrics({
         portfolioValue: 10_000 + step * 10,
         balance: 9_000,
         openPositions: positions,
+      });
+      monitoring.updatePositions({
+        positions: symbols.map((symbol, i) => ({
+          symbol,
+          quantity: i % 2 === 0 ? i + 1 : -(i + 1),
+          entryPrice: 100 + i,
+          markPrice: 100 + i + (step % 7) - 3,
+          venue: 'binance',
+        })),
       });
       for (const [i, model] of models.entries()) {
         monitoring.updateModelPerformance({
@@ -466,6 +480,7 @@ test(
       symbolOptions: document.querySelectorAll('#symbol option').length,
       modelOptions: document.querySelectorAll('#model option').length,
       positions: document.querySelectorAll('#t-positions tr').length,
+      openPositions: Array.from(document.querySelectorAll('#t-open-positions tbody tr')).map((r) => r.textContent),
       positionsNote: document.getElementById('n-positions')!.textContent,
       rmseCharts: document.querySelectorAll('#c-rmse .chart').length,
       rmseTitle: document.getElementById('h-rmse')!.textContent,
@@ -478,6 +493,9 @@ test(
     assert.equal(figures.modelOptions, 11, 'all and the 10 models');
     assert.equal(figures.positions, 20);
     assert.equal(figures.positionsNote, 'the 20 largest of 50 positions; pick a symbol for the others');
+    assert.equal(figures.openPositions.length, 21, 'the 20 largest open positions and a note');
+    assert.match(figures.openPositions[0] ?? '', /^SYM49\/USDbinance-50/, 'the largest by notional first');
+    assert.equal(figures.openPositions[20], 'the 20 largest of 50 positions; pick a symbol for the others');
     assert.equal(figures.rmseCharts, 10, 'one RMSE chart per model');
     assert.match(figures.signalsTitle ?? '', /\(top 8 of 100\)/);
     assert.deepEqual(figures.empty, [], 'every chart has data');

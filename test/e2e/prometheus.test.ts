@@ -19,6 +19,7 @@ import {
 import {
   ALERT_RULES,
   dashboardExpressions,
+  EXECUTION_RULES,
   queryVariables,
   RECORDING_RULES,
   ROOT,
@@ -90,16 +91,18 @@ test(
         scrape_configs: { static_configs: { targets: string[] }[] }[];
       };
       config.global = { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' };
-      config.rule_files = ['recording.yml', 'alerts.yml'];
+      config.rule_files = ['recording.yml', 'alerts.yml', 'execution.yml'];
       config.alerting.alertmanagers[0]!.static_configs[0]!.targets = [`127.0.0.1:${alertmanager.port}`];
       config.scrape_configs[0]!.static_configs[0]!.targets = bots.map((b) => b.target);
       const alerts = parse(readFileSync(join(ROOT, ALERT_RULES), 'utf8')) as {
         groups: { rules: { for?: string }[] }[];
       };
-      for (const rule of alerts.groups.flatMap((g) => g.rules)) rule.for = '1s';
+      const execution = parse(readFileSync(join(ROOT, EXECUTION_RULES), 'utf8')) as typeof alerts;
+      for (const rule of [...alerts.groups, ...execution.groups].flatMap((g) => g.rules)) rule.for = '1s';
       const prometheus = await startPrometheus(stringify(config), {
         'recording.yml': readFileSync(join(ROOT, RECORDING_RULES), 'utf8'),
         'alerts.yml': stringify(alerts),
+        'execution.yml': stringify(execution),
       });
       cleanup.push(prometheus.stop);
 
@@ -123,7 +126,7 @@ test(
         return values;
       };
       const recording = rulesOf(RECORDING_RULES);
-      const alerting = rulesOf(ALERT_RULES);
+      const alerting = [...rulesOf(ALERT_RULES), ...rulesOf(EXECUTION_RULES)];
       let views: Record<string, string[]>[] = [];
       const failures = await until(45_000, async () => {
         const all = await resolve({});
@@ -173,6 +176,9 @@ test(
         ['NoTradingSignal', scripted.target, /no trading signal in 30 minutes/, 'scripted-bot'],
         // Down, so its target_info is stale: the name comes from the last hour.
         ['BotTargetDown', doomedDemo.target, /cannot be scraped/, 'evil2root-demo-bot'],
+        ['LeverageHigh', scripted.target, /leverage 4\.83+x/, 'scripted-bot'],
+        ['UnrealizedLossHigh', scripted.target, /open positions down 66\.67% of the portfolio/, 'scripted-bot'],
+        ['OrdersSubmittedWithoutFills', scripted.target, /orders submitted in 15 minutes, none filled/, 'scripted-bot'],
       ];
       const missing = await until(30_000, async () =>
         expected

@@ -4,7 +4,15 @@ import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { requireBinary } from '../helpers/binaries.ts';
-import { ALERT_RULES, DEPLOY, readYaml, RECORDING_RULES, ROOT, rulesOf } from '../deploy/deploy-files.ts';
+import {
+  ALERT_RULES,
+  DEPLOY,
+  EXECUTION_RULES,
+  readYaml,
+  RECORDING_RULES,
+  ROOT,
+  rulesOf,
+} from '../deploy/deploy-files.ts';
 
 const files = (dir: string) =>
   readdirSync(join(DEPLOY, dir))
@@ -26,7 +34,7 @@ test('promtool check config accepts every Prometheus config, with its rule files
   const configs = files('prometheus');
   assert.ok(configs.length >= 3, 'one bot, the fleet and the compose config');
   for (const config of configs)
-    assert.match(check('promtool', ['check', 'config', config]), /SUCCESS: 2 rule files found/);
+    assert.match(check('promtool', ['check', 'config', config]), /SUCCESS: 3 rule files found/);
 });
 
 test('promtool check rules accepts every rules file', (t) => {
@@ -49,7 +57,7 @@ test('every alert has unit tests firing and not firing, and every recording rule
   }
   const tests = files('prometheus/tests').flatMap((f) => (readYaml(relative(ROOT, f)) as { tests: UnitTest[] }).tests);
   const alertCases = tests.flatMap((u) => u.alert_rule_test ?? []);
-  for (const rule of rulesOf(ALERT_RULES)) {
+  for (const rule of [...rulesOf(ALERT_RULES), ...rulesOf(EXECUTION_RULES)]) {
     const cases = alertCases.filter((c) => c.alertname === rule.alert);
     assert.ok(
       cases.some((c) => c.exp_alerts.length === 0),
@@ -69,7 +77,7 @@ test('every alert has unit tests firing and not firing, and every recording rule
 });
 
 test('every alert has a for:, a severity, a summary and a description that says where to look; the recording rules rebuild the Python names', () => {
-  const alerts = rulesOf(ALERT_RULES);
+  const alerts = [...rulesOf(ALERT_RULES), ...rulesOf(EXECUTION_RULES)];
   const names = alerts.map((r) => r.alert);
   for (const wanted of [
     'TradingDrawdownHigh',
@@ -84,6 +92,11 @@ test('every alert has a for:, a severity, a summary and a description that says 
     'DbQueryP95High',
     'BotTargetDown',
     'BotHeartbeatStale',
+    'OrderSlippageHigh',
+    'OrderRejectRatioHigh',
+    'OrdersSubmittedWithoutFills',
+    'LeverageHigh',
+    'UnrealizedLossHigh',
   ]) {
     assert.ok(names.includes(wanted), wanted);
   }

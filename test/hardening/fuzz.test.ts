@@ -27,8 +27,9 @@ const field = <T>(valid: fc.Arbitrary<T>) =>
 const label = fc.oneof(fc.constantFrom('BTC/USD', 'ETH/USD', 'lstm', '1h', 'main'), fc.string({ maxLength: 12 }));
 const fraction = fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.double());
 const amount = fc.oneof(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.double());
-const direction = fc.constantFrom('buy', 'sell', 'BUY', 'Sell', 'hold', '');
+const direction = fc.constantFrom('buy', 'sell', 'BUY', 'Sell', 'long', 'Short', 'hold', '');
 const time = fc.oneof(fc.integer({ min: 1.7e12, max: 1.8e12 }), fc.date({ noInvalidDate: false }));
+const orderId = fc.oneof(fc.constantFrom('o1', 'o2', 'o3'), fc.integer({ min: 1, max: 3 }), label);
 const model = { modelName: field(label), timeframe: field(label), symbol: field(label) };
 
 /** An object of these fields, sometimes with a stray key, sometimes not an object at all. */
@@ -91,6 +92,80 @@ const METHODS: Record<string, { arbitrary: fc.Arbitrary<unknown>; call: Call; tu
     call: (m, v) => m.recordClosedTrade(v as never),
   },
   heartbeat: { arbitrary: field(label), call: (m, v) => m.heartbeat(v as never) },
+  recordOrder: {
+    arbitrary: input({
+      orderId: field(orderId),
+      symbol: field(label),
+      side: field(direction),
+      type: field(fc.constantFrom('market', 'limit', 'stop', 'LIMIT')),
+      quantity: field(amount),
+      price: field(amount),
+      expectedPrice: field(amount),
+      venue: field(label),
+      strategy: field(fc.oneof(label, fc.constantFrom('all', 'other'))),
+      signalTime: field(time),
+      time: field(time),
+    }),
+    call: (m, v) => m.recordOrder(v as never),
+  },
+  recordOrderUpdate: {
+    arbitrary: input({
+      orderId: field(orderId),
+      status: field(
+        fc.constantFrom('accepted', 'partially_filled', 'filled', 'cancelled', 'rejected', 'expired', 'done'),
+      ),
+      reason: field(label),
+      time: field(time),
+    }),
+    call: (m, v) => m.recordOrderUpdate(v as never),
+  },
+  recordFill: {
+    arbitrary: input({
+      orderId: field(orderId),
+      price: field(amount),
+      quantity: field(amount),
+      fee: field(amount),
+      feeAsset: field(label),
+      liquidity: field(fc.constantFrom('maker', 'taker', 'both')),
+      time: field(time),
+    }),
+    call: (m, v) => m.recordFill(v as never),
+  },
+  updatePositions: {
+    arbitrary: input({
+      positions: field(
+        fc.array(
+          input({
+            symbol: field(label),
+            quantity: field(amount),
+            entryPrice: field(amount),
+            markPrice: field(amount),
+            venue: field(label),
+            strategy: field(label),
+          }),
+          { maxLength: 3 },
+        ),
+      ),
+    }),
+    call: (m, v) => m.updatePositions(v as never),
+  },
+  updateBalances: {
+    arbitrary: input({
+      balances: field(
+        fc.array(
+          input({
+            venue: field(label),
+            asset: field(label),
+            free: field(amount),
+            locked: field(amount),
+            value: field(amount),
+          }),
+          { maxLength: 3 },
+        ),
+      ),
+    }),
+    call: (m, v) => m.updateBalances(v as never),
+  },
   recordPrediction: {
     arbitrary: input({
       ...model,

@@ -14,8 +14,9 @@ const N = 1_000_000;
 const CAP = 2000;
 /**
  * Bound of the heap growth of each path, MiB. What a bounded path keeps is its capped series, tables
- * and detectors: 0.3 to 7 MiB measured (features, the largest, holds 2000 model states and 1000
- * drift detectors); the unbounded ones grew by 60 (pg pools), 121 (classes) and 261 MiB (features).
+ * and detectors: 0.3 to 7 MiB measured (features holds 2000 model states and 1000 drift detectors),
+ * 14 MiB for order-symbols (five order tables of 2000 series each, two of them histograms, and the
+ * last 10 000 ended orders); the unbounded ones grew by 60 (pg pools), 121 (classes) and 261 MiB (features).
  */
 const MAX_GROWTH_MIB = 16;
 
@@ -142,6 +143,48 @@ const PATHS: readonly Path[] = [
     name: 'open-positions',
     record: (m, i) => m.updatePortfolioMetrics({ openPositions: { [`S${i}`]: { buy: 1 } } }),
     expect: (n) => ({ [overflow('open_positions')]: n - CAP }),
+  },
+  {
+    // Orders never ended: past maxOpenOrders (10000) the oldest is evicted.
+    name: 'open-orders',
+    record: (m, i) => m.recordOrder({ orderId: i, symbol: 'BTC/USD', side: 'buy', type: 'market', quantity: 1 }),
+    expect: (n) => ({
+      'order_tracking_errors_total{reason="evicted"}': n - 10_000,
+      'open_orders{symbol="BTC/USD",venue="unspecified"}': 10_000,
+    }),
+  },
+  {
+    // A new symbol per order, each ended at once: the series of past maxSeriesPerMetric symbols are folded.
+    name: 'order-symbols',
+    record: (m, i) => {
+      m.recordOrder({ orderId: i, symbol: `S${i}`, side: 'sell', type: 'market', quantity: 1 });
+      m.recordOrderUpdate({ orderId: i, status: 'cancelled' });
+    },
+    expect: (n) => ({
+      [overflow('open_orders')]: n - CAP,
+      [overflow('order_fill_ratio')]: n - CAP,
+      'order_tracking_errors_total{reason="evicted"}': 0,
+    }),
+  },
+  {
+    name: 'positions',
+    record: (m, i) => m.updatePositions({ positions: [{ symbol: `S${i}`, quantity: 1, entryPrice: 1, markPrice: 2 }] }),
+    expect: (n) => ({ [overflow('position_quantity')]: n - CAP }),
+  },
+  {
+    // free and locked: two series per asset.
+    name: 'balances',
+    record: (m, i) => m.updateBalances({ balances: [{ venue: 'v', asset: `A${i}`, free: 1 }] }),
+    expect: (n) => ({ [overflow('asset_balance')]: 2 * (n - CAP / 2) }),
+  },
+  {
+    // Past maxStrategies (50) names, a trade counts under strategy="other".
+    name: 'strategies',
+    record: (m, i) => m.recordClosedTrade({ symbol: 'BTC/USD', direction: 'buy', pnl: 1, strategy: `s${i}` }),
+    after: async (m) => {
+      await m.metricsText();
+    },
+    expect: (n) => ({ 'strategy_trades_closed_total{strategy="other",outcome="win"}': n - 50 }),
   },
   {
     name: 'api-quota',

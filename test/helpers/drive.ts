@@ -54,6 +54,64 @@ export async function driveEverything(m: MonitoringService): Promise<void> {
   m.recordClosedTrade({ symbol: 'BTC/USD', direction: 'sell', pnl: -50, fees: 1 });
   m.recordClosedTrade({ symbol: 'ETH/USD', direction: 'buy', pnl: 0 });
   m.heartbeat('main');
+  // Execution: an order acknowledged, filled in two pieces (a maker rebate, a taker fee), and one rejected.
+  const t0 = Date.now();
+  m.recordOrder({
+    orderId: 'o1',
+    symbol: 'BTC/USD',
+    side: 'buy',
+    type: 'limit',
+    quantity: 2,
+    price: 100,
+    venue: 'binance',
+    strategy: 'trend',
+    signalTime: t0 - 20,
+    time: t0,
+  });
+  m.recordOrderUpdate({ orderId: 'o1', status: 'accepted', time: t0 + 5 });
+  m.recordFill({
+    orderId: 'o1',
+    price: 100,
+    quantity: 1,
+    fee: -0.01,
+    feeAsset: 'USDT',
+    liquidity: 'maker',
+    time: t0 + 9,
+  });
+  m.recordFill({
+    orderId: 'o1',
+    price: 100.1,
+    quantity: 1,
+    fee: 0.05,
+    feeAsset: 'USDT',
+    liquidity: 'taker',
+    time: t0 + 12,
+  });
+  m.recordOrder({ orderId: 'o2', symbol: 'BTC/USD', side: 'sell', type: 'market', quantity: 1, venue: 'binance' });
+  m.recordOrderUpdate({ orderId: 'o2', status: 'rejected', reason: 'insufficient balance' });
+  m.recordOrder({
+    orderId: 'o3',
+    symbol: 'BTC/USD',
+    side: 'sell',
+    type: 'limit',
+    quantity: 1,
+    price: 120,
+    venue: 'binance',
+  });
+  m.updatePositions({
+    positions: [{ symbol: 'BTC/USD', quantity: 2, entryPrice: 100.05, markPrice: 101, venue: 'binance' }],
+  });
+  m.updateBalances({ balances: [{ venue: 'binance', asset: 'USDT', free: 9000, locked: 120, value: 9120 }] });
+  // The label sets of the first signal and trade: no new series of the existing families (some tests cap them at 3).
+  m.recordTradingSignal({
+    symbol: 'ETH/USD',
+    direction: 'short',
+    confidenceLevel: 0.4,
+    modelType: 'sentiment',
+    strategy: 'trend',
+  });
+  m.recordExecutedTrade({ symbol: 'BTC/USD', direction: 'buy', success: true, strategy: 'trend' });
+  m.recordClosedTrade({ symbol: 'BTC/USD', direction: 'short', pnl: 30, fees: -0.5, strategy: 'trend' });
   for (const equity of [10_000, 10_200, 9_900, 10_100, 10_400]) {
     m.updatePortfolioMetrics({ portfolioValue: equity });
     await sleep(3);

@@ -30,13 +30,13 @@ const key = { modelName: 'types-test', timeframe: '1h', symbol: 'BTC/USD' } as c
 
 /** Inputs run time rejects; `as const` keeps their literal types, so the compiler judges exactly these values. */
 const bad = {
-  signalLong: { symbol: 'BTC/USD', direction: 'long', confidenceLevel: 0.5 },
+  signalFlat: { symbol: 'BTC/USD', direction: 'flat', confidenceLevel: 0.5 },
   signalHold: { symbol: 'BTC/USD', direction: 'hold', confidenceLevel: 0.5 },
   signal42: { symbol: 'BTC/USD', direction: 42, confidenceLevel: 0.5 },
   signalNoConfidence: { symbol: 'BTC/USD', direction: 'buy' },
   tradeHold: { symbol: 'BTC/USD', direction: 'hold', success: true },
   tradeNoSuccess: { symbol: 'BTC/USD', direction: 'sell' },
-  closedShort: { symbol: 'BTC/USD', direction: 'short', pnl: 1 },
+  closedNeutral: { symbol: 'BTC/USD', direction: 'neutral', pnl: 1 },
   closed42: { symbol: 'BTC/USD', direction: 42, pnl: 1 },
   closedNoPnl: { symbol: 'BTC/USD', direction: 'buy' },
   regressorWithProbability: { ...key, predicted: 101.5, probability: 0.8 },
@@ -57,8 +57,8 @@ const bad = {
 function compileTimeRejections(m: MonitoringService): void {
   // @ts-expect-error 'FETCH' is not a standard HTTP method
   m.trackApiRequest('/x', bad.method, () => 1);
-  // @ts-expect-error 'long' is not a direction
-  m.recordTradingSignal(bad.signalLong);
+  // @ts-expect-error 'flat' is not a direction
+  m.recordTradingSignal(bad.signalFlat);
   // @ts-expect-error 'hold' is not a direction
   m.recordTradingSignal(bad.signalHold);
   // @ts-expect-error a direction is a string
@@ -69,8 +69,8 @@ function compileTimeRejections(m: MonitoringService): void {
   m.recordExecutedTrade(bad.tradeHold);
   // @ts-expect-error success is required
   m.recordExecutedTrade(bad.tradeNoSuccess);
-  // @ts-expect-error 'short' is not a direction
-  m.recordClosedTrade(bad.closedShort);
+  // @ts-expect-error 'neutral' is not a direction
+  m.recordClosedTrade(bad.closedNeutral);
   // @ts-expect-error a direction is a string
   m.recordClosedTrade(bad.closed42);
   // @ts-expect-error pnl is required
@@ -99,11 +99,19 @@ function compileTimeRejections(m: MonitoringService): void {
   m.recordFeature(bad.featureNoValue);
   // @ts-expect-error remaining is required
   m.setApiQuotaRemaining(bad.quotaNoRemaining);
+  // @ts-expect-error 'hold' is not a side
+  m.recordOrder({ orderId: 1, symbol: 'X', side: 'hold', type: 'market', quantity: 1 });
+  // @ts-expect-error 'done' is not an order status
+  m.recordOrderUpdate({ orderId: 1, status: 'done' });
+  // @ts-expect-error liquidity is maker or taker
+  m.recordFill({ orderId: 1, price: 1, quantity: 1, liquidity: 'both' });
+  // @ts-expect-error a position needs its mark price
+  m.updatePositions({ positions: [{ symbol: 'X', quantity: -1, entryPrice: 1 }] });
   // @ts-expect-error 'FETCH' is not a standard HTTP method
   const method: HttpMethod = bad.method;
   // The same for the union types on their own.
-  // @ts-expect-error 'long' is not a DirectionInput
-  const direction: DirectionInput = bad.signalLong.direction;
+  // @ts-expect-error 'flat' is not a DirectionInput
+  const direction: DirectionInput = bad.signalFlat.direction;
   // @ts-expect-error a regressor takes no probability
   const regressor: RegressorPrediction = bad.regressorWithProbability;
   // @ts-expect-error a classifier's actual is a class, not a number
@@ -111,6 +119,19 @@ function compileTimeRejections(m: MonitoringService): void {
   void [method, direction, regressor, classifier];
 }
 void compileTimeRejections;
+
+/** Type-checked, never run: the aliases and the new methods' inputs compile as documented. */
+function compileTimeAcceptance(m: MonitoringService): void {
+  m.recordTradingSignal({ symbol: 'X', direction: 'long', confidenceLevel: 0.5, strategy: 'trend' });
+  m.recordExecutedTrade({ symbol: 'X', direction: 'Short', success: true, strategy: 'trend' });
+  m.recordClosedTrade({ symbol: 'X', direction: 'SHORT', pnl: 1, fees: -0.1, strategy: 'trend' });
+  m.recordOrder({ orderId: 'a', symbol: 'X', side: 'long', type: 'stop_limit', quantity: 1, signalTime: new Date() });
+  m.recordOrderUpdate({ orderId: 'a', status: 'rejected', reason: 'insufficient balance' });
+  m.recordFill({ orderId: 'a', price: 1, quantity: 1, fee: -0.01, feeAsset: 'USDT', liquidity: 'maker' });
+  m.updatePositions({ positions: new Set([{ symbol: 'X', quantity: -1, entryPrice: 1, markPrice: 2 }]) });
+  m.updateBalances({ balances: [{ venue: 'v', asset: 'USDT', free: 1 }] });
+}
+void compileTimeAcceptance;
 
 type Rejection = [
   name: keyof typeof bad | 'closedUnknownField',
@@ -120,10 +141,10 @@ type Rejection = [
 ];
 const rejections: Rejection[] = [
   [
-    'signalLong',
+    'signalFlat',
     'unknown_direction',
     'direction',
-    (m) => m.recordTradingSignal(bad.signalLong as unknown as TradingSignal),
+    (m) => m.recordTradingSignal(bad.signalFlat as unknown as TradingSignal),
   ],
   [
     'signalHold',
@@ -151,10 +172,10 @@ const rejections: Rejection[] = [
     (m) => m.recordExecutedTrade(bad.tradeNoSuccess as unknown as ExecutedTrade),
   ],
   [
-    'closedShort',
+    'closedNeutral',
     'unknown_direction',
     'direction',
-    (m) => m.recordClosedTrade(bad.closedShort as unknown as ClosedTrade),
+    (m) => m.recordClosedTrade(bad.closedNeutral as unknown as ClosedTrade),
   ],
   ['closed42', 'wrong_type', 'direction', (m) => m.recordClosedTrade(bad.closed42 as unknown as ClosedTrade)],
   ['closedNoPnl', 'missing_field', 'pnl', (m) => m.recordClosedTrade(bad.closedNoPnl as unknown as ClosedTrade)],
