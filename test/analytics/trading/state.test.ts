@@ -331,6 +331,14 @@ function summaryOf(nets: number[]): TradeSummary {
     averageWin: f(s.averageWin),
     averageLoss: f(s.averageLoss),
     expectancy: f(s.expectancy),
+    largestWin: f(s.largestWin),
+    largestLoss: f(s.largestLoss),
+    payoffRatio: f(s.payoffRatio),
+    sqn: f(s.sqn),
+    // The stream has no fees and no holding times.
+    feesTotal: 0,
+    averageHoldingWin: undefined,
+    averageHoldingLoss: undefined,
   };
 }
 
