@@ -18,6 +18,16 @@ export {
 export type { PeriodOptions, SharpeOptions, SortinoOptions } from './returns.ts';
 export { DRAW_MODES, tradeStats } from './trades.ts';
 export type { DrawMode, TradeStats, TradeStatsOptions } from './trades.ts';
+export {
+  ReturnMoments,
+  conditionalValueAtRisk,
+  kurtosis,
+  omegaRatio,
+  skewness,
+  tailRatio,
+  valueAtRisk,
+} from './distribution.ts';
+export type { OmegaOptions, ReturnMomentsState } from './distribution.ts';
 export { DrawdownTracker } from './drawdown.ts';
 export type { DrawdownTrackerState } from './drawdown.ts';
 export type { ReturnSumsState } from './return-sums.ts';

@@ -7,7 +7,13 @@ import {
   annualReturn,
   annualVolatility,
   calmarRatio,
+  conditionalValueAtRisk,
+  kurtosis,
   maxDrawdown,
+  omegaRatio,
+  skewness,
+  tailRatio,
+  valueAtRisk,
   sharpeRatio,
   sortinoRatio,
   tradeStats,
@@ -541,6 +547,14 @@ function pureEquity(returns: number[], o: EquityAnalyticsOptions): EquitySummary
     annualReturn: f(annualReturn(returns, ppy)),
     annualVolatility: f(annualVolatility(returns, ppy)),
     maxDrawdown: f(maxDrawdown(returns)),
+    valueAtRisk: f(valueAtRisk(returns)),
+    conditionalValueAtRisk: f(conditionalValueAtRisk(returns)),
+    tailRatio: f(tailRatio(returns)),
+    omega: f(
+      omegaRatio(returns, { riskFree: o.riskFree ?? 0, requiredReturn: o.requiredReturn ?? 0, annualization: 1 }),
+    ),
+    skewness: f(skewness(returns)),
+    kurtosis: f(kurtosis(returns)),
   };
 }
 
