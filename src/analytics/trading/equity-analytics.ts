@@ -233,7 +233,7 @@ export class EquityAnalytics {
       this.advance(nowMs);
     }
     this.#last = equity;
-    this.#markToMarket.update(equity);
+    this.#markToMarket.update(equity, nowMs);
     return true;
   }
 
@@ -282,6 +282,16 @@ export class EquityAnalytics {
     }
     if (this.#roll.inexact) this.#recompute();
     return summary(this.#roll.ratios(this.#periodsPerYear, this.#rollDrawdown), this.#rollTails);
+  }
+
+  /** Time (ms) the equity has been below its peak as of `nowMs`, 0 at the peak; undefined before the first update. */
+  drawdownDurationAt(nowMs: number): number | undefined {
+    return this.#markToMarket.durationAt(nowMs);
+  }
+
+  /** Longest time (ms) the equity spent below a peak, the current stretch as of `nowMs` included. */
+  maxDrawdownDurationAt(nowMs: number): number | undefined {
+    return this.#markToMarket.maxDurationAt(nowMs);
   }
 
   /** Last equity minus the first one (the net profit of the equity curve); undefined before the first update. */
@@ -402,12 +412,12 @@ export class EquityAnalytics {
         throw new StateMismatchError(`${r.at('roll')}.n is ${roll.n}, but ${returns.length} returns were saved`);
       const evictions = r.integerIn('evictions', 0, savedWindow - 1);
       let moments: ReturnMoments | undefined;
-      if (r.present('moments')) {
+      if (r.has('moments')) {
         moments = new ReturnMoments(this.#riskFree + this.#requiredReturn);
         moments.loadState(r.raw('moments'), r.at('moments'));
       }
       return {
-        first: r.present('first') ? r.finite('first') : NaN,
+        first: r.has('first') ? r.finite('first') : NaN,
         moments,
         sameWindow,
         markToMarket,

@@ -28,7 +28,7 @@ export {
   valueAtRisk,
 } from './distribution.ts';
 export type { OmegaOptions, ReturnMomentsState } from './distribution.ts';
-export { DrawdownTracker } from './drawdown.ts';
+export { DrawdownTracker, drawdownDurations, recoveryFactor } from './drawdown.ts';
 export type { DrawdownTrackerState } from './drawdown.ts';
 export type { ReturnSumsState } from './return-sums.ts';
 export { TradeAnalytics } from './trade-analytics.ts';

@@ -197,10 +197,10 @@ export class TradeAnalytics {
   }
 
   /**
-   * Records a closed trade (profit before fees, its fees, and how long it was held in seconds, NaN
-   * when unknown); returns false and ignores it if the net result is not finite.
+   * Records a closed trade (profit before fees, its fees, how long it was held in seconds and when
+   * it closed in ms, NaN when unknown); returns false and ignores it if the net result is not finite.
    */
-  add(pnl: number, fees = 0, heldSeconds = NaN): boolean {
+  add(pnl: number, fees = 0, heldSeconds = NaN, closedAtMs = NaN): boolean {
     const net = pnl - fees;
     if (!Number.isFinite(net)) return false;
     this.#lifetimeRuns(net, fees, heldSeconds, this.#allWins + this.#allLosses + this.#allDraws + 1);
@@ -233,7 +233,7 @@ export class TradeAnalytics {
     this.#rollRuns = undefined;
     if (this.#realized !== undefined) {
       this.#balance += net;
-      this.#realized.update(this.#balance);
+      this.#realized.update(this.#balance, closedAtMs);
     }
     return true;
   }
@@ -295,6 +295,16 @@ export class TradeAnalytics {
   /** Largest realized drawdown so far in currency (positive); undefined without `startingBalance`. */
   get maxDrawdownAbs(): number | undefined {
     return this.#realized?.maxDrawdownAbs;
+  }
+
+  /** Time (ms) the balance has been below its peak as of `nowMs`; undefined without `startingBalance` or a timed trade. */
+  drawdownDurationAt(nowMs: number): number | undefined {
+    return this.#realized?.durationAt(nowMs);
+  }
+
+  /** Longest time (ms) the balance spent below a peak, as of `nowMs`; undefined as `drawdownDurationAt`. */
+  maxDrawdownDurationAt(nowMs: number): number | undefined {
+    return this.#realized?.maxDurationAt(nowMs);
   }
 
   /** The complete state as plain JSON data, settings included, for `loadState` after a restart. */
@@ -371,9 +381,9 @@ export class TradeAnalytics {
         throw new StateMismatchError(
           `${r.at('rolling')} counts ${rolling.wins + rolling.losses + rolling.draws} trades, but ${trades.length} were saved`,
         );
-      const fees = r.present('fees') ? r.finites('fees', trades.length) : new Array<number>(trades.length).fill(0);
-      const held = r.present('held') ? r.numbers('held', trades.length) : new Array<number>(trades.length).fill(NaN);
-      const runs = r.present('runs') ? readRuns(r.object('runs')) : undefined;
+      const fees = r.has('fees') ? r.finites('fees', trades.length) : new Array<number>(trades.length).fill(0);
+      const held = r.has('held') ? r.numbers('held', trades.length) : new Array<number>(trades.length).fill(NaN);
+      const runs = r.has('runs') ? readRuns(r.object('runs')) : undefined;
       const lifetime = readSums(r.object('lifetime'));
       if (lifetime.wins < rolling.wins || lifetime.losses < rolling.losses || lifetime.draws < rolling.draws)
         throw new StateMismatchError(`${r.at('lifetime')} counts fewer trades than ${r.at('rolling')}`);
