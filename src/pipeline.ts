@@ -32,6 +32,7 @@ import { livenessHandler, readinessHandler } from './http/health.ts';
 import { isLoopback } from './http/hosts.ts';
 import { MonitoringServer } from './http/server.ts';
 import { createSurfaceHandler, type RouteHandler } from './http/surface.ts';
+import { dailyPnlHandler } from './dashboard/daily-pnl-api.ts';
 import { PgPoolObserver } from './integrations/pg.ts';
 import { WebIntegration } from './integrations/web.ts';
 import { flushOnSignals } from './lifecycle/signals.ts';
@@ -127,6 +128,8 @@ function createDomains(options: ResolvedOptions, registry: InstrumentRegistry, g
     periodsPerYear: options.periodsPerYear,
     riskFreeRate: options.riskFreeRate,
     requiredReturn: options.requiredReturn,
+    minReturnPeriods: options.minReturnPeriods,
+    varConfidence: options.varConfidence,
     maxSymbols: Math.floor(options.maxSeriesPerMetric / 2),
   });
   const models = new ModelMetrics(registry, guard);
@@ -294,7 +297,10 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
     },
     {
       name: 'dashboard',
-      routes: () => dashboard?.routes() ?? [],
+      routes: () =>
+        dashboard === undefined
+          ? []
+          : [...dashboard.routes(), ['/api/v1/daily-pnl', dailyPnlHandler(() => domains.performance.dailyPnl())]],
       start: () => dashboard?.start(meter),
       stop: () => dashboard?.stop(),
     },

@@ -374,6 +374,8 @@ export function resolveOptions(input: unknown = {}, environment: Environment = p
     periodsPerYear: given.periodsPerYear ?? d.periodsPerYear,
     riskFreeRate: given.riskFreeRate ?? d.riskFreeRate,
     requiredReturn: given.requiredReturn ?? d.requiredReturn,
+    minReturnPeriods: given.minReturnPeriods ?? d.minReturnPeriods,
+    varConfidence: given.varConfidence ?? d.varConfidence,
 
     strict: given.strict ?? d.strict,
     maxSeriesPerMetric: given.maxSeriesPerMetric ?? d.maxSeriesPerMetric,
