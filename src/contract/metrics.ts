@@ -274,7 +274,12 @@ export const METRICS = Object.freeze({
     'Sum of the net losses of losing trades, as a positive amount in account currency.',
     TRADE_STAT_LABELS,
   ),
-  feesTotal: gauge('trading', 'fees_total', 'Fees paid on closed trades, in account currency.', TRADE_STAT_LABELS),
+  feesTotal: gauge(
+    'trading',
+    'trade_fees',
+    'Fees paid on closed trades, in account currency (a gauge: not named fees_total, which Prometheus keeps for counters).',
+    TRADE_STAT_LABELS,
+  ),
   averageHolding: gauge(
     'trading',
     'average_holding_seconds',
@@ -291,14 +296,14 @@ export const METRICS = Object.freeze({
   drawdownDuration: gauge(
     'trading',
     'drawdown_duration_seconds',
-    'Time since the running peak was last reached (0 at a peak), by basis equity or realized.',
+    'Time from the running peak to the latest value (0 at a peak): the latest equity update, or the latest closed trade for basis realized.',
     ['basis'],
     's',
   ),
   maxDrawdownDuration: gauge(
     'trading',
     'max_drawdown_duration_seconds',
-    'Longest time spent below a running peak, the current stretch included, by basis equity or realized.',
+    'Longest time from a running peak to a value below it or back at it, the current stretch included, by basis equity or realized.',
     ['basis'],
     's',
   ),

@@ -553,8 +553,9 @@ export class PerformanceMetrics {
           set(this.drawdown.get1('realized'), realized.drawdown);
           set(this.maxDrawdown.get1('realized'), realized.maxDrawdown);
           set(this.maxDrawdownAbs.get1('realized'), realized.maxDrawdownAbs);
-          set(this.duration.get1('realized'), seconds(realized.drawdownDurationAt(now)));
-          set(this.maxDuration.get1('realized'), seconds(realized.maxDrawdownDurationAt(now)));
+          // As of the newest trade, as of the newest equity value below: figures that stay put between two scrapes.
+          set(this.duration.get1('realized'), seconds(realized.drawdownDurationAt(this.lastTradeAt)));
+          set(this.maxDuration.get1('realized'), seconds(realized.maxDrawdownDurationAt(this.lastTradeAt)));
           set(
             this.recovery.get1('realized'),
             finite(recoveryFactor(realized.lifetime().netPnl, realized.maxDrawdownAbs)),
@@ -569,8 +570,8 @@ export class PerformanceMetrics {
         set(this.drawdown.get1('equity'), e.drawdown);
         set(this.maxDrawdown.get1('equity'), e.maxDrawdown);
         set(this.maxDrawdownAbs.get1('equity'), e.maxDrawdownAbs);
-        set(this.duration.get1('equity'), seconds(e.drawdownDurationAt(now)));
-        set(this.maxDuration.get1('equity'), seconds(e.maxDrawdownDurationAt(now)));
+        set(this.duration.get1('equity'), seconds(e.drawdownDurationAt(this.lastEquityAt)));
+        set(this.maxDuration.get1('equity'), seconds(e.maxDrawdownDurationAt(this.lastEquityAt)));
         const net = e.netChange;
         const worst = e.maxDrawdownAbs;
         set(
