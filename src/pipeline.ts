@@ -270,6 +270,14 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
         publishModels();
       },
     },
+    {
+      name: 'return-periods',
+      start: () => {
+        const notes = domains.performance.startupNotes();
+        logger.info(notes.info);
+        if (notes.warning !== undefined) logger.warn(notes.warning);
+      },
+    },
     { name: 'pg-pools', onCollect: () => domains.pgPools.collect() },
     {
       name: 'health',

@@ -295,6 +295,33 @@ export class PerformanceMetrics {
     return this.settings.periodsPerYear ?? YEAR_MS / this.settings.returnsIntervalMs;
   }
 
+  /**
+   * What the startup log says about the return statistics: when their first values appear at the
+   * configured interval, and a warning when the interval annualizes into figures that mean little
+   * (periods under an hour, or a periodsPerYear that is not the periods in a year).
+   */
+  startupNotes(): { info: string; warning: string | undefined } {
+    const { returnsIntervalMs, minReturnPeriods, periodsPerYear: given } = this.settings;
+    const periodsPerYear = this.periodsPerYear;
+    const have = this.equity.lifetime().periods;
+    const what = `Sharpe, Sortino, Calmar and the return statistics (returnsIntervalSeconds ${returnsIntervalMs / 1000}, minReturnPeriods ${minReturnPeriods})`;
+    // The first close is only the base of the first return.
+    const closes = Math.max(0, minReturnPeriods - have) + (have === 0 ? 1 : 0);
+    const info =
+      closes === 0
+        ? `${what}: published from the first collection (${have} return periods restored)`
+        : `${what}: the first values appear ${duration(closes * returnsIntervalMs)} after equity updates begin${have > 0 ? ` (${have} periods restored)` : ''}`;
+    let warning: string | undefined;
+    const scale = Number(Math.sqrt(periodsPerYear).toPrecision(4));
+    const count = Number(periodsPerYear.toPrecision(6));
+    const year = (periodsPerYear * returnsIntervalMs) / YEAR_MS;
+    if (returnsIntervalMs < 3_600_000)
+      warning = `returnsIntervalSeconds ${returnsIntervalMs / 1000} with periodsPerYear ${count}: returns over periods this short are mostly noise, and annualizing multiplies Sharpe and Sortino by sqrt(periodsPerYear) = ${scale}; use periods of an hour or more (86400, daily, is the convention)${given === undefined ? '' : ', and a periodsPerYear that counts them in a year'}`;
+    else if (year > 2 || year < 0.5)
+      warning = `periodsPerYear ${count} with returnsIntervalSeconds ${returnsIntervalMs / 1000}: the annualization treats ${count} periods as a year, ${Number(year.toPrecision(3))} real years of periods; right for a replay at that speed, wrong for a bot running in real time (leave periodsPerYear unset for ${Number((YEAR_MS / returnsIntervalMs).toPrecision(6))})`;
+    return { info, warning };
+  }
+
   /** The realized PnL of each of the last 90 UTC days, oldest first, ending today. */
   dailyPnl(): DayPnl[] {
     return this.daily.series(this.now());
@@ -657,6 +684,15 @@ export class PerformanceMetrics {
         : undefined,
     };
   }
+}
+
+/** A time in ms as words: seconds, minutes, hours or days. */
+function duration(ms: number): string {
+  const s = ms / 1000;
+  if (s < 120) return `${Number(s.toPrecision(3))} s`;
+  if (s < 7200) return `${Number((s / 60).toPrecision(3))} min`;
+  if (s < 172_800) return `${Number((s / 3600).toPrecision(3))} h`;
+  return `${Number((s / 86_400).toPrecision(3))} days`;
 }
 
 function set(series: GaugeSeries, value: number | undefined): void {
