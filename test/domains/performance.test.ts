@@ -652,6 +652,70 @@ test('minReturnPeriods: no ratio or return statistic before that many return per
   }
   const exp = await scrape(monitoring);
   assertRatios(exp, 'lifetime', returnsFromEquity(equity), { periodsPerYear: (365 * 86_400) / 3600 });
-  near(value(exp, 'drawdown_duration_seconds', { basis: 'equity' }), 3600, 'the latest value, 1001, an hour after 1020');
+  near(
+    value(exp, 'drawdown_duration_seconds', { basis: 'equity' }),
+    3600,
+    'the latest value, 1001, an hour after 1020',
+  );
   near(value(exp, 'recovery_factor', { basis: 'equity' }), 1 / 19, 'net 1 over the 19 drawdown');
+});
+
+test('restore: a restart mid-stream publishes exactly what an uninterrupted run publishes (every new gauge included)', async () => {
+  const { mkdtemp } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  mock.timers.enable({ apis: ['Date'], now: T0 });
+  const options = { startingBalance: 10_000, tradeWindow: 5, returnsIntervalSeconds: 3600, returnsWindow: 8 } as const;
+  const hour = 3_600_000;
+  let seed = 11;
+  const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  // 60 hours: an equity value every hour, a trade most hours, some with holding times.
+  const steps: ((m: MonitoringService) => void)[] = [];
+  let equity = 10_000;
+  for (let h = 0; h < 60; h++) {
+    const pnl = rand() < 0.1 ? 0 : Math.round((rand() - 0.45) * 2000) / 10;
+    const fees = rand() < 0.5 ? 0 : 0.5;
+    const held = rand() < 0.7 ? Math.floor(rand() * hour) : undefined;
+    equity *= 1 + (rand() - 0.48) * 0.02;
+    const value = equity;
+    steps.push((m) => {
+      mock.timers.setTime(T0 + h * hour);
+      m.updatePortfolioMetrics({ portfolioValue: value });
+      if (h % 4 !== 3) {
+        const closedAt = T0 + h * hour + 1000;
+        m.recordClosedTrade({
+          symbol: h % 3 === 0 ? 'ETH/USD' : 'BTC/USD',
+          direction: 'buy',
+          pnl,
+          fees,
+          closedAt,
+          ...(held === undefined ? {} : { openedAt: closedAt - held }),
+        });
+      }
+    });
+  }
+  const trading = (exp: Exposition) =>
+    new Map(
+      exp.samples
+        .filter((s) => !/^(process_|monitoring_|target_info)/.test(s.name))
+        .map((s) => [`${s.name}${JSON.stringify(Object.entries(s.labels).sort())}`, s.value]),
+    );
+  const uninterrupted = await start(options);
+  for (const step of steps) step(uninterrupted.monitoring);
+  mock.timers.setTime(T0 + 60 * hour + 5000);
+  const want = trading(await scrape(uninterrupted.monitoring));
+  assert.ok(want.has('value_at_risk[["window","rolling"]]'), 'the comparison covers the return statistics');
+  assert.ok(want.has('sqn[["symbol","all"],["window","lifetime"]]'));
+  assert.ok(want.has('average_holding_seconds[["outcome","loss"],["symbol","all"],["window","lifetime"]]'));
+  await uninterrupted.monitoring.shutdown();
+
+  const stateDirectory = await mkdtemp(join(tmpdir(), 'performance-restart-'));
+  mock.timers.setTime(T0);
+  const first = await start({ ...options, stateDirectory });
+  for (const step of steps.slice(0, 27)) step(first.monitoring);
+  await first.monitoring.shutdown();
+  const second = await start({ ...options, stateDirectory });
+  for (const step of steps.slice(27)) step(second.monitoring);
+  mock.timers.setTime(T0 + 60 * hour + 5000);
+  assert.deepEqual(trading(await scrape(second.monitoring)), want);
 });
