@@ -91,6 +91,10 @@ export class DailyPnl {
   readonly #days: number;
   readonly #sums: Float64Array;
   #newest = NaN;
+  /** The newest day's span in ms and its slot: most trades close on it, and skip the day arithmetic. */
+  #newestFrom = NaN;
+  #newestTo = NaN;
+  #newestSlot = 0;
 
   constructor(days = 90) {
     if (!Number.isInteger(days) || days < 31)
@@ -101,6 +105,10 @@ export class DailyPnl {
 
   /** Adds a trade's net result at its close time; false if it is not finite or older than the days kept. */
   add(net: number, atMs: number): boolean {
+    if (atMs >= this.#newestFrom && atMs < this.#newestTo && Number.isFinite(net)) {
+      this.#sums[this.#newestSlot]! += net;
+      return true;
+    }
     if (!Number.isFinite(net) || !Number.isFinite(atMs)) return false;
     const day = utcDay(atMs);
     if (!(day <= this.#newest)) this.#advance(day);
@@ -151,6 +159,7 @@ export class DailyPnl {
       return { newest, sums: r.numbers('sums', this.#days) };
     });
     this.#newest = s.newest;
+    this.#span();
     this.#sums.fill(0);
     if (!Number.isNaN(s.newest))
       for (let i = 0; i < this.#days; i++) this.#sums[this.#slot(s.newest - this.#days + 1 + i)] = s.sums[i]!;
@@ -164,6 +173,13 @@ export class DailyPnl {
     if (Number.isNaN(this.#newest)) this.#sums.fill(0);
     else for (let d = this.#newest + 1, n = 0; d <= day && n < this.#days; d++, n++) this.#sums[this.#slot(d)] = 0;
     this.#newest = day;
+    this.#span();
+  }
+
+  #span(): void {
+    this.#newestFrom = this.#newest * DAY_MS;
+    this.#newestTo = this.#newestFrom + DAY_MS;
+    this.#newestSlot = Number.isNaN(this.#newest) ? 0 : this.#slot(this.#newest);
   }
 
   /** Sum of the days from..to (inclusive) within the kept range; days after the newest are 0. */
