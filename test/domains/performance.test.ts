@@ -719,3 +719,35 @@ test('restore: a restart mid-stream publishes exactly what an uninterrupted run 
   mock.timers.setTime(T0 + 60 * hour + 5000);
   assert.deepEqual(trading(await scrape(second.monitoring)), want);
 });
+
+test('the startup log says when the first ratios appear; an interval that annualizes into noise warns once, naming periodsPerYear', async () => {
+  const daily = await start();
+  const info = daily.logger.lines.filter((l) => l.level === 'info').map((l) => l.message);
+  assert.ok(
+    info.some((m) => m.includes('minReturnPeriods 10') && m.includes('11 days after equity updates begin')),
+    info.join('\n'),
+  );
+  assert.equal(daily.logger.warnings.filter((w) => w.includes('periodsPerYear')).length, 0, 'daily: no warning');
+  await daily.monitoring.shutdown();
+
+  for (const [options, pattern] of [
+    [
+      { returnsIntervalSeconds: 10 },
+      /returnsIntervalSeconds 10 with periodsPerYear 3153600: .*sqrt\(periodsPerYear\) = 1776/,
+    ],
+    [{ returnsIntervalSeconds: 10, periodsPerYear: 365 }, /returnsIntervalSeconds 10 with periodsPerYear 365: /],
+    [
+      { returnsIntervalSeconds: 3600, periodsPerYear: 365 },
+      /periodsPerYear 365 with returnsIntervalSeconds 3600: .*unset for 8760/,
+    ],
+  ] as const) {
+    const { monitoring, logger } = await start(options);
+    const warnings = logger.warnings.filter((w) => w.includes('periodsPerYear'));
+    assert.equal(warnings.length, 1, `${JSON.stringify(options)}: ${warnings.join('\n')}`);
+    assert.match(warnings[0]!, pattern);
+    await monitoring.shutdown();
+  }
+  const hourly = await start({ returnsIntervalSeconds: 3600, minReturnPeriods: 24 });
+  assert.ok(hourly.logger.lines.some((l) => l.message.includes('the first values appear 25 h after')));
+  assert.equal(hourly.logger.warnings.length, 0);
+});
