@@ -12,6 +12,9 @@ import { readState, saveNumber, StateMismatchError, StateReader, type SavedNumbe
 /** An evicted result this many times larger than the remaining sum marks the window sums for an exact recompute. */
 const CANCELLATION = 64;
 
+/** The window in trade order while its order-dependent figures are computed: one buffer shared by every instance (used synchronously). */
+let scratch = new Float64Array(128);
+
 /** Options of `TradeAnalytics`; every field is optional. */
 export interface TradeAnalyticsOptions {
   /** Trades in the rolling window. Default 100. */
@@ -138,7 +141,6 @@ export class TradeAnalytics {
   readonly #ring: Float64Array;
   readonly #fees: Float64Array;
   readonly #held: Float64Array;
-  readonly #scratch: Float64Array;
   #start = 0;
   #count = 0;
   #evictions = 0;
@@ -183,7 +185,6 @@ export class TradeAnalytics {
     this.#ring = new Float64Array(window);
     this.#fees = new Float64Array(window);
     this.#held = new Float64Array(window);
-    this.#scratch = new Float64Array(window);
     this.#startingBalance = options.startingBalance;
     if (options.startingBalance !== undefined) {
       if (!Number.isFinite(options.startingBalance))
@@ -500,10 +501,12 @@ export class TradeAnalytics {
     let heldWinCount = 0;
     let heldLoss = 0;
     let heldLossCount = 0;
+    if (scratch.length < this.#count) scratch = new Float64Array(this.#count);
+    const ordered = scratch;
     for (let i = 0, at = this.#start; i < this.#count; i++) {
       const net = this.#ring[at]!;
       const held = this.#held[at]!;
-      this.#scratch[i] = net;
+      ordered[i] = net;
       fees += this.#fees[at]!;
       if (held === held) {
         if (net > 0) {
@@ -518,7 +521,7 @@ export class TradeAnalytics {
     }
     const n = this.#wins + this.#losses + this.#draws;
     return {
-      runs: tradeRuns(this.#scratch.subarray(0, this.#count), (this.#profit - this.#loss) / n),
+      runs: tradeRuns(ordered.subarray(0, this.#count), (this.#profit - this.#loss) / n),
       fees,
       heldWin: heldWin / heldWinCount,
       heldLoss: heldLoss / heldLossCount,
