@@ -130,6 +130,7 @@ function createDomains(options: ResolvedOptions, registry: InstrumentRegistry, g
     requiredReturn: options.requiredReturn,
     minReturnPeriods: options.minReturnPeriods,
     varConfidence: options.varConfidence,
+    timeZone: options.timeZone,
     maxSymbols: Math.floor(options.maxSeriesPerMetric / 2),
   });
   const models = new ModelMetrics(registry, guard);

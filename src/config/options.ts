@@ -376,6 +376,7 @@ export function resolveOptions(input: unknown = {}, environment: Environment = p
     requiredReturn: given.requiredReturn ?? d.requiredReturn,
     minReturnPeriods: given.minReturnPeriods ?? d.minReturnPeriods,
     varConfidence: given.varConfidence ?? d.varConfidence,
+    timeZone: given.timeZone ?? d.timeZone,
 
     strict: given.strict ?? d.strict,
     maxSeriesPerMetric: given.maxSeriesPerMetric ?? d.maxSeriesPerMetric,

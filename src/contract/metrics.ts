@@ -290,7 +290,7 @@ export const METRICS = Object.freeze({
   realizedPnlPeriod: gauge(
     'trading',
     'realized_pnl_period',
-    'Net profit of the trades closed in the current UTC day, ISO week (from Monday) or calendar month, by period.',
+    'Net profit of the trades closed in the current day, ISO week (from Monday) or calendar month, by period (UTC, or the timeZone option).',
     ['period'],
   ),
   drawdownDuration: gauge(

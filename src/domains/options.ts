@@ -59,6 +59,12 @@ export interface TradingAnalyticsOptions {
    * @default 0.95
    */
   varConfidence?: number;
+  /**
+   * IANA time zone of the calendar PnL (`realized_pnl_period`, the daily PnL): where today, the
+   * week (from Monday) and the month begin, e.g. `'Europe/Paris'`.
+   * @default 'UTC'
+   */
+  timeZone?: string;
 }
 
 /** The trading analytics settings in force. */
@@ -83,6 +89,8 @@ export interface ResolvedTradingAnalytics {
   readonly minReturnPeriods: number;
   /** Confidence of the value at risk. */
   readonly varConfidence: number;
+  /** Time zone of the calendar PnL. */
+  readonly timeZone: string;
 }
 
 /** Drift detectors on each model's error stream and on reported features; `false` turns one off. */
@@ -187,6 +195,7 @@ export const TRADING_ANALYTICS_DEFAULTS: ResolvedTradingAnalytics = {
   requiredReturn: 0,
   minReturnPeriods: 10,
   varConfidence: 0.95,
+  timeZone: 'UTC',
 };
 
 export const MODEL_ANALYTICS_DEFAULTS: ResolvedModelAnalytics = {
@@ -222,7 +231,18 @@ export const TRADING_ANALYTICS_CHECKS: Checks<TradingAnalyticsOptions> = {
     (v) => typeof v === 'number' && v >= 0.5 && v < 1,
     'a confidence from 0.5 to below 1, e.g. 0.95 or 0.99',
   ),
+  timeZone: expect(isTimeZone, "an IANA time zone Intl knows, e.g. 'UTC' or 'Europe/Paris'"),
 };
+
+function isTimeZone(v: unknown): boolean {
+  if (typeof v !== 'string' || v.length === 0) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: v });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export const MODEL_ANALYTICS_CHECKS: Checks<ModelAnalyticsOptions> = {
   modelMetricsInterval: expect(positive, 'a positive number of seconds'),

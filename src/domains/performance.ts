@@ -10,7 +10,7 @@ import type { InstrumentRegistry } from '../storage/registry.ts';
 import type { SeriesTable } from '../storage/series.ts';
 import { labelProblem, MAX_AMOUNT, normalizeDirection, numberProblem, type InputGuard } from './input.ts';
 import { METRICS, type MetricDefinition } from '../contract/metrics.ts';
-import { StateMismatchError, StateReader } from '../analytics/state.ts';
+import { StateMismatchError, StateReader, StateSettingsError } from '../analytics/state.ts';
 import type { InvalidReason } from '../contract/invalid-reasons.ts';
 import type { DirectionInput, TradingPerformance } from './trading.ts';
 
@@ -95,6 +95,8 @@ export interface PerformanceSettings {
   readonly minReturnPeriods: number;
   /** Confidence of the value at risk. */
   readonly varConfidence: number;
+  /** IANA time zone of the calendar PnL. */
+  readonly timeZone: string;
 }
 
 const ALL = 'all';
@@ -224,7 +226,7 @@ export class PerformanceMetrics {
   private readonly maxDuration: SeriesTable<GaugeSeries>;
   private readonly recovery: SeriesTable<GaugeSeries>;
   private readonly pnlPeriod: SeriesTable<GaugeSeries>;
-  private daily = new DailyPnl(DAILY_PNL_DAYS);
+  private daily: DailyPnl;
   private all: SymbolStats;
   private bySymbol = new Map<string, SymbolStats>();
   private equity: EquityAnalytics;
@@ -272,6 +274,7 @@ export class PerformanceMetrics {
     this.maxDuration = registry.gauge(METRICS.maxDrawdownDuration).table;
     this.recovery = registry.gauge(METRICS.recoveryFactor).table;
     this.pnlPeriod = registry.gauge(METRICS.realizedPnlPeriod).table;
+    this.daily = new DailyPnl(DAILY_PNL_DAYS, settings.timeZone);
     this.all = this.symbolStats(ALL, this.tradeAnalytics(settings.startingBalance));
     this.equity = this.newEquity();
     registry.onCollect(() => this.publish());
@@ -322,7 +325,7 @@ export class PerformanceMetrics {
     return { info, warning };
   }
 
-  /** The realized PnL of each of the last 90 UTC days, oldest first, ending today. */
+  /** The realized PnL of each of the last 90 days (of the `timeZone` calendar), oldest first, ending today. */
   dailyPnl(): DayPnl[] {
     return this.daily.series(this.now());
   }
@@ -362,8 +365,15 @@ export class PerformanceMetrics {
     const lastTradeAt = state.has('lastTradeAt') ? state.finite('lastTradeAt') : Number.NEGATIVE_INFINITY;
     const tradesAtLast = state.integer('tradesAtLast');
     const lastEquityAt = state.has('lastEquityAt') ? state.finite('lastEquityAt') : Number.NEGATIVE_INFINITY;
-    const daily = new DailyPnl(DAILY_PNL_DAYS);
-    if (state.has('daily')) daily.loadState(state.get('daily'), 'performance.daily');
+    const daily = new DailyPnl(DAILY_PNL_DAYS, this.settings.timeZone);
+    if (state.has('daily')) {
+      try {
+        daily.loadState(state.get('daily'), 'performance.daily');
+      } catch (error) {
+        // Days of another time zone: the days start over, every other figure comes back.
+        if (!(error instanceof StateSettingsError)) throw error;
+      }
+    }
     // Checked whole; now applied, and the series of each symbol claimed.
     this.all = this.symbolStats(ALL, all);
     this.bySymbol = new Map();

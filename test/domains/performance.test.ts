@@ -751,3 +751,42 @@ test('the startup log says when the first ratios appear; an interval that annual
   assert.ok(hourly.logger.lines.some((l) => l.message.includes('the first values appear 25 h after')));
   assert.equal(hourly.logger.warnings.length, 0);
 });
+
+test("timeZone: the calendar PnL in the bot's zone; a restart under another zone restarts the days only", async () => {
+  const { mkdtemp } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  // Tuesday 1 December 2026, 23:30 in New York (EST) is Wednesday 04:30 UTC.
+  mock.timers.enable({ apis: ['Date'], now: Date.parse('2026-12-02T12:00:00Z') });
+  const stateDirectory = await mkdtemp(join(tmpdir(), 'performance-tz-'));
+  const first = await start({ timeZone: 'America/New_York', stateDirectory });
+  // Monday 30 November, 22:00 in New York: November there, December in UTC.
+  first.monitoring.recordClosedTrade({
+    symbol: 'X',
+    direction: 'buy',
+    pnl: 100,
+    closedAt: Date.parse('2026-12-01T03:00:00Z'),
+  });
+  first.monitoring.recordClosedTrade({
+    symbol: 'X',
+    direction: 'buy',
+    pnl: 40,
+    closedAt: Date.parse('2026-12-02T04:30:00Z'),
+  });
+  first.monitoring.recordClosedTrade({
+    symbol: 'X',
+    direction: 'buy',
+    pnl: 2,
+    closedAt: Date.parse('2026-12-02T05:30:00Z'),
+  });
+  const exp = await scrape(first.monitoring);
+  near(value(exp, 'realized_pnl_period', { period: 'today' }), 2, 'Wednesday in New York began at 05:00 UTC');
+  near(value(exp, 'realized_pnl_period', { period: 'month' }), 42, 'December in New York (from 05:00 UTC on the 1st)');
+  near(value(exp, 'realized_pnl_period', { period: 'week' }), 142, 'the week began on Monday 30 November');
+  await first.monitoring.shutdown();
+  await assert.rejects(start({ timeZone: 'Mars/Olympus_Mons' }), /timeZone/);
+  const second = await start({ timeZone: 'Asia/Tokyo', stateDirectory });
+  const again = await scrape(second.monitoring);
+  near(value(again, 'realized_pnl_period', { period: 'week' }), 0, 'the days start over');
+  near(value(again, 'realized_pnl', { symbol: 'all' }), 142, 'every other figure comes back');
+});

@@ -1,7 +1,8 @@
 /**
- * Realized PnL by UTC calendar day: today, this week (ISO, from Monday), this month, and the last
- * `days` days, from closed trades stamped with their close time. Pure functions, and `DailyPnl`,
- * which keeps one sum per day in a ring of `days` entries (O(1) per trade, bounded memory).
+ * Realized PnL by calendar day (UTC, or an IANA time zone): today, this week (ISO, from Monday),
+ * this month, and the last `days` days, from closed trades stamped with their close time. Pure
+ * functions, and `DailyPnl`, which keeps one sum per day in a ring of `days` entries (O(1) per
+ * trade, bounded memory).
  */
 
 import { readState, saveNumber, StateMismatchError, StateReader, type SavedNumber } from '../state.ts';
@@ -28,6 +29,52 @@ export function utcDay(ms: number): number {
   return Math.floor(ms / DAY_MS);
 }
 
+/**
+ * The calendar of a time zone: the local date of an instant as a day number (days from 1970-01-01
+ * to that date), and the first instant of a local day. UTC by arithmetic; another zone through
+ * `Intl.DateTimeFormat` (a few µs a call, which `DailyPnl` makes once per new day, not per trade).
+ */
+export class ZoneCalendar {
+  readonly timeZone: string;
+  readonly #format: Intl.DateTimeFormat | undefined;
+
+  /** Throws a RangeError for a time zone `Intl` does not know. */
+  constructor(timeZone = 'UTC') {
+    const format = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric' });
+    this.timeZone = timeZone;
+    this.#format = timeZone === 'UTC' ? undefined : format;
+  }
+
+  /** The local date of `ms` as days since 1970-01-01. */
+  day(ms: number): number {
+    const format = this.#format;
+    if (format === undefined) return utcDay(ms);
+    let y = 0;
+    let m = 0;
+    let d = 0;
+    for (const part of format.formatToParts(ms)) {
+      if (part.type === 'year') y = Number(part.value);
+      else if (part.type === 'month') m = Number(part.value);
+      else if (part.type === 'day') d = Number(part.value);
+    }
+    return Date.UTC(y, m - 1, d) / DAY_MS;
+  }
+
+  /** The first instant (ms) of local day `day`: local midnight, or the first time after it where midnight does not exist. */
+  start(day: number): number {
+    if (this.#format === undefined) return day * DAY_MS;
+    // Offsets stay within ±15 h of UTC: the first instant whose date is `day`, by bisection.
+    let lo = day * DAY_MS - 15 * 3_600_000;
+    let hi = day * DAY_MS + 15 * 3_600_000;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (this.day(mid) >= day) hi = mid;
+      else lo = mid;
+    }
+    return hi;
+  }
+}
+
 /** The first day of the ISO week (Monday) of a UTC day number: 1970-01-01 was a Thursday. */
 function weekStart(day: number): number {
   return day - ((((day + 3) % 7) + 7) % 7);
@@ -47,10 +94,14 @@ function isoDate(day: number): string {
  * (net result after fees, close time in ms): each period sums the trades closed from its start up
  * to the end of the current day. Non-finite entries are skipped.
  */
-export function calendarPnl(trades: Iterable<{ net: number; atMs: number }>, nowMs: number): CalendarPnl {
+export function calendarPnl(
+  trades: Iterable<{ net: number; atMs: number }>,
+  nowMs: number,
+  options: { timeZone?: string } = {},
+): CalendarPnl {
   // Summed day by day, then over the days, as DailyPnl does: the same additions in the same order.
-  const days = dailyPnl(trades, nowMs, 38);
-  const today = utcDay(nowMs);
+  const days = dailyPnl(trades, nowMs, 38, options);
+  const today = new ZoneCalendar(options.timeZone).day(nowMs);
   const sumFrom = (first: number) => {
     let total = 0;
     for (let i = first - (today - 37); i < 38; i++) total += days[i]!.pnl;
@@ -59,13 +110,19 @@ export function calendarPnl(trades: Iterable<{ net: number; atMs: number }>, now
   return { today: sumFrom(today), week: sumFrom(weekStart(today)), month: sumFrom(monthStart(today)) };
 }
 
-/** The realized PnL of each of the `days` UTC days ending with the day of `nowMs`, oldest first. */
-export function dailyPnl(trades: Iterable<{ net: number; atMs: number }>, nowMs: number, days = 90): DayPnl[] {
-  const last = utcDay(nowMs);
+/** The realized PnL of each of the `days` days (UTC, or `timeZone`) ending with the day of `nowMs`, oldest first. */
+export function dailyPnl(
+  trades: Iterable<{ net: number; atMs: number }>,
+  nowMs: number,
+  days = 90,
+  options: { timeZone?: string } = {},
+): DayPnl[] {
+  const calendar = new ZoneCalendar(options.timeZone);
+  const last = calendar.day(nowMs);
   const sums = new Float64Array(days);
   for (const { net, atMs } of trades) {
     if (!Number.isFinite(net) || !Number.isFinite(atMs)) continue;
-    const i = utcDay(atMs) - (last - days + 1);
+    const i = calendar.day(atMs) - (last - days + 1);
     if (i >= 0 && i < days) sums[i]! += net;
   }
   return Array.from(sums, (pnl, i) => ({ day: isoDate(last - days + 1 + i), pnl }));
@@ -75,6 +132,8 @@ export function dailyPnl(trades: Iterable<{ net: number; atMs: number }>, nowMs:
 export interface DailyPnlState {
   /** Setting: days kept. */
   readonly days: number;
+  /** Setting: the time zone of the days. */
+  readonly timeZone: string;
   /** Newest day with a trade (days since 1970-01-01), null before the first. */
   readonly newest: number | null;
   /** The sums of the `days` days ending with `newest`, oldest first. */
@@ -89,6 +148,7 @@ export interface DailyPnlState {
  */
 export class DailyPnl {
   readonly #days: number;
+  readonly #calendar: ZoneCalendar;
   readonly #sums: Float64Array;
   #newest = NaN;
   /** The newest day's span in ms and its slot: most trades close on it, and skip the day arithmetic. */
@@ -96,10 +156,12 @@ export class DailyPnl {
   #newestTo = NaN;
   #newestSlot = 0;
 
-  constructor(days = 90) {
+  /** `timeZone`: the IANA zone whose calendar days, weeks and months count (default UTC); a RangeError if unknown. */
+  constructor(days = 90, timeZone = 'UTC') {
     if (!Number.isInteger(days) || days < 31)
       throw new RangeError(`DailyPnl: days must be an integer >= 31 (a month), got ${String(days)}`);
     this.#days = days;
+    this.#calendar = new ZoneCalendar(timeZone);
     this.#sums = new Float64Array(days);
   }
 
@@ -110,7 +172,7 @@ export class DailyPnl {
       return true;
     }
     if (!Number.isFinite(net) || !Number.isFinite(atMs)) return false;
-    const day = utcDay(atMs);
+    const day = this.#calendar.day(atMs);
     if (!(day <= this.#newest)) this.#advance(day);
     else if (day <= this.#newest - this.#days) return false;
     this.#sums[this.#slot(day)]! += net;
@@ -119,7 +181,7 @@ export class DailyPnl {
 
   /** Realized PnL of the UTC day, week and month of `nowMs`. */
   periods(nowMs: number): CalendarPnl {
-    const today = utcDay(nowMs);
+    const today = this.#calendar.day(nowMs);
     return {
       today: this.#sum(today, today),
       week: this.#sum(weekStart(today), today),
@@ -129,7 +191,7 @@ export class DailyPnl {
 
   /** The `days` days ending with the day of `nowMs`, oldest first. */
   series(nowMs: number): DayPnl[] {
-    const last = utcDay(nowMs);
+    const last = this.#calendar.day(nowMs);
     const out = new Array<DayPnl>(this.#days);
     for (let i = 0; i < this.#days; i++) {
       const day = last - this.#days + 1 + i;
@@ -143,7 +205,12 @@ export class DailyPnl {
     const sums = new Array<SavedNumber>(this.#days);
     for (let i = 0; i < this.#days; i++)
       sums[i] = saveNumber(Number.isNaN(this.#newest) ? 0 : this.#sums[this.#slot(this.#newest - this.#days + 1 + i)]!);
-    return { days: this.#days, newest: Number.isNaN(this.#newest) ? null : this.#newest, sums };
+    return {
+      days: this.#days,
+      timeZone: this.#calendar.timeZone,
+      newest: Number.isNaN(this.#newest) ? null : this.#newest,
+      sums,
+    };
   }
 
   /** Replaces the state with one from `saveState` with the same `days`; all or nothing (`StateMismatchError`). */
@@ -151,6 +218,7 @@ export class DailyPnl {
     const s = readState(where, () => {
       const r = new StateReader(state, where);
       r.same('days', this.#days);
+      r.same('timeZone', this.#calendar.timeZone);
       let newest = NaN;
       if (r.present('newest')) {
         newest = r.finite('newest');
@@ -177,9 +245,14 @@ export class DailyPnl {
   }
 
   #span(): void {
-    this.#newestFrom = this.#newest * DAY_MS;
-    this.#newestTo = this.#newestFrom + DAY_MS;
-    this.#newestSlot = Number.isNaN(this.#newest) ? 0 : this.#slot(this.#newest);
+    if (Number.isNaN(this.#newest)) {
+      this.#newestFrom = this.#newestTo = NaN;
+      this.#newestSlot = 0;
+      return;
+    }
+    this.#newestFrom = this.#calendar.start(this.#newest);
+    this.#newestTo = this.#calendar.start(this.#newest + 1);
+    this.#newestSlot = this.#slot(this.#newest);
   }
 
   /** Sum of the days from..to (inclusive) within the kept range; days after the newest are 0. */

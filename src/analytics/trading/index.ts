@@ -29,7 +29,7 @@ export {
 } from './distribution.ts';
 export type { OmegaOptions, ReturnMomentsState } from './distribution.ts';
 export { DrawdownTracker, drawdownDurations, recoveryFactor } from './drawdown.ts';
-export { DailyPnl, calendarPnl, dailyPnl, utcDay } from './calendar-pnl.ts';
+export { DailyPnl, ZoneCalendar, calendarPnl, dailyPnl, utcDay } from './calendar-pnl.ts';
 export type { CalendarPnl, DailyPnlState, DayPnl } from './calendar-pnl.ts';
 export type { DrawdownTrackerState } from './drawdown.ts';
 export type { ReturnSumsState } from './return-sums.ts';

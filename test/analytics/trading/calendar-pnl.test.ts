@@ -63,5 +63,67 @@ test('memory is bounded: a trade older than the days kept is refused; bad option
   assert.equal(live.add(NaN, at('2026-03-01T00:00:00Z')), false);
   assert.throws(() => new DailyPnl(7), RangeError);
   assert.throws(() => new DailyPnl(31).loadState({ days: 90, newest: null, sums: [] }), /days/);
-  assert.throws(() => new DailyPnl(31).loadState({ days: 31, newest: 1.5, sums: new Array(31).fill(0) }), /newest/);
+  assert.throws(
+    () => new DailyPnl(31).loadState({ days: 31, timeZone: 'UTC', newest: 1.5, sums: new Array(31).fill(0) }),
+    /newest/,
+  );
+});
+
+test('a time zone: local days, weeks and months, across DST changes and half-hour offsets', () => {
+  // New York, 2026-03-08: clocks go from 02:00 to 03:00 (a 23-hour day). 23:30 EST on Saturday 7 March is 04:30 UTC on the 8th.
+  const ny = new DailyPnl(90, 'America/New_York');
+  ny.add(5, Date.parse('2026-03-08T04:30:00Z')); // Saturday 7 March, local
+  ny.add(7, Date.parse('2026-03-08T05:00:00Z')); // Sunday 8 March 00:00 EST
+  ny.add(11, Date.parse('2026-03-09T03:59:59Z')); // Sunday 8 March 23:59:59 EDT
+  ny.add(13, Date.parse('2026-03-09T04:00:00Z')); // Monday 9 March 00:00 EDT: a new week
+  const now = Date.parse('2026-03-09T15:00:00Z');
+  assert.deepEqual(ny.series(now).slice(-3), [
+    { day: '2026-03-07', pnl: 5 },
+    { day: '2026-03-08', pnl: 18 },
+    { day: '2026-03-09', pnl: 13 },
+  ]);
+  assert.deepEqual(ny.periods(now), { today: 13, week: 13, month: 36 });
+  // The same trades in UTC fall on other days.
+  assert.deepEqual(dailyPnl([{ net: 5, atMs: Date.parse('2026-03-08T04:30:00Z') }], now, 3), [
+    { day: '2026-03-07', pnl: 0 },
+    { day: '2026-03-08', pnl: 5 },
+    { day: '2026-03-09', pnl: 0 },
+  ]);
+  assert.throws(() => new DailyPnl(90, 'Mars/Olympus_Mons'), RangeError);
+  assert.throws(() => new DailyPnl(90, 'Asia/Kolkata').loadState(new DailyPnl(90).saveState()), /timeZone/);
+});
+
+test('property: DailyPnl in a time zone equals the pure functions (seeded, 300 series; DST, +5:30, +12:45, -3:30)', () => {
+  const zones = [
+    'America/New_York',
+    'Asia/Kolkata',
+    'Pacific/Chatham',
+    'America/St_Johns',
+    'Australia/Lord_Howe',
+    'Europe/London',
+  ];
+  const rand = prng(4242);
+  for (let s = 0; s < 300; s++) {
+    const timeZone = zones[s % zones.length]!;
+    const live = new DailyPnl(35, timeZone);
+    const trades: { net: number; atMs: number }[] = [];
+    // Around the DST changes of spring and autumn 2026.
+    let t =
+      Date.parse(rand() < 0.5 ? '2026-03-01T00:00:00Z' : '2026-10-20T00:00:00Z') + Math.floor(rand() * 30 * 86_400_000);
+    const length = Math.floor(rand() * 80);
+    for (let i = 0; i < length; i++) {
+      t += Math.floor(rand() * 6 * 3_600_000);
+      const net = Math.round((rand() - 0.45) * 1000) / 10;
+      if (live.add(net, t)) trades.push({ net, atMs: t });
+      if (rand() < 0.2 || i === length - 1) {
+        const now = t + Math.floor(rand() * 86_400_000);
+        assert.deepEqual(
+          live.periods(now),
+          calendarPnl(trades, now, { timeZone }),
+          `series ${s} (${timeZone}) trade ${i}`,
+        );
+        assert.deepEqual(live.series(now), dailyPnl(trades, now, 35, { timeZone }), `series ${s} (${timeZone}) days`);
+      }
+    }
+  }
 });
