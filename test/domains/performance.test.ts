@@ -328,11 +328,10 @@ function assertRatios(
   published(exp, 'calmar_ratio', { window }, calmarRatio(returns, { periodsPerYear }));
   published(exp, 'annual_return', { window }, annualReturn(returns, { periodsPerYear }));
   published(exp, 'annual_volatility', { window }, annualVolatility(returns, { periodsPerYear }));
-  // The quantiles are published for the rolling window only; Omega's threshold is per period.
-  const rolling = window === 'rolling' ? 1 : NaN;
-  published(exp, 'value_at_risk', { window }, rolling * valueAtRisk(returns, 0.05));
-  published(exp, 'conditional_value_at_risk', { window }, rolling * conditionalValueAtRisk(returns, 0.05));
-  published(exp, 'tail_ratio', { window }, rolling * tailRatio(returns));
+  // Omega's threshold is per period.
+  published(exp, 'value_at_risk', { window }, valueAtRisk(returns, 0.05));
+  published(exp, 'conditional_value_at_risk', { window }, conditionalValueAtRisk(returns, 0.05));
+  published(exp, 'tail_ratio', { window }, tailRatio(returns));
   const threshold = { riskFree: options.riskFree ?? 0, requiredReturn: options.requiredReturn ?? 0, annualization: 1 };
   published(exp, 'omega_ratio', { window }, omegaRatio(returns, threshold));
   published(exp, 'return_skewness', { window }, skewness(returns));

@@ -5,7 +5,7 @@
  * Omega sums of a stream in O(1).
  */
 
-import { readState, saveNumber, StateReader, type SavedNumber } from '../state.ts';
+import { readState, saveNumber, StateMismatchError, StateReader, type SavedNumber } from '../state.ts';
 
 /** empyrical's `APPROX_BDAYS_PER_YEAR`: the default annualization of `omegaRatio`'s required return. */
 const APPROX_BDAYS_PER_YEAR = 252;
@@ -337,5 +337,163 @@ export class ReturnMoments {
     this.#maxAbs = s.maxAbs;
     this.#gains = s.gains;
     this.#losses = s.losses;
+  }
+}
+
+/** The saved state of a `ReturnQuantiles`, from `saveState` (plain JSON data). */
+export interface ReturnQuantilesState {
+  /** Setting: most distinct returns kept. */
+  readonly capacity: number;
+  /** Whether more distinct returns came than `capacity` (the quantiles are then unknown). */
+  readonly overflowed: boolean;
+  /** The distinct returns, ascending. */
+  readonly values: SavedNumber[];
+  /** How many times each was seen. */
+  readonly counts: number[];
+}
+
+/**
+ * Every return of a stream as a sorted multiset (distinct values and their counts), for exact
+ * lifetime quantiles while it fits: the value at risk, conditional value at risk and tail ratio
+ * equal the pure functions over the whole series. A run of equal returns (the empty periods of a
+ * gap, each a return of 0) adds one count. Past `capacity` distinct values it gives up (memory
+ * stays bounded) and the quantiles are NaN from then on. Adding a new value costs O(distinct),
+ * once per closed period; reading, O(distinct).
+ */
+export class ReturnQuantiles {
+  readonly #capacity: number;
+  #values: Float64Array;
+  #counts: Float64Array;
+  #size = 0;
+  #n = 0;
+  #overflowed = false;
+
+  constructor(capacity = 2048) {
+    this.#capacity = capacity;
+    this.#values = new Float64Array(Math.min(capacity, 64));
+    this.#counts = new Float64Array(Math.min(capacity, 64));
+  }
+
+  /** Adds `times` copies of the return `r` (NaN is ignored). */
+  add(r: number, times = 1): void {
+    if (this.#overflowed || Number.isNaN(r)) return;
+    let lo = 0;
+    let hi = this.#size;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#values[mid]! < r) lo = mid + 1;
+      else hi = mid;
+    }
+    this.#n += times;
+    if (lo < this.#size && this.#values[lo] === r) {
+      this.#counts[lo]! += times;
+      return;
+    }
+    if (this.#size === this.#capacity) {
+      this.#overflowed = true;
+      this.#values = new Float64Array(0);
+      this.#counts = new Float64Array(0);
+      this.#size = 0;
+      return;
+    }
+    if (this.#size === this.#values.length) {
+      const grown = Math.min(this.#capacity, this.#size * 2);
+      const values = new Float64Array(grown);
+      const counts = new Float64Array(grown);
+      values.set(this.#values);
+      counts.set(this.#counts);
+      this.#values = values;
+      this.#counts = counts;
+    }
+    this.#values.copyWithin(lo + 1, lo, this.#size);
+    this.#counts.copyWithin(lo + 1, lo, this.#size);
+    this.#values[lo] = r;
+    this.#counts[lo] = times;
+    this.#size++;
+  }
+
+  /** Whether the quantiles are known (no more distinct returns than the capacity). */
+  get exact(): boolean {
+    return !this.#overflowed;
+  }
+
+  /** The value at position `k` (0-based) of the sorted series. */
+  #at(k: number): number {
+    let seen = 0;
+    for (let i = 0; i < this.#size; i++) {
+      seen += this.#counts[i]!;
+      if (k < seen) return this.#values[i]!;
+    }
+    return this.#values[this.#size - 1]!;
+  }
+
+  /** numpy's `percentile(returns, q)`, linear; NaN when empty or not exact. */
+  percentile(q: number): number {
+    const n = this.#n;
+    if (this.#overflowed || n === 0) return NaN;
+    const index = (q / 100) * (n - 1);
+    const below = Math.floor(index);
+    if (below >= n - 1) return this.#at(n - 1);
+    if (below < 0) return this.#at(0);
+    return lerp(this.#at(below), this.#at(below + 1), index - below);
+  }
+
+  /** `valueAtRisk` of the returns added. */
+  valueAtRisk(cutoff: number): number {
+    return this.percentile(100 * cutoff);
+  }
+
+  /** `conditionalValueAtRisk` of the returns added: the mean of the int((n - 1) * cutoff) + 1 lowest, summed in order. */
+  conditionalValueAtRisk(cutoff: number): number {
+    const n = this.#n;
+    if (this.#overflowed || n === 0) return NaN;
+    const take = Math.min(n - 1, Math.max(0, Math.trunc((n - 1) * cutoff))) + 1;
+    let sum = 0;
+    let left = take;
+    for (let i = 0; i < this.#size && left > 0; i++) {
+      const c = Math.min(left, this.#counts[i]!);
+      // A run of equal returns in one product (the pure function adds them one by one: equal to rounding).
+      sum += c === 1 ? this.#values[i]! : this.#values[i]! * c;
+      left -= c;
+    }
+    return sum / take;
+  }
+
+  /** `tailRatio` of the returns added. */
+  tailRatio(): number {
+    if (this.#overflowed || this.#n === 0) return NaN;
+    return Math.abs(this.percentile(95)) / Math.abs(this.percentile(5));
+  }
+
+  /** The complete state as plain JSON data, for `loadState`. */
+  saveState(): ReturnQuantilesState {
+    return {
+      capacity: this.#capacity,
+      overflowed: this.#overflowed,
+      values: Array.from(this.#values.subarray(0, this.#size), saveNumber),
+      counts: Array.from(this.#counts.subarray(0, this.#size)),
+    };
+  }
+
+  /** Replaces the state with one from `saveState` with the same capacity; all or nothing (`StateMismatchError`). */
+  loadState(state: unknown, where = 'ReturnQuantiles'): void {
+    const s = readState(where, () => {
+      const r = new StateReader(state, where);
+      r.same('capacity', this.#capacity);
+      const values = r.numbers('values');
+      const counts = r.integers('counts', values.length, 1);
+      for (let i = 1; i < values.length; i++)
+        if (!(values[i - 1]! < values[i]!)) throw new StateMismatchError(`${r.at('values')} is not strictly ascending`);
+      if (values.length > this.#capacity)
+        throw new StateMismatchError(`${r.at('values')} holds more than the capacity`);
+      return { overflowed: r.boolean('overflowed'), values, counts };
+    });
+    this.#overflowed = s.overflowed;
+    this.#size = s.values.length;
+    this.#values = new Float64Array(Math.max(this.#size, Math.min(this.#capacity, 64)));
+    this.#counts = new Float64Array(this.#values.length);
+    this.#values.set(s.values);
+    this.#counts.set(s.counts);
+    this.#n = s.counts.reduce((a, b) => a + b, 0);
   }
 }

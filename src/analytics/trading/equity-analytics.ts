@@ -8,11 +8,13 @@ import {
   kurtosisFrom,
   omegaFrom,
   ReturnMoments,
+  ReturnQuantiles,
   skewnessFrom,
   sortedConditionalValueAtRisk,
   sortedTailRatio,
   sortedValueAtRisk,
   type ReturnMomentsState,
+  type ReturnQuantilesState,
 } from './distribution.ts';
 import { DrawdownTracker, type DrawdownTrackerState } from './drawdown.ts';
 import { finiteOrUndefined } from './finite.ts';
@@ -48,11 +50,11 @@ export interface EquitySummary {
   readonly annualVolatility: number | undefined;
   /** Max drawdown of the SAMPLED series (what Calmar uses, as empyrical), a positive fraction. */
   readonly maxDrawdown: number | undefined;
-  /** empyrical `value_at_risk` at cutoff 1 - varConfidence (a return, usually negative); rolling window only. */
+  /** empyrical `value_at_risk` at cutoff 1 - varConfidence (a return, usually negative); lifetime: while at most 2048 distinct returns were seen. */
   readonly valueAtRisk: number | undefined;
-  /** empyrical `conditional_value_at_risk` at the same cutoff; rolling window only. */
+  /** empyrical `conditional_value_at_risk` at the same cutoff; lifetime as value_at_risk. */
   readonly conditionalValueAtRisk: number | undefined;
-  /** empyrical `tail_ratio`; rolling window only. */
+  /** empyrical `tail_ratio`; lifetime as value_at_risk. */
   readonly tailRatio: number | undefined;
   /** empyrical `omega_ratio` about riskFree + requiredReturn (per period). */
   readonly omega: number | undefined;
@@ -123,7 +125,12 @@ export interface EquityAnalyticsState {
   readonly moments?: ReturnMomentsState | null;
   /** First equity value, for the net change (absent in a state from before it: unknown). */
   readonly first?: number | null;
+  /** Every return as a sorted multiset, for the lifetime quantiles; absent in a state from before it (unpublished). */
+  readonly quantiles?: ReturnQuantilesState | null;
 }
+
+/** Distinct returns kept for the exact lifetime quantiles (64 KiB); past it they are not published. */
+const LIFETIME_DISTINCT_RETURNS = 2048;
 
 /**
  * Streaming equity analytics, O(1) per `update`.
@@ -188,6 +195,7 @@ export class EquityAnalytics {
   readonly #sorted: Float64Array;
   #rollTails: Distribution = NO_TAILS;
   #moments: ReturnMoments | undefined;
+  #quantiles: ReturnQuantiles | undefined = new ReturnQuantiles(LIFETIME_DISTINCT_RETURNS);
   #first = NaN;
 
   /** Validates the options; throws a RangeError naming the bad key. */
@@ -254,17 +262,15 @@ export class EquityAnalytics {
   /** Ratios over every return so far. */
   lifetime(): EquitySummary {
     const m = this.#moments;
-    const tails: Distribution =
-      m === undefined
-        ? NO_TAILS
-        : {
-            valueAtRisk: NaN,
-            conditionalValueAtRisk: NaN,
-            tailRatio: NaN,
-            omega: m.omega,
-            skewness: m.skewness,
-            kurtosis: m.kurtosis,
-          };
+    const q = this.#quantiles;
+    const tails: Distribution = {
+      valueAtRisk: q === undefined ? NaN : q.valueAtRisk(this.#cutoff),
+      conditionalValueAtRisk: q === undefined ? NaN : q.conditionalValueAtRisk(this.#cutoff),
+      tailRatio: q === undefined ? NaN : q.tailRatio(),
+      omega: m === undefined ? NaN : m.omega,
+      skewness: m === undefined ? NaN : m.skewness,
+      kurtosis: m === undefined ? NaN : m.kurtosis,
+    };
     return summary(this.#life.ratios(this.#periodsPerYear, this.#lifeDrawdown.maxDrawdown!), tails);
   }
 
@@ -373,6 +379,7 @@ export class EquityAnalytics {
       evictions: this.#evictions,
       moments: this.#moments === undefined ? null : this.#moments.saveState(),
       first: Number.isFinite(this.#first) ? this.#first : null,
+      quantiles: this.#quantiles === undefined ? null : this.#quantiles.saveState(),
     };
   }
 
@@ -416,8 +423,14 @@ export class EquityAnalytics {
         moments = new ReturnMoments(this.#riskFree + this.#requiredReturn);
         moments.loadState(r.raw('moments'), r.at('moments'));
       }
+      let quantiles: ReturnQuantiles | undefined;
+      if (r.has('quantiles')) {
+        quantiles = new ReturnQuantiles(LIFETIME_DISTINCT_RETURNS);
+        quantiles.loadState(r.raw('quantiles'), r.at('quantiles'));
+      }
       return {
         first: r.has('first') ? r.finite('first') : NaN,
+        quantiles,
         moments,
         sameWindow,
         markToMarket,
@@ -460,12 +473,14 @@ export class EquityAnalytics {
     this.#rollDrawdown = NaN;
     this.#rollDirty = true;
     this.#moments = s.moments;
+    this.#quantiles = s.quantiles;
     this.#first = s.first;
   }
 
   #emit(r: number, times: number): void {
     this.#life.add(r, times);
     this.#moments?.add(r, times);
+    this.#quantiles?.add(r, times);
     if (r !== 0) {
       this.#cumulative *= 1 + r;
       this.#lifeDrawdown.update(this.#cumulative);

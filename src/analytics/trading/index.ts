@@ -20,6 +20,7 @@ export { DRAW_MODES, tradeStats } from './trades.ts';
 export type { DrawMode, TradeStats, TradeStatsOptions } from './trades.ts';
 export {
   ReturnMoments,
+  ReturnQuantiles,
   conditionalValueAtRisk,
   kurtosis,
   omegaRatio,
@@ -27,7 +28,7 @@ export {
   tailRatio,
   valueAtRisk,
 } from './distribution.ts';
-export type { OmegaOptions, ReturnMomentsState } from './distribution.ts';
+export type { OmegaOptions, ReturnMomentsState, ReturnQuantilesState } from './distribution.ts';
 export { DrawdownTracker, drawdownDurations, recoveryFactor } from './drawdown.ts';
 export { DailyPnl, ZoneCalendar, calendarPnl, dailyPnl, utcDay } from './calendar-pnl.ts';
 export type { CalendarPnl, DailyPnlState, DayPnl } from './calendar-pnl.ts';

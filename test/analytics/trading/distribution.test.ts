@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   ReturnMoments,
+  ReturnQuantiles,
   conditionalValueAtRisk,
   kurtosis,
   omegaRatio,
@@ -150,4 +151,32 @@ test('ReturnMoments: one pass, runs merged in O(1), equals the two-pass function
       }
     }
   }
+});
+
+test('ReturnQuantiles: exact lifetime quantiles while the distinct returns fit, runs in one count, then none', () => {
+  const q = new ReturnQuantiles(4);
+  const returns = [0.01, -0.02, 0.01, 0.03];
+  for (const r of returns) q.add(r);
+  q.add(0, 1e9); // a long gap: a billion empty periods, one count
+  const all = [...returns, ...new Array<number>(1000).fill(0)];
+  // The gap as 1000 zeros gives the same quantiles as 1e9 zeros only where they land on zeros: check the small case exactly.
+  const small = new ReturnQuantiles(4);
+  for (const r of returns) small.add(r);
+  small.add(0, 1000);
+  almost(small.valueAtRisk(0.05), valueAtRisk(all, 0.05), 'VaR');
+  almost(small.conditionalValueAtRisk(0.001), conditionalValueAtRisk(all, 0.001), 'CVaR');
+  assert.ok(Number.isNaN(small.tailRatio()), 'the 5th percentile is 0: NaN, as the pure function gives Infinity');
+  assert.ok(!Number.isFinite(tailRatio(all)));
+  assert.equal(q.valueAtRisk(0.05), 0, 'a billion zeros, read in O(distinct)');
+  assert.equal(q.exact, true);
+  q.add(0.05); // a fifth distinct value past the capacity of 4
+  assert.equal(q.exact, false);
+  assert.ok(Number.isNaN(q.valueAtRisk(0.05)), 'past the capacity: unknown, not published');
+  const restored = new ReturnQuantiles(4);
+  restored.loadState(JSON.parse(JSON.stringify(small.saveState())));
+  assert.equal(restored.conditionalValueAtRisk(0.5), small.conditionalValueAtRisk(0.5));
+  assert.throws(
+    () => new ReturnQuantiles(4).loadState({ ...small.saveState(), values: [0.1, 0, 0.2, 0.3] }),
+    /ascending/,
+  );
 });

@@ -37,7 +37,8 @@ function expected(
   cutoff = 0.05,
 ): EquitySummary {
   const f = (x: number) => (Number.isFinite(x) ? x : undefined);
-  const q = (x: number) => (window === 'rolling' ? f(x) : undefined);
+  // The lifetime quantiles are exact too (fewer distinct returns than the 2048 kept in these series).
+  const q = (x: number) => (window === 'rolling' || window === 'lifetime' ? f(x) : undefined);
   const ppy = { periodsPerYear: o.periodsPerYear };
   return {
     periods: returns.length,

@@ -497,6 +497,7 @@ test('EquityAnalytics: damaged states are rejected and leave the instance as new
       'lifeDrawdown.maxDuration',
       'moments',
       'first',
+      'quantiles',
     ],
   );
   const bad = (patch: Partial<Record<keyof EquityAnalyticsState, unknown>>, field: RegExp, what: string) =>
