@@ -42,6 +42,7 @@ import { livenessHandler, readinessHandler } from './http/health.ts';
 import { isLoopback } from './http/hosts.ts';
 import { MonitoringServer } from './http/server.ts';
 import { createSurfaceHandler, type RouteHandler, type SurfaceHandler } from './http/surface.ts';
+import { dailyPnlHandler } from './dashboard/daily-pnl-api.ts';
 import { PgPoolObserver } from './integrations/pg.ts';
 import { WebIntegration } from './integrations/web.ts';
 import { flushOnSignals } from './lifecycle/signals.ts';
@@ -183,6 +184,9 @@ function createDomains(options: ResolvedOptions, registry: InstrumentRegistry, g
     periodsPerYear: options.periodsPerYear,
     riskFreeRate: options.riskFreeRate,
     requiredReturn: options.requiredReturn,
+    minReturnPeriods: options.minReturnPeriods,
+    varConfidence: options.varConfidence,
+    timeZone: options.timeZone,
     maxSymbols: Math.floor(options.maxSeriesPerMetric / 2),
   });
   const strategies = new StrategyMetrics(registry, {
@@ -269,7 +273,7 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
       : new loaded.dashboard.Dashboard(options.dashboard, options.maxSeriesPerMetric, [producer()], logger, {
           returnsIntervalSeconds: options.returnsIntervalSeconds,
           returnsWindow: options.returnsWindow,
-          ratioMinReturns: loaded.dashboard.RATIO_MIN_RETURNS,
+          ratioMinReturns: options.minReturnPeriods,
           tradeWindow: options.tradeWindow,
         });
   if (loaded.state !== undefined && options.stateDirectory !== false) {
@@ -351,6 +355,14 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
         publishModels();
       },
     },
+    {
+      name: 'return-periods',
+      start: () => {
+        const notes = domains.performance.startupNotes();
+        logger.info(notes.info);
+        if (notes.warning !== undefined) logger.warn(notes.warning);
+      },
+    },
     { name: 'pg-pools', onCollect: () => domains.pgPools.collect() },
     {
       name: 'health',
@@ -387,7 +399,10 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
     },
     {
       name: 'dashboard',
-      routes: () => dashboard?.routes() ?? [],
+      routes: () =>
+        dashboard === undefined
+          ? []
+          : [...dashboard.routes(), ['/api/v1/daily-pnl', dailyPnlHandler(() => domains.performance.dailyPnl())]],
       start: () => dashboard?.start(meter),
       stop: () => dashboard?.stop(),
     },

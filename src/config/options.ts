@@ -384,6 +384,9 @@ export function resolveOptions(input: unknown = {}, environment: Environment = p
     requiredReturn: given.requiredReturn ?? d.requiredReturn,
     maxOpenOrders: given.maxOpenOrders ?? d.maxOpenOrders,
     maxStrategies: given.maxStrategies ?? d.maxStrategies,
+    minReturnPeriods: given.minReturnPeriods ?? d.minReturnPeriods,
+    varConfidence: given.varConfidence ?? d.varConfidence,
+    timeZone: given.timeZone ?? d.timeZone,
 
     strict: given.strict ?? d.strict,
     maxSeriesPerMetric: given.maxSeriesPerMetric ?? d.maxSeriesPerMetric,

@@ -7,8 +7,6 @@ import type { RouteHandler } from '../http/surface.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ResolvedDashboard } from './options.ts';
 import { SeriesApi } from './series-api.ts';
-
-export { RATIO_MIN_RETURNS } from './series-api.ts';
 import { MetricHistory, PullReader, type SeriesContext } from './history.ts';
 import { PAGE_CSS, PAGE_HTML, PAGE_JS } from './page.ts';
 

@@ -11,9 +11,6 @@ const SLICE_MS = 4;
 /** Restarts of a render overtaken by samples before it runs in one go. */
 const MAX_RESTARTS = 3;
 
-/** Returns before Sharpe, Sortino and annual volatility have a value (`ReturnSums.ratios`: a standard deviation needs two). */
-export const RATIO_MIN_RETURNS = 2;
-
 /** Answers kept for the current history version, so a dashboard opened twice or polled by several tabs costs one render. */
 const KEPT_ANSWERS = 8;
 

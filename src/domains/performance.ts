@@ -1,3 +1,5 @@
+import { DailyPnl, type DayPnl } from '../analytics/trading/calendar-pnl.ts';
+import { recoveryFactor } from '../analytics/trading/drawdown.ts';
 import { EquityAnalytics } from '../analytics/trading/equity-analytics.ts';
 import { TradeAnalytics, type TradeSummary } from '../analytics/trading/trade-analytics.ts';
 import type { DrawMode } from '../analytics/trading/trades.ts';
@@ -8,7 +10,7 @@ import type { InstrumentRegistry } from '../storage/registry.ts';
 import type { SeriesTable } from '../storage/series.ts';
 import { labelProblem, MAX_AMOUNT, normalizeDirection, numberProblem, type InputGuard } from './input.ts';
 import { METRICS, type MetricDefinition } from '../contract/metrics.ts';
-import { StateMismatchError, StateReader } from '../analytics/state.ts';
+import { StateMismatchError, StateReader, StateSettingsError } from '../analytics/state.ts';
 import type { InvalidReason } from '../contract/invalid-reasons.ts';
 import type { DirectionInput, TradingPerformance } from './trading.ts';
 import type { StrategyMetrics } from './strategies.ts';
@@ -74,6 +76,8 @@ export interface PerformanceState {
   readonly lastTradeAt: number | null;
   readonly tradesAtLast: number;
   readonly lastEquityAt: number | null;
+  /** Realized PnL by UTC day (absent in a state from before it: the days start empty). */
+  readonly daily?: unknown;
 }
 
 /** Settings of the performance analytics, from the service options. */
@@ -90,6 +94,12 @@ export interface PerformanceSettings {
   readonly requiredReturn: number;
   /** Values of the `symbol` label of the statistics, `all` included; further symbols count in `symbol="all"` only. */
   readonly maxSymbols: number;
+  /** Return periods before the ratios and return statistics are published. */
+  readonly minReturnPeriods: number;
+  /** Confidence of the value at risk. */
+  readonly varConfidence: number;
+  /** IANA time zone of the calendar PnL. */
+  readonly timeZone: string;
 }
 
 const ALL = 'all';
@@ -127,14 +137,29 @@ const PERFORMANCE_LIMITS: Readonly<Record<string, readonly [number, number]>> = 
 };
 const OUTCOMES = ['loss', 'draw', 'win'] as const;
 
-type StatField = 'winRate' | 'profitFactor' | 'averageWin' | 'averageLoss' | 'expectancy';
+type StatField = {
+  [K in keyof TradeSummary]: TradeSummary[K] extends number | undefined ? K : never;
+}[keyof TradeSummary];
+// The first four are the ones `updateTradingPerformance` may fill, in this order.
 const TRADE_STATS: readonly { field: StatField; def: MetricDefinition }[] = [
   { field: 'winRate', def: METRICS.winRate },
   { field: 'profitFactor', def: METRICS.profitFactor },
   { field: 'averageWin', def: METRICS.averageWin },
   { field: 'averageLoss', def: METRICS.averageLoss },
   { field: 'expectancy', def: METRICS.expectancy },
+  { field: 'maxConsecutiveWins', def: METRICS.maxConsecutiveWins },
+  { field: 'maxConsecutiveLosses', def: METRICS.maxConsecutiveLosses },
+  { field: 'largestWin', def: METRICS.largestWin },
+  { field: 'largestLoss', def: METRICS.largestLoss },
+  { field: 'payoffRatio', def: METRICS.payoffRatio },
+  { field: 'sqn', def: METRICS.sqn },
+  { field: 'grossProfit', def: METRICS.grossProfit },
+  { field: 'grossLoss', def: METRICS.grossLoss },
+  { field: 'feesTotal', def: METRICS.feesTotal },
 ];
+const PERIODS = ['today', 'week', 'month'] as const;
+/** Days of realized PnL kept for the daily chart. */
+export const DAILY_PNL_DAYS = 90;
 
 /** The statistics of one symbol (or of all): lifetime and rolling, and their gauges found once. */
 interface SymbolStats {
@@ -142,6 +167,9 @@ interface SymbolStats {
   readonly lifetime: GaugeSeries[];
   readonly rolling: GaugeSeries[];
   readonly realizedPnl: GaugeSeries;
+  readonly streak: GaugeSeries;
+  /** Holding times [lifetime win, lifetime loss, rolling win, rolling loss]; undefined past the symbols they have room for. */
+  readonly holding: GaugeSeries[] | undefined;
 }
 
 function timeOf(value: unknown): number | undefined {
@@ -177,7 +205,7 @@ export class PerformanceMetrics {
   private readonly settings: PerformanceSettings;
   private readonly now: () => number;
   private readonly closed: SeriesTable<CounterSeries>;
-  private readonly duration: SeriesTable<HistogramSeries>;
+  private readonly holdingTimes: SeriesTable<HistogramSeries>;
   private readonly stats: readonly SeriesTable<GaugeSeries>[];
   private readonly pnl: SeriesTable<GaugeSeries>;
   private readonly drawdown: SeriesTable<GaugeSeries>;
@@ -189,7 +217,20 @@ export class PerformanceMetrics {
     calmar: SeriesTable<GaugeSeries>;
     annualReturn: SeriesTable<GaugeSeries>;
     annualVolatility: SeriesTable<GaugeSeries>;
+    valueAtRisk: SeriesTable<GaugeSeries>;
+    conditionalValueAtRisk: SeriesTable<GaugeSeries>;
+    tailRatio: SeriesTable<GaugeSeries>;
+    omega: SeriesTable<GaugeSeries>;
+    skewness: SeriesTable<GaugeSeries>;
+    kurtosis: SeriesTable<GaugeSeries>;
   };
+  private readonly streak: SeriesTable<GaugeSeries>;
+  private readonly holding: SeriesTable<GaugeSeries>;
+  private readonly duration: SeriesTable<GaugeSeries>;
+  private readonly maxDuration: SeriesTable<GaugeSeries>;
+  private readonly recovery: SeriesTable<GaugeSeries>;
+  private readonly pnlPeriod: SeriesTable<GaugeSeries>;
+  private daily: DailyPnl;
   private all: SymbolStats;
   private bySymbol = new Map<string, SymbolStats>();
   private equity: EquityAnalytics;
@@ -214,7 +255,7 @@ export class PerformanceMetrics {
     this.settings = settings;
     this.now = now;
     this.closed = registry.counter(METRICS.tradesClosed);
-    this.duration = registry.histogram(METRICS.tradeDuration);
+    this.holdingTimes = registry.histogram(METRICS.tradeDuration);
     this.stats = TRADE_STATS.map((s) => registry.gauge(s.def).table);
     this.pnl = registry.gauge(METRICS.realizedPnl).table;
     this.drawdown = registry.gauge(METRICS.drawdown).table;
@@ -226,7 +267,20 @@ export class PerformanceMetrics {
       calmar: registry.gauge(METRICS.calmarRatio).table,
       annualReturn: registry.gauge(METRICS.annualReturn).table,
       annualVolatility: registry.gauge(METRICS.annualVolatility).table,
+      valueAtRisk: registry.gauge(METRICS.valueAtRisk).table,
+      conditionalValueAtRisk: registry.gauge(METRICS.conditionalValueAtRisk).table,
+      tailRatio: registry.gauge(METRICS.tailRatio).table,
+      omega: registry.gauge(METRICS.omegaRatio).table,
+      skewness: registry.gauge(METRICS.returnSkewness).table,
+      kurtosis: registry.gauge(METRICS.returnKurtosis).table,
     };
+    this.streak = registry.gauge(METRICS.currentStreak).table;
+    this.holding = registry.gauge(METRICS.averageHolding).table;
+    this.duration = registry.gauge(METRICS.drawdownDuration).table;
+    this.maxDuration = registry.gauge(METRICS.maxDrawdownDuration).table;
+    this.recovery = registry.gauge(METRICS.recoveryFactor).table;
+    this.pnlPeriod = registry.gauge(METRICS.realizedPnlPeriod).table;
+    this.daily = new DailyPnl(DAILY_PNL_DAYS, settings.timeZone);
     this.all = this.symbolStats(ALL, this.tradeAnalytics(settings.startingBalance));
     this.equity = this.newEquity();
     registry.onCollect(() => this.publish());
@@ -241,7 +295,45 @@ export class PerformanceMetrics {
       riskFree: perPeriod(settings.riskFreeRate, periodsPerYear),
       requiredReturn: perPeriod(settings.requiredReturn, periodsPerYear),
       window: settings.returnsWindow,
+      varConfidence: settings.varConfidence,
     });
+  }
+
+  /** The annualization factor in force: `periodsPerYear`, or the return intervals in 365 days. */
+  get periodsPerYear(): number {
+    return this.settings.periodsPerYear ?? YEAR_MS / this.settings.returnsIntervalMs;
+  }
+
+  /**
+   * What the startup log says about the return statistics: when their first values appear at the
+   * configured interval, and a warning when the interval annualizes into figures that mean little
+   * (periods under an hour, or a periodsPerYear that is not the periods in a year).
+   */
+  startupNotes(): { info: string; warning: string | undefined } {
+    const { returnsIntervalMs, minReturnPeriods, periodsPerYear: given } = this.settings;
+    const periodsPerYear = this.periodsPerYear;
+    const have = this.equity.lifetime().periods;
+    const what = `Sharpe, Sortino, Calmar and the return statistics (returnsIntervalSeconds ${returnsIntervalMs / 1000}, minReturnPeriods ${minReturnPeriods})`;
+    // The first close is only the base of the first return.
+    const closes = Math.max(0, minReturnPeriods - have) + (have === 0 ? 1 : 0);
+    const info =
+      closes === 0
+        ? `${what}: published from the first collection (${have} return periods restored)`
+        : `${what}: the first values appear ${duration(closes * returnsIntervalMs)} after equity updates begin${have > 0 ? ` (${have} periods restored)` : ''}`;
+    let warning: string | undefined;
+    const scale = Number(Math.sqrt(periodsPerYear).toPrecision(4));
+    const count = Number(periodsPerYear.toPrecision(6));
+    const year = (periodsPerYear * returnsIntervalMs) / YEAR_MS;
+    if (returnsIntervalMs < 3_600_000)
+      warning = `returnsIntervalSeconds ${returnsIntervalMs / 1000} with periodsPerYear ${count}: returns over periods this short are mostly noise, and annualizing multiplies Sharpe and Sortino by sqrt(periodsPerYear) = ${scale}; use periods of an hour or more (86400, daily, is the convention)${given === undefined ? '' : ', and a periodsPerYear that counts them in a year'}`;
+    else if (year > 2 || year < 0.5)
+      warning = `periodsPerYear ${count} with returnsIntervalSeconds ${returnsIntervalMs / 1000}: the annualization treats ${count} periods as a year, ${Number(year.toPrecision(3))} real years of periods; right for a replay at that speed, wrong for a bot running in real time (leave periodsPerYear unset for ${Number((YEAR_MS / returnsIntervalMs).toPrecision(6))})`;
+    return { info, warning };
+  }
+
+  /** The realized PnL of each of the last 90 days (of the `timeZone` calendar), oldest first, ending today. */
+  dailyPnl(): DayPnl[] {
+    return this.daily.series(this.now());
   }
 
   /** The analytics state (trade statistics, equity and return periods) as plain JSON data. */
@@ -254,6 +346,7 @@ export class PerformanceMetrics {
       lastTradeAt: this.lastTradeAt === Number.NEGATIVE_INFINITY ? null : this.lastTradeAt,
       tradesAtLast: this.tradesAtLast,
       lastEquityAt: this.lastEquityAt === Number.NEGATIVE_INFINITY ? null : this.lastEquityAt,
+      daily: this.daily.saveState(),
     };
   }
 
@@ -278,14 +371,25 @@ export class PerformanceMetrics {
     const lastTradeAt = state.has('lastTradeAt') ? state.finite('lastTradeAt') : Number.NEGATIVE_INFINITY;
     const tradesAtLast = state.integer('tradesAtLast');
     const lastEquityAt = state.has('lastEquityAt') ? state.finite('lastEquityAt') : Number.NEGATIVE_INFINITY;
+    const daily = new DailyPnl(DAILY_PNL_DAYS, this.settings.timeZone);
+    if (state.has('daily')) {
+      try {
+        daily.loadState(state.get('daily'), 'performance.daily');
+      } catch (error) {
+        // Days of another time zone: the days start over, every other figure comes back.
+        if (!(error instanceof StateSettingsError)) throw error;
+      }
+    }
     // Checked whole; now applied, and the series of each symbol claimed.
     this.all = this.symbolStats(ALL, all);
-    this.bySymbol = new Map([...symbols].map(([symbol, analytics]) => [symbol, this.symbolStats(symbol, analytics)]));
+    this.bySymbol = new Map();
+    for (const [symbol, analytics] of symbols) this.bySymbol.set(symbol, this.symbolStats(symbol, analytics));
     this.equity = equity;
     this.equityUpdates = equityUpdates;
     this.lastTradeAt = lastTradeAt;
     this.tradesAtLast = tradesAtLast;
     this.lastEquityAt = lastEquityAt;
+    this.daily = daily;
     return `${all.lifetime().trades} closed trades, ${equityUpdates} equity values`;
   }
 
@@ -342,22 +446,24 @@ export class PerformanceMetrics {
     const label = symbol as string;
     const profit = pnl as number;
     const cost = fees as number | undefined;
+    const at = closedMs ?? this.now();
+    let held = NaN;
     if (opened !== undefined) {
-      const held = ((closedMs ?? this.now()) - opened) / 1000;
+      held = (at - opened) / 1000;
       if (held < 0) return reject('out_of_range', 'openedAt', openedAt);
-      this.duration.get2(label, direction).record(held);
+      this.holdingTimes.get2(label, direction).record(held);
     }
 
-    const at = closedMs ?? this.now();
     if (at > this.lastTradeAt) {
       this.lastTradeAt = at;
       this.tradesAtLast = 1;
     } else if (at === this.lastTradeAt) this.tradesAtLast++;
     const net = profit - (cost ?? 0);
     this.closed.get3(label, direction, OUTCOMES[Math.sign(net) + 1] as string).value++;
-    this.all.analytics.add(profit, cost);
-    this.perSymbol(label)?.analytics.add(profit, cost);
-    this.strategies?.closed(strategy as string | undefined, profit, cost);
+    this.all.analytics.add(profit, cost, held, at);
+    this.perSymbol(label)?.analytics.add(profit, cost, held, at);
+    this.strategies?.closed(strategy as string | undefined, profit, cost, held, at);
+    this.daily.add(net, at);
     this.accepted++;
     return true;
   }
@@ -485,6 +591,7 @@ export class PerformanceMetrics {
   /** Computes every derived gauge from the analytics state; runs at collection time. */
   private publish(): void {
     try {
+      const now = this.now();
       if (this.all.analytics.lifetime().trades > 0) {
         this.publishStats(this.all);
         for (const s of this.bySymbol.values()) this.publishStats(s);
@@ -493,25 +600,50 @@ export class PerformanceMetrics {
           set(this.drawdown.get1('realized'), realized.drawdown);
           set(this.maxDrawdown.get1('realized'), realized.maxDrawdown);
           set(this.maxDrawdownAbs.get1('realized'), realized.maxDrawdownAbs);
+          // As of the newest trade, as of the newest equity value below: figures that stay put between two scrapes.
+          set(this.duration.get1('realized'), seconds(realized.drawdownDurationAt(this.lastTradeAt)));
+          set(this.maxDuration.get1('realized'), seconds(realized.maxDrawdownDurationAt(this.lastTradeAt)));
+          set(
+            this.recovery.get1('realized'),
+            finite(recoveryFactor(realized.lifetime().netPnl, realized.maxDrawdownAbs)),
+          );
         }
+        const periods = this.daily.periods(now);
+        for (const period of PERIODS) set(this.pnlPeriod.get1(period), finite(periods[period]));
       }
       if (this.equityUpdates > 0) {
         const e = this.equity;
-        e.advance(this.now());
+        e.advance(now);
         set(this.drawdown.get1('equity'), e.drawdown);
         set(this.maxDrawdown.get1('equity'), e.maxDrawdown);
         set(this.maxDrawdownAbs.get1('equity'), e.maxDrawdownAbs);
+        set(this.duration.get1('equity'), seconds(e.drawdownDurationAt(this.lastEquityAt)));
+        set(this.maxDuration.get1('equity'), seconds(e.maxDrawdownDurationAt(this.lastEquityAt)));
+        const net = e.netChange;
+        const worst = e.maxDrawdownAbs;
+        set(
+          this.recovery.get1('equity'),
+          net === undefined || worst === undefined ? undefined : finite(recoveryFactor(net, worst)),
+        );
         const lifetime = e.lifetime();
-        if (lifetime.periods > 0) {
+        // Fewer periods give figures dominated by noise (see minReturnPeriods): nothing is published before.
+        if (lifetime.periods >= this.settings.minReturnPeriods) {
+          const r = this.ratios;
           for (const [window, summary] of [
             ['lifetime', lifetime],
             ['rolling', e.rolling()],
           ] as const) {
-            set(this.ratios.sharpe.get1(window), summary.sharpe);
-            set(this.ratios.sortino.get1(window), summary.sortino);
-            set(this.ratios.calmar.get1(window), summary.calmar);
-            set(this.ratios.annualReturn.get1(window), summary.annualReturn);
-            set(this.ratios.annualVolatility.get1(window), summary.annualVolatility);
+            set(r.sharpe.get1(window), summary.sharpe);
+            set(r.sortino.get1(window), summary.sortino);
+            set(r.calmar.get1(window), summary.calmar);
+            set(r.annualReturn.get1(window), summary.annualReturn);
+            set(r.annualVolatility.get1(window), summary.annualVolatility);
+            set(r.valueAtRisk.get1(window), summary.valueAtRisk);
+            set(r.conditionalValueAtRisk.get1(window), summary.conditionalValueAtRisk);
+            set(r.tailRatio.get1(window), summary.tailRatio);
+            set(r.omega.get1(window), summary.omega);
+            set(r.skewness.get1(window), summary.skewness);
+            set(r.kurtosis.get1(window), summary.kurtosis);
           }
         }
       }
@@ -523,10 +655,19 @@ export class PerformanceMetrics {
   private publishStats(s: SymbolStats): void {
     const lifetime = s.analytics.lifetime();
     if (lifetime.trades === 0) return;
+    const rolling = s.analytics.rolling();
     writeStats(s.lifetime, lifetime);
-    writeStats(s.rolling, s.analytics.rolling());
+    writeStats(s.rolling, rolling);
     // Finite with every amount within MAX_AMOUNT; never published as ±Inf whatever happens.
     set(s.realizedPnl, Number.isFinite(lifetime.netPnl) ? lifetime.netPnl : undefined);
+    set(s.streak, lifetime.currentStreak);
+    const h = s.holding;
+    if (h !== undefined) {
+      set(h[0] as GaugeSeries, lifetime.averageHoldingWin);
+      set(h[1] as GaugeSeries, lifetime.averageHoldingLoss);
+      set(h[2] as GaugeSeries, rolling.averageHoldingWin);
+      set(h[3] as GaugeSeries, rolling.averageHoldingLoss);
+    }
   }
 
   private perSymbol(symbol: string): SymbolStats | undefined {
@@ -544,17 +685,46 @@ export class PerformanceMetrics {
   }
 
   private symbolStats(symbol: string, analytics: TradeAnalytics): SymbolStats {
+    // average_holding_seconds has four series per symbol (window x outcome): the symbols that fit under the series cap.
+    const roomForHolding = symbol === ALL || (this.bySymbol.size + 2) * 2 <= this.settings.maxSymbols;
+    const h = this.holding;
     return {
       analytics,
       lifetime: this.stats.map((t) => t.get2(symbol, 'lifetime')),
       rolling: this.stats.map((t) => t.get2(symbol, 'rolling')),
       realizedPnl: this.pnl.get1(symbol),
+      streak: this.streak.get1(symbol),
+      holding: roomForHolding
+        ? [
+            h.get3(symbol, 'lifetime', 'win'),
+            h.get3(symbol, 'lifetime', 'loss'),
+            h.get3(symbol, 'rolling', 'win'),
+            h.get3(symbol, 'rolling', 'loss'),
+          ]
+        : undefined,
     };
   }
 }
 
+/** A time in ms as words: seconds, minutes, hours or days. */
+function duration(ms: number): string {
+  const s = ms / 1000;
+  if (s < 120) return `${Number(s.toPrecision(3))} s`;
+  if (s < 7200) return `${Number((s / 60).toPrecision(3))} min`;
+  if (s < 172_800) return `${Number((s / 3600).toPrecision(3))} h`;
+  return `${Number((s / 86_400).toPrecision(3))} days`;
+}
+
 function set(series: GaugeSeries, value: number | undefined): void {
   series.value = value ?? Number.NaN;
+}
+
+function finite(value: number): number | undefined {
+  return Number.isFinite(value) ? value : undefined;
+}
+
+function seconds(ms: number | undefined): number | undefined {
+  return ms === undefined ? undefined : ms / 1000;
 }
 
 function writeStats(series: readonly GaugeSeries[], summary: TradeSummary): void {

@@ -184,6 +184,8 @@ class ModelState {
   pending = 0;
   /** Something changed since the last publication. */
   dirty = false;
+  /** Published at least once (or waiting in the first-publication queue). */
+  announced = false;
   correct: CounterSeries | undefined;
   incorrect: CounterSeries | undefined;
   scored: CounterSeries | undefined;
@@ -349,6 +351,36 @@ export class PredictionMetrics {
       { maxPending: settings.maxPending, ttlMs: settings.outcomeTtlMs },
       (entry, reason) => this.dropped(entry, reason),
     );
+    // A model's first figures appear at the next collection, not up to modelMetricsInterval later.
+    registry.onCollect(() => this.publishFirst());
+  }
+
+  /** Models resolved (or restored) since the last collection and never published yet; published at the next collection. */
+  private firstQueue: ModelState[] = [];
+
+  private announce(state: ModelState): void {
+    if (state.announced) return;
+    state.announced = true;
+    this.firstQueue.push(state);
+  }
+
+  private publishFirst(): void {
+    if (this.firstQueue.length === 0) return;
+    const queue = this.firstQueue;
+    this.firstQueue = [];
+    for (const state of queue) {
+      if (!state.dirty) continue;
+      state.dirty = false;
+      try {
+        this.publish(state);
+      } catch (error) {
+        try {
+          this.guard.fault('flushModelMetrics', error);
+        } catch {
+          // strict mode re-throws; a collection must not.
+        }
+      }
+    }
   }
 
   recordPrediction(given: Prediction): void {
@@ -621,6 +653,7 @@ export class PredictionMetrics {
       this.restoring = undefined;
       model.publishedClasses = seriesOfModel(model.key, [this.t.classPrecision, this.t.classRecall, this.t.classF1]);
       model.publishedBins = seriesOfModel(model.key, [this.t.reliability]);
+      this.announce(model);
     }
     return `${prepared.length} models, ${this.pending.size} pending predictions`;
   }
@@ -639,6 +672,7 @@ export class PredictionMetrics {
     for (const state of this.states.series) {
       if (state === undefined || !state.dirty) continue;
       state.dirty = false;
+      state.announced = true;
       try {
         this.publish(state);
       } catch (error) {
@@ -729,6 +763,7 @@ export class PredictionMetrics {
   ): void {
     const windowSize = this.settings.windowSize;
     state.dirty = true;
+    this.announce(state);
     if (typeof predicted === 'string') {
       state.kind ??= 'classification';
       const truth = actual as string;

@@ -104,13 +104,19 @@ export class StrategyMetrics {
   }
 
   /** A closed trade (checked): its net result `pnl - fees` counts for its strategy (`unspecified` without one) and for `all`. */
-  closed(strategy: string | undefined, pnl: number, fees: number | undefined): void {
+  closed(
+    strategy: string | undefined,
+    pnl: number,
+    fees: number | undefined,
+    heldSeconds = NaN,
+    closedAtMs = NaN,
+  ): void {
     const net = pnl - (fees ?? 0);
     const outcome = Math.sign(net) + 1;
-    this.all.analytics.add(pnl, fees);
+    this.all.analytics.add(pnl, fees, heldSeconds, closedAtMs);
     (this.all.outcomes[outcome] as CounterSeries).value++;
     const s = this.perStrategy(strategy === undefined ? UNSPECIFIED_STRATEGY : this.label(strategy));
-    s.analytics.add(pnl, fees);
+    s.analytics.add(pnl, fees, heldSeconds, closedAtMs);
     (s.outcomes[outcome] as CounterSeries).value++;
   }
 

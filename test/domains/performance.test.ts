@@ -4,7 +4,13 @@ import {
   annualReturn,
   annualVolatility,
   calmarRatio,
+  conditionalValueAtRisk,
+  kurtosis,
+  omegaRatio,
   returnsFromEquity,
+  skewness,
+  tailRatio,
+  valueAtRisk,
   sharpeRatio,
   sortinoRatio,
   tradeStats,
@@ -48,6 +54,14 @@ const STATS: readonly [string, keyof TradeStats][] = [
   ['average_win', 'averageWin'],
   ['average_loss', 'averageLoss'],
   ['expectancy', 'expectancy'],
+  ['max_consecutive_wins', 'maxConsecutiveWins'],
+  ['max_consecutive_losses', 'maxConsecutiveLosses'],
+  ['largest_win', 'largestWin'],
+  ['largest_loss', 'largestLoss'],
+  ['payoff_ratio', 'payoffRatio'],
+  ['sqn', 'sqn'],
+  ['gross_profit', 'grossProfit'],
+  ['gross_loss', 'grossLoss'],
 ];
 
 function assertStats(exp: Exposition, symbol: string, window: string, nets: number[], draws: DrawMode): void {
@@ -314,12 +328,20 @@ function assertRatios(
   published(exp, 'calmar_ratio', { window }, calmarRatio(returns, { periodsPerYear }));
   published(exp, 'annual_return', { window }, annualReturn(returns, { periodsPerYear }));
   published(exp, 'annual_volatility', { window }, annualVolatility(returns, { periodsPerYear }));
+  // Omega's threshold is per period.
+  published(exp, 'value_at_risk', { window }, valueAtRisk(returns, 0.05));
+  published(exp, 'conditional_value_at_risk', { window }, conditionalValueAtRisk(returns, 0.05));
+  published(exp, 'tail_ratio', { window }, tailRatio(returns));
+  const threshold = { riskFree: options.riskFree ?? 0, requiredReturn: options.requiredReturn ?? 0, annualization: 1 };
+  published(exp, 'omega_ratio', { window }, omegaRatio(returns, threshold));
+  published(exp, 'return_skewness', { window }, skewness(returns));
+  published(exp, 'return_kurtosis', { window }, kurtosis(returns));
 }
 
 // Date is mocked (not the timers: the HTTP scrape runs for real), so each update lands in the period chosen here and nothing depends on the machine's speed.
 test('equity ratios, lifetime and rolling, equal the pure functions on the sampled closes (daily periods, 365 a year by default)', async () => {
   mock.timers.enable({ apis: ['Date'], now: T0 });
-  const { monitoring } = await start({ returnsWindow: 3 });
+  const { monitoring } = await start({ returnsWindow: 3, minReturnPeriods: 1 });
   const at = (days: number, portfolioValue: number) => {
     mock.timers.setTime(T0 + days * DAY);
     monitoring.updatePortfolioMetrics({ portfolioValue });
@@ -362,6 +384,7 @@ test('riskFreeRate and requiredReturn are annual rates compounded down to one pe
     periodsPerYear: 252,
     riskFreeRate: 0.05,
     requiredReturn: 0.1,
+    minReturnPeriods: 1,
   });
   const equity = [500, 510, 505, 520, 515, 530];
   equity.forEach((v, i) => {
@@ -385,7 +408,7 @@ test('riskFreeRate and requiredReturn are annual rates compounded down to one pe
 
 test('ratio edge cases: no period, one period (no Sharpe), no losing period (no Sortino), no drawdown (no Calmar)', async () => {
   mock.timers.enable({ apis: ['Date'], now: T0 });
-  const { monitoring } = await start();
+  const { monitoring } = await start({ minReturnPeriods: 1 });
   monitoring.updatePortfolioMetrics({ portfolioValue: 100 });
   mock.timers.setTime(T0 + DAY);
   monitoring.updatePortfolioMetrics({ portfolioValue: 101 });
@@ -549,4 +572,220 @@ test('symbols beyond maxSeriesPerMetric / 2 count in symbol="all" only; the stat
     40,
     'the counter folds but keeps every trade',
   );
+  // Four average_holding_seconds series per symbol: the symbols that fit, never an overflow.
+  for (let i = 0; i < 20; i++)
+    monitoring.recordClosedTrade({ symbol: `S${i}`, direction: 'buy', pnl: 1, openedAt: 0, closedAt: 1000 });
+  const held = await scrape(monitoring);
+  assert.equal(find(held, 'average_holding_seconds', { otel_metric_overflow: 'true' }).length, 0);
+  assert.ok(find(held, 'average_holding_seconds').length <= maxSeriesPerMetric);
+  assert.ok(find(held, 'average_holding_seconds', { symbol: 'all' }).length > 0);
+});
+
+test('streak, fees, holding times by outcome, calendar PnL and realized drawdown durations, by hand', async () => {
+  mock.timers.enable({ apis: ['Date'], now: Date.UTC(2026, 11, 2, 12) }); // Wednesday 2026-12-02 12:00 UTC
+  const { monitoring } = await start({ startingBalance: 1000, tradeWindow: 2 });
+  const hour = 3_600_000;
+  const now = Date.now();
+  const trade = (pnl: number, fees: number, closedAt: number, heldHours: number) =>
+    monitoring.recordClosedTrade({
+      symbol: 'BTC/USD',
+      direction: 'buy',
+      pnl,
+      fees,
+      openedAt: closedAt - heldHours * hour,
+      closedAt,
+    });
+  trade(101, 1, Date.UTC(2026, 10, 28), 2); // Saturday 28 Nov: +100, balance 1100 (peak)
+  trade(-49, 1, Date.UTC(2026, 11, 1), 4); // Tuesday 1 Dec: -50
+  trade(-29, 1, now - hour, 6); // today: -30, balance 1020, 80 below the peak since 28 Nov
+  const exp = await scrape(monitoring);
+  near(value(exp, 'current_streak', { symbol: 'BTC/USD' }), -2, 'two losses in a row');
+  near(value(exp, 'current_streak', { symbol: 'all' }), -2, 'the same for all symbols');
+  near(value(exp, 'trade_fees', { symbol: 'all', window: 'lifetime' }), 3, 'fees');
+  near(value(exp, 'trade_fees', { symbol: 'all', window: 'rolling' }), 2, 'fees of the last 2 trades');
+  near(value(exp, 'average_holding_seconds', { symbol: 'all', window: 'lifetime', outcome: 'win' }), 2 * 3600, 'win');
+  near(value(exp, 'average_holding_seconds', { symbol: 'all', window: 'lifetime', outcome: 'loss' }), 5 * 3600, 'loss');
+  assert.equal(
+    find(exp, 'average_holding_seconds', { window: 'rolling', outcome: 'win' }).length,
+    0,
+    'no win in the window',
+  );
+  near(value(exp, 'realized_pnl_period', { period: 'today' }), -30, 'today');
+  near(value(exp, 'realized_pnl_period', { period: 'week' }), -80, 'since Monday 30 Nov');
+  near(value(exp, 'realized_pnl_period', { period: 'month' }), -80, 'since 1 Dec');
+  // From the peak to the latest trade, an hour ago.
+  const sinceThePeak = (now - hour - Date.UTC(2026, 10, 28)) / 1000;
+  near(value(exp, 'drawdown_duration_seconds', { basis: 'realized' }), sinceThePeak, 'below the peak since 28 Nov');
+  near(value(exp, 'max_drawdown_duration_seconds', { basis: 'realized' }), sinceThePeak, 'the longest stretch');
+  near(value(exp, 'recovery_factor', { basis: 'realized' }), 20 / 80, 'net profit 20 / max drawdown 80');
+  // The dashboard's daily bars, over the real HTTP server.
+  const res = await fetch(new URL('/api/v1/daily-pnl', monitoring.metricsUrl));
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('cache-control'), 'no-store');
+  const { days } = (await res.json()) as { days: { day: string; pnl: number }[] };
+  assert.equal(days.length, 90);
+  assert.deepEqual(days.slice(-5), [
+    { day: '2026-11-28', pnl: 100 },
+    { day: '2026-11-29', pnl: 0 },
+    { day: '2026-11-30', pnl: 0 },
+    { day: '2026-12-01', pnl: -50 },
+    { day: '2026-12-02', pnl: -30 },
+  ]);
+  for (const s of exp.samples)
+    assert.ok(Number.isFinite(s.value), `${s.name} ${JSON.stringify(s.labels)} is ${s.value}`);
+});
+
+test('minReturnPeriods: no ratio or return statistic before that many return periods, then all of them', async () => {
+  mock.timers.enable({ apis: ['Date'], now: T0 });
+  const { monitoring } = await start({ returnsIntervalSeconds: 3600, minReturnPeriods: 4 });
+  const equity = [1000, 990, 1010, 1005, 1020, 1001];
+  const names = ['sharpe_ratio', 'annual_return', 'value_at_risk', 'omega_ratio', 'return_skewness'];
+  for (let i = 0; i < equity.length; i++) {
+    mock.timers.setTime(T0 + i * 3600_000);
+    monitoring.updatePortfolioMetrics({ portfolioValue: equity[i]! });
+    mock.timers.setTime(T0 + (i + 1) * 3600_000);
+    const exp = await scrape(monitoring);
+    // i + 1 closes, i returns.
+    for (const name of names)
+      assert.equal(find(exp, name).length > 0, i >= 4, `${name} after ${i} returns (${find(exp, name).length} series)`);
+  }
+  const exp = await scrape(monitoring);
+  assertRatios(exp, 'lifetime', returnsFromEquity(equity), { periodsPerYear: (365 * 86_400) / 3600 });
+  near(
+    value(exp, 'drawdown_duration_seconds', { basis: 'equity' }),
+    3600,
+    'the latest value, 1001, an hour after 1020',
+  );
+  near(value(exp, 'recovery_factor', { basis: 'equity' }), 1 / 19, 'net 1 over the 19 drawdown');
+});
+
+test('restore: a restart mid-stream publishes exactly what an uninterrupted run publishes (every new gauge included)', async () => {
+  const { mkdtemp } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  mock.timers.enable({ apis: ['Date'], now: T0 });
+  const options = { startingBalance: 10_000, tradeWindow: 5, returnsIntervalSeconds: 3600, returnsWindow: 8 } as const;
+  const hour = 3_600_000;
+  let seed = 11;
+  const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  // 60 hours: an equity value every hour, a trade most hours, some with holding times.
+  const steps: ((m: MonitoringService) => void)[] = [];
+  let equity = 10_000;
+  for (let h = 0; h < 60; h++) {
+    const pnl = rand() < 0.1 ? 0 : Math.round((rand() - 0.45) * 2000) / 10;
+    const fees = rand() < 0.5 ? 0 : 0.5;
+    const held = rand() < 0.7 ? Math.floor(rand() * hour) : undefined;
+    equity *= 1 + (rand() - 0.48) * 0.02;
+    const value = equity;
+    steps.push((m) => {
+      mock.timers.setTime(T0 + h * hour);
+      m.updatePortfolioMetrics({ portfolioValue: value });
+      if (h % 4 !== 3) {
+        const closedAt = T0 + h * hour + 1000;
+        m.recordClosedTrade({
+          symbol: h % 3 === 0 ? 'ETH/USD' : 'BTC/USD',
+          direction: 'buy',
+          pnl,
+          fees,
+          closedAt,
+          ...(held === undefined ? {} : { openedAt: closedAt - held }),
+        });
+      }
+    });
+  }
+  const trading = (exp: Exposition) =>
+    new Map(
+      exp.samples
+        .filter((s) => !/^(process_|monitoring_|target_info)/.test(s.name))
+        .map((s) => [`${s.name}${JSON.stringify(Object.entries(s.labels).sort())}`, s.value]),
+    );
+  const uninterrupted = await start(options);
+  for (const step of steps) step(uninterrupted.monitoring);
+  mock.timers.setTime(T0 + 60 * hour + 5000);
+  const want = trading(await scrape(uninterrupted.monitoring));
+  assert.ok(want.has('value_at_risk[["window","rolling"]]'), 'the comparison covers the return statistics');
+  assert.ok(want.has('sqn[["symbol","all"],["window","lifetime"]]'));
+  assert.ok(want.has('average_holding_seconds[["outcome","loss"],["symbol","all"],["window","lifetime"]]'));
+  await uninterrupted.monitoring.shutdown();
+
+  const stateDirectory = await mkdtemp(join(tmpdir(), 'performance-restart-'));
+  mock.timers.setTime(T0);
+  const first = await start({ ...options, stateDirectory });
+  for (const step of steps.slice(0, 27)) step(first.monitoring);
+  await first.monitoring.shutdown();
+  const second = await start({ ...options, stateDirectory });
+  for (const step of steps.slice(27)) step(second.monitoring);
+  mock.timers.setTime(T0 + 60 * hour + 5000);
+  assert.deepEqual(trading(await scrape(second.monitoring)), want);
+});
+
+test('the startup log says when the first ratios appear; an interval that annualizes into noise warns once, naming periodsPerYear', async () => {
+  const daily = await start();
+  const info = daily.logger.lines.filter((l) => l.level === 'info').map((l) => l.message);
+  assert.ok(
+    info.some((m) => m.includes('minReturnPeriods 10') && m.includes('11 days after equity updates begin')),
+    info.join('\n'),
+  );
+  assert.equal(daily.logger.warnings.filter((w) => w.includes('periodsPerYear')).length, 0, 'daily: no warning');
+  await daily.monitoring.shutdown();
+
+  for (const [options, pattern] of [
+    [
+      { returnsIntervalSeconds: 10 },
+      /returnsIntervalSeconds 10 with periodsPerYear 3153600: .*sqrt\(periodsPerYear\) = 1776/,
+    ],
+    [{ returnsIntervalSeconds: 10, periodsPerYear: 365 }, /returnsIntervalSeconds 10 with periodsPerYear 365: /],
+    [
+      { returnsIntervalSeconds: 3600, periodsPerYear: 365 },
+      /periodsPerYear 365 with returnsIntervalSeconds 3600: .*unset for 8760/,
+    ],
+  ] as const) {
+    const { monitoring, logger } = await start(options);
+    const warnings = logger.warnings.filter((w) => w.includes('periodsPerYear'));
+    assert.equal(warnings.length, 1, `${JSON.stringify(options)}: ${warnings.join('\n')}`);
+    assert.match(warnings[0]!, pattern);
+    await monitoring.shutdown();
+  }
+  const hourly = await start({ returnsIntervalSeconds: 3600, minReturnPeriods: 24 });
+  assert.ok(hourly.logger.lines.some((l) => l.message.includes('the first values appear 25 h after')));
+  assert.equal(hourly.logger.warnings.length, 0);
+});
+
+test("timeZone: the calendar PnL in the bot's zone; a restart under another zone restarts the days only", async () => {
+  const { mkdtemp } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  // Tuesday 1 December 2026, 23:30 in New York (EST) is Wednesday 04:30 UTC.
+  mock.timers.enable({ apis: ['Date'], now: Date.parse('2026-12-02T12:00:00Z') });
+  const stateDirectory = await mkdtemp(join(tmpdir(), 'performance-tz-'));
+  const first = await start({ timeZone: 'America/New_York', stateDirectory });
+  // Monday 30 November, 22:00 in New York: November there, December in UTC.
+  first.monitoring.recordClosedTrade({
+    symbol: 'X',
+    direction: 'buy',
+    pnl: 100,
+    closedAt: Date.parse('2026-12-01T03:00:00Z'),
+  });
+  first.monitoring.recordClosedTrade({
+    symbol: 'X',
+    direction: 'buy',
+    pnl: 40,
+    closedAt: Date.parse('2026-12-02T04:30:00Z'),
+  });
+  first.monitoring.recordClosedTrade({
+    symbol: 'X',
+    direction: 'buy',
+    pnl: 2,
+    closedAt: Date.parse('2026-12-02T05:30:00Z'),
+  });
+  const exp = await scrape(first.monitoring);
+  near(value(exp, 'realized_pnl_period', { period: 'today' }), 2, 'Wednesday in New York began at 05:00 UTC');
+  near(value(exp, 'realized_pnl_period', { period: 'month' }), 42, 'December in New York (from 05:00 UTC on the 1st)');
+  near(value(exp, 'realized_pnl_period', { period: 'week' }), 142, 'the week began on Monday 30 November');
+  await first.monitoring.shutdown();
+  await assert.rejects(start({ timeZone: 'Mars/Olympus_Mons' }), /timeZone/);
+  const second = await start({ timeZone: 'Asia/Tokyo', stateDirectory });
+  const again = await scrape(second.monitoring);
+  near(value(again, 'realized_pnl_period', { period: 'week' }), 0, 'the days start over');
+  near(value(again, 'realized_pnl', { symbol: 'all' }), 142, 'every other figure comes back');
 });

@@ -400,27 +400,26 @@ test('recordLearningStep sets online_learning_loss and memory_buffer_size and co
   assert.equal(value(exp, 'model_learning_steps_total', labels), 2);
 });
 
-test('nothing computed is published before the flush; a model without new events is not republished', async () => {
+test('a model is published at the first collection after its first resolved prediction, then at every flush; a model without new events is not republished', async () => {
   const { monitoring } = await start({ modelMetricsInterval: 3600 });
+  monitoring.recordPrediction({ ...key, predictionId: 'w', predicted: 'up' });
+  let exp = await scrape(monitoring);
+  assert.equal(value(exp, 'model_predictions_total', labels), 1, 'counters are live');
+  assert.equal(find(exp, 'model_accuracy').length, 0, 'nothing resolved yet: nothing computed');
   monitoring.recordPrediction({ ...key, predicted: 'up', actual: 'up' });
   monitoring.recordPrediction({ ...key, predicted: 'up', probability: 0.7, actual: 'down' });
-  let exp = await scrape(monitoring);
-  assert.equal(value(exp, 'model_predictions_total', labels), 2, 'counters are live');
-  for (const name of [
-    'model_accuracy',
-    'model_precision',
-    'model_class_precision',
-    'calibration_error',
-    'calibration_reliability',
-    'drift_detection',
-    'model_drift_score',
-    'model_pending_predictions',
-  ]) {
-    assert.equal(find(exp, name).length, 0, `${name} waits for the flush`);
-  }
-
-  exp = await flushAndScrape(monitoring);
+  exp = await scrape(monitoring);
+  assert.equal(value(exp, 'model_predictions_total', labels), 3);
+  // The first figures, without waiting an hour for the interval.
   assert.equal(value(exp, 'model_accuracy', labels), 0.5);
+  for (const name of ['model_precision', 'model_class_precision', 'calibration_error', 'model_pending_predictions'])
+    assert.ok(find(exp, name).length > 0, `${name} at the first collection`);
+
+  monitoring.recordPrediction({ ...key, predicted: 'down', actual: 'up' });
+  exp = await scrape(monitoring);
+  assert.equal(value(exp, 'model_accuracy', labels), 0.5, 'after the first publication, the interval (or a flush)');
+  exp = await flushAndScrape(monitoring);
+  near(value(exp, 'model_accuracy', labels), 1 / 3, 'the flush');
 
   monitoring.updateModelPerformance({ ...key, metrics: { accuracy: 0.123 } });
   exp = await flushAndScrape(monitoring);
@@ -428,7 +427,7 @@ test('nothing computed is published before the flush; a model without new events
 
   monitoring.recordPrediction({ ...key, predicted: 'down', actual: 'down' });
   exp = await flushAndScrape(monitoring);
-  near(value(exp, 'model_accuracy', labels), 2 / 3, 'a new event: computed again');
+  near(value(exp, 'model_accuracy', labels), 2 / 4, 'a new event: computed again');
 });
 
 const P = { ...key, predicted: 'up' };

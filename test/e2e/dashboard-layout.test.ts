@@ -298,7 +298,7 @@ test(
     assert.match(await text('#c-rmse .empty'), /once a regression model has resolved predictions/);
     assert.match(
       await text('#n-ratios'),
-      /need 2 returns of returnsIntervalSeconds = 3600 s \(1 h\) of the equity: none reported yet/,
+      /need 10 returns of returnsIntervalSeconds = 3600 s \(1 h\) of the equity: none reported yet/,
     );
     assert.match(await text('#n-ratios'), /the last 24 returns of 1 h/);
     const hidden = await page.evaluate(() =>
@@ -335,10 +335,10 @@ test(
     };
     assert.deepEqual(
       { ...answer.context },
-      { returnsIntervalSeconds: 3600, returnsWindow: 24, ratioMinReturns: 2, tradeWindow: 100 },
+      { returnsIntervalSeconds: 3600, returnsWindow: 24, ratioMinReturns: 10, tradeWindow: 100 },
     );
     const first = answer.timestamps[answer.series[0]!.values.findIndex((v) => v !== null)]!;
-    assert.match(await text('#n-ratios'), new RegExp(`first values around ${when(first + 3 * 3600_000)}\\.`));
+    assert.match(await text('#n-ratios'), new RegExp(`first values around ${when(first + 11 * 3600_000)}\\.`));
     // One sample of the signal counter so far: no rate yet, and the page says when.
     assert.match(
       await text('#c-signals .empty'),

@@ -50,9 +50,9 @@ const withoutExemplars = (om: string) => om.replace(/ # \{[^}]*\} \S+( \S+)?$/gm
 
 /** Every recording method, the overflow series, label values that need escaping, and the bot's own instruments. */
 async function demoState(monitoring: MonitoringService): Promise<void> {
-  // Ten closed days of equity: the return-based ratios exist, and the open day keeps them still during the test.
+  // Twelve closed days of equity: the return-based ratios exist (minReturnPeriods 10), and the open day keeps them still during the test.
   const day = 86_400_000;
-  const values = [10_000, 10_150, 9_900, 10_050, 10_300, 10_100, 10_400, 10_250, 10_600, 10_500];
+  const values = [10_000, 10_150, 9_900, 10_050, 10_300, 10_100, 10_400, 10_250, 10_600, 10_500, 10_450, 10_700];
   monitoring.restoreHistory({
     equity: values.map((value, i) => ({ time: Date.now() - (values.length - i) * day, value })),
   });

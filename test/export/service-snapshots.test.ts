@@ -125,7 +125,7 @@ test('a failing directory is counted in monitoring_export_failures_total, and wr
 for (const exportFormat of ['snapshot', 'otlp'] as const) {
   test(`exportMaxBytes bounds the ${exportFormat} export files of a running bot, latest.json aside`, async () => {
     const dir = await tempDir();
-    const maxBytes = 64 * 1024;
+    const maxBytes = 256 * 1024; // an OTLP line of driveEverything alone is tens of KiB
     const { monitoring } = await start({
       exportDirectory: dir,
       exportFormat,

@@ -125,4 +125,14 @@ export async function driveEverything(m: MonitoringService): Promise<void> {
   m.recordLearningStep({ ...key, loss: 0.07, memorySize: 2100 });
   for (let i = 0; i < 200; i++) m.recordFeature({ modelName: 'lstm', feature: 'volatility', value: i < 100 ? 0 : 10 });
   await m.flushModelMetrics();
+  // Returns up and down in every period of the rolling window (the tail ratio needs a 5th percentile
+  // that is not 0): replayed periods stamped up to 2 s ahead, so that the window still holds them
+  // when the caller scrapes, however loaded the machine (with 1 ms periods, the live clock would
+  // close empty periods, returns of 0, before the scrape).
+  const ahead = Date.now() + 2000;
+  m.restoreHistory({
+    equity: Array.from({ length: 40 }, (_, i) => ({ time: ahead + i, value: i % 3 === 0 ? 9_800 + i : 10_100 + i })),
+  });
+  // Back to the last live equity (portfolio_value; the open period's close, which no scrape closes).
+  m.updatePortfolioMetrics({ portfolioValue: 10_400 });
 }

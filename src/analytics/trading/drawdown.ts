@@ -18,10 +18,18 @@ export interface DrawdownTrackerState {
   readonly maxAbs: SavedNumber;
   /** Whether the peak has been positive, so that `max` means something. */
   readonly hasFraction: boolean;
+  /** Time (ms) the running peak was last reached, null while unknown (absent in a state from before durations). */
+  readonly peakAt?: number | null;
+  /** Longest time (ms) spent below a peak, at the updates so far. */
+  readonly maxDuration?: number;
 }
 
 /**
- * Tracks the running peak, the current drawdown and the largest drawdown seen. Fractions are
+ * Tracks the running peak, the current drawdown and the largest drawdown seen, and, for values
+ * given with their time, how long the series has been below its peak. A value equal to the peak
+ * is at the peak (duration 0); a drawdown whose peak has no time (the starting balance) counts
+ * from the first timed value below it. Durations never go negative when the clock steps back.
+ * Fractions are
  * positive (0.25 = 25% below the peak, 0 at a peak). A fraction of a peak that is 0 or negative
  * means nothing (an account that never had positive equity), so while the running peak is <= 0
  * `drawdown` is undefined and such points do not enter `maxDrawdown`; the currency amounts are
@@ -34,11 +42,21 @@ export class DrawdownTracker {
   #max = 0;
   #maxAbs = 0;
   #hasFraction = false;
+  #peakAt = NaN;
+  #maxDuration = 0;
 
-  /** Adds a value; non-finite values are ignored and return false. */
-  update(value: number): boolean {
+  /** Adds a value, optionally with its time in ms; non-finite values are ignored and return false. */
+  update(value: number, atMs = NaN): boolean {
     if (!Number.isFinite(value)) return false;
-    if (this.#count === 0 || value > this.#peak) this.#peak = value;
+    if (this.#count === 0 || value >= this.#peak) {
+      // Recovering to the peak ends the episode: its length counts toward the longest.
+      if (this.#count > 0 && this.#last < this.#peak) this.#lengthen(atMs);
+      this.#peak = value;
+      if (atMs === atMs) this.#peakAt = atMs;
+    } else {
+      if (this.#peakAt !== this.#peakAt && atMs === atMs) this.#peakAt = atMs;
+      this.#lengthen(atMs);
+    }
     this.#count++;
     this.#last = value;
     const abs = this.#peak - value;
@@ -81,6 +99,25 @@ export class DrawdownTracker {
     return this.#count === 0 ? undefined : this.#maxAbs;
   }
 
+  /** Time (ms) spent below the peak as of `nowMs`, 0 at the peak; undefined before a timed value. */
+  durationAt(nowMs: number): number | undefined {
+    if (this.#count === 0) return undefined;
+    if (this.#last >= this.#peak) return 0;
+    if (this.#peakAt !== this.#peakAt) return undefined;
+    return Math.max(0, nowMs - this.#peakAt);
+  }
+
+  /** Longest time (ms) below a peak, the current episode as of `nowMs` included; undefined before a timed value. */
+  maxDurationAt(nowMs: number): number | undefined {
+    const current = this.durationAt(nowMs);
+    return current === undefined ? undefined : Math.max(this.#maxDuration, current);
+  }
+
+  #lengthen(atMs: number): void {
+    const length = atMs - this.#peakAt;
+    if (length > this.#maxDuration) this.#maxDuration = length;
+  }
+
   /**
    * The complete state as plain JSON data, for `loadState` after a restart. A value of -0 is
    * saved as -0, which JSON prints as 0: a tracker fed -0 may read back a `peak` of 0 rather
@@ -94,6 +131,8 @@ export class DrawdownTracker {
       max: saveNumber(this.#max),
       maxAbs: saveNumber(this.#maxAbs),
       hasFraction: this.#hasFraction,
+      peakAt: Number.isFinite(this.#peakAt) ? this.#peakAt : null,
+      maxDuration: this.#maxDuration,
     };
   }
 
@@ -112,6 +151,8 @@ export class DrawdownTracker {
         max: r.number('max'),
         maxAbs: r.number('maxAbs'),
         hasFraction: r.boolean('hasFraction'),
+        peakAt: r.has('peakAt') ? r.finite('peakAt') : NaN,
+        maxDuration: r.has('maxDuration') ? r.finite('maxDuration') : 0,
       };
     });
     this.#count = s.count;
@@ -120,6 +161,8 @@ export class DrawdownTracker {
     this.#max = s.max;
     this.#maxAbs = s.maxAbs;
     this.#hasFraction = s.hasFraction;
+    this.#peakAt = s.peakAt;
+    this.#maxDuration = s.maxDuration;
   }
 
   /** Forgets every value. */
@@ -130,5 +173,32 @@ export class DrawdownTracker {
     this.#max = 0;
     this.#maxAbs = 0;
     this.#hasFraction = false;
+    this.#peakAt = NaN;
+    this.#maxDuration = 0;
   }
+}
+
+/**
+ * How long a timed series has been below its running peak at its last time, and the longest such
+ * stretch (ms), as `DrawdownTracker` tracks them: a stretch runs from the last time the peak was
+ * reached (a value equal to it counts) to the time the series gets back to it. quantstats'
+ * "Longest DD Days" counts the same stretches in calendar days. NaN for an empty series.
+ */
+export function drawdownDurations(
+  values: ArrayLike<number>,
+  timesMs: ArrayLike<number>,
+): { duration: number; maxDuration: number } {
+  const t = new DrawdownTracker();
+  let last = NaN;
+  for (let i = 0; i < values.length; i++) if (t.update(values[i]!, timesMs[i]!)) last = timesMs[i]!;
+  return { duration: t.durationAt(last) ?? NaN, maxDuration: t.maxDurationAt(last) ?? NaN };
+}
+
+/**
+ * Recovery factor: net profit / max drawdown, both in currency (the issue's definition; quantstats'
+ * `recovery_factor` takes the same quotient on summed returns, as magnitudes). Signed: negative
+ * while the net result is a loss. NaN without a drawdown.
+ */
+export function recoveryFactor(netProfit: number, maxDrawdownAbs: number): number {
+  return maxDrawdownAbs > 0 ? netProfit / maxDrawdownAbs : NaN;
 }

@@ -3,6 +3,19 @@
  * and empyrical's ratios over the returns of the equity sampled at a fixed interval.
  */
 
+import {
+  centralSums,
+  kurtosisFrom,
+  omegaFrom,
+  ReturnMoments,
+  ReturnQuantiles,
+  skewnessFrom,
+  sortedConditionalValueAtRisk,
+  sortedTailRatio,
+  sortedValueAtRisk,
+  type ReturnMomentsState,
+  type ReturnQuantilesState,
+} from './distribution.ts';
 import { DrawdownTracker, type DrawdownTrackerState } from './drawdown.ts';
 import { finiteOrUndefined } from './finite.ts';
 import { ReturnSums } from './return-sums.ts';
@@ -22,6 +35,8 @@ export interface EquityAnalyticsOptions {
   readonly requiredReturn?: number;
   /** Periods in the rolling window. Default 30. */
   readonly window?: number;
+  /** Confidence of the value at risk: its cutoff percentile is 1 - varConfidence. Default 0.95. */
+  readonly varConfidence?: number;
 }
 
 /** Ratios of the sampled return series as published: `undefined` wherever the value is undefined or not finite. */
@@ -35,7 +50,38 @@ export interface EquitySummary {
   readonly annualVolatility: number | undefined;
   /** Max drawdown of the SAMPLED series (what Calmar uses, as empyrical), a positive fraction. */
   readonly maxDrawdown: number | undefined;
+  /** empyrical `value_at_risk` at cutoff 1 - varConfidence (a return, usually negative); lifetime: while at most 2048 distinct returns were seen. */
+  readonly valueAtRisk: number | undefined;
+  /** empyrical `conditional_value_at_risk` at the same cutoff; lifetime as value_at_risk. */
+  readonly conditionalValueAtRisk: number | undefined;
+  /** empyrical `tail_ratio`; lifetime as value_at_risk. */
+  readonly tailRatio: number | undefined;
+  /** empyrical `omega_ratio` about riskFree + requiredReturn (per period). */
+  readonly omega: number | undefined;
+  /** Skewness G1, as pandas `skew` (quantstats `skew`). */
+  readonly skewness: number | undefined;
+  /** Excess kurtosis G2, as pandas `kurt` (quantstats `kurtosis`). */
+  readonly kurtosis: number | undefined;
 }
+
+/** The distribution figures of a return series, NaN where undefined. */
+interface Distribution {
+  readonly valueAtRisk: number;
+  readonly conditionalValueAtRisk: number;
+  readonly tailRatio: number;
+  readonly omega: number;
+  readonly skewness: number;
+  readonly kurtosis: number;
+}
+
+const NO_TAILS: Distribution = Object.freeze({
+  valueAtRisk: NaN,
+  conditionalValueAtRisk: NaN,
+  tailRatio: NaN,
+  omega: NaN,
+  skewness: NaN,
+  kurtosis: NaN,
+});
 
 /** The saved state of an `EquityAnalytics`, from `saveState` (plain JSON data). */
 export interface EquityAnalyticsState {
@@ -75,7 +121,16 @@ export interface EquityAnalyticsState {
   readonly roll: ReturnSumsState;
   /** Evictions since the window's sums were last recomputed exactly. */
   readonly evictions: number;
+  /** Lifetime moments and Omega sums; absent in a state from before them (those figures stay unpublished). */
+  readonly moments?: ReturnMomentsState | null;
+  /** First equity value, for the net change (absent in a state from before it: unknown). */
+  readonly first?: number | null;
+  /** Every return as a sorted multiset, for the lifetime quantiles; absent in a state from before it (unpublished). */
+  readonly quantiles?: ReturnQuantilesState | null;
 }
+
+/** Distinct returns kept for the exact lifetime quantiles (64 KiB); past it they are not published. */
+const LIFETIME_DISTINCT_RETURNS = 2048;
 
 /**
  * Streaming equity analytics, O(1) per `update`.
@@ -99,18 +154,25 @@ export interface EquityAnalyticsState {
  */
 export class EquityAnalytics {
   /** Defaults of the optional options. */
-  static readonly DEFAULT_OPTIONS: Readonly<{ riskFree: number; requiredReturn: number; window: number }> =
-    Object.freeze({
-      riskFree: 0,
-      requiredReturn: 0,
-      window: 30,
-    });
+  static readonly DEFAULT_OPTIONS: Readonly<{
+    riskFree: number;
+    requiredReturn: number;
+    window: number;
+    varConfidence: number;
+  }> = Object.freeze({
+    riskFree: 0,
+    requiredReturn: 0,
+    window: 30,
+    varConfidence: 0.95,
+  });
 
   readonly #intervalMs: number;
   readonly #periodsPerYear: number;
   readonly #riskFree: number;
   readonly #requiredReturn: number;
   readonly #window: number;
+  /** 1 - varConfidence, rounded to 12 decimals so that 0.9 gives empyrical's cutoff 0.1 and not 0.09999999999999998. */
+  readonly #cutoff: number;
   // Not readonly: `loadState` swaps in the trackers and sums it has checked.
   #markToMarket = new DrawdownTracker();
   #started = false;
@@ -130,6 +192,11 @@ export class EquityAnalytics {
   #evictions = 0;
   #rollDrawdown = NaN;
   #rollDirty = true;
+  readonly #sorted: Float64Array;
+  #rollTails: Distribution = NO_TAILS;
+  #moments: ReturnMoments | undefined;
+  #quantiles: ReturnQuantiles | undefined = new ReturnQuantiles(LIFETIME_DISTINCT_RETURNS);
+  #first = NaN;
 
   /** Validates the options; throws a RangeError naming the bad key. */
   constructor(options: EquityAnalyticsOptions) {
@@ -145,6 +212,12 @@ export class EquityAnalytics {
       throw new RangeError(`EquityAnalytics: requiredReturn must be a finite number, got ${String(requiredReturn)}`);
     if (!Number.isInteger(window) || window < 1)
       throw new RangeError(`EquityAnalytics: window must be a positive integer, got ${String(window)}`);
+    const varConfidence = options.varConfidence ?? d.varConfidence;
+    if (!(varConfidence >= 0 && varConfidence <= 1))
+      throw new RangeError(`EquityAnalytics: varConfidence must be within [0, 1], got ${String(varConfidence)}`);
+    this.#cutoff = Math.round((1 - varConfidence) * 1e12) / 1e12;
+    this.#sorted = new Float64Array(window);
+    this.#moments = new ReturnMoments(riskFree + requiredReturn);
     this.#intervalMs = options.intervalMs;
     this.#periodsPerYear = options.periodsPerYear;
     this.#riskFree = riskFree;
@@ -163,11 +236,12 @@ export class EquityAnalytics {
     if (!this.#started) {
       this.#started = true;
       this.#t0 = nowMs;
+      this.#first = equity;
     } else {
       this.advance(nowMs);
     }
     this.#last = equity;
-    this.#markToMarket.update(equity);
+    this.#markToMarket.update(equity, nowMs);
     return true;
   }
 
@@ -187,7 +261,17 @@ export class EquityAnalytics {
 
   /** Ratios over every return so far. */
   lifetime(): EquitySummary {
-    return summary(this.#life.ratios(this.#periodsPerYear, this.#lifeDrawdown.maxDrawdown!));
+    const m = this.#moments;
+    const q = this.#quantiles;
+    const tails: Distribution = {
+      valueAtRisk: q === undefined ? NaN : q.valueAtRisk(this.#cutoff),
+      conditionalValueAtRisk: q === undefined ? NaN : q.conditionalValueAtRisk(this.#cutoff),
+      tailRatio: q === undefined ? NaN : q.tailRatio(),
+      omega: m === undefined ? NaN : m.omega,
+      skewness: m === undefined ? NaN : m.skewness,
+      kurtosis: m === undefined ? NaN : m.kurtosis,
+    };
+    return summary(this.#life.ratios(this.#periodsPerYear, this.#lifeDrawdown.maxDrawdown!), tails);
   }
 
   /** Ratios over the last `window` returns. */
@@ -197,11 +281,54 @@ export class EquityAnalytics {
         this.#scratch[i] = this.#ring[at]!;
         if (++at === this.#window) at = 0;
       }
-      this.#rollDrawdown = maxDrawdown(this.#scratch.subarray(0, this.#count));
+      const window = this.#scratch.subarray(0, this.#count);
+      this.#rollDrawdown = maxDrawdown(window);
+      this.#rollTails = this.#tails(window);
       this.#rollDirty = false;
     }
     if (this.#roll.inexact) this.#recompute();
-    return summary(this.#roll.ratios(this.#periodsPerYear, this.#rollDrawdown));
+    return summary(this.#roll.ratios(this.#periodsPerYear, this.#rollDrawdown), this.#rollTails);
+  }
+
+  /** Time (ms) the equity has been below its peak as of `nowMs`, 0 at the peak; undefined before the first update. */
+  drawdownDurationAt(nowMs: number): number | undefined {
+    return this.#markToMarket.durationAt(nowMs);
+  }
+
+  /** Longest time (ms) the equity spent below a peak, the current stretch as of `nowMs` included. */
+  maxDrawdownDurationAt(nowMs: number): number | undefined {
+    return this.#markToMarket.maxDurationAt(nowMs);
+  }
+
+  /** Last equity minus the first one (the net profit of the equity curve); undefined before the first update. */
+  get netChange(): number | undefined {
+    return this.#started && Number.isFinite(this.#first) ? this.#last - this.#first : undefined;
+  }
+
+  /** The distribution figures of the window's returns, exactly as the pure functions compute them. */
+  #tails(window: Float64Array): Distribution {
+    const n = window.length;
+    if (n === 0) return NO_TAILS;
+    const sorted = this.#sorted.subarray(0, n);
+    sorted.set(window);
+    sorted.sort();
+    const threshold = this.#riskFree + this.#requiredReturn;
+    let gains = 0;
+    let losses = 0;
+    for (let i = 0; i < n; i++) {
+      const d = window[i]! - threshold;
+      if (d > 0) gains += d;
+      else if (d < 0) losses -= d;
+    }
+    const c = centralSums(window);
+    return {
+      valueAtRisk: sortedValueAtRisk(sorted, this.#cutoff),
+      conditionalValueAtRisk: sortedConditionalValueAtRisk(sorted, this.#cutoff),
+      tailRatio: sortedTailRatio(sorted),
+      omega: n < 2 ? NaN : omegaFrom(gains, losses),
+      skewness: skewnessFrom(c.n, c.m2, c.m3, c.maxAbs),
+      kurtosis: kurtosisFrom(c.n, c.m2, c.m4, c.maxAbs),
+    };
   }
 
   /** Highest equity seen; undefined before the first update. */
@@ -250,6 +377,9 @@ export class EquityAnalytics {
       returns,
       roll: this.#roll.saveState(),
       evictions: this.#evictions,
+      moments: this.#moments === undefined ? null : this.#moments.saveState(),
+      first: Number.isFinite(this.#first) ? this.#first : null,
+      quantiles: this.#quantiles === undefined ? null : this.#quantiles.saveState(),
     };
   }
 
@@ -288,7 +418,20 @@ export class EquityAnalytics {
       if (roll.n !== returns.length)
         throw new StateMismatchError(`${r.at('roll')}.n is ${roll.n}, but ${returns.length} returns were saved`);
       const evictions = r.integerIn('evictions', 0, savedWindow - 1);
+      let moments: ReturnMoments | undefined;
+      if (r.has('moments')) {
+        moments = new ReturnMoments(this.#riskFree + this.#requiredReturn);
+        moments.loadState(r.raw('moments'), r.at('moments'));
+      }
+      let quantiles: ReturnQuantiles | undefined;
+      if (r.has('quantiles')) {
+        quantiles = new ReturnQuantiles(LIFETIME_DISTINCT_RETURNS);
+        quantiles.loadState(r.raw('quantiles'), r.at('quantiles'));
+      }
       return {
+        first: r.has('first') ? r.finite('first') : NaN,
+        quantiles,
+        moments,
         sameWindow,
         markToMarket,
         started: r.boolean('started'),
@@ -329,10 +472,15 @@ export class EquityAnalytics {
     }
     this.#rollDrawdown = NaN;
     this.#rollDirty = true;
+    this.#moments = s.moments;
+    this.#quantiles = s.quantiles;
+    this.#first = s.first;
   }
 
   #emit(r: number, times: number): void {
     this.#life.add(r, times);
+    this.#moments?.add(r, times);
+    this.#quantiles?.add(r, times);
     if (r !== 0) {
       this.#cumulative *= 1 + r;
       this.#lifeDrawdown.update(this.#cumulative);
@@ -373,7 +521,7 @@ function positive(key: string, value: number): void {
     throw new RangeError(`EquityAnalytics: ${key} must be a positive finite number, got ${String(value)}`);
 }
 
-function summary(r: ReturnRatios): EquitySummary {
+function summary(r: ReturnRatios, d: Distribution): EquitySummary {
   return {
     periods: r.periods,
     sharpe: finiteOrUndefined(r.sharpe),
@@ -382,5 +530,11 @@ function summary(r: ReturnRatios): EquitySummary {
     annualReturn: finiteOrUndefined(r.annualReturn),
     annualVolatility: finiteOrUndefined(r.annualVolatility),
     maxDrawdown: finiteOrUndefined(r.maxDrawdown),
+    valueAtRisk: finiteOrUndefined(d.valueAtRisk),
+    conditionalValueAtRisk: finiteOrUndefined(d.conditionalValueAtRisk),
+    tailRatio: finiteOrUndefined(d.tailRatio),
+    omega: finiteOrUndefined(d.omega),
+    skewness: finiteOrUndefined(d.skewness),
+    kurtosis: finiteOrUndefined(d.kurtosis),
   };
 }

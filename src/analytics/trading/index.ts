@@ -18,7 +18,20 @@ export {
 export type { PeriodOptions, SharpeOptions, SortinoOptions } from './returns.ts';
 export { DRAW_MODES, tradeStats } from './trades.ts';
 export type { DrawMode, TradeStats, TradeStatsOptions } from './trades.ts';
-export { DrawdownTracker } from './drawdown.ts';
+export {
+  ReturnMoments,
+  ReturnQuantiles,
+  conditionalValueAtRisk,
+  kurtosis,
+  omegaRatio,
+  skewness,
+  tailRatio,
+  valueAtRisk,
+} from './distribution.ts';
+export type { OmegaOptions, ReturnMomentsState, ReturnQuantilesState } from './distribution.ts';
+export { DrawdownTracker, drawdownDurations, recoveryFactor } from './drawdown.ts';
+export { DailyPnl, ZoneCalendar, calendarPnl, dailyPnl, utcDay } from './calendar-pnl.ts';
+export type { CalendarPnl, DailyPnlState, DayPnl } from './calendar-pnl.ts';
 export type { DrawdownTrackerState } from './drawdown.ts';
 export type { ReturnSumsState } from './return-sums.ts';
 export { TradeAnalytics } from './trade-analytics.ts';

@@ -5,12 +5,15 @@
 
 import { DrawdownTracker, type DrawdownTrackerState } from './drawdown.ts';
 import { finiteOrUndefined } from './finite.ts';
-import { DRAW_MODES, statsFromSums } from './trades.ts';
-import type { DrawMode, TradeStats } from './trades.ts';
+import { DRAW_MODES, sqnFrom, statsFromSums, tradeRuns } from './trades.ts';
+import type { DrawMode, TradeRunStats, TradeStats } from './trades.ts';
 import { readState, saveNumber, StateMismatchError, StateReader, type SavedNumber } from '../state.ts';
 
 /** An evicted result this many times larger than the remaining sum marks the window sums for an exact recompute. */
 const CANCELLATION = 64;
+
+/** The window in trade order while its order-dependent figures are computed: one buffer shared by every instance (used synchronously). */
+let scratch = new Float64Array(128);
 
 /** Options of `TradeAnalytics`; every field is optional. */
 export interface TradeAnalyticsOptions {
@@ -28,10 +31,48 @@ export interface TradeAnalyticsOptions {
  * particular a profit factor with no losing trade is not published as infinite.
  */
 export type TradeSummary = {
-  readonly [K in keyof TradeStats]: K extends 'winRate' | 'profitFactor' | 'averageWin' | 'averageLoss' | 'expectancy'
+  readonly [K in keyof TradeStats]: K extends
+    | 'winRate'
+    | 'profitFactor'
+    | 'averageWin'
+    | 'averageLoss'
+    | 'expectancy'
+    | 'largestWin'
+    | 'largestLoss'
+    | 'payoffRatio'
+    | 'sqn'
     ? number | undefined
     : number;
+} & {
+  /** Sum of the fees of the trades. */
+  readonly feesTotal: number;
+  /** Mean holding time in seconds of the winning trades given one; undefined without such a trade. */
+  readonly averageHoldingWin: number | undefined;
+  /** Mean holding time in seconds of the losing trades given one; undefined without such a trade. */
+  readonly averageHoldingLoss: number | undefined;
 };
+
+/** The lifetime figures that depend on the order of the trades, as saved in a `TradeAnalyticsState`. */
+export interface TradeRunsState {
+  /** Signed length of the current run (+ wins, - losses, 0 after a draw). */
+  readonly run: number;
+  readonly maxWins: number;
+  readonly maxLosses: number;
+  /** Largest win, NaN without one. */
+  readonly largestWin: SavedNumber;
+  /** Largest loss (positive), NaN without one. */
+  readonly largestLoss: SavedNumber;
+  /** Running mean and sum of squared deviations of the net results (Welford), for the SQN. */
+  readonly mean: SavedNumber;
+  readonly m2: SavedNumber;
+  /** Sum of the fees. */
+  readonly fees: SavedNumber;
+  /** Sums and counts of the holding times of winning and losing trades given one. */
+  readonly heldWin: SavedNumber;
+  readonly heldWinCount: number;
+  readonly heldLoss: SavedNumber;
+  readonly heldLossCount: number;
+}
 
 /** Counts and sums of a set of trades, as saved in a `TradeAnalyticsState`. */
 export interface TradeSumsState {
@@ -57,6 +98,12 @@ export interface TradeAnalyticsState {
   readonly startingBalance: number | null;
   /** Net results of the trades in the rolling window, oldest first (at most `window`). */
   readonly trades: number[];
+  /** Fees of the same trades (absent in a state saved before fees were kept: 0). */
+  readonly fees?: number[];
+  /** Holding times in seconds of the same trades, NaN where unknown (absent: unknown). */
+  readonly held?: SavedNumber[];
+  /** Order-dependent lifetime figures (absent in a state saved before they existed: rebuilt from `trades`). */
+  readonly runs?: TradeRunsState;
   /** Evictions since the window's sums were last recomputed exactly. */
   readonly evictions: number;
   /** Whether an eviction cancelled most of a window sum (recomputed at the next `rolling()`). */
@@ -92,6 +139,8 @@ export class TradeAnalytics {
   readonly #window: number;
   readonly #startingBalance: number | undefined;
   readonly #ring: Float64Array;
+  readonly #fees: Float64Array;
+  readonly #held: Float64Array;
   #start = 0;
   #count = 0;
   #evictions = 0;
@@ -106,6 +155,19 @@ export class TradeAnalytics {
   #allDraws = 0;
   #allProfit = 0;
   #allLoss = 0;
+  #run = 0;
+  #maxWins = 0;
+  #maxLosses = 0;
+  #largestWin = NaN;
+  #largestLoss = NaN;
+  #mean = 0;
+  #m2 = 0;
+  #allFees = 0;
+  #heldWin = 0;
+  #heldWinCount = 0;
+  #heldLoss = 0;
+  #heldLossCount = 0;
+  #rollRuns: RollingRuns | undefined;
   #balance = 0;
   // Not readonly: `loadState` swaps in the tracker it has checked.
   #realized: DrawdownTracker | undefined;
@@ -121,6 +183,8 @@ export class TradeAnalytics {
     this.#window = window;
     this.#mode = mode;
     this.#ring = new Float64Array(window);
+    this.#fees = new Float64Array(window);
+    this.#held = new Float64Array(window);
     this.#startingBalance = options.startingBalance;
     if (options.startingBalance !== undefined) {
       if (!Number.isFinite(options.startingBalance))
@@ -133,10 +197,14 @@ export class TradeAnalytics {
     }
   }
 
-  /** Records a closed trade (profit before fees, and its fees); returns false and ignores it if either is not finite. */
-  add(pnl: number, fees = 0): boolean {
+  /**
+   * Records a closed trade (profit before fees, its fees, how long it was held in seconds and when
+   * it closed in ms, NaN when unknown); returns false and ignores it if the net result is not finite.
+   */
+  add(pnl: number, fees = 0, heldSeconds = NaN, closedAtMs = NaN): boolean {
     const net = pnl - fees;
     if (!Number.isFinite(net)) return false;
+    this.#lifetimeRuns(net, fees, heldSeconds, this.#allWins + this.#allLosses + this.#allDraws + 1);
     if (net > 0) {
       this.#allWins++;
       this.#allProfit += net;
@@ -146,36 +214,63 @@ export class TradeAnalytics {
     } else {
       this.#allDraws++;
     }
+    let at: number;
     if (this.#count === this.#window) {
-      this.#evict(this.#ring[this.#start]!);
-      this.#ring[this.#start] = net;
-      this.#start = this.#start + 1 === this.#window ? 0 : this.#start + 1;
+      at = this.#start;
+      this.#evict(this.#ring[at]!);
+      this.#ring[at] = net;
+      this.#start = at + 1 === this.#window ? 0 : at + 1;
       this.#include(net);
       if (++this.#evictions === this.#window) this.#recompute();
     } else {
-      const at = this.#start + this.#count;
-      this.#ring[at >= this.#window ? at - this.#window : at] = net;
+      at = this.#start + this.#count;
+      if (at >= this.#window) at -= this.#window;
+      this.#ring[at] = net;
       this.#count++;
       this.#include(net);
     }
+    this.#fees[at] = fees;
+    this.#held[at] = heldSeconds;
+    this.#rollRuns = undefined;
     if (this.#realized !== undefined) {
       this.#balance += net;
-      this.#realized.update(this.#balance);
+      this.#realized.update(this.#balance, closedAtMs);
     }
     return true;
   }
 
   /** Statistics over every trade so far. */
   lifetime(): TradeSummary {
+    const n = this.#allWins + this.#allLosses + this.#allDraws;
+    const runs: TradeRunStats = {
+      largestWin: this.#largestWin,
+      largestLoss: this.#largestLoss,
+      sqn: sqnFrom(n, (this.#allProfit - this.#allLoss) / n, this.#m2),
+      maxConsecutiveWins: this.#maxWins,
+      maxConsecutiveLosses: this.#maxLosses,
+      currentStreak: this.#run,
+    };
     return summary(
-      statsFromSums(this.#allWins, this.#allLosses, this.#allDraws, this.#allProfit, this.#allLoss, this.#mode),
+      statsFromSums(this.#allWins, this.#allLosses, this.#allDraws, this.#allProfit, this.#allLoss, this.#mode, runs),
+      this.#allFees,
+      this.#heldWin / this.#heldWinCount,
+      this.#heldLoss / this.#heldLossCount,
     );
   }
 
-  /** Statistics over the last `window` trades. */
+  /**
+   * Statistics over the last `window` trades. The extremes, streaks, SQN, fees and holding times
+   * of the window are recomputed from it (O(window)) on the first read after a trade.
+   */
   rolling(): TradeSummary {
     if (this.#inexact) this.#recompute();
-    return summary(statsFromSums(this.#wins, this.#losses, this.#draws, this.#profit, this.#loss, this.#mode));
+    const r = (this.#rollRuns ??= this.#windowRuns());
+    return summary(
+      statsFromSums(this.#wins, this.#losses, this.#draws, this.#profit, this.#loss, this.#mode, r.runs),
+      r.fees,
+      r.heldWin,
+      r.heldLoss,
+    );
   }
 
   /** Trades in the rolling window (at most `window`). */
@@ -203,11 +298,28 @@ export class TradeAnalytics {
     return this.#realized?.maxDrawdownAbs;
   }
 
+  /** Time (ms) the balance has been below its peak as of `nowMs`; undefined without `startingBalance` or a timed trade. */
+  drawdownDurationAt(nowMs: number): number | undefined {
+    return this.#realized?.durationAt(nowMs);
+  }
+
+  /** Longest time (ms) the balance spent below a peak, as of `nowMs`; undefined as `drawdownDurationAt`. */
+  maxDrawdownDurationAt(nowMs: number): number | undefined {
+    return this.#realized?.maxDurationAt(nowMs);
+  }
+
   /** The complete state as plain JSON data, settings included, for `loadState` after a restart. */
   saveState(): TradeAnalyticsState {
     const trades = new Array<number>(this.#count);
     for (let i = 0, at = this.#start; i < this.#count; i++) {
       trades[i] = this.#ring[at]!;
+      if (++at === this.#window) at = 0;
+    }
+    const fees = new Array<number>(this.#count);
+    const held = new Array<SavedNumber>(this.#count);
+    for (let i = 0, at = this.#start; i < this.#count; i++) {
+      fees[i] = this.#fees[at]!;
+      held[i] = saveNumber(this.#held[at]!);
       if (++at === this.#window) at = 0;
     }
     return {
@@ -216,6 +328,22 @@ export class TradeAnalytics {
       // +0 for -0, which JSON would print as 0 and `same` tell apart.
       startingBalance: this.#startingBalance === undefined ? null : this.#startingBalance + 0,
       trades,
+      fees,
+      held,
+      runs: {
+        run: this.#run,
+        maxWins: this.#maxWins,
+        maxLosses: this.#maxLosses,
+        largestWin: saveNumber(this.#largestWin),
+        largestLoss: saveNumber(this.#largestLoss),
+        mean: saveNumber(this.#mean),
+        m2: saveNumber(this.#m2),
+        fees: saveNumber(this.#allFees),
+        heldWin: saveNumber(this.#heldWin),
+        heldWinCount: this.#heldWinCount,
+        heldLoss: saveNumber(this.#heldLoss),
+        heldLossCount: this.#heldLossCount,
+      },
       evictions: this.#evictions,
       inexact: this.#inexact,
       rolling: sums(this.#wins, this.#losses, this.#draws, this.#profit, this.#loss),
@@ -254,6 +382,9 @@ export class TradeAnalytics {
         throw new StateMismatchError(
           `${r.at('rolling')} counts ${rolling.wins + rolling.losses + rolling.draws} trades, but ${trades.length} were saved`,
         );
+      const fees = r.has('fees') ? r.finites('fees', trades.length) : new Array<number>(trades.length).fill(0);
+      const held = r.has('held') ? r.numbers('held', trades.length) : new Array<number>(trades.length).fill(NaN);
+      const runs = r.has('runs') ? readRuns(r.object('runs')) : undefined;
       const lifetime = readSums(r.object('lifetime'));
       if (lifetime.wins < rolling.wins || lifetime.losses < rolling.losses || lifetime.draws < rolling.draws)
         throw new StateMismatchError(`${r.at('lifetime')} counts fewer trades than ${r.at('rolling')}`);
@@ -271,6 +402,9 @@ export class TradeAnalytics {
       return {
         sameWindow: savedWindow === this.#window,
         trades,
+        fees,
+        held,
+        runs,
         evictions: r.integerIn('evictions', 0, savedWindow - 1),
         inexact: r.boolean('inexact'),
         rolling,
@@ -286,10 +420,38 @@ export class TradeAnalytics {
     this.#allLoss = s.lifetime.loss;
     this.#balance = s.balance;
     this.#realized = s.realized;
-    const kept = s.sameWindow ? s.trades : s.trades.slice(Math.max(0, s.trades.length - this.#window));
+    const from = s.sameWindow ? 0 : Math.max(0, s.trades.length - this.#window);
+    const kept = s.trades.slice(from);
     this.#ring.set(kept);
+    this.#fees.set(s.fees.slice(from));
+    this.#held.set(s.held.slice(from));
     this.#start = 0;
     this.#count = kept.length;
+    this.#rollRuns = undefined;
+    if (s.runs !== undefined) {
+      const x = s.runs;
+      this.#run = x.run;
+      this.#maxWins = x.maxWins;
+      this.#maxLosses = x.maxLosses;
+      this.#largestWin = x.largestWin;
+      this.#largestLoss = x.largestLoss;
+      this.#mean = x.mean;
+      this.#m2 = x.m2;
+      this.#allFees = x.fees;
+      this.#heldWin = x.heldWin;
+      this.#heldWinCount = x.heldWinCount;
+      this.#heldLoss = x.heldLoss;
+      this.#heldLossCount = x.heldLossCount;
+    } else {
+      // A state from before these figures: streaks and extremes restart from the saved window's
+      // trades; the lifetime SQN, whose sums cannot be rebuilt, stays unpublished (NaN).
+      this.#run = this.#maxWins = this.#maxLosses = 0;
+      this.#largestWin = this.#largestLoss = NaN;
+      this.#allFees = 0;
+      this.#heldWin = this.#heldWinCount = this.#heldLoss = this.#heldLossCount = 0;
+      for (let i = 0; i < kept.length; i++) this.#lifetimeRuns(kept[i]!, 0, NaN, i + 1);
+      this.#mean = this.#m2 = NaN;
+    }
     if (s.sameWindow) {
       this.#evictions = s.evictions;
       this.#inexact = s.inexact;
@@ -302,6 +464,68 @@ export class TradeAnalytics {
       // As a fresh instance fed the kept trades: no eviction yet, sums added in trade order.
       this.#recompute();
     }
+  }
+
+  /** The order-dependent lifetime figures of one more trade, O(1). */
+  #lifetimeRuns(net: number, fees: number, held: number, n: number): void {
+    const delta = net - this.#mean;
+    this.#mean += delta / n;
+    this.#m2 += delta * (net - this.#mean);
+    this.#allFees += fees;
+    const run = this.#run;
+    if (net > 0) {
+      if (!(net <= this.#largestWin)) this.#largestWin = net;
+      this.#run = run > 0 ? run + 1 : 1;
+      if (this.#run > this.#maxWins) this.#maxWins = this.#run;
+      if (held === held) {
+        this.#heldWin += held;
+        this.#heldWinCount++;
+      }
+    } else if (net < 0) {
+      if (!(-net <= this.#largestLoss)) this.#largestLoss = -net;
+      this.#run = run < 0 ? run - 1 : -1;
+      if (-this.#run > this.#maxLosses) this.#maxLosses = -this.#run;
+      if (held === held) {
+        this.#heldLoss += held;
+        this.#heldLossCount++;
+      }
+    } else {
+      this.#run = 0;
+    }
+  }
+
+  /** The order-dependent figures of the rolling window, from its trades in order. */
+  #windowRuns(): RollingRuns {
+    let fees = 0;
+    let heldWin = 0;
+    let heldWinCount = 0;
+    let heldLoss = 0;
+    let heldLossCount = 0;
+    if (scratch.length < this.#count) scratch = new Float64Array(this.#count);
+    const ordered = scratch;
+    for (let i = 0, at = this.#start; i < this.#count; i++) {
+      const net = this.#ring[at]!;
+      const held = this.#held[at]!;
+      ordered[i] = net;
+      fees += this.#fees[at]!;
+      if (held === held) {
+        if (net > 0) {
+          heldWin += held;
+          heldWinCount++;
+        } else if (net < 0) {
+          heldLoss += held;
+          heldLossCount++;
+        }
+      }
+      if (++at === this.#window) at = 0;
+    }
+    const n = this.#wins + this.#losses + this.#draws;
+    return {
+      runs: tradeRuns(ordered.subarray(0, this.#count), (this.#profit - this.#loss) / n),
+      fees,
+      heldWin: heldWin / heldWinCount,
+      heldLoss: heldLoss / heldLossCount,
+    };
   }
 
   #include(net: number): void {
@@ -363,7 +587,42 @@ function readSums(r: StateReader): { wins: number; losses: number; draws: number
   };
 }
 
-function summary(s: TradeStats): TradeSummary {
+/** The order-dependent figures of the rolling window, cached until the next trade. */
+interface RollingRuns {
+  readonly runs: TradeRunStats;
+  readonly fees: number;
+  readonly heldWin: number;
+  readonly heldLoss: number;
+}
+
+function readRuns(r: StateReader): TradeRunsState & {
+  largestWin: number;
+  largestLoss: number;
+  mean: number;
+  m2: number;
+  fees: number;
+  heldWin: number;
+  heldLoss: number;
+} {
+  const run = r.number('run');
+  if (!Number.isInteger(run)) throw new StateMismatchError(`${r.at('run')} is not an integer`);
+  return {
+    run,
+    maxWins: r.integer('maxWins'),
+    maxLosses: r.integer('maxLosses'),
+    largestWin: r.number('largestWin'),
+    largestLoss: r.number('largestLoss'),
+    mean: r.number('mean'),
+    m2: r.number('m2'),
+    fees: r.number('fees'),
+    heldWin: r.number('heldWin'),
+    heldWinCount: r.integer('heldWinCount'),
+    heldLoss: r.number('heldLoss'),
+    heldLossCount: r.integer('heldLossCount'),
+  };
+}
+
+function summary(s: TradeStats, feesTotal: number, heldWin: number, heldLoss: number): TradeSummary {
   return {
     trades: s.trades,
     wins: s.wins,
@@ -377,5 +636,15 @@ function summary(s: TradeStats): TradeSummary {
     grossProfit: s.grossProfit,
     grossLoss: s.grossLoss,
     netPnl: s.netPnl,
+    largestWin: finiteOrUndefined(s.largestWin),
+    largestLoss: finiteOrUndefined(s.largestLoss),
+    payoffRatio: finiteOrUndefined(s.payoffRatio),
+    sqn: finiteOrUndefined(s.sqn),
+    maxConsecutiveWins: s.maxConsecutiveWins,
+    maxConsecutiveLosses: s.maxConsecutiveLosses,
+    currentStreak: s.currentStreak,
+    feesTotal,
+    averageHoldingWin: finiteOrUndefined(heldWin),
+    averageHoldingLoss: finiteOrUndefined(heldLoss),
   };
 }

@@ -5,8 +5,14 @@ import {
   annualReturn,
   annualVolatility,
   calmarRatio,
+  conditionalValueAtRisk,
+  kurtosis,
   maxDrawdown,
+  omegaRatio,
   returnsFromEquity,
+  skewness,
+  tailRatio,
+  valueAtRisk,
   sharpeRatio,
   sortinoRatio,
 } from '../../../src/analytics/trading/index.ts';
@@ -19,9 +25,20 @@ interface Rates {
   readonly requiredReturn: number;
 }
 
-/** The pure functions over `returns`, as the streaming class publishes them. */
-function expected(returns: number[], o: Rates): EquitySummary {
+/**
+ * The pure functions over `returns`, as the streaming class publishes them; the quantiles (VaR,
+ * CVaR, tail ratio) are published for the rolling window only. The Omega threshold is per period
+ * (annualization 1): riskFree + requiredReturn.
+ */
+function expected(
+  returns: number[],
+  o: Rates,
+  window: 'lifetime' | 'rolling' = 'rolling',
+  cutoff = 0.05,
+): EquitySummary {
   const f = (x: number) => (Number.isFinite(x) ? x : undefined);
+  // The lifetime quantiles are exact too (fewer distinct returns than the 2048 kept in these series).
+  const q = (x: number) => (window === 'rolling' || window === 'lifetime' ? f(x) : undefined);
   const ppy = { periodsPerYear: o.periodsPerYear };
   return {
     periods: returns.length,
@@ -31,20 +48,47 @@ function expected(returns: number[], o: Rates): EquitySummary {
     annualReturn: f(annualReturn(returns, ppy)),
     annualVolatility: f(annualVolatility(returns, ppy)),
     maxDrawdown: f(maxDrawdown(returns)),
+    valueAtRisk: q(valueAtRisk(returns, cutoff)),
+    conditionalValueAtRisk: q(conditionalValueAtRisk(returns, cutoff)),
+    tailRatio: q(tailRatio(returns)),
+    omega: f(omegaRatio(returns, { riskFree: o.riskFree, requiredReturn: o.requiredReturn, annualization: 1 })),
+    skewness: f(skewness(returns)),
+    kurtosis: f(kurtosis(returns)),
   };
 }
 
-/** Equal to 1e-9 relative, with a 1e-12 absolute floor for values that are differences near 0. */
+const KEYS = [
+  'sharpe',
+  'sortino',
+  'calmar',
+  'annualReturn',
+  'annualVolatility',
+  'maxDrawdown',
+  'valueAtRisk',
+  'conditionalValueAtRisk',
+  'tailRatio',
+  'omega',
+  'skewness',
+  'kurtosis',
+] as const;
+
+/**
+ * Equal to 1e-9 relative, with a 1e-12 absolute floor for values that are differences near 0;
+ * the lifetime skewness and kurtosis come from one-pass central sums (the pure functions take two
+ * passes), so they get an absolute floor of 1e-9: a skewness near 0 is a small difference of
+ * large terms.
+ */
 function assertMatches(got: EquitySummary, want: EquitySummary, where: string): void {
   assert.equal(got.periods, want.periods, `${where} periods`);
-  for (const key of ['sharpe', 'sortino', 'calmar', 'annualReturn', 'annualVolatility', 'maxDrawdown'] as const) {
+  for (const key of KEYS) {
     const g = got[key];
     const w = want[key];
     if (w === undefined || g === undefined) {
       assert.equal(g, w, `${where} ${key}`);
       continue;
     }
-    assert.ok(Math.abs(g - w) <= 1e-9 * Math.max(Math.abs(g), Math.abs(w)) + 1e-12, `${where} ${key}: ${g} vs ${w}`);
+    const floor = key === 'skewness' || key === 'kurtosis' ? 1e-9 : 1e-12;
+    assert.ok(Math.abs(g - w) <= 1e-9 * Math.max(Math.abs(g), Math.abs(w)) + floor, `${where} ${key}: ${g} vs ${w}`);
   }
 }
 
@@ -86,7 +130,7 @@ test('property: lifetime and rolling agree with the pure functions on the sample
       if (rand() < 0.3 || k === periods - 1) {
         ea.advance(t0 + (k + 1) * intervalMs);
         const returns = returnsFromEquity(closes);
-        assertMatches(ea.lifetime(), expected(returns, rates), `series ${s} period ${k} lifetime`);
+        assertMatches(ea.lifetime(), expected(returns, rates, 'lifetime'), `series ${s} period ${k} lifetime`);
         assertMatches(ea.rolling(), expected(returns.slice(-window), rates), `series ${s} period ${k} rolling`);
       }
     }
@@ -105,7 +149,11 @@ test('sampling: last value of a period is its close; empty periods repeat the cl
   ea.advance(10_000); // closes period 4 at 115.5
   assert.equal(ea.lifetime().periods, 4);
   const returns = [110 / 104 - 1, 0, 0, 115.5 / 110 - 1];
-  assertMatches(ea.lifetime(), expected(returns, { periodsPerYear: 252, riskFree: 0, requiredReturn: 0 }), 'lifetime');
+  assertMatches(
+    ea.lifetime(),
+    expected(returns, { periodsPerYear: 252, riskFree: 0, requiredReturn: 0 }, 'lifetime'),
+    'lifetime',
+  );
   ea.advance(10_500);
   assert.equal(ea.lifetime().periods, 4, 'advance within the current period closes nothing');
   ea.update(50, 1000);
@@ -125,6 +173,12 @@ test('no data, one period, zero variance: undefined, never NaN or Infinity', () 
     annualReturn: undefined,
     annualVolatility: undefined,
     maxDrawdown: undefined,
+    valueAtRisk: undefined,
+    conditionalValueAtRisk: undefined,
+    tailRatio: undefined,
+    omega: undefined,
+    skewness: undefined,
+    kurtosis: undefined,
   };
   assert.deepEqual(ea.lifetime(), none);
   assert.deepEqual(ea.rolling(), none);
@@ -151,6 +205,12 @@ test('no data, one period, zero variance: undefined, never NaN or Infinity', () 
   assert.equal(flat.annualReturn, 0);
   assert.equal(flat.maxDrawdown, 0);
   assert.equal(flat.calmar, undefined);
+  assert.equal(flat.valueAtRisk, 0);
+  assert.equal(flat.conditionalValueAtRisk, 0);
+  assert.equal(flat.tailRatio, undefined, '0 / 0');
+  assert.equal(flat.omega, undefined, 'no return below the threshold: NaN in empyrical');
+  assert.equal(flat.skewness, 0, 'pandas: 0 for a constant series');
+  assert.equal(flat.kurtosis, 0, 'pandas: 0 for a constant series');
 });
 
 test('zero variance after volatile returns left the window: exactly 0, not a rounding residue', () => {
@@ -194,7 +254,11 @@ test('non-positive equity: no return after a close <= 0; the next positive close
   ea.advance(6);
   // Returns: 50/100 - 1, 0/50 - 1 = -1 (a wipe-out), none after 0 or -10, then 44/40 - 1.
   const returns = [-0.5, -1, 44 / 40 - 1];
-  assertMatches(ea.lifetime(), expected(returns, { periodsPerYear: 252, riskFree: 0, requiredReturn: 0 }), 'lifetime');
+  assertMatches(
+    ea.lifetime(),
+    expected(returns, { periodsPerYear: 252, riskFree: 0, requiredReturn: 0 }, 'lifetime'),
+    'lifetime',
+  );
   assert.equal(ea.lifetime().annualReturn, -1, 'a -100% period compounds to -100%');
   assert.equal(ea.lifetime().maxDrawdown, 1);
   assert.equal(ea.maxDrawdown, 1.1, 'mark-to-market: -10 is 110% below the peak of 100');

@@ -7,7 +7,13 @@ import {
   annualReturn,
   annualVolatility,
   calmarRatio,
+  conditionalValueAtRisk,
+  kurtosis,
   maxDrawdown,
+  omegaRatio,
+  skewness,
+  tailRatio,
+  valueAtRisk,
   sharpeRatio,
   sortinoRatio,
   tradeStats,
@@ -86,6 +92,8 @@ test('DrawdownTracker: damaged states are rejected and leave the tracker as new'
     throughJson(d.saveState()),
     drawdownSteps(prng(103), 20),
     'DrawdownTracker',
+    [],
+    ['peakAt', 'maxDuration'],
   );
   const state = throughJson(d.saveState()) as Record<string, unknown>;
   assertMismatch(() => new DrawdownTracker().loadState({ ...state, count: -1 }), /DrawdownTracker\.count/, 'count -1');
@@ -152,8 +160,20 @@ test('ReturnSums: a state saved with other rates is rejected, naming the rate', 
 // ---------------------------------------------------------------------------------------------
 // TradeAnalytics
 
+/** What a reader sees, the drawdown durations as of a fixed time after every trade of the streams. */
 function observeTrades(t: TradeAnalytics): unknown {
-  return [t.lifetime(), t.rolling(), t.windowCount, t.balance, t.drawdown, t.maxDrawdown, t.maxDrawdownAbs];
+  const now = 1_800_000_000_000;
+  return [
+    t.lifetime(),
+    t.rolling(),
+    t.windowCount,
+    t.balance,
+    t.drawdown,
+    t.maxDrawdown,
+    t.maxDrawdownAbs,
+    t.drawdownDurationAt(now),
+    t.maxDrawdownDurationAt(now),
+  ];
 }
 
 /** A stream of trades with draws, fee-only trades, huge results (whose sums overflow), ignored non-finite ones, and reads at random. */
@@ -165,13 +185,17 @@ function tradeSteps(
   const steps: Step<TradeAnalytics>[] = [];
   const nets: number[] = [];
   const scale = rand() < 0.2 ? 1e6 : 100;
+  let at = 1_700_000_000_000;
   for (let i = 0; i < length; i++) {
     const u = rand();
     let pnl = u < 0.1 ? 0 : (rand() - 0.45) * scale * (rand() < 0.05 ? 1e6 : 1);
     let fees = u > 0.9 ? pnl : rand() < 0.5 ? 0 : rand() * 0.5;
     if (rand() < 0.01) pnl = (rand() < 0.5 ? 1 : -1) * 1e308;
     if (rand() < 0.02) [pnl, fees] = rand() < 0.5 ? [NaN, 0] : [1, Infinity];
-    steps.push((t) => t.add(pnl, fees));
+    // Holding times and close times for most trades (the clock may step back), unknown for some.
+    const held = rand() < 0.7 ? rand() * 86_400 : NaN;
+    const closedAt = rand() < 0.8 ? (at += Math.floor((rand() - 0.05) * 3_600_000)) : NaN;
+    steps.push((t) => t.add(pnl, fees, held, closedAt));
     if (Number.isFinite(pnl - fees)) nets.push(pnl - fees);
     if (rand() < reads) steps.push(observeTrades);
   }
@@ -260,7 +284,14 @@ test('TradeAnalytics: damaged states are rejected and leave the instance as new'
     for (const step of tradeSteps(rand, 12).steps) step(ta);
     const state = throughJson(ta.saveState()) as TradeAnalyticsState;
     const check = tradeSteps(prng(125), 15).steps;
-    assertRejectsDamage(tradeRestartable(options), state, check, `TradeAnalytics ${JSON.stringify(options)}`);
+    assertRejectsDamage(
+      tradeRestartable(options),
+      state,
+      check,
+      `TradeAnalytics ${JSON.stringify(options)}`,
+      [],
+      ['fees', 'held', 'runs', 'realized.peakAt', 'realized.maxDuration'],
+    );
     const bad = (patch: Partial<Record<keyof TradeAnalyticsState, unknown>>, field: RegExp, what: string) =>
       assertMismatch(() => new TradeAnalytics(options).loadState({ ...state, ...patch }), field, what);
     bad({ evictions: options.window }, /TradeAnalytics\.evictions/, 'evictions = window');
@@ -331,6 +362,14 @@ function summaryOf(nets: number[]): TradeSummary {
     averageWin: f(s.averageWin),
     averageLoss: f(s.averageLoss),
     expectancy: f(s.expectancy),
+    largestWin: f(s.largestWin),
+    largestLoss: f(s.largestLoss),
+    payoffRatio: f(s.payoffRatio),
+    sqn: f(s.sqn),
+    // The stream has no fees and no holding times.
+    feesTotal: 0,
+    averageHoldingWin: undefined,
+    averageHoldingLoss: undefined,
   };
 }
 
@@ -445,7 +484,22 @@ test('EquityAnalytics: damaged states are rejected and leave the instance as new
   const state = throughJson(e.saveState()) as EquityAnalyticsState;
   assert.ok(state.returns.length > 1, 'the damaged state has a window');
   const check = equitySteps(prng(134), 1000, 20);
-  assertRejectsDamage(equityRestartable(options), state, check, 'EquityAnalytics');
+  assertRejectsDamage(
+    equityRestartable(options),
+    state,
+    check,
+    'EquityAnalytics',
+    [],
+    [
+      'markToMarket.peakAt',
+      'markToMarket.maxDuration',
+      'lifeDrawdown.peakAt',
+      'lifeDrawdown.maxDuration',
+      'moments',
+      'first',
+      'quantiles',
+    ],
+  );
   const bad = (patch: Partial<Record<keyof EquityAnalyticsState, unknown>>, field: RegExp, what: string) =>
     assertMismatch(() => new EquityAnalytics(options).loadState({ ...state, ...patch }), field, what);
   bad({ period: -1 }, /EquityAnalytics\.period/, 'period -1');
@@ -533,6 +587,14 @@ function pureEquity(returns: number[], o: EquityAnalyticsOptions): EquitySummary
     annualReturn: f(annualReturn(returns, ppy)),
     annualVolatility: f(annualVolatility(returns, ppy)),
     maxDrawdown: f(maxDrawdown(returns)),
+    valueAtRisk: f(valueAtRisk(returns)),
+    conditionalValueAtRisk: f(conditionalValueAtRisk(returns)),
+    tailRatio: f(tailRatio(returns)),
+    omega: f(
+      omegaRatio(returns, { riskFree: o.riskFree ?? 0, requiredReturn: o.requiredReturn ?? 0, annualization: 1 }),
+    ),
+    skewness: f(skewness(returns)),
+    kurtosis: f(kurtosis(returns)),
   };
 }
 

@@ -102,6 +102,16 @@ test('undefined, never NaN or Infinity: no trades, no losing trade, all draws', 
     grossProfit: 0,
     grossLoss: 0,
     netPnl: 0,
+    largestWin: undefined,
+    largestLoss: undefined,
+    payoffRatio: undefined,
+    sqn: undefined,
+    maxConsecutiveWins: 0,
+    maxConsecutiveLosses: 0,
+    currentStreak: 0,
+    feesTotal: 0,
+    averageHoldingWin: undefined,
+    averageHoldingLoss: undefined,
   });
   assert.deepEqual(ta.rolling(), empty);
   assert.equal(ta.drawdown, 0, 'the starting balance is the first peak');
@@ -111,6 +121,7 @@ test('undefined, never NaN or Infinity: no trades, no losing trade, all draws', 
   ta.add(0);
   assert.equal(ta.lifetime().winRate, undefined, "all draws with draws 'exclude': 0 / 0");
   assert.equal(ta.lifetime().expectancy, 0);
+  assert.equal(ta.lifetime().sqn, undefined, 'identical results: zero deviation, no SQN');
   ta.add(7);
   assert.equal(ta.lifetime().winRate, 1);
   assert.equal(ta.lifetime().profitFactor, undefined, 'no losing trade: infinite, not published');

@@ -23,6 +23,15 @@ test('tradeStats on a mixed list: counts, sums, averages, profit factor, expecta
       grossProfit: 150,
       grossLoss: 50,
       netPnl: 100,
+      largestWin: 100,
+      largestLoss: 30,
+      payoffRatio: 75 / 25,
+      // freqtrade's calculate_sqn: sqrt(5) * mean 20 / std(ddof=1); squared deviations 6400 + 2500 + 400 + 900 + 1600.
+      sqn: (Math.sqrt(5) * 20) / Math.sqrt(11800 / 4),
+      // win, loss, draw, win, loss: no run longer than one; the last trade is a loss.
+      maxConsecutiveWins: 1,
+      maxConsecutiveLosses: 1,
+      currentStreak: -1,
     },
   );
 });
