@@ -38,6 +38,7 @@ import { flushOnSignals } from './lifecycle/signals.ts';
 import { RESTORE_FAILURES } from './state/file.ts';
 import { StateStore, type DurableFile, type RestoreOutcome } from './state/store.ts';
 import { RegistryProducer } from './storage/producer.ts';
+import type { CounterSeries } from './storage/counter.ts';
 import { InstrumentRegistry } from './storage/registry.ts';
 
 /**
@@ -86,6 +87,15 @@ export interface Pipeline {
   readonly restored: RestoreOutcome | undefined;
   /** In start order; stopped in reverse. */
   readonly components: readonly Component[];
+  /** `monitoring_forwarded_dropped_total`: calls workers dropped before forwarding them. */
+  readonly forwardedDropped: CounterSeries;
+  /** The domains' clock: `at` (Unix ms) while a call recorded elsewhere is replayed with its own time, else now. */
+  readonly clock: RecordingClock;
+}
+
+/** What time the domains take as now: `at` when set (a forwarded call's record time), else `Date.now()`. */
+export interface RecordingClock {
+  at: number | undefined;
 }
 
 /** Hooks from the service into the parts it builds. */
@@ -117,18 +127,28 @@ function createRegistry(options: ResolvedOptions, logger: Logger): InstrumentReg
   return registry;
 }
 
-function createDomains(options: ResolvedOptions, registry: InstrumentRegistry, guard: InputGuard): Domains {
-  const performance = new PerformanceMetrics(registry, guard, {
-    tradeWindow: options.tradeWindow,
-    draws: options.draws,
-    startingBalance: options.startingBalance,
-    returnsIntervalMs: options.returnsIntervalSeconds * 1000,
-    returnsWindow: options.returnsWindow,
-    periodsPerYear: options.periodsPerYear,
-    riskFreeRate: options.riskFreeRate,
-    requiredReturn: options.requiredReturn,
-    maxSymbols: Math.floor(options.maxSeriesPerMetric / 2),
-  });
+function createDomains(
+  options: ResolvedOptions,
+  registry: InstrumentRegistry,
+  guard: InputGuard,
+  now: () => number,
+): Domains {
+  const performance = new PerformanceMetrics(
+    registry,
+    guard,
+    {
+      tradeWindow: options.tradeWindow,
+      draws: options.draws,
+      startingBalance: options.startingBalance,
+      returnsIntervalMs: options.returnsIntervalSeconds * 1000,
+      returnsWindow: options.returnsWindow,
+      periodsPerYear: options.periodsPerYear,
+      riskFreeRate: options.riskFreeRate,
+      requiredReturn: options.requiredReturn,
+      maxSymbols: Math.floor(options.maxSeriesPerMetric / 2),
+    },
+    now,
+  );
   const models = new ModelMetrics(registry, guard);
   const predictions = new PredictionMetrics(
     registry,
@@ -145,13 +165,14 @@ function createDomains(options: ResolvedOptions, registry: InstrumentRegistry, g
       maxClassesPerModel: options.maxClassesPerModel,
     },
     models.tables,
+    now,
   );
   const db = new DbMetrics(registry, guard);
   const pgPools = new PgPoolObserver(db, guard, options.maxSeriesPerMetric);
   return {
     trading: new TradingMetrics(registry, guard, (value) => performance.observeEquity(value)),
     performance,
-    heartbeats: new HeartbeatMetrics(registry, guard),
+    heartbeats: new HeartbeatMetrics(registry, guard, now),
     models,
     predictions,
     api: new ApiMetrics(registry, guard),
@@ -173,7 +194,8 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
   const health = new ExportHealth(registry.counter(METRICS.exportFailures, Number.MAX_SAFE_INTEGER), logger);
   const restoreFailures = registry.counter(METRICS.stateRestoreFailures, Number.MAX_SAFE_INTEGER);
   registry.gauge(METRICS.processStartTime).table.get0().value = performance.timeOrigin / 1000;
-  const domains = createDomains(options, registry, guard);
+  const clock: RecordingClock = { at: undefined };
+  const domains = createDomains(options, registry, guard, () => clock.at ?? Date.now());
   let state: StateStore | undefined;
   const beforeExport = () => state?.beforeExport() ?? Promise.resolve();
   const source: ReaderSource = { registry, resource, scope: SCOPE, beforeExport };
@@ -348,6 +370,8 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
     state,
     restored,
     components,
+    clock,
+    forwardedDropped: registry.counter(METRICS.forwardedDropped, Number.MAX_SAFE_INTEGER).get0(),
   };
 }
 

@@ -16,6 +16,7 @@ import type { ExpressMiddleware } from './integrations/express.ts';
 import type { FastifyMetricsPlugin } from './integrations/fastify.ts';
 import type { PgPoolLike, PgPoolObserveOptions } from './integrations/pg.ts';
 import { buildPipeline, type Domains, type Pipeline } from './pipeline.ts';
+import { WorkerReceiver } from './workers/receiver.ts';
 
 /** The bot's own history for `restoreHistory`; either list may be left out. */
 export interface HistoryInput {
@@ -42,6 +43,8 @@ export class MonitoringService {
   private readonly onShutdown: ((service: MonitoringService) => void) | undefined;
   private url: string | undefined;
   private stopping: Promise<void> | undefined;
+  /** Records what worker threads and cluster workers forward (`connectMonitoring`). */
+  private receiver: WorkerReceiver | undefined;
 
   private constructor(
     options: ResolvedOptions,
@@ -81,8 +84,43 @@ export class MonitoringService {
       await service.shutdown();
       throw error;
     }
+    service.receiver = new WorkerReceiver(service, options.strict, options.logger);
+    service.receiver.start();
     options.logger.info(service.startupLine());
     return service;
+  }
+
+  /**
+   * A service that is built and never started (no server, timers or state): a worker's strict-mode
+   * validator. @internal
+   */
+  static unstarted(options: ResolvedOptions): MonitoringService {
+    return new MonitoringService(options, undefined, undefined);
+  }
+
+  /**
+   * Records a call forwarded by a worker (`connectMonitoring`) as if made here at `at` (Unix ms):
+   * the domains take `at` as now. Throws only in strict mode. @internal
+   */
+  replayForwarded(method: string, at: number, argument: unknown): void {
+    const clock = this.pipeline.clock;
+    clock.at = at;
+    try {
+      (this[method as keyof this] as (argument: unknown) => void)(argument);
+    } finally {
+      clock.at = undefined;
+    }
+  }
+
+  /** Counts a forwarded call the worker could not copy, as the method would have. @internal */
+  rejectForwarded(method: string, reason: 'not_object' | 'wrong_type' | 'internal_error', field: string): void {
+    if (this.guard.refusedAfterShutdown(method)) return;
+    this.guard.reject(method, reason, field, undefined);
+  }
+
+  /** Counts calls a worker dropped with its buffer full. @internal */
+  countDropped(calls: number): void {
+    this.pipeline.forwardedDropped.value += calls;
   }
 
   /** One line saying where the metrics are and what durable state came back. */
@@ -400,6 +438,9 @@ export class MonitoringService {
    */
   shutdown(): Promise<void> {
     this.stopping ??= (async () => {
+      // What workers hold or have in flight is recorded before the cut.
+      await this.receiver?.drain(Math.min(1000, this.options.shutdownTimeoutMs));
+      this.receiver?.stop();
       // The cut: every record accepted so far is in the final snapshot, push and state; later ones are refused.
       this.guard.close();
       this.onShutdown?.(this);

@@ -441,6 +441,15 @@ export const METRICS = Object.freeze({
       'State files (or parts of one) not restored at startup, by reason; those figures started fresh (stateDirectory).',
     labels: ['reason'],
   }),
+  forwardedDropped: def({
+    name: 'monitoring_forwarded_dropped_total',
+    type: 'counter',
+    group: 'self',
+    unit: '{call}',
+    description:
+      'Recording calls of worker threads and cluster workers dropped before reaching this process, because the worker held maxBufferedCalls already (connectMonitoring).',
+    labels: [],
+  }),
   processStartTime: def({
     name: 'process_start_time_seconds',
     type: 'gauge',

@@ -1,0 +1,247 @@
+import cluster, { type Worker as ClusterWorker } from 'node:cluster';
+import { BroadcastChannel, isMainThread } from 'node:worker_threads';
+import type { Logger } from '../core/logger.ts';
+import {
+  asMessage,
+  decodeJson,
+  DISCOVERY_CHANNEL,
+  TAG,
+  workerChannelName,
+  type Batch,
+  type Hello,
+  type Message,
+} from './protocol.ts';
+
+/** What the receiver needs of the service: replay a call at its record time, count what it cannot. */
+export interface ForwardTarget {
+  /** Records `method(argument)` as if called at `at` (Unix ms); throws only in strict mode. */
+  replayForwarded(method: string, at: number, argument: unknown): void;
+  /** Counts a call the worker could not copy as invalid input of `method`; throws only in strict mode. */
+  rejectForwarded(method: string, reason: 'not_object' | 'wrong_type' | 'internal_error', field: string): void;
+  /** Counts calls a worker dropped because its buffer was full. */
+  countDropped(calls: number): void;
+}
+
+/** One worker that said hello: how to answer it, and what its method numbers name. */
+interface Source {
+  readonly name: string;
+  readonly methods: readonly string[];
+  send(message: Message): void;
+  close(): void;
+  /** Resolves the pending drain, if any. */
+  drained: (() => void) | undefined;
+}
+
+/** A hook for tests: sees every forwarded call as it is applied, in order. @internal */
+export type ApplyTap = (worker: string, method: string, at: number, argument: unknown) => void;
+let tap: ApplyTap | undefined;
+/** @internal for tests: the order in which the primary applies forwarded calls. */
+export function setApplyTap(next: ApplyTap | undefined): void {
+  tap = next;
+}
+
+/**
+ * The primary side: answers the hellos of worker threads (over BroadcastChannels) and of cluster
+ * workers (over IPC), applies their batches in arrival order, acknowledges each, and at shutdown
+ * asks every worker for what it holds before the service stops recording.
+ */
+export class WorkerReceiver {
+  private readonly target: ForwardTarget;
+  private readonly logger: Logger;
+  private readonly strict: boolean;
+  private readonly sources = new Map<string, Source>();
+  private discovery: BroadcastChannel | undefined;
+  private readonly warned = new Set<string>();
+  private readonly onClusterMessage = (worker: ClusterWorker, value: unknown) => {
+    const message = asMessage(value);
+    if (message !== undefined) this.receive(message, () => this.clusterSource(worker, message));
+  };
+  private readonly onClusterOnline = (worker: ClusterWorker) => this.sendCluster(worker, this.ready(undefined));
+  private readonly onClusterExit = (worker: ClusterWorker) => {
+    const name = `cluster:${worker.id}`;
+    this.sources.get(name)?.drained?.();
+    this.sources.delete(name);
+  };
+
+  constructor(target: ForwardTarget, strict: boolean, logger: Logger) {
+    this.target = target;
+    this.strict = strict;
+    this.logger = logger;
+  }
+
+  start(): void {
+    if (isMainThread) {
+      const discovery = new BroadcastChannel(DISCOVERY_CHANNEL);
+      discovery.onmessage = (event: unknown) => {
+        const message = asMessage((event as { data?: unknown }).data);
+        if (message?.kind === 'hello') this.threadHello(message);
+      };
+      discovery.unref();
+      this.discovery = discovery;
+      discovery.postMessage(this.ready(undefined));
+    }
+    if (cluster.isPrimary) {
+      cluster.on('message', this.onClusterMessage);
+      cluster.on('online', this.onClusterOnline);
+      cluster.on('exit', this.onClusterExit);
+      for (const worker of Object.values(cluster.workers ?? {}))
+        if (worker !== undefined) this.sendCluster(worker, this.ready(undefined));
+    }
+  }
+
+  private ready(to: string | undefined): Message {
+    return { tag: TAG, kind: 'ready', to, strict: this.strict };
+  }
+
+  private threadHello(hello: Hello): void {
+    let source = this.sources.get(hello.worker);
+    if (source === undefined) {
+      const channel = new BroadcastChannel(workerChannelName(Number(hello.worker)));
+      channel.unref();
+      const created: Source = {
+        name: hello.worker,
+        methods: hello.methods,
+        send: (message) => channel.postMessage(message),
+        close: () => channel.close(),
+        drained: undefined,
+      };
+      channel.onmessage = (event: unknown) => {
+        const message = asMessage((event as { data?: unknown }).data);
+        if (message !== undefined) this.receive(message, () => created);
+      };
+      this.sources.set(hello.worker, created);
+      source = created;
+    }
+    source.send(this.ready(hello.worker));
+  }
+
+  private clusterSource(worker: ClusterWorker, message: Message): Source {
+    const name = `cluster:${worker.id}`;
+    let source = this.sources.get(name);
+    if (message.kind === 'hello' || source === undefined) {
+      source = {
+        name,
+        methods: message.kind === 'hello' ? message.methods : (source?.methods ?? []),
+        send: (reply) => this.sendCluster(worker, reply),
+        close: () => {},
+        drained: source?.drained,
+      };
+      this.sources.set(name, source);
+    }
+    return source;
+  }
+
+  private sendCluster(worker: ClusterWorker, message: Message): void {
+    try {
+      if (worker.isConnected()) worker.send(message, undefined, () => {});
+    } catch {
+      // The worker is going away: nothing to tell it.
+    }
+  }
+
+  private receive(message: Message, sourceOf: () => Source): void {
+    switch (message.kind) {
+      case 'hello': {
+        const source = sourceOf();
+        source.send(this.ready(source.name));
+        return;
+      }
+      case 'batch': {
+        const source = sourceOf();
+        this.apply(source, message);
+        source.send({ tag: TAG, kind: 'ack', seq: message.seq });
+        return;
+      }
+      case 'drained':
+        sourceOf().drained?.();
+        return;
+      case 'bye': {
+        const source = sourceOf();
+        source.drained?.();
+        source.close();
+        this.sources.delete(source.name);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private apply(source: Source, batch: Batch): void {
+    if (batch.dropped > 0) this.target.countDropped(batch.dropped);
+    const entries = typeof batch.entries === 'string' ? decodeJson(batch.entries) : batch.entries;
+    const { methods } = source;
+    for (let i = 0; i + 2 < entries.length; i += 3) {
+      const code = entries[i] as number;
+      const at = entries[i + 1] as number;
+      const argument = entries[i + 2];
+      const method = methods[code < 0 ? -code - 1 : code];
+      if (method === undefined) continue;
+      try {
+        if (code < 0) {
+          const [reason, field] = argument as ['not_object' | 'wrong_type' | 'internal_error', string];
+          this.target.rejectForwarded(method, reason, field);
+        } else {
+          tap?.(source.name, method, at, argument);
+          this.target.replayForwarded(method, at, argument);
+        }
+      } catch (error) {
+        // Strict mode in the primary: the worker's caller is long gone, so say it here, once per method.
+        this.warnOnce(source, method, error);
+      }
+    }
+  }
+
+  private warnOnce(source: Source, method: string, error: unknown): void {
+    if (this.warned.has(method)) return;
+    this.warned.add(method);
+    this.logger.warn(
+      `${method} forwarded by worker ${source.name} was refused (${(error as Error)?.message ?? String(error)}); call connectMonitoring({ strict: true }) in the worker to throw there`,
+    );
+  }
+
+  /**
+   * Asks every connected worker for what it holds and waits until each has answered that all its
+   * calls made before were sent (they are applied on arrival), or `timeoutMs`.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    const waits: Promise<void>[] = [];
+    for (const source of this.sources.values()) {
+      waits.push(
+        new Promise<void>((resolve) => {
+          source.drained = () => {
+            source.drained = undefined;
+            resolve();
+          };
+          source.send({ tag: TAG, kind: 'drain' });
+        }),
+      );
+    }
+    if (waits.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+      timer.unref();
+    });
+    await Promise.race([Promise.all(waits), timeout]);
+    clearTimeout(timer);
+  }
+
+  /** Tells the workers monitoring is gone (they hold their calls again) and closes the channels. */
+  stop(): void {
+    const gone: Message = { tag: TAG, kind: 'gone' };
+    this.discovery?.postMessage(gone);
+    this.discovery?.close();
+    this.discovery = undefined;
+    for (const source of this.sources.values()) {
+      if (source.name.startsWith('cluster:')) source.send(gone);
+      source.close();
+    }
+    this.sources.clear();
+    if (cluster.isPrimary) {
+      cluster.off('message', this.onClusterMessage);
+      cluster.off('online', this.onClusterOnline);
+      cluster.off('exit', this.onClusterExit);
+    }
+  }
+}
