@@ -28,29 +28,13 @@ export const FORWARDED_METHODS = [
 export type ForwardedMethod = (typeof FORWARDED_METHODS)[number];
 
 /**
- * The public members of `MonitoringService` a worker does not forward, and why: lifecycle, HTTP,
- * exporters, and the calls whose answer or callback cannot cross a thread.
+ * The recording methods of `MonitoringService` a worker does not forward, and why. Every method
+ * whose name starts like a recording one (record, update, track, set, restore, observe, heartbeat)
+ * is in one of the two lists.
  */
 export const NOT_FORWARDED: Readonly<Record<string, string>> = Object.freeze({
-  constructor: 'not a method',
-  start: 'lifecycle',
-  shutdown: 'lifecycle',
-  metricsUrl: 'HTTP',
-  port: 'HTTP',
-  dashboardUrl: 'HTTP',
-  metricsText: 'exporters',
-  metricsHandler: 'HTTP',
-  expressMiddleware: 'HTTP',
-  fastifyPlugin: 'HTTP',
-  httpHandler: 'HTTP',
-  exportSnapshot: 'exporters',
-  sampleDashboardHistory: 'internal',
-  dashboardHistoryUsage: 'internal',
-  flushModelMetrics: 'lifecycle: publishes the primary now',
-  observePgPool: 'reads a pg.Pool object at each collection: observe the pool in the process that owns it',
-  restoreHistory: 'returns what it applied, synchronously: call it in the primary',
-  trackApiRequest: 'runs and times the caller function: timed in the worker, see the recorder',
-  trackDbQuery: 'runs and times the caller function: timed in the worker, see the recorder',
-  replayForwarded: 'internal: how the primary applies forwarded calls',
-  unstarted: 'internal: the strict-mode validator of a worker',
+  restoreHistory: 'returns what it applied, synchronously: call it in the primary, before the workers record',
+  observePgPool: 'reads a pg.Pool at each collection: observe the pool in the process that owns it',
+  trackApiRequest: "times the caller's function: not forwarded yet; call it in the primary",
+  trackDbQuery: "times the caller's function: not forwarded yet; call it in the primary",
 });
