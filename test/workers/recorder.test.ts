@@ -158,7 +158,7 @@ test('shutdown() of the primary first records what the workers hold: it is in th
   const snapshot = JSON.parse(await readFile(join(directory, 'latest.json'), 'utf8')) as Snapshot;
   const trades = snapshot.metrics.find((m) => m.name === 'executed_trades_total');
   assert.equal(
-    trades?.points.reduce((sum, p) => sum + ('value' in p ? p.value : 0), 0),
+    trades?.points.reduce((sum, p) => sum + ('value' in p && typeof p.value === 'number' ? p.value : 0), 0),
     1000,
   );
 });
