@@ -180,9 +180,8 @@ function clusterLink(buffer: ForwardingBuffer): Link {
     const message = asMessage(value);
     if (message !== undefined) buffer.receive(message);
   };
+  // Listening holds the IPC channel, and with it the worker, until close(), as any 'message' listener does.
   process.on('message', onMessage);
-  // Listening does not keep the worker alive (the IPC channel stays as the application left it).
-  (process.channel as { unref?: () => void } | undefined)?.unref?.();
   const send = (message: Message): boolean => {
     if (process.send === undefined || !process.connected) return false;
     // A failed send (the primary went away) is reported to the callback, not thrown.

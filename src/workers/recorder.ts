@@ -142,10 +142,12 @@ export class ForwardingBuffer {
           return;
         }
         if (message.to !== this.link?.worker) return;
+        this.onReady?.(message.strict);
+        // A second answer (to a second hello) changes nothing: the batches in flight stay counted.
+        if (this.ready) return;
         this.ready = true;
         this.sent = this.acked = 0;
         this.inFlight = [];
-        this.onReady?.(message.strict);
         this.send(false);
         return;
       case 'ack':
