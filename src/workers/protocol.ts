@@ -38,9 +38,8 @@ export interface Ready {
 }
 
 /**
- * Worker to primary: calls in record order. `entries` is flat: method number, record time (Unix
- * ms), argument, for each call; a negative method number -(n + 1) is a call of method n the worker
- * could not copy, with `[reason, field]` as its argument. `dropped` counts the calls dropped since
+ * Worker to primary: calls in record order. `entries` is flat, one entry per call as `copy.ts`
+ * writes it (method number, record time in Unix ms, shape, values). `dropped` counts the calls dropped since
  * the previous batch because the buffer was full. With the `json` IPC serialization `entries` is
  * {@link encodeJson} text.
  */
@@ -49,6 +48,9 @@ export interface Batch {
   readonly kind: 'batch';
   readonly seq: number;
   readonly dropped: number;
+  /** The shapes first used since the previous batch: shape `shapesFrom + i` is `shapes[i]`. */
+  readonly shapesFrom: number;
+  readonly shapes: readonly (readonly string[])[];
   readonly entries: unknown[] | string;
 }
 

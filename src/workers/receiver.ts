@@ -1,6 +1,7 @@
 import cluster, { type Worker as ClusterWorker } from 'node:cluster';
 import { BroadcastChannel, isMainThread } from 'node:worker_threads';
 import type { Logger } from '../core/logger.ts';
+import { readEntry, type Entry, type RefusalReason } from './copy.ts';
 import {
   asMessage,
   decodeJson,
@@ -17,7 +18,7 @@ export interface ForwardTarget {
   /** Records `method(argument)` as if called at `at` (Unix ms); throws only in strict mode. */
   replayForwarded(method: string, at: number, argument: unknown): void;
   /** Counts a call the worker could not copy as invalid input of `method`; throws only in strict mode. */
-  rejectForwarded(method: string, reason: 'not_object' | 'wrong_type' | 'internal_error', field: string): void;
+  rejectForwarded(method: string, reason: RefusalReason, field: string): void;
   /** Counts calls a worker dropped because its buffer was full. */
   countDropped(calls: number): void;
 }
@@ -26,6 +27,8 @@ export interface ForwardTarget {
 interface Source {
   readonly name: string;
   readonly methods: readonly string[];
+  /** The shapes of its plain-object arguments, as its batches defined them. */
+  shapes: (readonly string[])[];
   send(message: Message): void;
   close(): void;
   /** Resolves the pending drain, if any. */
@@ -52,6 +55,7 @@ export class WorkerReceiver {
   private readonly sources = new Map<string, Source>();
   private discovery: BroadcastChannel | undefined;
   private readonly warned = new Set<string>();
+  private readonly entry: Entry = { code: 0, at: 0, argument: undefined };
   private readonly onClusterMessage = (worker: ClusterWorker, value: unknown) => {
     const message = asMessage(value);
     if (message !== undefined) this.receive(message, () => this.clusterSource(worker, message));
@@ -101,6 +105,7 @@ export class WorkerReceiver {
       const created: Source = {
         name: hello.worker,
         methods: hello.methods,
+        shapes: [],
         send: (message) => channel.postMessage(message),
         close: () => channel.close(),
         drained: undefined,
@@ -122,6 +127,7 @@ export class WorkerReceiver {
       source = {
         name,
         methods: message.kind === 'hello' ? message.methods : (source?.methods ?? []),
+        shapes: message.kind === 'hello' ? [] : (source?.shapes ?? []),
         send: (reply) => this.sendCluster(worker, reply),
         close: () => {},
         drained: source?.drained,
@@ -170,16 +176,21 @@ export class WorkerReceiver {
   private apply(source: Source, batch: Batch): void {
     if (batch.dropped > 0) this.target.countDropped(batch.dropped);
     const entries = typeof batch.entries === 'string' ? decodeJson(batch.entries) : batch.entries;
-    const { methods } = source;
-    for (let i = 0; i + 2 < entries.length; i += 3) {
-      const code = entries[i] as number;
-      const at = entries[i + 1] as number;
-      const argument = entries[i + 2];
+    const { methods, shapes } = source;
+    batch.shapes.forEach((keys, i) => (shapes[batch.shapesFrom + i] = keys));
+    const entry = this.entry;
+    for (let i = 0; i < entries.length;) {
+      i = readEntry(entries, i, shapes, entry);
+      if (i < 0) {
+        this.logger.error(`worker ${source.name} sent a batch this process cannot read; the rest of it is dropped`);
+        return;
+      }
+      const { code, at, argument } = entry;
       const method = methods[code < 0 ? -code - 1 : code];
       if (method === undefined) continue;
       try {
         if (code < 0) {
-          const [reason, field] = argument as ['not_object' | 'wrong_type' | 'internal_error', string];
+          const [reason, field] = argument as [RefusalReason, string];
           this.target.rejectForwarded(method, reason, field);
         } else {
           tap?.(source.name, method, at, argument);
@@ -220,8 +231,8 @@ export class WorkerReceiver {
     if (waits.length === 0) return;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
+      // Not unref'd: shutdown() is awaited, and a worker that never answers must not leave it pending.
       timer = setTimeout(resolve, timeoutMs);
-      timer.unref();
     });
     await Promise.race([Promise.all(waits), timeout]);
     clearTimeout(timer);

@@ -1,4 +1,4 @@
-import { copyArgument, REFUSED, refusal } from './copy.ts';
+import { ShapeTable } from './copy.ts';
 import { FORWARDED_METHODS } from './methods.ts';
 import { encodeJson, TAG, type Batch, type Message } from './protocol.ts';
 
@@ -36,7 +36,11 @@ export type StrictCheck = (method: number, argument: unknown) => void;
 export class ForwardingBuffer {
   private readonly settings: RecorderSettings;
   private link: Link | undefined;
-  private entries: unknown[] = [];
+  /** The calls held, in batches of at most `batchSize` calls; the last one is being filled. */
+  private chunks: { entries: unknown[]; calls: number }[] = [];
+  private readonly shapes = new ShapeTable();
+  /** The shapes the primary of this connection was sent. */
+  private announced = 0;
   private held = 0;
   private dropped = 0;
   private sent = 0;
@@ -83,13 +87,20 @@ export class ForwardingBuffer {
       this.dropped++;
       return;
     }
-    const copied = copyArgument(argument, 'argument');
-    if (copied === REFUSED) this.entries.push(-method - 1, Date.now(), [refusal.reason, refusal.field]);
-    else this.entries.push(method, Date.now(), copied);
+    let chunk = this.chunks[this.chunks.length - 1];
+    if (chunk === undefined || chunk.calls >= this.settings.batchSize) {
+      chunk = { entries: [], calls: 0 };
+      this.chunks.push(chunk);
+    }
+    const entries = chunk.entries;
+    const start = entries.length;
+    entries.push(method, Date.now());
+    this.shapes.write(method, argument, entries, start);
+    chunk.calls++;
     this.held++;
     this.accepted++;
     if (!this.ready) return;
-    if (this.held >= this.settings.batchSize) this.send(false);
+    if (chunk.calls >= this.settings.batchSize) this.send(false);
     else if (this.timer === undefined) this.schedule();
   }
 
@@ -108,19 +119,22 @@ export class ForwardingBuffer {
   private send(all: boolean): void {
     const link = this.link;
     if (link === undefined || !this.ready) return;
-    const { batchSize, maxBatchesInFlight } = this.settings;
+    const { maxBatchesInFlight } = this.settings;
     while (this.held > 0 && (all || this.sent - this.acked < maxBatchesInFlight)) {
-      const count = Math.min(this.held, batchSize);
-      const entries = count === this.held ? this.entries : this.entries.slice(0, count * 3);
-      this.entries = count === this.held ? [] : this.entries.slice(count * 3);
+      const chunk = this.chunks.shift() as { entries: unknown[]; calls: number };
+      const count = chunk.calls;
       this.held -= count;
+      const shapes = this.shapes.keys;
       const batch: Batch = {
         tag: TAG,
         kind: 'batch',
         seq: this.sent + 1,
         dropped: this.dropped,
-        entries: link.json ? encodeJson(entries) : entries,
+        shapesFrom: this.announced,
+        shapes: shapes.length > this.announced ? shapes.slice(this.announced) : [],
+        entries: link.json ? encodeJson(chunk.entries) : chunk.entries,
       };
+      this.announced = shapes.length;
       if (!link.send(batch)) {
         this.disconnect();
         return;
@@ -148,6 +162,7 @@ export class ForwardingBuffer {
         this.ready = true;
         this.sent = this.acked = 0;
         this.inFlight = [];
+        this.announced = 0;
         this.send(false);
         return;
       case 'ack':
