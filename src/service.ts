@@ -99,12 +99,13 @@ export class MonitoringService {
   }
 
   /**
-   * Records a call forwarded by a worker (`connectMonitoring`) as if made here at `at` (Unix ms):
-   * the domains take `at` as now. Throws only in strict mode. @internal
+   * Records a call forwarded by a worker (`connectMonitoring`) as if made here at `at` (Unix ms,
+   * NaN for none): the domains take `at` as now. Throws only in strict mode. @internal
    */
   replayForwarded(method: string, at: number, argument: unknown): void {
     const clock = this.pipeline.clock;
-    clock.at = at;
+    // NaN: a method whose domain reads no clock (the worker took no time).
+    clock.at = Number.isNaN(at) ? undefined : at;
     try {
       (this[method as keyof this] as (argument: unknown) => void)(argument);
     } finally {

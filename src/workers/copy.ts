@@ -1,17 +1,20 @@
 import { isPlainObject } from '../domains/input.ts';
 
 /**
- * How a worker writes the argument of a call into its batch, read once at the call (the caller may
- * change its object afterwards; the batch leaves later): a plain object as a shape number and its
- * field values in order, the shape (the list of its keys) being sent once per connection, so a
- * batch is mostly primitives, cheap to clone. A nested plain object, array or Date is copied as a
+ * How a worker writes its calls into a batch, each argument read once at the call (the caller may
+ * change its object afterwards; the batch leaves later). A batch is columns: the numbers in a
+ * Float64Array (no boxing, cloned as one block of memory), everything else (strings, booleans,
+ * undefined, copied nested values) in an array, and one tag per field value saying which column
+ * it is in. A plain object goes as a shape number and its field values in order, the shape (its
+ * key list) being sent once per connection. A nested plain object, array or Date is copied as one
  * value. Anything that cannot travel as it is (a class instance, a Map, a function) refuses the call,
  * so that the primary counts it as the service would have rejected it, instead of recording a
  * structured-clone rewrite of it (a class instance would arrive as a plain object).
  *
- * An entry is: method number, record time, shape, then the values; shape {@link RAW} is one value
- * as it is (a primitive argument, or an object past {@link MAX_SHAPES}); shape {@link REFUSED} is
- * `[reason, field]`, with the method number stored as -(n + 1).
+ * A call is, in `numbers`: method number, record time (NaN for a method that reads no clock),
+ * shape; then its values. Shape {@link RAW} is one value as it is, in `others` (a primitive
+ * argument, or an object past {@link MAX_SHAPES}); shape {@link REFUSED} is `[reason, field]` in
+ * `others`, the method number being stored as -(n + 1).
  */
 export const RAW = -1;
 export const REFUSED = -2;
@@ -25,11 +28,62 @@ const MAX_DEPTH = 4;
 /** The reasons a worker refuses a call, as the service counts them. */
 export type RefusalReason = 'not_object' | 'wrong_type' | 'internal_error';
 
+/** The calls of one batch, as a worker fills it and as it travels (see the module comment). */
+export interface Columns {
+  readonly numbers: ArrayLike<number>;
+  /** The tag of each field value: 0 in `numbers`, 1 in `others`. */
+  readonly tags: ArrayLike<number>;
+  readonly others: unknown[];
+}
+
 class RefusedField {
   readonly field: string;
   constructor(field: string) {
     this.field = field;
   }
+}
+
+/** One batch being filled: preallocated columns that grow by doubling. */
+export class Chunk {
+  numbers: Float64Array;
+  tags: Uint8Array;
+  others: unknown[] = [];
+  n = 0;
+  t = 0;
+  calls = 0;
+
+  constructor(calls: number) {
+    this.numbers = new Float64Array(Math.max(16, calls * 6));
+    this.tags = new Uint8Array(Math.max(16, calls * 4));
+  }
+
+  number(value: number): void {
+    if (this.n === this.numbers.length) this.numbers = grow(this.numbers, this.numbers.length * 2);
+    this.numbers[this.n++] = value;
+  }
+
+  /** A field value: a number in `numbers`, anything else in `others`. */
+  value(value: unknown): void {
+    if (this.t === this.tags.length) this.tags = grow(this.tags, this.tags.length * 2);
+    if (typeof value === 'number') {
+      this.tags[this.t++] = 0;
+      this.number(value);
+    } else {
+      this.tags[this.t++] = 1;
+      this.others.push(value);
+    }
+  }
+
+  /** The columns to send, cut to what was written. */
+  columns(): Columns {
+    return { numbers: this.numbers.slice(0, this.n), tags: this.tags.slice(0, this.t), others: this.others };
+  }
+}
+
+function grow<T extends Float64Array | Uint8Array>(array: T, length: number): T {
+  const next = new (array.constructor as new (length: number) => T)(length);
+  next.set(array);
+  return next;
 }
 
 /** The shapes (key lists) of the plain objects a worker sent, and the last one of each method. */
@@ -38,44 +92,51 @@ export class ShapeTable {
   private readonly last: number[] = [];
 
   /**
-   * Appends `argument` of `method` to `entries` after its method number and time (already there,
-   * at `start`): its shape and values, or a refusal. Every field is read once.
+   * Writes one call of `method` at `at` into `chunk`: its shape and values, or a refusal. Every
+   * field is read once. A refused or reshaped call is rewritten from `mark`.
    */
-  write(method: number, argument: unknown, entries: unknown[], start: number): void {
+  write(chunk: Chunk, method: number, at: number, argument: unknown): void {
+    const n = chunk.n;
+    const t = chunk.t;
+    const o = chunk.others.length;
+    chunk.number(method);
+    chunk.number(at);
     if (typeof argument !== 'object' || argument === null) {
       if (typeof argument === 'function' || typeof argument === 'symbol' || typeof argument === 'bigint')
-        return refuse(method, entries, start, 'wrong_type', 'argument');
-      entries.push(RAW, argument);
+        return refuse(chunk, n, t, o, method, at, 'wrong_type', 'argument');
+      chunk.number(RAW);
+      chunk.others.push(argument);
       return;
     }
     try {
       if (argument.constructor !== Object && !isPlainObject(argument))
-        return refuse(method, entries, start, 'not_object', 'argument');
+        return refuse(chunk, n, t, o, method, at, 'not_object', 'argument');
       const cachedId = this.last[method];
       const cached = cachedId === undefined ? undefined : this.keys[cachedId];
+      const shapeAt = chunk.n;
+      chunk.number(cachedId ?? RAW);
       let fresh: string[] | undefined;
       let i = 0;
-      entries.push(cachedId ?? RAW);
       for (const key in argument) {
         const value: unknown = (argument as Record<string, unknown>)[key];
-        if (typeof value === 'object' && value !== null) entries.push(copyNested(value, key, 1));
+        if (typeof value === 'object' && value !== null) chunk.value(copyNested(value, key, 1));
         else if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint')
           throw new RefusedField(key);
-        else entries.push(value);
+        else chunk.value(value);
         if (fresh === undefined && (cached === undefined || cached[i] !== key)) fresh = (cached ?? []).slice(0, i);
         fresh?.push(key);
         i++;
       }
       if (fresh === undefined && cached !== undefined && i === cached.length) return;
-      this.reshape(method, entries, start, fresh ?? (cached ?? []).slice(0, i));
+      this.reshape(chunk, method, shapeAt, t, fresh ?? (cached ?? []).slice(0, i));
     } catch (error) {
-      if (error instanceof RefusedField) return refuse(method, entries, start, 'wrong_type', error.field);
-      return refuse(method, entries, start, 'internal_error', 'argument');
+      const field = error instanceof RefusedField ? error.field : 'argument';
+      return refuse(chunk, n, t, o, method, at, error instanceof RefusedField ? 'wrong_type' : 'internal_error', field);
     }
   }
 
-  /** The values at `start + 3` were written for `keys`: give them that shape, or make them one raw object. */
-  private reshape(method: number, entries: unknown[], start: number, keys: string[]): void {
+  /** The values after `shapeAt` were written for `keys`: give them that shape, or make them one raw object. */
+  private reshape(chunk: Chunk, method: number, shapeAt: number, t: number, keys: string[]): void {
     let id = this.find(keys);
     if (id === undefined && this.keys.length < MAX_SHAPES) {
       id = this.keys.length;
@@ -83,13 +144,20 @@ export class ShapeTable {
     }
     if (id !== undefined) {
       this.last[method] = id;
-      entries[start + 2] = id;
+      chunk.numbers[shapeAt] = id;
       return;
     }
+    // Past MAX_SHAPES: the values just written become one object, in `others`.
     const record: Record<string, unknown> = {};
-    keys.forEach((key, j) => define(record, key, entries[start + 3 + j]));
-    entries.length = start + 2;
-    entries.push(RAW, record);
+    let ni = shapeAt + 1;
+    const firstOther = chunk.others.length - countOthers(chunk.tags, t, chunk.t);
+    let oi = firstOther;
+    keys.forEach((key, j) => define(record, key, chunk.tags[t + j] === 0 ? chunk.numbers[ni++] : chunk.others[oi++]));
+    chunk.n = shapeAt;
+    chunk.t = t;
+    chunk.others.length = firstOther;
+    chunk.number(RAW);
+    chunk.others.push(record);
   }
 
   private find(keys: readonly string[]): number | undefined {
@@ -101,10 +169,29 @@ export class ShapeTable {
   }
 }
 
-function refuse(method: number, entries: unknown[], start: number, reason: RefusalReason, field: string): void {
-  entries.length = start + 2;
-  entries[start] = -method - 1;
-  entries.push(REFUSED, [reason, field]);
+function countOthers(tags: Uint8Array, from: number, to: number): number {
+  let count = 0;
+  for (let i = from; i < to; i++) count += tags[i] as number;
+  return count;
+}
+
+function refuse(
+  chunk: Chunk,
+  n: number,
+  t: number,
+  o: number,
+  method: number,
+  at: number,
+  reason: RefusalReason,
+  field: string,
+): void {
+  chunk.n = n;
+  chunk.t = t;
+  chunk.others.length = o;
+  chunk.number(-method - 1);
+  chunk.number(at);
+  chunk.number(REFUSED);
+  chunk.others.push([reason, field]);
 }
 
 /** A field value that is an object: a Date, an array or a plain object, copied; anything else refuses. */
@@ -133,35 +220,46 @@ export function define(record: Record<string, unknown>, key: string, value: unkn
   else record[key] = value;
 }
 
-/**
- * Reads the entry at `i` of a batch: the call's method number, time and argument; returns the
- * index of the next entry, or -1 when the entry names a shape the batch did not define.
- */
-export function readEntry(
-  entries: readonly unknown[],
-  i: number,
-  shapes: readonly (readonly string[])[],
-  out: Entry,
-): number {
-  out.code = entries[i] as number;
-  out.at = entries[i + 1] as number;
-  const shape = entries[i + 2] as number;
-  if (shape < 0) {
-    out.argument = entries[i + 3];
-    return i + 4;
-  }
-  const keys = shapes[shape];
-  if (keys === undefined) return -1;
-  const record: Record<string, unknown> = {};
-  let j = i + 3;
-  for (const key of keys) define(record, key, entries[j++]);
-  out.argument = record;
-  return j;
-}
-
 /** One call read from a batch. */
 export interface Entry {
   code: number;
   at: number;
   argument: unknown;
+}
+
+/** Reads the calls of a batch in order; `next` returns false at the end, or on a shape the batch did not define. */
+export class EntryReader {
+  private readonly columns: Columns;
+  private readonly shapes: readonly (readonly string[])[];
+  private n = 0;
+  private t = 0;
+  private o = 0;
+  /** True when it stopped on a shape it does not know. */
+  unreadable = false;
+
+  constructor(columns: Columns, shapes: readonly (readonly string[])[]) {
+    this.columns = columns;
+    this.shapes = shapes;
+  }
+
+  next(out: Entry): boolean {
+    const { numbers, tags, others } = this.columns;
+    if (this.n >= numbers.length) return false;
+    out.code = numbers[this.n++] as number;
+    out.at = numbers[this.n++] as number;
+    const shape = numbers[this.n++] as number;
+    if (shape < 0) {
+      out.argument = others[this.o++];
+      return true;
+    }
+    const keys = this.shapes[shape];
+    if (keys === undefined) {
+      this.unreadable = true;
+      return false;
+    }
+    const record: Record<string, unknown> = {};
+    for (const key of keys) define(record, key, tags[this.t++] === 0 ? numbers[this.n++] : others[this.o++]);
+    out.argument = record;
+    return true;
+  }
 }

@@ -24,6 +24,25 @@ export const FORWARDED_METHODS = [
   'updateDbPool',
 ] as const;
 
+/**
+ * Forwarded methods whose domain reads no clock: a worker skips taking the time of their calls
+ * (`Date.now()` is a third of the cost of a forwarded signal). Every other forwarded call carries
+ * the time it was made at, which the primary's domains take as now; a method missing here is only
+ * a little slower, one listed wrongly would be recorded at its arrival time.
+ */
+export const CLOCK_FREE_METHODS: ReadonlySet<string> = new Set([
+  'recordTradingSignal',
+  'recordExecutedTrade',
+  'updateTradingPerformance',
+  'recordLearningStep',
+  'recordFeature',
+  'updateModelPerformance',
+  'updateCalibrationMetrics',
+  'updateOnlineLearningMetrics',
+  'setApiQuotaRemaining',
+  'updateDbPool',
+]);
+
 /** A method a worker's recorder forwards. */
 export type ForwardedMethod = (typeof FORWARDED_METHODS)[number];
 

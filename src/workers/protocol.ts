@@ -1,3 +1,5 @@
+import type { Columns } from './copy.ts';
+
 /**
  * What workers and the primary say to each other. Threads of one process talk over
  * BroadcastChannels: {@link DISCOVERY_CHANNEL} for the hello and the ready (everyone hears them),
@@ -38,8 +40,7 @@ export interface Ready {
 }
 
 /**
- * Worker to primary: calls in record order. `entries` is flat, one entry per call as `copy.ts`
- * writes it (method number, record time in Unix ms, shape, values). `dropped` counts the calls dropped since
+ * Worker to primary: calls in record order, as the columns `copy.ts` writes. `dropped` counts the calls dropped since
  * the previous batch because the buffer was full. With the `json` IPC serialization `entries` is
  * {@link encodeJson} text.
  */
@@ -51,7 +52,7 @@ export interface Batch {
   /** The shapes first used since the previous batch: shape `shapesFrom + i` is `shapes[i]`. */
   readonly shapesFrom: number;
   readonly shapes: readonly (readonly string[])[];
-  readonly entries: unknown[] | string;
+  readonly entries: Columns | string;
 }
 
 /** Primary to worker: every batch up to `seq` is recorded. */
@@ -98,9 +99,10 @@ export function asMessage(value: unknown): Message | undefined {
 // ±Infinity, -0, a Date): each travels as a tagged object, so the primary sees what the worker got.
 const SPECIAL = '$evil2root';
 
-/** The entries of a batch as JSON text that {@link decodeJson} turns back into the same values. */
-export function encodeJson(entries: readonly unknown[]): string {
-  return JSON.stringify(entries, function (this: Record<string, unknown>, key: string, value: unknown) {
+/** The columns of a batch as JSON text that {@link decodeJson} turns back into the same values. */
+export function encodeJson(columns: Columns): string {
+  const plain = { numbers: Array.from(columns.numbers), tags: Array.from(columns.tags), others: columns.others };
+  return JSON.stringify(plain, function (this: Record<string, unknown>, key: string, value: unknown) {
     const original = this[key];
     if (original instanceof Date) return { [SPECIAL]: 'date', v: original.getTime() };
     if (typeof original === 'number') {
@@ -114,8 +116,8 @@ export function encodeJson(entries: readonly unknown[]): string {
   });
 }
 
-/** The entries {@link encodeJson} encoded. */
-export function decodeJson(text: string): unknown[] {
+/** The columns {@link encodeJson} encoded. */
+export function decodeJson(text: string): Columns {
   const decoded: unknown = JSON.parse(text, function (this: Record<string, unknown>, key: string, value: unknown) {
     if (typeof value !== 'object' || value === null) return value;
     const special = (value as Record<string, unknown>)[SPECIAL];
@@ -138,7 +140,7 @@ export function decodeJson(text: string): unknown[] {
         return value;
     }
   });
-  return restoreUndefined(decoded) as unknown[];
+  return restoreUndefined(decoded) as Columns;
 }
 
 const UNDEFINED = Symbol('undefined');

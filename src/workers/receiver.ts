@@ -1,7 +1,7 @@
 import cluster, { type Worker as ClusterWorker } from 'node:cluster';
 import { BroadcastChannel, isMainThread } from 'node:worker_threads';
 import type { Logger } from '../core/logger.ts';
-import { readEntry, type Entry, type RefusalReason } from './copy.ts';
+import { EntryReader, type Entry, type RefusalReason } from './copy.ts';
 import {
   asMessage,
   decodeJson,
@@ -175,16 +175,12 @@ export class WorkerReceiver {
 
   private apply(source: Source, batch: Batch): void {
     if (batch.dropped > 0) this.target.countDropped(batch.dropped);
-    const entries = typeof batch.entries === 'string' ? decodeJson(batch.entries) : batch.entries;
+    const columns = typeof batch.entries === 'string' ? decodeJson(batch.entries) : batch.entries;
     const { methods, shapes } = source;
     batch.shapes.forEach((keys, i) => (shapes[batch.shapesFrom + i] = keys));
     const entry = this.entry;
-    for (let i = 0; i < entries.length;) {
-      i = readEntry(entries, i, shapes, entry);
-      if (i < 0) {
-        this.logger.error(`worker ${source.name} sent a batch this process cannot read; the rest of it is dropped`);
-        return;
-      }
+    const reader = new EntryReader(columns, shapes);
+    while (reader.next(entry)) {
       const { code, at, argument } = entry;
       const method = methods[code < 0 ? -code - 1 : code];
       if (method === undefined) continue;
@@ -201,6 +197,8 @@ export class WorkerReceiver {
         this.warnOnce(source, method, error);
       }
     }
+    if (reader.unreadable)
+      this.logger.error(`worker ${source.name} sent a batch this process cannot read; the rest of it is dropped`);
   }
 
   private warnOnce(source: Source, method: string, error: unknown): void {

@@ -1,5 +1,8 @@
-import { ShapeTable } from './copy.ts';
-import { FORWARDED_METHODS } from './methods.ts';
+import { Chunk, ShapeTable } from './copy.ts';
+import { CLOCK_FREE_METHODS, FORWARDED_METHODS } from './methods.ts';
+
+/** Per method number: whether its calls carry their time. */
+const TIMED: readonly boolean[] = FORWARDED_METHODS.map((name) => !CLOCK_FREE_METHODS.has(name));
 import { encodeJson, TAG, type Batch, type Message } from './protocol.ts';
 
 /** How a worker's calls leave it: over its thread channel or the cluster IPC channel. */
@@ -37,7 +40,7 @@ export class ForwardingBuffer {
   private readonly settings: RecorderSettings;
   private link: Link | undefined;
   /** The calls held, in batches of at most `batchSize` calls; the last one is being filled. */
-  private chunks: { entries: unknown[]; calls: number }[] = [];
+  private chunks: Chunk[] = [];
   private readonly shapes = new ShapeTable();
   /** The shapes the primary of this connection was sent. */
   private announced = 0;
@@ -89,13 +92,10 @@ export class ForwardingBuffer {
     }
     let chunk = this.chunks[this.chunks.length - 1];
     if (chunk === undefined || chunk.calls >= this.settings.batchSize) {
-      chunk = { entries: [], calls: 0 };
+      chunk = new Chunk(this.settings.batchSize);
       this.chunks.push(chunk);
     }
-    const entries = chunk.entries;
-    const start = entries.length;
-    entries.push(method, Date.now());
-    this.shapes.write(method, argument, entries, start);
+    this.shapes.write(chunk, method, TIMED[method] === true ? Date.now() : Number.NaN, argument);
     chunk.calls++;
     this.held++;
     this.accepted++;
@@ -121,7 +121,7 @@ export class ForwardingBuffer {
     if (link === undefined || !this.ready) return;
     const { maxBatchesInFlight } = this.settings;
     while (this.held > 0 && (all || this.sent - this.acked < maxBatchesInFlight)) {
-      const chunk = this.chunks.shift() as { entries: unknown[]; calls: number };
+      const chunk = this.chunks.shift() as Chunk;
       const count = chunk.calls;
       this.held -= count;
       const shapes = this.shapes.keys;
@@ -132,7 +132,7 @@ export class ForwardingBuffer {
         dropped: this.dropped,
         shapesFrom: this.announced,
         shapes: shapes.length > this.announced ? shapes.slice(this.announced) : [],
-        entries: link.json ? encodeJson(chunk.entries) : chunk.entries,
+        entries: link.json ? encodeJson(chunk.columns()) : chunk.columns(),
       };
       this.announced = shapes.length;
       if (!link.send(batch)) {
