@@ -73,7 +73,7 @@ async function time(target: Recorder, method: Method, calls: number): Promise<nu
 }
 
 if (!isMainThread) {
-  const recorder = (await connectMonitoring(process.env['BENCH_BATCH'] === undefined ? {} : { batchSize: Number(process.env['BENCH_BATCH']), flushIntervalMs: 60_000 })) as unknown as Recorder & { flush(): Promise<boolean> };
+  const recorder = (await connectMonitoring()) as unknown as Recorder & { flush(): Promise<boolean> };
   parentPort?.on('message', ({ method, calls }: { method: Method; calls: number }) => {
     void time(recorder, method, calls).then(async (ns) => {
       const flushed = await recorder.flush();
