@@ -39,6 +39,8 @@ import { RESTORE_FAILURES } from './state/file.ts';
 import { StateStore, type DurableFile, type RestoreOutcome } from './state/store.ts';
 import { RegistryProducer } from './storage/producer.ts';
 import type { CounterSeries } from './storage/counter.ts';
+import type { SeriesTable } from './storage/series.ts';
+import { MAX_WORKER_LABELS } from './workers/options.ts';
 import { InstrumentRegistry } from './storage/registry.ts';
 
 /**
@@ -89,6 +91,8 @@ export interface Pipeline {
   readonly components: readonly Component[];
   /** `monitoring_forwarded_dropped_total`: calls workers dropped before forwarding them. */
   readonly forwardedDropped: CounterSeries;
+  /** `monitoring_forwarded_calls_total{worker}`: calls workers forwarded, by worker (`all` without `workerLabel`). */
+  readonly forwardedCalls: SeriesTable<CounterSeries>;
   /** The domains' clock: `at` (Unix ms) while a call recorded elsewhere is replayed with its own time, else now. */
   readonly clock: RecordingClock;
 }
@@ -337,6 +341,11 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
       `the monitoring server binds ${options.host}, beyond this machine, without authentication: anyone who can reach port ${options.port} can read balance, portfolio value and PnL; set auth (or MONITORING_AUTH_TOKEN / MONITORING_BASIC_AUTH), or bind 127.0.0.1`,
     );
   }
+  const forwardedCalls = registry.counter(
+    METRICS.forwardedCalls,
+    options.workerLabel ? MAX_WORKER_LABELS : Number.MAX_SAFE_INTEGER,
+  );
+  if (!options.workerLabel) forwardedCalls.get1('all');
   const components: Component[] = [
     ...parts,
     {
@@ -372,6 +381,7 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
     components,
     clock,
     forwardedDropped: registry.counter(METRICS.forwardedDropped, Number.MAX_SAFE_INTEGER).get0(),
+    forwardedCalls,
   };
 }
 

@@ -119,6 +119,11 @@ export class MonitoringService {
     this.guard.reject(method, reason, field, undefined);
   }
 
+  /** Counts `calls` calls recorded from `worker`. @internal */
+  countForwarded(worker: string, calls: number): void {
+    this.pipeline.forwardedCalls.get1(this.options.workerLabel ? worker : 'all').value += calls;
+  }
+
   /** Counts calls a worker dropped with its buffer full. @internal */
   countDropped(calls: number): void {
     this.pipeline.forwardedDropped.value += calls;

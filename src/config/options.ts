@@ -388,6 +388,7 @@ export function resolveOptions(input: unknown = {}, environment: Environment = p
     app: given.app,
     autoInstrument: resolveAutoInstrument(given.autoInstrument),
     allowInWorker: given.allowInWorker ?? d.allowInWorker,
+    workerLabel: given.workerLabel ?? d.workerLabel,
   };
   return deepFreeze(resolved, CALLER_OWNED);
 }

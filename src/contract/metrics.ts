@@ -450,6 +450,15 @@ export const METRICS = Object.freeze({
       'Recording calls of worker threads and cluster workers dropped before reaching this process, because the worker held maxBufferedCalls already (connectMonitoring).',
     labels: [],
   }),
+  forwardedCalls: def({
+    name: 'monitoring_forwarded_calls_total',
+    type: 'counter',
+    group: 'self',
+    unit: '{call}',
+    description:
+      'Recording calls of worker threads and cluster workers (connectMonitoring) recorded by this process, by worker: "all" unless workerLabel is set.',
+    labels: ['worker'],
+  }),
   processStartTime: def({
     name: 'process_start_time_seconds',
     type: 'gauge',

@@ -57,14 +57,27 @@ export interface WorkerOptions {
    * @default false
    */
   allowInWorker?: boolean;
+  /**
+   * Count the calls each worker forwards in `monitoring_forwarded_calls_total{worker}` (a thread's
+   * `threadId`, `cluster:<id>` for a cluster worker), for per-worker rates; at most
+   * {@link MAX_WORKER_LABELS} workers, further ones folded into the overflow series. Off, every
+   * worker counts as `worker="all"`.
+   * @default false
+   */
+  workerLabel?: boolean;
 }
+
+/** The `worker` label values `monitoring_forwarded_calls_total` holds with `workerLabel`. */
+export const MAX_WORKER_LABELS = 64;
 
 /** The worker settings in force. */
 export interface ResolvedWorkers {
   /** See {@link WorkerOptions.allowInWorker}. */
   readonly allowInWorker: boolean;
+  /** See {@link WorkerOptions.workerLabel}. */
+  readonly workerLabel: boolean;
 }
 
-export const WORKER_DEFAULTS: ResolvedWorkers = { allowInWorker: false };
+export const WORKER_DEFAULTS: ResolvedWorkers = { allowInWorker: false, workerLabel: false };
 
-export const WORKER_CHECKS: Checks<WorkerOptions> = { allowInWorker: boolean };
+export const WORKER_CHECKS: Checks<WorkerOptions> = { allowInWorker: boolean, workerLabel: boolean };

@@ -21,6 +21,8 @@ export interface ForwardTarget {
   rejectForwarded(method: string, reason: RefusalReason, field: string): void;
   /** Counts calls a worker dropped because its buffer was full. */
   countDropped(calls: number): void;
+  /** Counts `calls` calls of `worker` recorded here. */
+  countForwarded(worker: string, calls: number): void;
 }
 
 /** One worker that said hello: how to answer it, and what its method numbers name. */
@@ -180,7 +182,9 @@ export class WorkerReceiver {
     batch.shapes.forEach((keys, i) => (shapes[batch.shapesFrom + i] = keys));
     const entry = this.entry;
     const reader = new EntryReader(columns, shapes);
+    let calls = 0;
     while (reader.next(entry)) {
+      calls++;
       const { code, at, argument } = entry;
       const method = methods[code < 0 ? -code - 1 : code];
       if (method === undefined) continue;
@@ -197,6 +201,7 @@ export class WorkerReceiver {
         this.warnOnce(source, method, error);
       }
     }
+    this.target.countForwarded(source.name, calls);
     if (reader.unreadable)
       this.logger.error(`worker ${source.name} sent a batch this process cannot read; the rest of it is dropped`);
   }

@@ -178,6 +178,46 @@ for (const exit of ['the end of its loop', 'process.exit']) {
   });
 }
 
+for (const workerLabel of [false, true]) {
+  test(`monitoring_forwarded_calls_total counts the calls of each worker${workerLabel ? ' by worker with workerLabel' : ' as worker="all"'}`, async () => {
+    const { monitoring } = await start({ ...QUIET, workerLabel });
+    await Promise.all([runProbe('bad-input'), runProbe('bad-input')]);
+    const forwarded = (await samples(monitoring)).filter((s) => s.name === 'monitoring_forwarded_calls_total');
+    if (!workerLabel)
+      assert.deepEqual(
+        forwarded.map((s) => [s.labels['worker'], s.value]),
+        [['all', 24]],
+      );
+    else {
+      assert.equal(forwarded.length, 2);
+      for (const s of forwarded) {
+        assert.match(s.labels['worker'] ?? '', /^\d+$/);
+        assert.equal(s.value, 12);
+      }
+    }
+  });
+}
+
+test('the worker label is capped: past 64 workers, calls fold into the overflow series and are counted', async () => {
+  const { monitoring } = await start({ ...QUIET, workerLabel: true });
+  // The receiver's own counting call, for 70 workers (starting 70 threads would say nothing more).
+  for (let worker = 1; worker <= 70; worker++) monitoring.countForwarded(String(worker), 2);
+  const all = await samples(monitoring);
+  const forwarded = all.filter((s) => s.name === 'monitoring_forwarded_calls_total');
+  assert.equal(forwarded.filter((s) => s.labels['otel_metric_overflow'] === undefined).length, 64);
+  assert.equal(forwarded.find((s) => s.labels['otel_metric_overflow'] === 'true')?.value, 12);
+  assert.equal(
+    forwarded.reduce((sum, s) => sum + s.value, 0),
+    140,
+  );
+  assert.equal(
+    all.find(
+      (s) => s.name === 'monitoring_series_overflow_total' && s.labels['metric'] === 'monitoring_forwarded_calls_total',
+    )?.value,
+    6,
+  );
+});
+
 test('connectMonitoring in the main thread of a process that is no cluster worker is a configuration error', async () => {
   await assert.rejects(connectMonitoring(), (error: unknown) => {
     assert.ok(error instanceof MonitoringConfigError);
