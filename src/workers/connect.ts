@@ -1,4 +1,3 @@
-import cluster from 'node:cluster';
 import { BroadcastChannel, threadId } from 'node:worker_threads';
 import { resolveOptions } from '../config/options.ts';
 import { MonitoringConfigError } from '../core/errors.ts';
@@ -8,7 +7,7 @@ import { FORWARDED_METHODS, type ForwardedMethod } from './methods.ts';
 import { asMessage, DISCOVERY_CHANNEL, TAG, workerChannelName, type Message } from './protocol.ts';
 import { ForwardingBuffer, type Link, type RecorderSettings } from './recorder.ts';
 import { CONNECT_CHECKS, CONNECT_DEFAULTS, type ConnectOptions } from './options.ts';
-import { workerKind } from './context.ts';
+import { cluster, workerKind } from './context.ts';
 
 export type { ConnectOptions } from './options.ts';
 

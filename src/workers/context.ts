@@ -1,5 +1,13 @@
-import cluster from 'node:cluster';
+import * as clusterModule from 'node:cluster';
+import type { Cluster } from 'node:cluster';
 import { isMainThread } from 'node:worker_threads';
+
+/**
+ * The `node:cluster` object in both builds: the ES module's default export, or the module itself in
+ * the CommonJS build (compiled without `esModuleInterop`, where a default import reads undefined).
+ */
+export const cluster: Cluster =
+  (clusterModule as unknown as { default?: Cluster }).default ?? (clusterModule as unknown as Cluster);
 
 /**
  * Where this code runs: `'thread'` in a worker thread, `'cluster'` in a `node:cluster` worker

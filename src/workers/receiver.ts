@@ -1,4 +1,5 @@
-import cluster, { type Worker as ClusterWorker } from 'node:cluster';
+import type { Worker as ClusterWorker } from 'node:cluster';
+import { cluster } from './context.ts';
 import { BroadcastChannel, isMainThread } from 'node:worker_threads';
 import type { Logger } from '../core/logger.ts';
 import { EntryReader, type Entry, type RefusalReason } from './copy.ts';
