@@ -1,7 +1,7 @@
 import type { Worker as ClusterWorker } from 'node:cluster';
-import { cluster } from './context.ts';
 import { BroadcastChannel, isMainThread } from 'node:worker_threads';
 import type { Logger } from '../core/logger.ts';
+import { cluster } from './context.ts';
 import { EntryReader, type Entry, type RefusalReason } from './copy.ts';
 import {
   asMessage,

@@ -1,9 +1,9 @@
 import { Chunk, ShapeTable } from './copy.ts';
 import { CLOCK_FREE_METHODS, FORWARDED_METHODS } from './methods.ts';
+import { encodeJson, TAG, type Batch, type Message } from './protocol.ts';
 
 /** Per method number: whether its calls carry their time. */
 const TIMED: readonly boolean[] = FORWARDED_METHODS.map((name) => !CLOCK_FREE_METHODS.has(name));
-import { encodeJson, TAG, type Batch, type Message } from './protocol.ts';
 
 /** How a worker's calls leave it: over its thread channel or the cluster IPC channel. */
 export interface Link {
@@ -59,6 +59,8 @@ export class ForwardingBuffer {
   private inFlight: { seq: number; upTo: number }[] = [];
   /** Set while strict: the primary's strictness, unless the worker chose its own. */
   strictCheck: StrictCheck | undefined;
+  /** Told the primary's strictness at each ready. */
+  onReady: ((strict: boolean) => void) | undefined;
 
   constructor(settings: RecorderSettings) {
     this.settings = settings;
@@ -74,11 +76,6 @@ export class ForwardingBuffer {
     return this.held;
   }
 
-  /** Calls dropped because the buffer was full, not yet reported to the primary. */
-  get unreportedDrops(): number {
-    return this.dropped;
-  }
-
   /** Whether a primary answered and batches flow. */
   get connected(): boolean {
     return this.ready;
@@ -90,18 +87,23 @@ export class ForwardingBuffer {
       this.dropped++;
       return;
     }
-    let chunk = this.chunks[this.chunks.length - 1];
-    if (chunk === undefined || chunk.calls >= this.settings.batchSize) {
-      chunk = new Chunk(this.settings.batchSize);
-      this.chunks.push(chunk);
+    try {
+      let chunk = this.chunks[this.chunks.length - 1];
+      if (chunk === undefined || chunk.calls >= this.settings.batchSize) {
+        chunk = new Chunk(this.settings.batchSize);
+        this.chunks.push(chunk);
+      }
+      this.shapes.write(chunk, method, TIMED[method] === true ? Date.now() : Number.NaN, argument);
+      chunk.calls++;
+      this.held++;
+      this.accepted++;
+      if (!this.ready) return;
+      if (chunk.calls >= this.settings.batchSize) this.send(false);
+      else if (this.timer === undefined) this.schedule();
+    } catch {
+      // A fault of ours (the argument itself is read under a try): the call is counted as dropped, never thrown.
+      this.dropped++;
     }
-    this.shapes.write(chunk, method, TIMED[method] === true ? Date.now() : Number.NaN, argument);
-    chunk.calls++;
-    this.held++;
-    this.accepted++;
-    if (!this.ready) return;
-    if (chunk.calls >= this.settings.batchSize) this.send(false);
-    else if (this.timer === undefined) this.schedule();
   }
 
   private schedule(): void {
@@ -121,9 +123,8 @@ export class ForwardingBuffer {
     if (link === undefined || !this.ready) return;
     const { maxBatchesInFlight } = this.settings;
     while (this.held > 0 && (all || this.sent - this.acked < maxBatchesInFlight)) {
-      const chunk = this.chunks.shift() as Chunk;
+      const chunk = this.chunks[0] as Chunk;
       const count = chunk.calls;
-      this.held -= count;
       const shapes = this.shapes.keys;
       const batch: Batch = {
         tag: TAG,
@@ -134,11 +135,24 @@ export class ForwardingBuffer {
         shapes: shapes.length > this.announced ? shapes.slice(this.announced) : [],
         entries: link.json ? encodeJson(chunk.columns()) : chunk.columns(),
       };
-      this.announced = shapes.length;
-      if (!link.send(batch)) {
+      let sent: boolean;
+      try {
+        sent = link.send(batch);
+      } catch {
+        // A batch that cannot be cloned (a fault of ours): dropped and counted, not retried forever.
+        this.chunks.shift();
+        this.held -= count;
+        this.dropped += count;
+        continue;
+      }
+      // Not sent (the primary went away): the batch stays, for the next primary.
+      if (!sent) {
         this.disconnect();
         return;
       }
+      this.chunks.shift();
+      this.held -= count;
+      this.announced = shapes.length;
       this.sent++;
       this.sentUpTo += count;
       this.inFlight.push({ seq: this.sent, upTo: this.sentUpTo });
@@ -183,9 +197,6 @@ export class ForwardingBuffer {
         return;
     }
   }
-
-  /** Told the primary's strictness at each ready. */
-  onReady: ((strict: boolean) => void) | undefined;
 
   private disconnect(): void {
     this.ready = false;
@@ -253,6 +264,3 @@ export class ForwardingBuffer {
     this.ready = false;
   }
 }
-
-/** The method number of each forwarded method. */
-export const METHOD_NUMBERS: ReadonlyMap<string, number> = new Map(FORWARDED_METHODS.map((name, i) => [name, i]));
