@@ -447,7 +447,7 @@ export const METRICS = Object.freeze({
     group: 'self',
     unit: '{call}',
     description:
-      'Recording calls of worker threads and cluster workers dropped before reaching this process, because the worker held maxBufferedCalls already (connectMonitoring).',
+      'Recording calls of worker threads and cluster workers (connectMonitoring) dropped before being recorded here: the worker held maxBufferedCalls already, or the method is one this version does not know.',
     labels: [],
   }),
   forwardedCalls: def({

@@ -3,6 +3,7 @@ import { BroadcastChannel, isMainThread } from 'node:worker_threads';
 import type { Logger } from '../core/logger.ts';
 import { cluster } from './context.ts';
 import { EntryReader, type Entry, type RefusalReason } from './copy.ts';
+import { FORWARDED_METHODS } from './methods.ts';
 import {
   asMessage,
   decodeJson,
@@ -26,10 +27,22 @@ export interface ForwardTarget {
   countForwarded(worker: string, calls: number): void;
 }
 
+const REPLAYABLE: ReadonlySet<string> = new Set(FORWARDED_METHODS);
+const REFUSAL_REASONS: ReadonlySet<RefusalReason> = new Set(['not_object', 'wrong_type', 'internal_error']);
+
+/**
+ * A worker's method list as this process replays it: a name this version does not forward (a newer
+ * worker's method, or anything else a message may hold) maps to undefined, and its calls are skipped.
+ */
+function replayable(methods: unknown): readonly (string | undefined)[] {
+  if (!Array.isArray(methods)) return [];
+  return methods.map((name: unknown) => (typeof name === 'string' && REPLAYABLE.has(name) ? name : undefined));
+}
+
 /** One worker that said hello: how to answer it, and what its method numbers name. */
 interface Source {
   readonly name: string;
-  readonly methods: readonly string[];
+  readonly methods: readonly (string | undefined)[];
   /** The shapes of its plain-object arguments, as its batches defined them. */
   shapes: (readonly string[])[];
   send(message: Message): void;
@@ -101,13 +114,15 @@ export class WorkerReceiver {
   }
 
   private threadHello(hello: Hello): void {
+    // A thread's name is its threadId, which names its channel.
+    if (typeof hello.worker !== 'string' || !/^[1-9]\d{0,9}$/.test(hello.worker)) return;
     let source = this.sources.get(hello.worker);
     if (source === undefined) {
       const channel = new BroadcastChannel(workerChannelName(Number(hello.worker)));
       channel.unref();
       const created: Source = {
         name: hello.worker,
-        methods: hello.methods,
+        methods: replayable(hello.methods),
         shapes: [],
         send: (message) => channel.postMessage(message),
         close: () => channel.close(),
@@ -129,7 +144,7 @@ export class WorkerReceiver {
     if (message.kind === 'hello' || source === undefined) {
       source = {
         name,
-        methods: message.kind === 'hello' ? message.methods : (source?.methods ?? []),
+        methods: message.kind === 'hello' ? replayable(message.methods) : (source?.methods ?? []),
         shapes: message.kind === 'hello' ? [] : (source?.shapes ?? []),
         send: (reply) => this.sendCluster(worker, reply),
         close: () => {},
@@ -157,7 +172,14 @@ export class WorkerReceiver {
       }
       case 'batch': {
         const source = sourceOf();
-        this.apply(source, message);
+        try {
+          this.apply(source, message);
+        } catch (error) {
+          // A message of another shape than ours (another version, a stray one): never a crash of this process.
+          this.logger.error(
+            `a batch from worker ${source.name} could not be read (${(error as Error)?.message ?? String(error)}); dropped`,
+          );
+        }
         source.send({ tag: TAG, kind: 'ack', seq: message.seq });
         return;
       }
@@ -188,11 +210,18 @@ export class WorkerReceiver {
       calls++;
       const { code, at, argument } = entry;
       const method = methods[code < 0 ? -code - 1 : code];
-      if (method === undefined) continue;
+      if (method === undefined) {
+        this.target.countDropped(1);
+        continue;
+      }
       try {
         if (code < 0) {
-          const [reason, field] = argument as [RefusalReason, string];
-          this.target.rejectForwarded(method, reason, field);
+          const [reason, field] = Array.isArray(argument) ? (argument as unknown[]) : [];
+          this.target.rejectForwarded(
+            method,
+            REFUSAL_REASONS.has(reason as RefusalReason) ? (reason as RefusalReason) : 'internal_error',
+            typeof field === 'string' ? field : '',
+          );
         } else {
           tap?.(source.name, method, at, argument);
           this.target.replayForwarded(method, at, argument);

@@ -218,6 +218,17 @@ test('the worker label is capped: past 64 workers, calls fold into the overflow 
   );
 });
 
+test('messages no recorder sends cannot run other methods of the service nor crash the main thread', async () => {
+  const { monitoring, logger } = await start(QUIET);
+  assert.deepEqual(await runProbe('rogue'), [{ done: true }]);
+  // Still running: recording works, and the unknown method's call was counted as dropped.
+  monitoring.recordExecutedTrade({ symbol: 'BTC/USD', direction: 'buy', success: true });
+  const all = await samples(monitoring);
+  assert.equal(all.find((s) => s.name === 'executed_trades_total')?.value, 1);
+  assert.equal(all.find((s) => s.name === 'monitoring_forwarded_dropped_total')?.value, 1);
+  assert.ok(logger.lines.some((l) => l.level === 'error' && /could not be read/.test(l.message)));
+});
+
 test('connectMonitoring in the main thread of a process that is no cluster worker is a configuration error', async () => {
   await assert.rejects(connectMonitoring(), (error: unknown) => {
     assert.ok(error instanceof MonitoringConfigError);
