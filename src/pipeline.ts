@@ -18,7 +18,7 @@ import { Dashboard } from './dashboard/dashboard.ts';
 import { ApiMetrics } from './domains/api.ts';
 import { DbMetrics } from './domains/db.ts';
 import { HeartbeatMetrics } from './domains/heartbeat.ts';
-import { InputGuard } from './domains/input.ts';
+import type { InputGuard } from './domains/input.ts';
 import { ModelMetrics } from './domains/models.ts';
 import { PerformanceMetrics } from './domains/performance.ts';
 import { PredictionMetrics } from './domains/predictions.ts';
@@ -40,6 +40,7 @@ import { StateStore, type DurableFile, type RestoreOutcome } from './state/store
 import { RegistryProducer } from './storage/producer.ts';
 import type { CounterSeries } from './storage/counter.ts';
 import type { SeriesTable } from './storage/series.ts';
+import { AdmittingGuard } from './workers/guard.ts';
 import { MAX_WORKER_LABELS } from './workers/options.ts';
 import { InstrumentRegistry } from './storage/registry.ts';
 
@@ -72,7 +73,7 @@ export interface Domains {
 /** Everything `MonitoringService` holds. */
 export interface Pipeline {
   readonly meterProvider: MeterProvider;
-  readonly guard: InputGuard;
+  readonly guard: AdmittingGuard;
   readonly domains: Domains;
   readonly prometheus: PrometheusEndpoint;
   readonly file: PushExport<FileMetricExporter> | undefined;
@@ -190,7 +191,7 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
   const { logger } = options;
   const resource: Resource = buildResource(options);
   const registry = createRegistry(options, logger);
-  const guard = new InputGuard(
+  const guard = new AdmittingGuard(
     options.strict,
     logger,
     registry.counter(METRICS.invalidInputs, Number.MAX_SAFE_INTEGER),

@@ -1,5 +1,5 @@
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
-import type { InputGuard } from './domains/input.ts';
+import type { AdmittingGuard } from './workers/guard.ts';
 import { prepareExportDirectory } from './export/file-exporter.ts';
 import { loadOtlpExporter, type OtlpExporterFactory } from './export/otlp.ts';
 import { toSnapshot, type Snapshot } from './export/snapshot.ts';
@@ -38,13 +38,15 @@ export class MonitoringService {
   /** The OpenTelemetry MeterProvider every reader hangs off; add your own instruments with `meterProvider.getMeter(...)`. */
   readonly meterProvider: MeterProvider;
   private readonly pipeline: Pipeline;
-  private readonly guard: InputGuard;
+  private readonly guard: AdmittingGuard;
   private readonly domains: Domains;
   private readonly onShutdown: ((service: MonitoringService) => void) | undefined;
   private url: string | undefined;
   private stopping: Promise<void> | undefined;
   /** Records what worker threads and cluster workers forward (`connectMonitoring`). */
   private receiver: WorkerReceiver | undefined;
+  /** Between the cut of `shutdown()` and the end of the workers' drain: their calls are still recorded. */
+  private draining = false;
 
   private constructor(
     options: ResolvedOptions,
@@ -106,10 +108,12 @@ export class MonitoringService {
     const clock = this.pipeline.clock;
     // NaN: a method whose domain reads no clock (the worker took no time).
     clock.at = Number.isNaN(at) ? undefined : at;
+    this.guard.admitting = this.draining;
     try {
       (this[method as keyof this] as (argument: unknown) => void)(argument);
     } finally {
       clock.at = undefined;
+      this.guard.admitting = false;
     }
   }
 
@@ -444,11 +448,13 @@ export class MonitoringService {
    */
   shutdown(): Promise<void> {
     this.stopping ??= (async () => {
-      // What workers hold or have in flight is recorded before the cut.
-      await this.receiver?.drain(Math.min(1000, this.options.shutdownTimeoutMs));
-      this.receiver?.stop();
       // The cut: every record accepted so far is in the final snapshot, push and state; later ones are refused.
       this.guard.close();
+      // Except what the workers held or had in flight: asked for now, recorded as it arrives.
+      this.draining = true;
+      await this.receiver?.drain(Math.min(1000, this.options.shutdownTimeoutMs));
+      this.draining = false;
+      this.receiver?.stop();
       this.onShutdown?.(this);
       const pending: Promise<void>[] = [];
       for (const component of [...this.pipeline.components].reverse()) {
