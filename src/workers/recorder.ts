@@ -189,6 +189,10 @@ export class ForwardingBuffer {
       case 'drain':
         this.send(true);
         this.link?.send({ tag: TAG, kind: 'drained' });
+        // The primary is shutting down: later calls wait for the next one (the acks still count).
+        this.ready = false;
+        clearTimeout(this.timer);
+        this.timer = undefined;
         return;
       case 'gone':
         this.disconnect();

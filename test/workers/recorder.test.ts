@@ -229,6 +229,28 @@ test('messages no recorder sends cannot run other methods of the service nor cra
   assert.ok(logger.lines.some((l) => l.level === 'error' && /could not be read/.test(l.message)));
 });
 
+test('a worker outlives a restart of monitoring in the main thread: what it records meanwhile goes to the new one', async (t) => {
+  const worker = new Worker(PROBE_WORKER, { workerData: { scenario: 'restart' } });
+  t.after(() => worker.terminate());
+  const step = (command: string) =>
+    new Promise<{ connected: boolean; flushed: boolean }>((resolve) => {
+      worker.once('message', resolve);
+      worker.postMessage(command);
+    });
+  const trades = async (m: MonitoringService) =>
+    (await samples(m)).find((s) => s.name === 'executed_trades_total')?.value;
+  const { monitoring: first } = await start(QUIET);
+  assert.equal((await step('flush')).flushed, true);
+  assert.equal(await trades(first), 10);
+  await stopAll();
+  // No monitoring now (the drain at shutdown told the worker): it holds its calls.
+  assert.deepEqual(await step('record'), { connected: false, flushed: false });
+  const { monitoring: second } = await start(QUIET);
+  assert.equal((await step('flush')).flushed, true);
+  assert.equal(await trades(second), 20);
+  worker.postMessage('end');
+});
+
 test('connectMonitoring in the main thread of a process that is no cluster worker is a configuration error', async () => {
   await assert.rejects(connectMonitoring(), (error: unknown) => {
     assert.ok(error instanceof MonitoringConfigError);
