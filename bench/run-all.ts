@@ -36,6 +36,7 @@ const SECTIONS: readonly Section[] = [
   { key: 'durableState', file: 'durable-state.ts', result: 'json-line' },
   { key: 'scrape', file: 'scrape.ts', result: 'json-line' },
   { key: 'footprint', file: 'footprint.ts', result: 'json-line' },
+  { key: 'workers', file: 'workers.ts', result: 'json-line' },
 ];
 const JSON_PREFIX = 'JSON: ';
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -169,6 +170,13 @@ function headline(key: string, r: unknown): string {
         `(${fixed((at(r, 'cases', 'page', 'bytes') as number) / 1024, 0)} KiB), no parameter ${fixed(at(r, 'cases', 'full', 'ms'), 1)} ms, poll ${fixed(at(r, 'cases', 'poll', 'ms'), 1)} ms, ` +
         `longest slice ${fixed(at(r, 'cases', 'full', 'longestSliceMs'), 1)} ms; unbounded ${fixed(at(r, 'unbounded', 'ms'), 0)} ms (${fixed((at(r, 'unbounded', 'bytes') as number) / 1048576, 0)} MiB)`
       );
+    case 'workers': {
+      const results = at(r, 'results');
+      const calls = Object.entries(typeof results === 'object' && results !== null ? results : {})
+        .map(([name, v]) => `${name} ${fixed(at(v, 'ratio'), 2)}x`)
+        .join(', ');
+      return `worker call / main thread call: ${calls || '?'} (at most 2x ${met(at(r, 'goalMet'))})`;
+    }
     default:
       return '';
   }

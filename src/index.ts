@@ -1,6 +1,14 @@
 export { initEnhancedMonitoring, getMonitoringService } from './init.ts';
 export { MonitoringService, type HistoryInput } from './service.ts';
 export {
+  connectMonitoring,
+  type ConnectOptions,
+  type MonitoringRecorder,
+  type RecordingMethods,
+} from './workers/connect.ts';
+export { FORWARDED_METHODS, type ForwardedMethod } from './workers/methods.ts';
+export type { WorkerOptions, ResolvedWorkers } from './workers/options.ts';
+export {
   DEFAULT_OPTIONS,
   type MonitoringOptions,
   type ResolvedOptions,

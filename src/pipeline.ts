@@ -23,7 +23,7 @@ import { ApiMetrics } from './domains/api.ts';
 import { DbMetrics } from './domains/db.ts';
 import { ExecutionMetrics } from './domains/execution.ts';
 import { HeartbeatMetrics } from './domains/heartbeat.ts';
-import { InputGuard } from './domains/input.ts';
+import type { InputGuard } from './domains/input.ts';
 import { ModelMetrics } from './domains/models.ts';
 import { PerformanceMetrics } from './domains/performance.ts';
 import { PositionMetrics } from './domains/positions.ts';
@@ -50,6 +50,10 @@ import type * as StateFileModule from './state/file.ts';
 import type { DurableFile, RestoreOutcome, StateStore } from './state/store.ts';
 import type * as StateStoreModule from './state/store.ts';
 import { RegistryProducer } from './storage/producer.ts';
+import type { CounterSeries } from './storage/counter.ts';
+import type { SeriesTable } from './storage/series.ts';
+import { AdmittingGuard } from './workers/guard.ts';
+import { MAX_WORKER_LABELS } from './workers/options.ts';
 import { InstrumentRegistry } from './storage/registry.ts';
 
 /**
@@ -84,7 +88,7 @@ export interface Domains {
 /** Everything `MonitoringService` holds. */
 export interface Pipeline {
   readonly meterProvider: MeterProvider;
-  readonly guard: InputGuard;
+  readonly guard: AdmittingGuard;
   readonly domains: Domains;
   readonly prometheus: PrometheusEndpoint;
   readonly file: PushExport<FileMetricExporter> | undefined;
@@ -101,6 +105,17 @@ export interface Pipeline {
   readonly restored: RestoreOutcome | undefined;
   /** In start order; stopped in reverse. */
   readonly components: readonly Component[];
+  /** `monitoring_forwarded_dropped_total`: calls workers dropped before forwarding them. */
+  readonly forwardedDropped: CounterSeries;
+  /** `monitoring_forwarded_calls_total{worker}`: calls workers forwarded, by worker (`all` without `workerLabel`). */
+  readonly forwardedCalls: SeriesTable<CounterSeries>;
+  /** The domains' clock: `at` (Unix ms) while a call recorded elsewhere is replayed with its own time, else now. */
+  readonly clock: RecordingClock;
+}
+
+/** What time the domains take as now: `at` when set (a forwarded call's record time), else `Date.now()`. */
+export interface RecordingClock {
+  at: number | undefined;
 }
 
 /**
@@ -174,21 +189,31 @@ function createRegistry(options: ResolvedOptions, logger: Logger): InstrumentReg
   return registry;
 }
 
-function createDomains(options: ResolvedOptions, registry: InstrumentRegistry, guard: InputGuard): Domains {
-  const performance = new PerformanceMetrics(registry, guard, {
-    tradeWindow: options.tradeWindow,
-    draws: options.draws,
-    startingBalance: options.startingBalance,
-    returnsIntervalMs: options.returnsIntervalSeconds * 1000,
-    returnsWindow: options.returnsWindow,
-    periodsPerYear: options.periodsPerYear,
-    riskFreeRate: options.riskFreeRate,
-    requiredReturn: options.requiredReturn,
-    minReturnPeriods: options.minReturnPeriods,
-    varConfidence: options.varConfidence,
-    timeZone: options.timeZone,
-    maxSymbols: Math.floor(options.maxSeriesPerMetric / 2),
-  });
+function createDomains(
+  options: ResolvedOptions,
+  registry: InstrumentRegistry,
+  guard: InputGuard,
+  now: () => number,
+): Domains {
+  const performance = new PerformanceMetrics(
+    registry,
+    guard,
+    {
+      tradeWindow: options.tradeWindow,
+      draws: options.draws,
+      startingBalance: options.startingBalance,
+      returnsIntervalMs: options.returnsIntervalSeconds * 1000,
+      returnsWindow: options.returnsWindow,
+      periodsPerYear: options.periodsPerYear,
+      riskFreeRate: options.riskFreeRate,
+      requiredReturn: options.requiredReturn,
+      minReturnPeriods: options.minReturnPeriods,
+      varConfidence: options.varConfidence,
+      timeZone: options.timeZone,
+      maxSymbols: Math.floor(options.maxSeriesPerMetric / 2),
+    },
+    now,
+  );
   const strategies = new StrategyMetrics(registry, {
     tradeWindow: options.tradeWindow,
     draws: options.draws,
@@ -196,11 +221,17 @@ function createDomains(options: ResolvedOptions, registry: InstrumentRegistry, g
   });
   performance.strategies = strategies;
   const trading = new TradingMetrics(registry, guard, (value) => performance.observeEquity(value), strategies);
-  const execution = new ExecutionMetrics(registry, guard, strategies, {
-    maxOpenOrders: options.maxOpenOrders,
-    // Each combination takes 7 series of order_events_total: past this many that table is full anyway.
-    maxGroups: Math.max(1, Math.floor(options.maxSeriesPerMetric / 7)),
-  });
+  const execution = new ExecutionMetrics(
+    registry,
+    guard,
+    strategies,
+    {
+      maxOpenOrders: options.maxOpenOrders,
+      // Each combination takes 7 series of order_events_total: past this many that table is full anyway.
+      maxGroups: Math.max(1, Math.floor(options.maxSeriesPerMetric / 7)),
+    },
+    now,
+  );
   const positions = new PositionMetrics(registry, guard, () => trading.portfolioValueNow);
   const models = new ModelMetrics(registry, guard);
   const predictions = new PredictionMetrics(
@@ -218,6 +249,7 @@ function createDomains(options: ResolvedOptions, registry: InstrumentRegistry, g
       maxClassesPerModel: options.maxClassesPerModel,
     },
     models.tables,
+    now,
   );
   const db = new DbMetrics(registry, guard);
   const pgPools = new PgPoolObserver(db, guard, options.maxSeriesPerMetric);
@@ -227,7 +259,7 @@ function createDomains(options: ResolvedOptions, registry: InstrumentRegistry, g
     strategies,
     execution,
     positions,
-    heartbeats: new HeartbeatMetrics(registry, guard),
+    heartbeats: new HeartbeatMetrics(registry, guard, now),
     models,
     predictions,
     api: new ApiMetrics(registry, guard),
@@ -241,7 +273,7 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
   const { logger } = options;
   const resource: Resource = buildResource(options);
   const registry = createRegistry(options, logger);
-  const guard = new InputGuard(
+  const guard = new AdmittingGuard(
     options.strict,
     logger,
     registry.counter(METRICS.invalidInputs, Number.MAX_SAFE_INTEGER),
@@ -249,7 +281,8 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
   const health = new ExportHealth(registry.counter(METRICS.exportFailures, Number.MAX_SAFE_INTEGER), logger);
   const restoreFailures = registry.counter(METRICS.stateRestoreFailures, Number.MAX_SAFE_INTEGER);
   registry.gauge(METRICS.processStartTime).table.get0().value = performance.timeOrigin / 1000;
-  const domains = createDomains(options, registry, guard);
+  const clock: RecordingClock = { at: undefined };
+  const domains = createDomains(options, registry, guard, () => clock.at ?? Date.now());
   let state: StateStore | undefined;
   const beforeExport = () => state?.beforeExport() ?? Promise.resolve();
   const source: ReaderSource = { registry, resource, scope: SCOPE, beforeExport };
@@ -424,6 +457,11 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
       `the monitoring server binds ${options.host}, beyond this machine, without authentication: anyone who can reach port ${options.port} can read balance, portfolio value and PnL; set auth (or MONITORING_AUTH_TOKEN / MONITORING_BASIC_AUTH), or bind 127.0.0.1`,
     );
   }
+  const forwardedCalls = registry.counter(
+    METRICS.forwardedCalls,
+    options.workerLabel ? MAX_WORKER_LABELS : Number.MAX_SAFE_INTEGER,
+  );
+  if (!options.workerLabel) forwardedCalls.get1('all');
   const components: Component[] = [
     ...parts,
     {
@@ -457,6 +495,9 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
     state,
     restored,
     components,
+    clock,
+    forwardedDropped: registry.counter(METRICS.forwardedDropped, Number.MAX_SAFE_INTEGER).get0(),
+    forwardedCalls,
   };
 }
 

@@ -1,5 +1,5 @@
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
-import type { InputGuard } from './domains/input.ts';
+import type { AdmittingGuard } from './workers/guard.ts';
 import { toSnapshot, type Snapshot } from './export/snapshot.ts';
 import type { ResolvedOptions } from './config/options.ts';
 import type { ApiCall, ApiQuota, HttpMethod, Tracked } from './domains/api.ts';
@@ -16,6 +16,7 @@ import type { ExpressMiddleware } from './integrations/express.ts';
 import type { FastifyMetricsPlugin } from './integrations/fastify.ts';
 import type { PgPoolLike, PgPoolObserveOptions } from './integrations/pg.ts';
 import { buildPipeline, loadOptionalParts, type Domains, type OptionalParts, type Pipeline } from './pipeline.ts';
+import { WorkerReceiver } from './workers/receiver.ts';
 
 /** The bot's own history for `restoreHistory`; either list may be left out. */
 export interface HistoryInput {
@@ -37,11 +38,15 @@ export class MonitoringService {
   /** The OpenTelemetry MeterProvider every reader hangs off; add your own instruments with `meterProvider.getMeter(...)`. */
   readonly meterProvider: MeterProvider;
   private readonly pipeline: Pipeline;
-  private readonly guard: InputGuard;
+  private readonly guard: AdmittingGuard;
   private readonly domains: Domains;
   private readonly onShutdown: ((service: MonitoringService) => void) | undefined;
   private url: string | undefined;
   private stopping: Promise<void> | undefined;
+  /** Records what worker threads and cluster workers forward (`connectMonitoring`). */
+  private receiver: WorkerReceiver | undefined;
+  /** Between the cut of `shutdown()` and the end of the workers' drain: their calls are still recorded. */
+  private draining = false;
 
   private constructor(
     options: ResolvedOptions,
@@ -80,8 +85,59 @@ export class MonitoringService {
       await service.shutdown();
       throw error;
     }
+    service.receiver = new WorkerReceiver(service, options.strict, options.logger);
+    service.receiver.start();
     options.logger.info(service.startupLine());
     return service;
+  }
+
+  /**
+   * A service that is built and never started (no server, timers or state): a worker's strict-mode
+   * validator. @internal
+   */
+  static unstarted(options: ResolvedOptions): MonitoringService {
+    const nothing: OptionalParts = {
+      otlp: undefined,
+      file: undefined,
+      state: undefined,
+      system: undefined,
+      runtime: undefined,
+      dashboard: undefined,
+    };
+    return new MonitoringService(options, nothing, undefined);
+  }
+
+  /**
+   * Records a call forwarded by a worker (`connectMonitoring`) as if made here at `at` (Unix ms,
+   * NaN for none): the domains take `at` as now. Throws only in strict mode. @internal
+   */
+  replayForwarded(method: string, at: number, argument: unknown): void {
+    const clock = this.pipeline.clock;
+    // NaN: a method whose domain reads no clock (the worker took no time).
+    clock.at = Number.isNaN(at) ? undefined : at;
+    this.guard.admitting = this.draining;
+    try {
+      (this[method as keyof this] as (argument: unknown) => void)(argument);
+    } finally {
+      clock.at = undefined;
+      this.guard.admitting = false;
+    }
+  }
+
+  /** Counts a forwarded call the worker could not copy, as the method would have. @internal */
+  rejectForwarded(method: string, reason: 'not_object' | 'wrong_type' | 'internal_error', field: string): void {
+    if (this.guard.refusedAfterShutdown(method)) return;
+    this.guard.reject(method, reason, field, undefined);
+  }
+
+  /** Counts `calls` calls recorded from `worker`. @internal */
+  countForwarded(worker: string, calls: number): void {
+    this.pipeline.forwardedCalls.get1(this.options.workerLabel ? worker : 'all').value += calls;
+  }
+
+  /** Counts calls a worker dropped with its buffer full. @internal */
+  countDropped(calls: number): void {
+    this.pipeline.forwardedDropped.value += calls;
   }
 
   /** One line saying where the metrics are and what durable state came back. */
@@ -466,6 +522,11 @@ export class MonitoringService {
     this.stopping ??= (async () => {
       // The cut: every record accepted so far is in the final snapshot, push and state; later ones are refused.
       this.guard.close();
+      // Except what the workers held or had in flight: asked for now, recorded as it arrives.
+      this.draining = true;
+      await this.receiver?.drain(Math.min(1000, this.options.shutdownTimeoutMs));
+      this.draining = false;
+      this.receiver?.stop();
       this.onShutdown?.(this);
       const pending: Promise<void>[] = [];
       for (const component of [...this.pipeline.components].reverse()) {

@@ -60,6 +60,7 @@ import {
   type ResolvedLifecycle,
 } from '../lifecycle/options.ts';
 import { STATE_CHECKS, STATE_DEFAULTS, type ResolvedState, type StateOptions } from '../state/options.ts';
+import { WORKER_CHECKS, WORKER_DEFAULTS, type ResolvedWorkers, type WorkerOptions } from '../workers/options.ts';
 import {
   boolean,
   deepFreeze,
@@ -125,7 +126,8 @@ export interface MonitoringOptions
     RecordingOptions,
     CollectorOptions,
     DashboardSettings,
-    IntegrationOptions {}
+    IntegrationOptions,
+    WorkerOptions {}
 
 /** Options after the environment, defaults and validation; deep-frozen. */
 export interface ResolvedOptions
@@ -140,7 +142,8 @@ export interface ResolvedOptions
     ResolvedExecution,
     ResolvedRecording,
     ResolvedCollectors,
-    ResolvedIntegrations {
+    ResolvedIntegrations,
+    ResolvedWorkers {
   /** The dashboard's history settings, or `false` when the `dashboard` option turned the dashboard off. */
   readonly dashboard: ResolvedDashboard | false;
 }
@@ -172,6 +175,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = deepFreeze(
     ...COLLECTOR_DEFAULTS,
     dashboard: resolveDashboard(true),
     ...INTEGRATION_DEFAULTS,
+    ...WORKER_DEFAULTS,
   },
   CALLER_OWNED,
 );
@@ -211,6 +215,7 @@ const CHECKS: Checks<MonitoringOptions> = {
   ...COLLECTOR_CHECKS,
   ...DASHBOARD_CHECKS,
   ...INTEGRATION_CHECKS,
+  ...WORKER_CHECKS,
 };
 
 const KNOWN: ReadonlyMap<string, Check> = new Map(Object.entries(CHECKS));
@@ -396,6 +401,8 @@ export function resolveOptions(input: unknown = {}, environment: Environment = p
     dashboard: resolveDashboard(given.dashboard),
     app: given.app,
     autoInstrument: resolveAutoInstrument(given.autoInstrument),
+    allowInWorker: given.allowInWorker ?? d.allowInWorker,
+    workerLabel: given.workerLabel ?? d.workerLabel,
   };
   return deepFreeze(resolved, CALLER_OWNED);
 }

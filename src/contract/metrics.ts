@@ -758,6 +758,24 @@ export const METRICS = Object.freeze({
       'State files (or parts of one) not restored at startup, by reason; those figures started fresh (stateDirectory).',
     labels: ['reason'],
   }),
+  forwardedDropped: def({
+    name: 'monitoring_forwarded_dropped_total',
+    type: 'counter',
+    group: 'self',
+    unit: '{call}',
+    description:
+      'Recording calls of worker threads and cluster workers (connectMonitoring) dropped before being recorded here: the worker held maxBufferedCalls already, or the method is one this version does not know.',
+    labels: [],
+  }),
+  forwardedCalls: def({
+    name: 'monitoring_forwarded_calls_total',
+    type: 'counter',
+    group: 'self',
+    unit: '{call}',
+    description:
+      'Recording calls of worker threads and cluster workers (connectMonitoring) recorded by this process, by worker: "all" unless workerLabel is set.',
+    labels: ['worker'],
+  }),
   processStartTime: def({
     name: 'process_start_time_seconds',
     type: 'gauge',

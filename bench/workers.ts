@@ -1,0 +1,173 @@
+/**
+ * Workers benchmark: the cost of a recording call made in a worker thread through
+ * `connectMonitoring()` against the same call on the main thread's service, side by side in one
+ * process (interleaved rounds, medians), and what the main thread pays to record what workers send.
+ *
+ *   npm exec -- node --conditions=@evil2root/source --expose-gc bench/workers.ts
+ *   BENCH_QUICK=1 ...                                                            smoke run
+ *
+ * The worker's figure is the whole cost of its calls: copying each argument with its time into the
+ * buffer, plus the batches sent (structured clone) every `batchSize` calls, divided by the calls.
+ * The main thread's share is its event-loop busy time while it records the workers' batches,
+ * divided by the calls. Ends with a `JSON: {...}` line (bench/run-all.ts).
+ */
+import { cpus } from 'node:os';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import {
+  connectMonitoring,
+  initEnhancedMonitoring,
+  silentLogger,
+  type ClosedTrade,
+  type ExecutedTrade,
+  type TradingSignal,
+} from '@evil2root/monitoring';
+
+const QUICK = process.env['BENCH_QUICK'] === '1';
+const ROUNDS = QUICK ? 3 : 9;
+const CALLS = QUICK ? 50_000 : 200_000;
+const FIXTURES = 1024;
+
+const SYMBOLS = ['BTC/USD', 'ETH/USD', 'SOL/USD', 'XRP/USD'];
+const signals: TradingSignal[] = [];
+const trades: ExecutedTrade[] = [];
+const closed: ClosedTrade[] = [];
+for (let i = 0; i < FIXTURES; i++) {
+  const symbol = SYMBOLS[i % SYMBOLS.length] as string;
+  const direction = i % 3 === 0 ? 'sell' : 'buy';
+  signals.push({ symbol, direction, confidenceLevel: (i % 100) / 100, modelType: 'lstm' });
+  trades.push({ symbol, direction, success: i % 7 !== 0 });
+  closed.push({ symbol, direction, pnl: ((i * 37) % 200) - 90, fees: 0.5 });
+}
+
+type Method = 'recordTradingSignal' | 'recordExecutedTrade' | 'recordClosedTrade';
+const METHODS: readonly Method[] = ['recordTradingSignal', 'recordExecutedTrade', 'recordClosedTrade'];
+const ARGUMENTS: Record<Method, readonly unknown[]> = {
+  recordTradingSignal: signals,
+  recordExecutedTrade: trades,
+  recordClosedTrade: closed,
+};
+
+type Recorder = Record<Method, (argument: never) => void> & { flush?: () => Promise<boolean> };
+
+const CHUNK = 5000;
+
+/**
+ * ns per call of `calls` calls of `method` on `target`, made in chunks of 5000 with a turn of the
+ * event loop between them (as a bot's loop yields between ticks); only the calls are timed.
+ */
+async function time(target: Recorder, method: Method, calls: number): Promise<number> {
+  const record = target[method] as (argument: unknown) => void;
+  const args = ARGUMENTS[method];
+  let ms = 0;
+  for (let done = 0; done < calls; done += CHUNK) {
+    const start = performance.now();
+    for (let i = done, end = Math.min(calls, done + CHUNK); i < end; i++) record.call(target, args[i & (FIXTURES - 1)]);
+    ms += performance.now() - start;
+    // A worker waits, untimed, until the main thread has recorded the chunk: the bench measures
+    // calls, not a backlog (a worker faster than the main thread would fill its buffer and drop).
+    if (target.flush !== undefined) await target.flush();
+    else await new Promise((resolve) => setImmediate(resolve));
+  }
+  return (ms * 1e6) / calls;
+}
+
+if (!isMainThread) {
+  const recorder = (await connectMonitoring()) as unknown as Recorder & { flush(): Promise<boolean> };
+  parentPort?.on('message', ({ method, calls }: { method: Method; calls: number }) => {
+    void time(recorder, method, calls).then(async (ns) => {
+      const flushed = await recorder.flush();
+      parentPort?.postMessage({ ns, flushed });
+    });
+  });
+  parentPort?.postMessage({ ready: true });
+} else {
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+  const monitoring = await initEnhancedMonitoring({
+    port: false,
+    dashboard: false,
+    systemMetrics: false,
+    logger: silentLogger,
+  });
+  const main = monitoring as unknown as Recorder;
+  const worker = new Worker(new URL(import.meta.url));
+  const replies: ((reply: { ns: number; flushed: boolean }) => void)[] = [];
+  await new Promise<void>((resolve) =>
+    worker.on('message', (message: { ready?: boolean; ns: number; flushed: boolean }) => {
+      if (message.ready === true) resolve();
+      else replies.shift()?.(message);
+    }),
+  );
+  const inWorker = (method: Method, calls: number) =>
+    new Promise<{ ns: number; flushed: boolean }>((resolve) => {
+      replies.push(resolve);
+      worker.postMessage({ method, calls });
+    });
+
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  const results: Record<string, { mainNs: number; workerNs: number; ratio: number; primaryNsPerForwarded: number }> =
+    {};
+  // Warm both sides up.
+  for (const method of METHODS) {
+    await time(main, method, CALLS / 4);
+    await inWorker(method, CALLS / 4);
+  }
+  for (const method of METHODS) {
+    const mainNs: number[] = [];
+    const workerNs: number[] = [];
+    const primaryNs: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      (globalThis as { gc?: () => void }).gc?.();
+      mainNs.push(await time(main, method, CALLS));
+      const before = performance.eventLoopUtilization();
+      delay.enable();
+      const reply = await inWorker(method, CALLS);
+      delay.disable();
+      const busy = performance.eventLoopUtilization(before);
+      if (!reply.flushed) throw new Error('the worker could not flush');
+      workerNs.push(reply.ns);
+      primaryNs.push((busy.active * 1e6) / CALLS);
+    }
+    const m = median(mainNs);
+    const w = median(workerNs);
+    results[method] = { mainNs: m, workerNs: w, ratio: w / m, primaryNsPerForwarded: median(primaryNs) };
+    process.stderr.write(`  ${method}: main ${m.toFixed(0)} ns, worker ${w.toFixed(0)} ns\n`);
+  }
+  // Everything the worker sent was recorded: the counts match the calls made.
+  const text = await monitoring.metricsText();
+  const total = (prefix: string) =>
+    text
+      .split('\n')
+      .filter((l) => l.startsWith(prefix))
+      .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+  const executed = total('executed_trades_total{');
+  const dropped = total('monitoring_forwarded_dropped_total');
+  const expected = 2 * (CALLS / 4 + ROUNDS * CALLS);
+  if (executed !== expected)
+    throw new Error(`executed_trades_total is ${executed} (${dropped} dropped), expected ${expected}`);
+  await worker.terminate();
+  await monitoring.shutdown();
+
+  console.log(
+    `node ${process.version} | ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} logical CPUs) | ${ROUNDS} rounds of ${CALLS.toLocaleString('en-US')} calls, medians`,
+  );
+  console.log('');
+  console.log('| call | main thread | worker thread | worker / main | main thread per forwarded call |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const [method, r] of Object.entries(results))
+    console.log(
+      `| ${method} | ${r.mainNs.toFixed(0)} ns | ${r.workerNs.toFixed(0)} ns | ${r.ratio.toFixed(2)}x | ${r.primaryNsPerForwarded.toFixed(0)} ns |`,
+    );
+  const longestPauseMs = delay.max / 1e6;
+  console.log('');
+  console.log(
+    `longest main-thread event-loop delay while recording the workers' batches: ${longestPauseMs.toFixed(1)} ms`,
+  );
+  const worst = Math.max(...Object.values(results).map((r) => r.ratio));
+  console.log(
+    `goal: worker call at most 2x the main thread's: ${worst <= 2 ? 'MET' : 'MISSED'} (worst ${worst.toFixed(2)}x)`,
+  );
+  console.log(
+    `JSON: ${JSON.stringify({ quick: QUICK, rounds: ROUNDS, calls: CALLS, results, longestPauseMs, worstRatio: worst, goalMet: worst <= 2 })}`,
+  );
+}

@@ -1,0 +1,270 @@
+import { Chunk, ShapeTable } from './copy.ts';
+import { CLOCK_FREE_METHODS, FORWARDED_METHODS } from './methods.ts';
+import { encodeJson, TAG, type Batch, type Message } from './protocol.ts';
+
+/** Per method number: whether its calls carry their time. */
+const TIMED: readonly boolean[] = FORWARDED_METHODS.map((name) => !CLOCK_FREE_METHODS.has(name));
+
+/** How a worker's calls leave it: over its thread channel or the cluster IPC channel. */
+export interface Link {
+  /** This worker's name on the wire (its threadId, or `cluster:<id>`). */
+  readonly worker: string;
+  /** Whether batches go as {@link encodeJson} text (the `json` IPC serialization). */
+  readonly json: boolean;
+  /** Sends a message to the primary; false when it could not be sent. */
+  send(message: Message): boolean;
+  /** Says hello to whichever primary is listening. */
+  hello(): void;
+  close(): void;
+}
+
+/** The settings of a worker's recorder; see `ConnectOptions`. */
+export interface RecorderSettings {
+  readonly batchSize: number;
+  readonly flushIntervalMs: number;
+  readonly maxBufferedCalls: number;
+  readonly maxBatchesInFlight: number;
+}
+
+/** Validates one call as the primary would, throwing in strict mode (`MonitoringInputError`). */
+export type StrictCheck = (method: number, argument: unknown) => void;
+
+/**
+ * The worker side: each call is copied with its record time into the buffer (no I/O, no await);
+ * the buffer leaves in batches of `batchSize` calls, or `flushIntervalMs` after its first call,
+ * once a primary said it is ready, with at most `maxBatchesInFlight` batches unacknowledged. Past
+ * `maxBufferedCalls` held, a call is dropped and counted (the count goes with the next batch, into
+ * the primary's `monitoring_forwarded_dropped_total`).
+ */
+export class ForwardingBuffer {
+  private readonly settings: RecorderSettings;
+  private link: Link | undefined;
+  /** The calls held, in batches of at most `batchSize` calls; the last one is being filled. */
+  private chunks: Chunk[] = [];
+  private readonly shapes = new ShapeTable();
+  /** The shapes the primary of this connection was sent. */
+  private announced = 0;
+  private held = 0;
+  private dropped = 0;
+  private sent = 0;
+  private acked = 0;
+  private ready = false;
+  private timer: NodeJS.Timeout | undefined;
+  private waiters: { upTo: number; resolve: () => void }[] = [];
+  /** Calls taken into the buffer since the start, the calls sent so far, and the calls acknowledged. */
+  private accepted = 0;
+  private sentUpTo = 0;
+  private ackedUpTo = 0;
+  /** The batches in flight: their number and the count of calls sent up to and including them. */
+  private inFlight: { seq: number; upTo: number }[] = [];
+  /** Set while strict: the primary's strictness, unless the worker chose its own. */
+  strictCheck: StrictCheck | undefined;
+  /** Told the primary's strictness at each ready. */
+  onReady: ((strict: boolean) => void) | undefined;
+
+  constructor(settings: RecorderSettings) {
+    this.settings = settings;
+  }
+
+  attach(link: Link): void {
+    this.link = link;
+    link.hello();
+  }
+
+  /** Calls held in the worker, not yet sent. */
+  get buffered(): number {
+    return this.held;
+  }
+
+  /** Whether a primary answered and batches flow. */
+  get connected(): boolean {
+    return this.ready;
+  }
+
+  record(method: number, argument: unknown): void {
+    this.strictCheck?.(method, argument);
+    if (this.held >= this.settings.maxBufferedCalls) {
+      this.dropped++;
+      return;
+    }
+    try {
+      let chunk = this.chunks[this.chunks.length - 1];
+      if (chunk === undefined || chunk.calls >= this.settings.batchSize) {
+        chunk = new Chunk(this.settings.batchSize);
+        this.chunks.push(chunk);
+      }
+      this.shapes.write(chunk, method, TIMED[method] === true ? Date.now() : Number.NaN, argument);
+      chunk.calls++;
+      this.held++;
+      this.accepted++;
+      if (!this.ready) return;
+      if (chunk.calls >= this.settings.batchSize) this.send(false);
+      else if (this.timer === undefined) this.schedule();
+    } catch {
+      // A fault of ours (the argument itself is read under a try): the call is counted as dropped, never thrown.
+      this.dropped++;
+    }
+  }
+
+  private schedule(): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.ready) this.send(false);
+    }, this.settings.flushIntervalMs);
+    this.timer.unref();
+  }
+
+  /**
+   * Sends the buffer in batches while the in-flight window allows (`all`: regardless of it, for a
+   * drain or an exit); what is left waits for an acknowledgement.
+   */
+  private send(all: boolean): void {
+    const link = this.link;
+    if (link === undefined || !this.ready) return;
+    const { maxBatchesInFlight } = this.settings;
+    while (this.held > 0 && (all || this.sent - this.acked < maxBatchesInFlight)) {
+      const chunk = this.chunks[0] as Chunk;
+      const count = chunk.calls;
+      const shapes = this.shapes.keys;
+      const batch: Batch = {
+        tag: TAG,
+        kind: 'batch',
+        seq: this.sent + 1,
+        dropped: this.dropped,
+        shapesFrom: this.announced,
+        shapes: shapes.length > this.announced ? shapes.slice(this.announced) : [],
+        entries: link.json ? encodeJson(chunk.columns()) : chunk.columns(),
+      };
+      let sent: boolean;
+      try {
+        sent = link.send(batch);
+      } catch {
+        // A batch that cannot be cloned (a fault of ours): dropped and counted, not retried forever.
+        this.chunks.shift();
+        this.held -= count;
+        this.dropped += count;
+        continue;
+      }
+      // Not sent (the primary went away): the batch stays, for the next primary.
+      if (!sent) {
+        this.disconnect();
+        return;
+      }
+      this.chunks.shift();
+      this.held -= count;
+      this.announced = shapes.length;
+      this.sent++;
+      this.sentUpTo += count;
+      this.inFlight.push({ seq: this.sent, upTo: this.sentUpTo });
+      this.dropped = 0;
+    }
+    if (this.held > 0 && this.timer === undefined && this.sent - this.acked < maxBatchesInFlight) this.schedule();
+  }
+
+  /** What the primary said. */
+  receive(message: Message): void {
+    switch (message.kind) {
+      case 'ready':
+        if (message.to === undefined) {
+          this.link?.hello();
+          return;
+        }
+        if (message.to !== this.link?.worker) return;
+        this.onReady?.(message.strict);
+        // A second answer (to a second hello) changes nothing: the batches in flight stay counted.
+        if (this.ready) return;
+        this.ready = true;
+        this.sent = this.acked = 0;
+        this.inFlight = [];
+        this.announced = 0;
+        this.send(false);
+        return;
+      case 'ack':
+        if (message.seq > this.acked) this.acked = message.seq;
+        while (this.inFlight.length > 0 && (this.inFlight[0] as { seq: number }).seq <= message.seq)
+          this.ackedUpTo = (this.inFlight.shift() as { upTo: number }).upTo;
+        this.settle();
+        this.send(false);
+        return;
+      case 'drain':
+        this.send(true);
+        this.link?.send({ tag: TAG, kind: 'drained' });
+        // The primary is shutting down: later calls wait for the next one (the acks still count).
+        this.ready = false;
+        clearTimeout(this.timer);
+        this.timer = undefined;
+        return;
+      case 'gone':
+        this.disconnect();
+        return;
+      default:
+        return;
+    }
+  }
+
+  private disconnect(): void {
+    this.ready = false;
+    this.sent = this.acked = 0;
+    // What was in flight is lost with the primary that went away; a flush waiting for it times out.
+    this.inFlight = [];
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Sends everything now, whatever is in flight (the worker is about to exit). */
+  sendAll(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.send(true);
+  }
+
+  /**
+   * Resolves true once the primary has recorded every call made before, false after `timeoutMs`
+   * (no primary ready, or one that does not answer).
+   */
+  flush(timeoutMs: number): Promise<boolean> {
+    const target = this.accepted;
+    this.sendAll();
+    if (this.ackedUpTo >= target) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      // Not unref'd: a worker that awaits its flush stays alive until the answer (the channels do not hold it).
+      const waiter = {
+        upTo: target,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  private settle(): void {
+    if (this.waiters.length === 0) return;
+    const keep: typeof this.waiters = [];
+    for (const waiter of this.waiters) {
+      if (this.ackedUpTo >= waiter.upTo) waiter.resolve();
+      else keep.push(waiter);
+    }
+    this.waiters = keep;
+  }
+
+  /** Sends everything held, then says goodbye: the primary stops counting on this worker. */
+  bye(): void {
+    this.sendAll();
+    if (this.ready) this.link?.send({ tag: TAG, kind: 'bye' });
+    this.ready = false;
+  }
+
+  close(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.link?.close();
+    this.link = undefined;
+    this.ready = false;
+  }
+}

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Chunk, EntryReader, ShapeTable, type Entry } from '../../src/workers/copy.ts';
+import { decodeJson, encodeJson } from '../../src/workers/protocol.ts';
+
+/** Writes `calls` as a worker does and reads them back as the primary does, through `travel`. */
+function roundTrip(calls: readonly unknown[], travel: (chunk: Chunk) => ReturnType<Chunk['columns']>): Entry[] {
+  const shapes = new ShapeTable();
+  const chunk = new Chunk(4);
+  calls.forEach((argument, i) => shapes.write(chunk, i % 3, 1_700_000_000_000 + i, argument));
+  const reader = new EntryReader(travel(chunk), shapes.keys);
+  const read: Entry[] = [];
+  for (let entry: Entry = { code: 0, at: 0, argument: undefined }; reader.next(entry); entry = { ...entry })
+    read.push(entry);
+  assert.equal(reader.unreadable, false);
+  return read;
+}
+
+const when = new Date(1_700_000_123_456);
+const CALLS: unknown[] = [
+  { symbol: 'BTC/USD', direction: 'buy', pnl: Number.NaN, fees: -0, quantity: Infinity, closedAt: when },
+  { symbol: 'ETH/USD', direction: 'sell', pnl: -Infinity, fees: undefined, closedAt: when.getTime() },
+  'loop',
+  undefined,
+  { portfolioValue: 1.5, openPositions: { 'BTC/USD': { buy: 2, sell: 0 } } },
+  { symbol: 'BTC/USD', direction: 'buy', pnl: 1, closedAt: new Date(Number.NaN) },
+  // Another key order is another shape.
+  { direction: 'buy', symbol: 'SOL/USD', success: true },
+];
+
+for (const [name, travel] of [
+  ['structured clone', (chunk: Chunk) => structuredClone(chunk.columns())],
+  [
+    'JSON (the json IPC serialization)',
+    (chunk: Chunk) => decodeJson(JSON.parse(JSON.stringify(encodeJson(chunk.columns()))) as string),
+  ],
+] as const) {
+  test(`a batch read back after ${name} holds the very values recorded: NaN, -0, ±Infinity, undefined, Dates, nested records`, () => {
+    const read = roundTrip(CALLS, travel);
+    assert.equal(read.length, CALLS.length);
+    read.forEach((entry, i) => {
+      assert.equal(entry.code, i % 3);
+      assert.equal(entry.at, 1_700_000_000_000 + i);
+      assert.deepStrictEqual(entry.argument, CALLS[i]);
+    });
+    const first = read[0]?.argument as Record<string, unknown>;
+    assert.ok(Object.is(first['fees'], -0));
+    assert.ok(Object.is(first['pnl'], Number.NaN));
+    assert.ok('fees' in (read[1]?.argument as object), 'a field set to undefined is still there');
+  });
+}
+
+test('a value that cannot travel refuses the call, with the reason the service gives it; a getter runs once', () => {
+  class Trade {
+    symbol = 'BTC/USD';
+  }
+  let reads = 0;
+  const withGetter = {
+    symbol: 'BTC/USD',
+    get direction() {
+      reads++;
+      return 'buy';
+    },
+    success: true,
+  };
+  const read = roundTrip(
+    [new Trade(), { symbol: 'BTC/USD', meta: new Map() }, { symbol: () => 'x' }, withGetter],
+    (c) => structuredClone(c.columns()),
+  );
+  assert.deepEqual(
+    read.slice(0, 3).map((e) => [e.code, e.argument]),
+    [
+      [-1, ['not_object', 'argument']],
+      [-2, ['wrong_type', 'meta']],
+      [-3, ['wrong_type', 'symbol']],
+    ],
+  );
+  assert.deepEqual(read[3]?.argument, { symbol: 'BTC/USD', direction: 'buy', success: true });
+  assert.equal(reads, 1);
+});
