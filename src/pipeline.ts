@@ -387,7 +387,10 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
     },
     {
       name: 'dashboard',
-      routes: () => dashboard?.routes() ?? [],
+      routes: () =>
+        dashboard === undefined || loaded.dashboard === undefined
+          ? []
+          : [...dashboard.routes(), loaded.dashboard.fillsRoute(domains.execution)],
       start: () => dashboard?.start(meter),
       stop: () => dashboard?.stop(),
     },

@@ -9,6 +9,7 @@ import type { ResolvedDashboard } from './options.ts';
 import { SeriesApi } from './series-api.ts';
 
 export { RATIO_MIN_RETURNS } from './series-api.ts';
+export { fillsRoute, FILLS_PATH } from './fills-api.ts';
 import { MetricHistory, PullReader, type SeriesContext } from './history.ts';
 import { PAGE_CSS, PAGE_HTML, PAGE_JS } from './page.ts';
 
