@@ -266,12 +266,19 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
   const dashboard =
     options.dashboard === false || loaded.dashboard === undefined
       ? undefined
-      : new loaded.dashboard.Dashboard(options.dashboard, options.maxSeriesPerMetric, [producer()], logger, {
-          returnsIntervalSeconds: options.returnsIntervalSeconds,
-          returnsWindow: options.returnsWindow,
-          ratioMinReturns: loaded.dashboard.RATIO_MIN_RETURNS,
-          tradeWindow: options.tradeWindow,
-        });
+      : new loaded.dashboard.Dashboard(
+          options.dashboard,
+          options.maxSeriesPerMetric,
+          [producer()],
+          logger,
+          {
+            returnsIntervalSeconds: options.returnsIntervalSeconds,
+            returnsWindow: options.returnsWindow,
+            ratioMinReturns: loaded.dashboard.RATIO_MIN_RETURNS,
+            tradeWindow: options.tradeWindow,
+          },
+          domains.execution,
+        );
   if (loaded.state !== undefined && options.stateDirectory !== false) {
     state = new loaded.state.store.StateStore(options.stateDirectory, durableFiles(registry, domains, dashboard), {
       health,
@@ -387,10 +394,7 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
     },
     {
       name: 'dashboard',
-      routes: () =>
-        dashboard === undefined || loaded.dashboard === undefined
-          ? []
-          : [...dashboard.routes(), loaded.dashboard.fillsRoute(domains.execution)],
+      routes: () => dashboard?.routes() ?? [],
       start: () => dashboard?.start(meter),
       stop: () => dashboard?.stop(),
     },
