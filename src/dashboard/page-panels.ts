@@ -326,7 +326,9 @@ export const PANELS_JS = String.raw`
       .catch(function (e) { document.getElementById('n-fills').textContent = 'fills not loaded: ' + e.message; })
       .then(function () { fillsPending = false; });
   }
-  function drawFills(fills) {
+  function drawFills(all) {
+    // The symbol picked in the header filters the table as it filters the charts.
+    var fills = state.symbol ? all.filter(function (f) { return f.symbol === state.symbol; }) : all;
     var table = document.getElementById('t-fills');
     var body = table.querySelector('tbody');
     body.textContent = '';
@@ -350,7 +352,10 @@ export const PANELS_JS = String.raw`
       body.appendChild(tr);
     });
     table.dataset.points = String(fills.length);
-    document.getElementById('n-fills').textContent = fills.length ? 'the last ' + fills.length + ' fills, newest first; slippage against the order\'s expected price, positive when adverse' : 'no fill recorded yet: fills come with recordFill() for an order given to recordOrder()';
+    var note = 'no fill recorded yet: fills come with recordFill() for an order given to recordOrder()';
+    if (fills.length) note = (state.symbol ? fills.length + ' of the last ' + all.length + ' fills, for ' + state.symbol : 'the last ' + fills.length + ' fills') + ', newest first; slippage against the order\'s expected price, positive when adverse';
+    else if (all.length) note = 'none of the last ' + all.length + ' fills is for ' + state.symbol;
+    document.getElementById('n-fills').textContent = note;
   }
 
   var PANELS = [renderEquity, renderPnl, renderRatios, renderFlow, renderPositions, renderExecution, renderFills, renderModels, renderReliability, renderApi, renderDb, renderSystem, renderHeartbeat];

@@ -23,6 +23,9 @@ test('the recent fills table in Chromium equals the fills recorded, newest first
   if (!requireBinary(t, 'chromium', 'apt-get install chromium')) return;
   const { monitoring: m } = await start({ dashboard: { intervalSeconds: 1 } });
   const t0 = Date.now() - 60_000;
+  // The header's symbol selector lists the symbols of the history's metrics: a signal for each.
+  for (const symbol of ['BTC/USD', 'ETH/USD'])
+    m.recordTradingSignal({ symbol, direction: 'buy', modelType: 'x', confidenceLevel: 0.5 });
   const recorded: { orderId: string; cells: string[]; values: (number | null)[] }[] = [];
   for (let i = 0; i < 8; i++) {
     const side = i % 2 === 0 ? 'buy' : 'sell';
@@ -104,5 +107,20 @@ test('the recent fills table in Chromium equals the fills recorded, newest first
     assert.match(row[6]!.text, /USDT$/, 'the fee asset is shown');
     assert.equal(row[7]!.text, want.values[3]! < 0 ? 'maker' : 'taker');
   }
+
+  // The symbol picked in the header filters the table.
+  await page.selectOption('#symbol', 'ETH/USD');
+  await page.waitForFunction(() => document.getElementById('t-fills')?.dataset.points === '4', undefined, {
+    timeout: 30_000,
+  });
+  const eth = await page.$$eval('#t-fills tbody tr', (trs) =>
+    trs.map((tr) => (tr.querySelectorAll('td')[1] as { textContent: string | null }).textContent),
+  );
+  assert.deepEqual(eth, ['ETH/USD', 'ETH/USD', 'ETH/USD', 'ETH/USD']);
+  assert.match(textOf(await page.textContent('#n-fills')), /^4 of the last 8 fills, for ETH\/USD/);
   assert.deepEqual(problems, []);
 });
+
+function textOf(text: string | null): string {
+  return text ?? '';
+}
