@@ -2,8 +2,10 @@
  * Execution hot path: one order's life as a bot reports it (recordOrder, an `accepted`
  * recordOrderUpdate, then the recordFill that completes it) side by side with one
  * recordExecutedTrade, in one process, in the configuration users run (Prometheus, snapshot and
- * OTLP readers). Also the replacement of a set of 10 positions. Every recorded count is read back
- * from the scrape and checked before anything is reported.
+ * OTLP readers). Also the replacement of a set of 10 positions, and each execution call on its own
+ * (batches of orders: all submitted, then all accepted, then all filled, then as many
+ * recordExecutedTrade, each phase timed over its batch). Every recorded count is read back from the
+ * scrape and checked before anything is reported.
  *
  *   node --conditions=@evil2root/source --expose-gc bench/execution.ts
  *   BENCH_QUICK=1 ...              smoke run
@@ -117,6 +119,43 @@ const positionSet: Case = {
 const cases = [executed, lifecycle, timedLifecycle, positionSet];
 const measured = measure(cases, PLAN, (line) => process.stderr.write(`  ${line}\n`));
 
+/** Orders per batch of the per-call phases: well under `maxOpenOrders`, so none is evicted. */
+const BATCH = 1024;
+const PHASES = ['recordOrder', 'recordOrderUpdate (accepted)', 'recordFill (completing)', 'recordExecutedTrade'];
+const phaseOrders = orders.map((o, i) => ({ ...o, orderId: `c-${i}` }));
+const phaseAccepted = phaseOrders.map((o) => ({ orderId: o.orderId, status: 'accepted' as const }));
+const phaseFills = phaseOrders.map((o, i) => ({ ...fills[i]!, orderId: o.orderId }));
+/** ns per call of each phase, one sample per batch. */
+function perCall(batches: number): number[][] {
+  const samples: number[][] = PHASES.map(() => []);
+  let at = 0;
+  for (let b = 0; b < batches; b++) {
+    const first = at;
+    at = (at + BATCH) & (RING - 1);
+    let t0 = performance.now();
+    for (let i = 0; i < BATCH; i++) monitoring.recordOrder(phaseOrders[(first + i) & (RING - 1)]!);
+    let t1 = performance.now();
+    samples[0]!.push(((t1 - t0) * 1e6) / BATCH);
+    t0 = t1;
+    for (let i = 0; i < BATCH; i++) monitoring.recordOrderUpdate(phaseAccepted[(first + i) & (RING - 1)]!);
+    t1 = performance.now();
+    samples[1]!.push(((t1 - t0) * 1e6) / BATCH);
+    t0 = t1;
+    for (let i = 0; i < BATCH; i++) monitoring.recordFill(phaseFills[(first + i) & (RING - 1)]!);
+    t1 = performance.now();
+    samples[2]!.push(((t1 - t0) * 1e6) / BATCH);
+    t0 = t1;
+    for (let i = 0; i < BATCH; i++) monitoring.recordExecutedTrade(trades[(first + i) & (RING - 1)]!);
+    t1 = performance.now();
+    samples[3]!.push(((t1 - t0) * 1e6) / BATCH);
+  }
+  return samples;
+}
+const PHASE_BATCHES = QUICK ? 200 : 2000;
+perCall(PHASE_BATCHES / 4);
+const phaseSamples = perCall(PHASE_BATCHES);
+const phaseCalls = (PHASE_BATCHES / 4 + PHASE_BATCHES) * BATCH;
+
 // Read back: every call was recorded.
 const samples = parseSamples(await monitoring.metricsText());
 const total = (c: Case) => measured.get(c)!.runs.reduce((a, b) => a + b, 0);
@@ -126,10 +165,11 @@ const executedCount = sampleTotal(samples, 'executed_trades_total');
 // NaN: no series at all, nothing was dropped.
 const invalid = sampleTotal(samples, 'monitoring_invalid_inputs_total') || 0;
 const tracking = sampleTotal(samples, 'order_tracking_errors_total');
-const lifecycles = total(lifecycle) + total(timedLifecycle);
+const lifecycles = total(lifecycle) + total(timedLifecycle) + phaseCalls;
 if (submitted !== lifecycles || filled !== lifecycles)
   throw new Error(`recorded ${submitted} submitted and ${filled} filled orders, ran ${lifecycles}`);
-if (executedCount !== total(executed)) throw new Error(`recorded ${executedCount} trades, ran ${total(executed)}`);
+if (executedCount !== total(executed) + phaseCalls)
+  throw new Error(`recorded ${executedCount} trades, ran ${total(executed)}`);
 if (invalid !== 0 || tracking !== 0) throw new Error(`${invalid} invalid inputs, ${tracking} tracking errors`);
 
 const base = stats(measured.get(executed)!.samples).medianNs;
@@ -140,6 +180,19 @@ const rows = cases.map((c) => {
 console.log('@evil2root/monitoring execution hot path');
 console.log(`node ${process.version} | ${PLAN.rounds} interleaved rounds${QUICK ? ' (QUICK)' : ''}`);
 console.log(table(['case', 'median ns', 'min ns', 'max ns', 'vs recordExecutedTrade'], rows));
+const phaseStats = phaseSamples.map((s) => stats(s));
+const phaseBase = phaseStats[3]!.medianNs;
+console.log(`\neach call on its own, batches of ${BATCH} orders, ${PHASE_BATCHES} batches:`);
+console.log(
+  table(
+    ['call', 'median ns', 'vs recordExecutedTrade'],
+    PHASES.map((name, i) => [
+      name,
+      formatNs(phaseStats[i]!.medianNs),
+      `${(phaseStats[i]!.medianNs / phaseBase).toFixed(1)}x`,
+    ]),
+  ),
+);
 const summary = {
   quick: QUICK,
   executedTradeNs: base,
@@ -147,6 +200,7 @@ const summary = {
   orderLifecycleTimesGivenNs: stats(measured.get(timedLifecycle)!.samples).medianNs,
   updatePositions10Ns: stats(measured.get(positionSet)!.samples).medianNs,
   lifecycleOverExecutedTrade: stats(measured.get(lifecycle)!.samples).medianNs / base,
+  perCallNs: Object.fromEntries(PHASES.map((name, i) => [name, phaseStats[i]!.medianNs])),
   ordersChecked: submitted,
   sink: sinkValue(),
 };

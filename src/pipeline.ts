@@ -303,12 +303,19 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
   const dashboard =
     options.dashboard === false || loaded.dashboard === undefined
       ? undefined
-      : new loaded.dashboard.Dashboard(options.dashboard, options.maxSeriesPerMetric, [producer()], logger, {
-          returnsIntervalSeconds: options.returnsIntervalSeconds,
-          returnsWindow: options.returnsWindow,
-          ratioMinReturns: options.minReturnPeriods,
-          tradeWindow: options.tradeWindow,
-        });
+      : new loaded.dashboard.Dashboard(
+          options.dashboard,
+          options.maxSeriesPerMetric,
+          [producer()],
+          logger,
+          {
+            returnsIntervalSeconds: options.returnsIntervalSeconds,
+            returnsWindow: options.returnsWindow,
+            ratioMinReturns: options.minReturnPeriods,
+            tradeWindow: options.tradeWindow,
+          },
+          domains.execution,
+        );
   if (loaded.state !== undefined && options.stateDirectory !== false) {
     state = new loaded.state.store.StateStore(options.stateDirectory, durableFiles(registry, domains, dashboard), {
       health,

@@ -6,6 +6,7 @@ import { staticAssetHandler, uplotFile } from '../http/static-assets.ts';
 import type { RouteHandler } from '../http/surface.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ResolvedDashboard } from './options.ts';
+import { fillsRoute, type FillSource } from './fills-api.ts';
 import { SeriesApi } from './series-api.ts';
 import { MetricHistory, PullReader, type SeriesContext } from './history.ts';
 import { PAGE_CSS, PAGE_HTML, PAGE_JS } from './page.ts';
@@ -24,6 +25,7 @@ export class Dashboard {
   readonly seriesApi: SeriesApi;
   private readonly logger: Logger;
   private readonly intervalMs: number;
+  private readonly fills: FillSource;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private delay: ReturnType<typeof monitorEventLoopDelay> | undefined;
@@ -36,15 +38,20 @@ export class Dashboard {
     this.delay.reset();
   };
 
-  /** `context`: the settings the series API passes to the page (see {@link SeriesContext}). */
+  /**
+   * `context`: the settings the series API passes to the page (see {@link SeriesContext}); `fills`: where
+   * `/api/v1/fills` reads the recent fills (the execution domain; none without it).
+   */
   constructor(
     settings: ResolvedDashboard,
     maxSlots: number,
     producers: MetricProducer[],
     logger: Logger,
     context?: SeriesContext,
+    fills: FillSource = { recentFills: () => [] },
   ) {
     this.logger = logger;
+    this.fills = fills;
     this.intervalMs = settings.intervalSeconds * 1000;
     this.reader = new PullReader(producers);
     this.history = new MetricHistory({ ...settings, maxSlots, logger });
@@ -93,7 +100,7 @@ export class Dashboard {
       this.meter.removeBatchObservableCallback(this.observeDelay, [this.gauge]);
   }
 
-  /** `/dashboard`, its allow-listed assets and `/api/v1/series`. */
+  /** `/dashboard`, its allow-listed assets, `/api/v1/series` and `/api/v1/fills`. */
   routes(): [string, RouteHandler][] {
     const text = (contentType: string, body: string) => staticAssetHandler({ contentType, load: () => body });
     return [
@@ -115,6 +122,7 @@ export class Dashboard {
         }),
       ],
       ['/api/v1/series', this.seriesApi.handle],
+      fillsRoute(this.fills),
     ];
   }
 }

@@ -312,5 +312,51 @@ export const PANELS_JS = String.raw`
     chart('c-strategy-pnl', 'realized PnL per strategy', select('strategy_realized_pnl').slice(0, TOP + 1).map(function (s) { return { label: s.labels.strategy, values: s.values }; }), { emptyText: 'no closed trade with a strategy yet: pass strategy to recordClosedTrade()' });
   }
 
-  var PANELS = [renderEquity, renderPnl, renderRatios, renderFlow, renderPositions, renderExecution, renderModels, renderReliability, renderApi, renderDb, renderSystem, renderHeartbeat];
+  /**
+   * The last fills, newest first, from /api/v1/fills (the execution domain keeps the last 50): fetched
+   * at each render, drawn when the answer comes; a fetch still running is not doubled.
+   */
+  var fillsPending = false;
+  function renderFills() {
+    if (fillsPending) return;
+    fillsPending = true;
+    fetch('/api/v1/fills', { cache: 'no-store', credentials: 'same-origin' })
+      .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); })
+      .then(function (body) { drawFills(body.fills); })
+      .catch(function (e) { document.getElementById('n-fills').textContent = 'fills not loaded: ' + e.message; })
+      .then(function () { fillsPending = false; });
+  }
+  function drawFills(all) {
+    // The symbol picked in the header filters the table as it filters the charts.
+    var fills = state.symbol ? all.filter(function (f) { return f.symbol === state.symbol; }) : all;
+    var table = document.getElementById('t-fills');
+    var body = table.querySelector('tbody');
+    body.textContent = '';
+    fills.forEach(function (f) {
+      var tr = document.createElement('tr');
+      var cells = [
+        [clock(f.time, true), f.time],
+        [f.symbol], [f.side], [f.venue],
+        [fmt(f.price, 8), f.price],
+        [fmt(f.quantity, 8), f.quantity],
+        [f.fee === null ? '–' : fmt(f.fee, 8) + (f.feeAsset === 'unspecified' ? '' : ' ' + f.feeAsset), f.fee],
+        [f.liquidity],
+        [fmt(f.slippageBps, 2), f.slippageBps],
+      ];
+      cells.forEach(function (c) {
+        var td = document.createElement('td');
+        td.textContent = c[0];
+        if (c.length > 1) td.dataset.value = c[1] === null ? '' : String(c[1]);
+        tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    });
+    table.dataset.points = String(fills.length);
+    var note = 'no fill recorded yet: fills come with recordFill() for an order given to recordOrder()';
+    if (fills.length) note = (state.symbol ? fills.length + ' of the last ' + all.length + ' fills, for ' + state.symbol : 'the last ' + fills.length + ' fills') + ', newest first; slippage against the order\'s expected price, positive when adverse';
+    else if (all.length) note = 'none of the last ' + all.length + ' fills is for ' + state.symbol;
+    document.getElementById('n-fills').textContent = note;
+  }
+
+  var PANELS = [renderEquity, renderPnl, renderRatios, renderFlow, renderPositions, renderExecution, renderFills, renderModels, renderReliability, renderApi, renderDb, renderSystem, renderHeartbeat];
 `;

@@ -116,6 +116,11 @@ export const PAGE_HTML = String.raw`<!doctype html>
     <div class="chart" id="c-exposure"></div>
     <div class="chart" id="c-strategy-pnl"></div>
   </section>
+  <section class="panel wide" id="panel-fills" data-panel="fills">
+    <h2>Recent fills</h2>
+    <table class="list" id="t-fills"><thead><tr><th>time</th><th>symbol</th><th>side</th><th>venue</th><th>price</th><th>quantity</th><th>fee</th><th>liquidity</th><th>slippage bps</th></tr></thead><tbody></tbody></table>
+    <div class="muted" id="n-fills"></div>
+  </section>
   <section class="panel wide" id="panel-models" data-panel="models">
     <h2>Models</h2>
     <div class="chart" id="c-accuracy"></div>
@@ -209,6 +214,8 @@ td:first-child, th:first-child { text-align: left; }
 .u-legend.u-inline tr { max-width: 100%; }
 .u-legend .u-label { overflow-wrap: anywhere; white-space: normal; }
 header select { max-width: 40vw; }
+#t-fills { table-layout: fixed; }
+#t-fills td, #t-fills th { overflow-wrap: anywhere; padding: 3px 4px; font-size: 12px; }
 `;
 
 /**

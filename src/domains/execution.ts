@@ -14,6 +14,7 @@ import {
   numberProblem,
   type InputGuard,
 } from './input.ts';
+import { RecentFills, type RecentFill } from './recent-fills.ts';
 import { OTHER_STRATEGY, UNSPECIFIED_STRATEGY, type StrategyMetrics } from './strategies.ts';
 import type { Direction, DirectionInput } from './trading.ts';
 
@@ -206,6 +207,8 @@ class Order {
   firstFillAt = Number.NaN;
   /** The terminal event, once ended. */
   ended = -1;
+  /** False once a new order took its id in `orders` (the ring then must not delete that one). */
+  inMap = true;
   older: Order | undefined = undefined;
   newer: Order | undefined = undefined;
 
@@ -229,6 +232,7 @@ class Order {
     this.notional = 0;
     this.firstFillAt = Number.NaN;
     this.ended = -1;
+    this.inMap = true;
     return this;
   }
 }
@@ -277,8 +281,18 @@ export class ExecutionMetrics {
   /** The ended orders still in `orders`, in a ring: the oldest is overwritten (and forgotten) first. */
   private readonly endedRing: (Order | undefined)[];
   private endedAt = 0;
-  /** An ended order the ring forgot and nothing refers to any more: the next order's object. */
-  private spare: Order | undefined;
+  /**
+   * Orders the ring forgot (or evicted) and nothing refers to any more: the next orders' objects. An
+   * object is made only when this is empty, so at most 2 x maxOpenOrders ever exist.
+   */
+  private readonly free: Order[] = [];
+  /**
+   * The order of the last event: a bot reports an order, its ack and its fill in a row, so the ack and
+   * the fill find it without a lookup. Never an order in `free` (its id would be stale).
+   */
+  private last: Order | undefined;
+  /** The last fills, for the dashboard. */
+  private readonly recent = new RecentFills();
 
   constructor(
     registry: InstrumentRegistry,
@@ -312,6 +326,11 @@ export class ExecutionMetrics {
   /** Orders tracked now. */
   get openCount(): number {
     return this.openOrders;
+  }
+
+  /** The last fills of known orders (late ones included), newest first, as plain data. */
+  recentFills(): RecentFill[] {
+    return this.recent.list();
   }
 
   recordOrder(order: OrderInput): void {
@@ -359,7 +378,12 @@ export class ExecutionMetrics {
     const at = time === undefined ? this.now() : this.timeOf(M, 'time', time);
     if (at === null || at === undefined) return;
 
-    if (this.orders.get(id)?.ended === -1) return this.trackingError('duplicate_order');
+    const existing = this.orders.get(id);
+    if (existing !== undefined) {
+      if (existing.ended === -1) return this.trackingError('duplicate_order');
+      // An ended order still remembered: the new one takes its place in `orders` (set in track).
+      existing.inMap = false;
+    }
     if (strategy !== undefined) strategyLabel = this.strategies.label(strategy as string);
     const group = this.group(symbol as string, direction, venueLabel, strategyLabel);
     const isLimit =
@@ -367,8 +391,7 @@ export class ExecutionMetrics {
     const reference = (expectedPrice ?? (isLimit ? price : undefined)) as number | undefined;
     // In a steady flow every order ends and pushes an older one out of the ring: that one is reused, so
     // recording an order allocates nothing and ended orders do not pile up for the garbage collector.
-    const spare = this.spare;
-    this.spare = undefined;
+    const spare = this.free.pop();
     const expected = reference ?? Number.NaN;
     this.track(
       spare === undefined
@@ -405,10 +428,12 @@ export class ExecutionMetrics {
       // A reason too long for a label is still a rejection: it is recorded as `other`, not dropped.
       if (p !== undefined && p !== 'too_long') return this.guard.reject(M, p, 'reason', reason);
     }
-    const at = time === undefined ? this.now() : this.timeOf(M, 'time', time);
-    if (at === null || at === undefined) return;
+    // NaN: not given; the clock is read only by the events that observe a latency.
+    const given = time === undefined ? Number.NaN : this.timeOf(M, 'time', time);
+    if (given === null) return;
 
-    const order = this.orders.get(id);
+    const last = this.last;
+    const order = last !== undefined && last.id === id ? last : (this.last = this.orders.get(id));
     if (order === undefined) return this.trackingError('unknown_order');
     if (order.ended !== -1) {
       // The same end told twice (a `filled` confirming the fill that completed it) is no error.
@@ -417,13 +442,16 @@ export class ExecutionMetrics {
     }
     const group = order.group;
     if (event === ACCEPTED) {
-      if ((order.events & (1 << ACCEPTED)) === 0) group.toAck.record(Math.max(0, (at - order.submittedAt) / 1000));
+      if ((order.events & (1 << ACCEPTED)) === 0) {
+        const at = Number.isNaN(given) ? this.now() : given;
+        group.toAck.record(Math.max(0, (at - order.submittedAt) / 1000));
+      }
       this.count(order, ACCEPTED);
     } else if (event === PARTIALLY_FILLED) {
       this.count(order, PARTIALLY_FILLED);
     } else {
       if (event === REJECTED) this.reject(group.venue, reason as string | undefined);
-      this.end(order, event, at);
+      this.end(order, event, event === FILLED && Number.isNaN(given) ? this.now() : given);
     }
   }
 
@@ -461,12 +489,14 @@ export class ExecutionMetrics {
 
     const p = price as number;
     const q = quantity as number;
-    const order = this.orders.get(id);
+    const last = this.last;
+    const order = last !== undefined && last.id === id ? last : (this.last = this.orders.get(id));
     if (order === undefined) return this.trackingError('unknown_order');
     if (order.ended !== -1) {
       // A fill after its order ended: real money, so its notional and fee count; its order's figures are already out.
       this.trackingError('after_terminal');
       this.money(order.group, p * q, fee as number | undefined, asset, side);
+      this.recent.add(at, order, p, q, fee as number | undefined, asset, side);
       return;
     }
     const group = order.group;
@@ -474,6 +504,7 @@ export class ExecutionMetrics {
     order.filled += q;
     order.notional += p * q;
     this.money(group, p * q, fee as number | undefined, asset, side);
+    this.recent.add(at, order, p, q, fee as number | undefined, asset, side);
     if (Number.isNaN(order.firstFillAt)) {
       order.firstFillAt = at;
       group.toFirstFill.record(Math.max(0, (at - order.submittedAt) / 1000));
@@ -578,13 +609,21 @@ export class ExecutionMetrics {
       this.orders.delete(oldest.id);
       oldest.group.open.value--;
       this.trackingError('evicted');
+      this.release(oldest);
     }
     this.orders.set(order.id, order);
+    this.last = order;
     this.openOrders++;
     order.older = this.tail;
     if (this.tail === undefined) this.head = order;
     else this.tail.newer = order;
     this.tail = order;
+  }
+
+  /** Hands a forgotten order to the next `recordOrder`. */
+  private release(order: Order): void {
+    if (this.last === order) this.last = undefined;
+    this.free.push(order);
   }
 
   private unlink(order: Order): void {
@@ -607,8 +646,8 @@ export class ExecutionMetrics {
     const ring = this.endedRing;
     const previous = ring[this.endedAt];
     if (previous !== undefined) {
-      if (this.orders.get(previous.id) === previous) this.orders.delete(previous.id);
-      this.spare = previous;
+      if (previous.inMap) this.orders.delete(previous.id);
+      this.release(previous);
     }
     ring[this.endedAt] = order;
     this.endedAt = this.endedAt + 1 === ring.length ? 0 : this.endedAt + 1;
