@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { CounterSeries } from '../storage/counter.ts';
 import type { GaugeSeries } from '../storage/gauge.ts';
-import type { HistogramSeries } from '../storage/histogram.ts';
+import type { Exemplar, HistogramSeries } from '../storage/histogram.ts';
 import type { InstrumentRegistry, RegistryMetric } from '../storage/registry.ts';
 import { familyHeader, formatBound, formatValue, sanitizeName, type ExpositionFormat } from './exposition.ts';
 
@@ -10,28 +10,44 @@ export const SLICE_MS = 2;
 /** Series rendered between two looks at the clock (a histogram series is about 15 lines). */
 const SERIES_PER_CHECK = 16;
 /**
- * Characters per chunk. Concatenation only links strings; the copy happens when a chunk is encoded,
- * so chunks are kept small for that copy to stay well inside a slice.
+ * Bytes per chunk of the body. Above V8's largest regular object (128 KiB), so that a chunk decoded
+ * to a string (`metricsText()`) lands in the large-object space, which no young-generation
+ * collection copies; small enough for a socket write or a decode to stay well inside a slice.
  */
-const CHUNK_CHARS = 64 * 1024;
+const CHUNK_BYTES = 256 * 1024;
+/** Longest decimal form of a number as JavaScript writes it (`-1.2345678901234567e-308`), with room to spare. */
+const NUMBER_BYTES = 32;
 
-/** The strings of one family, built once per format: a scrape only concatenates them with the series' own. */
+const SPACE = 0x20;
+const NEWLINE = 0x0a;
+const CLOSE = 0x7d; // }
+const EXEMPLAR_OPEN = Buffer.from(' # {');
+const EXEMPLAR_CLOSE = Buffer.from('} ');
+
+/** The bytes of one kind of sample line: `name{` before labels, `name ` without. */
+interface SampleName {
+  readonly open: Buffer;
+  readonly bare: Buffer;
+}
+
+/** The bytes of one family, encoded once per format: a scrape copies them next to the series' own. */
 interface Family {
   /** The name of its samples (a counter's ends in `_total`, a histogram's gets `_bucket`, `_count`, `_sum`). */
   readonly name: string;
   readonly header: string;
-  /** `name{` and `name ` for a sample with and without labels; a histogram's are for `_bucket`. */
-  readonly open: string;
-  readonly bare: string;
-  readonly count: Pick<Family, 'open' | 'bare'>;
-  readonly sum: Pick<Family, 'open' | 'bare'>;
+  /** A histogram's are for `_bucket`. */
+  readonly sample: SampleName;
+  readonly count: SampleName;
+  readonly sum: SampleName;
   /** Per bucket: `,le="0.1"} ` after labels, `le="0.1"} ` without. */
-  readonly le: readonly string[];
-  readonly leAlone: readonly string[];
+  readonly le: readonly Buffer[];
+  readonly leAlone: readonly Buffer[];
+  /** The longest fixed part of one of its lines, for a series' upper bound in bytes. */
+  readonly longestFixed: number;
 }
 
-function sampleName(name: string): Pick<Family, 'open' | 'bare'> {
-  return { open: `${name}{`, bare: `${name} ` };
+function sampleName(name: string): SampleName {
+  return { open: Buffer.from(`${name}{`), bare: Buffer.from(`${name} `) };
 }
 
 function familyOf(metric: RegistryMetric, format: ExpositionFormat): Family {
@@ -42,62 +58,238 @@ function familyOf(metric: RegistryMetric, format: ExpositionFormat): Family {
   const type = counter ? 'counter' : metric.kind;
   const header = familyHeader(name, type, descriptor.description, descriptor.unit, format);
   const bounds = metric.kind === 'histogram' ? [...(metric.def.buckets ?? []), undefined] : [];
-  return {
-    name,
-    header,
-    ...sampleName(metric.kind === 'histogram' ? `${name}_bucket` : name),
-    count: sampleName(`${name}_count`),
-    sum: sampleName(`${name}_sum`),
-    le: bounds.map((b) => `,le="${formatBound(b)}"} `),
-    leAlone: bounds.map((b) => `le="${formatBound(b)}"} `),
-  };
+  const sample = sampleName(metric.kind === 'histogram' ? `${name}_bucket` : name);
+  const count = sampleName(`${name}_count`);
+  const sum = sampleName(`${name}_sum`);
+  const le = bounds.map((b) => Buffer.from(`,le="${formatBound(b)}"} `));
+  const leAlone = bounds.map((b) => Buffer.from(`le="${formatBound(b)}"} `));
+  const longestFixed = Math.max(sample.open.length, count.open.length, sum.open.length, ...le.map((b) => b.length)) + 2;
+  return { name, header, sample, count, sum, le, leAlone, longestFixed };
 }
 
-function line(family: Pick<Family, 'open' | 'bare'>, labels: string, value: number): string {
-  return labels === '' ? `${family.bare}${formatValue(value)}\n` : `${family.open}${labels}} ${formatValue(value)}\n`;
+/**
+ * Writes text into chunks of `CHUNK_BYTES` and hands each full chunk to `emit`. Everything a scrape
+ * writes repeatedly is copied as bytes (family names, the label text of a series after its first
+ * line) or written digit by digit (integer values): a scrape makes almost no garbage, so no
+ * collection of a large transient heap pauses the bot. A series is written whole into one chunk
+ * (`reserve` first), so its later lines copy its label text from its first line.
+ */
+class ChunkSink {
+  private buf: Buffer | undefined;
+  pos = 0;
+  wrote = false;
+  private readonly emit: (chunk: Buffer) => void;
+
+  constructor(emit: (chunk: Buffer) => void) {
+    this.emit = emit;
+  }
+
+  /** Room for at least `bytes` more bytes in the current chunk: a new chunk when they do not fit. */
+  reserve(bytes: number): Buffer {
+    const buf = this.buf;
+    if (buf !== undefined && this.pos + bytes <= buf.length) return buf;
+    this.flush();
+    this.pos = 0;
+    return (this.buf = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, bytes)));
+  }
+
+  /** Hands the bytes written so far to `emit`; the next write starts a new chunk. */
+  flush(): void {
+    if (this.buf !== undefined && this.pos > 0) {
+      this.emit(this.buf.subarray(0, this.pos));
+      this.wrote = true;
+    }
+    this.buf = undefined;
+    this.pos = 0;
+  }
+
+  bytes(buf: Buffer, src: Uint8Array): void {
+    let pos = this.pos;
+    for (let i = 0; i < src.length; i++) buf[pos++] = src[i]!;
+    this.pos = pos;
+  }
+
+  byte(buf: Buffer, b: number): void {
+    buf[this.pos++] = b;
+  }
+
+  /** A string, as UTF-8: byte by byte while it is ASCII (label text, numbers), by Node's encoder otherwise. */
+  text(buf: Buffer, text: string): void {
+    const start = this.pos;
+    let pos = start;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) {
+        this.pos = start + buf.write(text, start, 'utf8');
+        return;
+      }
+      buf[pos++] = c;
+    }
+    this.pos = pos;
+  }
+
+  /** `bytes` bytes written earlier in this chunk, from `from`, copied again. */
+  again(buf: Buffer, from: number, bytes: number): void {
+    let pos = this.pos;
+    for (let i = from, end = from + bytes; i < end; i++) buf[pos++] = buf[i]!;
+    this.pos = pos;
+  }
+
+  /** A sample value as `formatValue` writes it: integers digit by digit, anything else through its string. */
+  number(buf: Buffer, value: number): void {
+    if (!(value >= 0 && value <= Number.MAX_SAFE_INTEGER && Math.floor(value) === value)) {
+      this.text(buf, formatValue(value));
+      return;
+    }
+    let digits = 1;
+    for (let v = value; v >= 10; v = Math.floor(v / 10)) digits++;
+    let pos = this.pos + digits;
+    this.pos = pos;
+    let v = value;
+    do {
+      const q = Math.floor(v / 10);
+      buf[--pos] = 0x30 + (v - q * 10);
+      v = q;
+    } while (v > 0);
+  }
+}
+
+/** Upper bound of the bytes of one line of `family` carrying `labelText` (UTF-8 is at most 3 bytes per UTF-16 unit). */
+function lineBound(family: Family, labelText: string): number {
+  return family.longestFixed + labelText.length * 3 + NUMBER_BYTES + 1;
+}
+
+/** One sample line: `name{labels} value` or `name value`. */
+function writeLine(sink: ChunkSink, name: SampleName, labelText: string, value: number): void {
+  const buf = sink.reserve(name.open.length + labelText.length * 3 + NUMBER_BYTES + 2);
+  if (labelText === '') {
+    sink.bytes(buf, name.bare);
+  } else {
+    sink.bytes(buf, name.open);
+    sink.text(buf, labelText);
+    sink.byte(buf, CLOSE);
+    sink.byte(buf, SPACE);
+  }
+  sink.number(buf, value);
+  sink.byte(buf, NEWLINE);
+}
+
+/** Upper bound of the bytes of a histogram series, exemplars included. */
+function histogramBound(
+  family: Family,
+  s: HistogramSeries,
+  exemplars: readonly (Exemplar | undefined)[] | undefined,
+): number {
+  let bytes = (s.counts.length + 2) * lineBound(family, s.labelText);
+  if (exemplars !== undefined)
+    for (const exemplar of exemplars)
+      if (exemplar !== undefined) bytes += exemplar.labelText.length * 3 + 2 * NUMBER_BYTES + 8;
+  return bytes;
 }
 
 /**
  * A histogram series, its values read in one go (buckets, `_sum` and `_count` always agree). The
  * text format in OpenTelemetry's order (`_count`, `_sum`, buckets), OpenMetrics in its own, with
- * each bucket's last exemplar (the text format has no exemplars).
+ * each bucket's last exemplar (the text format has no exemplars). The label text is encoded once,
+ * in the series' first line, and copied from there into the others.
  */
-function histogramLines(family: Family, s: HistogramSeries, format: ExpositionFormat): string {
+function writeHistogram(sink: ChunkSink, family: Family, s: HistogramSeries, format: ExpositionFormat): void {
   const labels = s.labelText;
   const counts = s.counts;
   const exemplars = format === 'openmetrics' ? s.exemplars : undefined;
-  let buckets = '';
+  const buf = sink.reserve(histogramBound(family, s, exemplars));
+  let labelsAt = -1;
+  let labelBytes = 0;
+  const withLabels = (name: SampleName) => {
+    sink.bytes(buf, name.open);
+    if (labelsAt < 0) {
+      labelsAt = sink.pos;
+      sink.text(buf, labels);
+      labelBytes = sink.pos - labelsAt;
+    } else {
+      sink.again(buf, labelsAt, labelBytes);
+    }
+  };
+  const single = (name: SampleName, value: number) => {
+    if (labels === '') sink.bytes(buf, name.bare);
+    else {
+      withLabels(name);
+      sink.byte(buf, CLOSE);
+      sink.byte(buf, SPACE);
+    }
+    sink.number(buf, value);
+    sink.byte(buf, NEWLINE);
+  };
+  if (format === 'text') {
+    single(family.count, s.count);
+    single(family.sum, s.sum);
+  }
   let cumulative = 0;
   for (let k = 0; k < counts.length; k++) {
     cumulative += counts[k]!;
+    if (labels === '') {
+      sink.bytes(buf, family.sample.open);
+      sink.bytes(buf, family.leAlone[k]!);
+    } else {
+      withLabels(family.sample);
+      sink.bytes(buf, family.le[k]!);
+    }
+    sink.number(buf, cumulative);
     const exemplar = exemplars?.[k];
-    buckets +=
-      (labels === ''
-        ? `${family.open}${family.leAlone[k]}${formatValue(cumulative)}`
-        : `${family.open}${labels}${family.le[k]}${formatValue(cumulative)}`) +
-      (exemplar === undefined
-        ? '\n'
-        : ` # {${exemplar.labelText}} ${formatValue(exemplar.value)} ${formatValue(exemplar.timestamp)}\n`);
+    if (exemplar !== undefined) {
+      sink.bytes(buf, EXEMPLAR_OPEN);
+      sink.text(buf, exemplar.labelText);
+      sink.bytes(buf, EXEMPLAR_CLOSE);
+      sink.number(buf, exemplar.value);
+      sink.byte(buf, SPACE);
+      sink.number(buf, exemplar.timestamp);
+    }
+    sink.byte(buf, NEWLINE);
   }
-  const count = line(family.count, labels, s.count);
-  const sum = line(family.sum, labels, s.sum);
-  return format === 'text' ? count + sum + buckets : buckets + count + sum;
+  if (format === 'openmetrics') {
+    single(family.count, s.count);
+    single(family.sum, s.sum);
+  }
 }
 
-/** The lines of one series, or '' when it is not published (a gauge not set, a histogram without observations). */
-function seriesLines(metric: RegistryMetric, family: Family, s: unknown, format: ExpositionFormat): string {
+/** Writes one series, its family's header first if `headed` is false; returns whether the family is now headed. */
+function writeSeries(
+  sink: ChunkSink,
+  metric: RegistryMetric,
+  family: Family,
+  s: unknown,
+  format: ExpositionFormat,
+  headed: boolean,
+): boolean {
+  let value: number;
+  let labelText: string;
   switch (metric.kind) {
     case 'counter':
-      return line(family, (s as CounterSeries).labelText, (s as CounterSeries).value);
+      value = (s as CounterSeries).value;
+      labelText = (s as CounterSeries).labelText;
+      break;
     case 'counterOfHistogram':
-      return line(family, (s as HistogramSeries).labelText, (s as HistogramSeries).count);
-    case 'gauge': {
-      const value = metric.gauge.read(s as GaugeSeries);
-      return Number.isNaN(value) ? '' : line(family, (s as GaugeSeries).labelText, value);
-    }
+      value = (s as HistogramSeries).count;
+      labelText = (s as HistogramSeries).labelText;
+      break;
+    case 'gauge':
+      value = metric.gauge.read(s as GaugeSeries);
+      if (Number.isNaN(value)) return headed;
+      labelText = (s as GaugeSeries).labelText;
+      break;
     case 'histogram':
-      return (s as HistogramSeries).count === 0 ? '' : histogramLines(family, s as HistogramSeries, format);
+      if ((s as HistogramSeries).count === 0) return headed;
+      if (!headed) writeHeader(sink, family);
+      writeHistogram(sink, family, s as HistogramSeries, format);
+      return true;
   }
+  if (!headed) writeHeader(sink, family);
+  writeLine(sink, family.sample, labelText, value);
+  return true;
+}
+
+function writeHeader(sink: ChunkSink, family: Family): void {
+  sink.text(sink.reserve(family.header.length * 3), family.header);
 }
 
 /**
@@ -132,8 +324,7 @@ export class RegistryWriter {
    * event loop between slices. Resolves to whether anything was written.
    */
   async write(format: ExpositionFormat, emit: (chunk: Buffer) => void): Promise<boolean> {
-    let out = '';
-    let wrote = false;
+    const sink = new ChunkSink(emit);
     let deadline = performance.now() + SLICE_MS;
     let sinceCheck = 0;
     const metrics = this.registry.metrics;
@@ -146,38 +337,18 @@ export class RegistryWriter {
       for (let i = 0; ; i++) {
         const s = i < table.series.length ? table.series[i] : i === table.series.length ? table.overflow : undefined;
         if (s === undefined) break;
-        const lines = seriesLines(metric, family, s, format);
-        if (lines !== '') {
-          if (!headed) {
-            out += family.header;
-            headed = true;
-          }
-          out += lines;
-        }
-        if (out.length >= CHUNK_CHARS) {
-          emit(Buffer.from(out, 'utf8'));
-          wrote = true;
-          out = '';
-        }
+        headed = writeSeries(sink, metric, family, s, format, headed);
         if (++sinceCheck === SERIES_PER_CHECK) {
           sinceCheck = 0;
           if (performance.now() >= deadline) {
-            if (out !== '') {
-              emit(Buffer.from(out, 'utf8'));
-              wrote = true;
-              out = '';
-            }
             await nextTurn();
             deadline = performance.now() + SLICE_MS;
           }
         }
       }
     }
-    if (out !== '') {
-      emit(Buffer.from(out, 'utf8'));
-      wrote = true;
-    }
-    return wrote;
+    sink.flush();
+    return sink.wrote;
   }
 
   private family(metric: RegistryMetric, format: ExpositionFormat): Family {
