@@ -15,6 +15,7 @@ import {
   type ExpositionFormat,
 } from './exposition.ts';
 import { openMetricsOf } from './openmetrics.ts';
+import { LoopShare } from './loop-share.ts';
 import { RegistryWriter, SLICE_MS } from './registry-writer.ts';
 
 export {
@@ -30,7 +31,7 @@ type CollectionOptions = Parameters<MetricReader['collect']>[0];
 /** What OpenTelemetry's serializer writes when there is no metric at all. */
 const NO_METRICS = '# no registered metrics';
 const EOF = Buffer.from('# EOF\n');
-/** See `TurnBudget`. */
+/** See `SendBudget`. */
 const BYTES_PER_TURN = 256 * 1024;
 /** zlib's fastest level: the exposition is repetitive text, and the time is spent off the event loop anyway. */
 const GZIP_LEVEL = 1;
@@ -69,21 +70,37 @@ export class PrometheusReader extends PrometheusExporter {
 }
 
 /**
- * Bytes handed to sockets per turn of the event loop, every response together. A socket write copies
- * into the kernel (and, on loopback, through the receiver's TCP stack) synchronously: fifty clients
- * taking a large body at once would otherwise hold the loop for tens of milliseconds.
+ * What writing bodies to sockets may take from the event loop. A socket write copies into the
+ * kernel (and, on loopback, through the receiver's TCP stack) synchronously: at most
+ * `BYTES_PER_TURN` per turn, every response together (fifty clients taking a large body at once
+ * would otherwise hold the loop for tens of milliseconds), and within the endpoint's `LoopShare`
+ * (scrapers asking back to back would otherwise take most of the loop's time).
  */
-class TurnBudget {
+class SendBudget {
   private spent = 0;
+  private readonly share: LoopShare;
 
-  /** Resolves when `bytes` fit in this turn's budget, or in a later turn's. */
+  constructor(share: LoopShare) {
+    this.share = share;
+  }
+
+  /** Resolves when `bytes` may be written: within this turn's budget and the loop share, or later. */
   async take(bytes: number): Promise<void> {
-    while (this.spent >= BYTES_PER_TURN) await nextTurn();
+    await this.share.admit();
+    while (this.spent >= BYTES_PER_TURN) await this.share.yield();
     if (this.spent === 0)
       setImmediate(() => {
         this.spent = 0;
       });
     this.spent += bytes;
+  }
+
+  /** Writes `chunk`, its time charged to the share; false when `res` wants a drain first. */
+  write(res: ServerResponse, chunk: Buffer): boolean {
+    const started = performance.now();
+    const more = res.write(chunk);
+    this.share.charge(performance.now() - started);
+    return more;
   }
 }
 
@@ -166,7 +183,8 @@ class Exposition {
  * form one exposition, the same as OpenTelemetry alone would write.
  *
  * Requests that arrive while an exposition is being made share it, so fifty clients cost about one
- * scrape. No exposition leaves before the durable state is on disk at least as new as the numbers
+ * scrape; while the rest of the event loop is busy, rendering and sending together take at most
+ * `LOOP_SHARE` of its time (`LoopShare`). No exposition leaves before the durable state is on disk at least as new as the numbers
  * it carries: the registry is written first, then the state barrier is awaited (`beforeExport`).
  */
 export class PrometheusEndpoint {
@@ -177,7 +195,9 @@ export class PrometheusEndpoint {
   private readonly serializer: PrometheusSerializer;
   private readonly logger: Logger;
   private readonly inFlight = new Map<ExpositionFormat, Promise<Exposition>>();
-  private readonly sent = new TurnBudget();
+  /** The loop time every scrape of this endpoint takes together (rendering and sending). */
+  private readonly share = new LoopShare();
+  private readonly sent = new SendBudget(this.share);
   private registryNames: { count: number; names: Set<string> } = { count: -1, names: new Set() };
   private warnedErrors = false;
   private readonly warnedShadowed = new Set<string>();
@@ -222,7 +242,7 @@ export class PrometheusEndpoint {
     for (const chunk of body.chunks) {
       await this.sent.take(chunk.length);
       if (res.destroyed) return;
-      if (!res.write(chunk)) await drained(res);
+      if (!this.sent.write(res, chunk)) await drained(res);
     }
     res.end();
   };
@@ -244,21 +264,28 @@ export class PrometheusEndpoint {
   private async make(format: ExpositionFormat): Promise<Exposition> {
     // One turn first: the requests read in the same turn of the event loop (fifty at once) share this one.
     await nextTurn();
+    await this.share.admit();
+    const started = performance.now();
     this.registry.runCollectHooks();
-    const { resourceMetrics, errors } = await this.reader.collectInstruments();
+    const collecting = this.reader.collectInstruments();
+    this.share.charge(performance.now() - started);
+    const { resourceMetrics, errors } = await collecting;
     if (errors.length > 0 && !this.warnedErrors) {
       this.warnedErrors = true;
       this.logger.warn(
         `metric collection reported ${errors.length} error(s), first: ${String(errors[0])}; further ones are not logged`,
       );
     }
+    const serializing = performance.now();
     const instruments = forPrometheus(resourceMetrics, (metric) => this.notShadowed(metric));
     const chunks: Buffer[] = [];
     let head = format === 'text' ? this.serializer.serialize(instruments) : openMetricsOf(instruments);
     const empty = head.endsWith(NO_METRICS);
     if (empty) head = head.slice(0, -NO_METRICS.length);
     chunks.push(Buffer.from(head, 'utf8'));
-    const wrote = await this.writer.write(format, (chunk) => chunks.push(chunk));
+    this.share.charge(performance.now() - serializing);
+    await this.share.yield();
+    const wrote = await this.writer.write(format, (chunk) => chunks.push(chunk), this.share);
     if (format === 'openmetrics') chunks.push(EOF);
     else if (empty && !wrote) chunks.push(Buffer.from(NO_METRICS));
     // After the numbers were read: the state on disk is then at least as new as any of them.

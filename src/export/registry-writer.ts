@@ -1,8 +1,8 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { CounterSeries } from '../storage/counter.ts';
 import type { GaugeSeries } from '../storage/gauge.ts';
 import type { Exemplar, HistogramSeries } from '../storage/histogram.ts';
 import type { InstrumentRegistry, RegistryMetric } from '../storage/registry.ts';
+import { LoopShare } from './loop-share.ts';
 import { familyHeader, formatBound, formatValue, sanitizeName, type ExpositionFormat } from './exposition.ts';
 
 /** Longest run of rendering between two turns of the event loop. */
@@ -320,12 +320,18 @@ export class RegistryWriter {
   }
 
   /**
-   * Writes every published series in slices, passing each slice's bytes to `emit`, and yields to the
-   * event loop between slices. Resolves to whether anything was written.
+   * Writes every published series in slices, passing full chunks to `emit`, and yields to the event
+   * loop between slices (through `share`, which may wait longer while the loop is busy). Resolves to
+   * whether anything was written.
    */
-  async write(format: ExpositionFormat, emit: (chunk: Buffer) => void): Promise<boolean> {
+  async write(
+    format: ExpositionFormat,
+    emit: (chunk: Buffer) => void,
+    share: LoopShare = new LoopShare(),
+  ): Promise<boolean> {
     const sink = new ChunkSink(emit);
-    let deadline = performance.now() + SLICE_MS;
+    let started = performance.now();
+    let deadline = started + SLICE_MS;
     let sinceCheck = 0;
     const metrics = this.registry.metrics;
     for (let m = 0; m < metrics.length; m++) {
@@ -340,14 +346,18 @@ export class RegistryWriter {
         headed = writeSeries(sink, metric, family, s, format, headed);
         if (++sinceCheck === SERIES_PER_CHECK) {
           sinceCheck = 0;
-          if (performance.now() >= deadline) {
-            await nextTurn();
-            deadline = performance.now() + SLICE_MS;
+          const now = performance.now();
+          if (now >= deadline) {
+            share.charge(now - started);
+            await share.yield();
+            started = performance.now();
+            deadline = started + SLICE_MS;
           }
         }
       }
     }
     sink.flush();
+    share.charge(performance.now() - started);
     return sink.wrote;
   }
 
