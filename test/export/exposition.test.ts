@@ -61,6 +61,7 @@ async function demoState(monitoring: MonitoringService): Promise<void> {
     call.exemplar = { order_id: 'o-42' };
     return { status: 201 };
   });
+  monitoring.trackDbQuery('insert', () => 1, { exemplar: { order_id: 'o-42' } });
   for (const api of ['a', 'b', 'c', 'd', 'e']) monitoring.setApiQuotaRemaining({ api, remaining: 1 });
   monitoring.recordExecutedTrade({ symbol: 'ODD "quoted" \\ back\nslash', direction: 'buy', success: true });
   monitoring.recordTradingSignal({ symbol: 'ünïcødé/€', direction: 'sell', confidenceLevel: 1 });
