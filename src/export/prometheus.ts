@@ -16,7 +16,7 @@ import {
 } from './exposition.ts';
 import { openMetricsOf } from './openmetrics.ts';
 import { LoopShare } from './loop-share.ts';
-import { RegistryWriter, SLICE_MS } from './registry-writer.ts';
+import { ChunkPool, RegistryWriter, SLICE_MS } from './registry-writer.ts';
 
 export {
   OPENMETRICS_CONTENT_TYPE,
@@ -33,6 +33,10 @@ const NO_METRICS = '# no registered metrics';
 const EOF = Buffer.from('# EOF\n');
 /** See `SendBudget`. */
 const BYTES_PER_TURN = 256 * 1024;
+/** Bytes zlib may have waiting before the writer waits for it (`gzipSink`). */
+const GZIP_BACKLOG = 1024 * 1024;
+/** Chunk buffers kept for the next gzipped scrape (256 KiB each). */
+const POOLED_CHUNKS = 8;
 /** zlib's fastest level: the exposition is repetitive text, and the time is spent off the event loop anyway. */
 const GZIP_LEVEL = 1;
 
@@ -129,32 +133,81 @@ function bodyOf(chunks: Buffer[]): Body {
   return { chunks, bytes };
 }
 
-/** Compressed in libuv's threadpool (zlib's asynchronous API), chunk by chunk: the event loop only hands the chunks over. */
-function gzip(body: Body): Promise<Body> {
-  return new Promise((resolve, reject) => {
-    const stream = createGzip({ level: GZIP_LEVEL, chunkSize: 64 * 1024 });
-    const chunks: Buffer[] = [];
+/** Where an exposition's chunks go as they are written: kept as they are, or compressed on the way. */
+interface BodySink {
+  push(chunk: Buffer): void;
+  /** Resolves once the sink can take more (undefined: at once). */
+  ready(): Promise<void> | undefined;
+  end(): Promise<Body>;
+}
+
+function plainSink(): BodySink {
+  const chunks: Buffer[] = [];
+  return {
+    push: (chunk) => chunks.push(chunk),
+    ready: () => undefined,
+    end: () => Promise.resolve(bodyOf(chunks)),
+  };
+}
+
+/**
+ * Compressed in libuv's threadpool (zlib's asynchronous API) as the chunks are written: the event
+ * loop only hands them over, each chunk goes back to the pool once zlib has read it, and the writer
+ * waits between slices while zlib is more than `GZIP_BACKLOG` behind. A gzipped scrape of any size
+ * holds its compressed bytes and a few chunks, not its whole text.
+ */
+function gzipSink(pool: ChunkPool): BodySink {
+  const stream = createGzip({ level: GZIP_LEVEL, chunkSize: 64 * 1024 });
+  const chunks: Buffer[] = [];
+  const done = new Promise<Body>((resolve, reject) => {
     stream.on('data', (chunk: Buffer) => chunks.push(chunk));
     stream.once('end', () => resolve(bodyOf(chunks)));
     stream.once('error', reject);
-    for (const chunk of body.chunks) stream.write(chunk);
-    stream.end();
   });
+  // Its rejection is the one `end()` returns.
+  done.catch(() => {});
+  /** Bytes handed to zlib and not read yet; the writer waits on `caughtUp` while they are too many. */
+  let backlog = 0;
+  let caughtUp: { promise: Promise<void>; resolve: () => void } | undefined;
+  const consumed = (chunk: Buffer) => {
+    backlog -= chunk.length;
+    pool.give(chunk);
+    if (caughtUp !== undefined && backlog <= GZIP_BACKLOG / 2) {
+      caughtUp.resolve();
+      caughtUp = undefined;
+    }
+  };
+  return {
+    push: (chunk) => {
+      backlog += chunk.length;
+      stream.write(chunk, () => consumed(chunk));
+    },
+    ready: () => {
+      if (backlog <= GZIP_BACKLOG) return undefined;
+      if (caughtUp === undefined) {
+        let resolve = () => {};
+        const promise = new Promise<void>((r) => (resolve = r));
+        caughtUp = { promise: Promise.race([promise, done.then(() => {})]), resolve };
+      }
+      return caughtUp.promise;
+    },
+    end: () => {
+      stream.end();
+      return done;
+    },
+  };
 }
 
-/** One exposition, shared by every request that arrived while it was being made; gzipped once if asked. */
+/** One exposition, shared by every request that arrived while it was being made. */
 class Exposition {
   readonly format: ExpositionFormat;
+  readonly gzipped: boolean;
   readonly body: Body;
-  private gzipped: Promise<Body> | undefined;
 
-  constructor(format: ExpositionFormat, chunks: Buffer[]) {
+  constructor(format: ExpositionFormat, gzipped: boolean, body: Body) {
     this.format = format;
-    this.body = bodyOf(chunks);
-  }
-
-  gzip(): Promise<Body> {
-    return (this.gzipped ??= gzip(this.body));
+    this.gzipped = gzipped;
+    this.body = body;
   }
 
   /**
@@ -182,8 +235,8 @@ class Exposition {
  * MeterProvider's instruments go through OpenTelemetry's reader and serializer as before, and both
  * form one exposition, the same as OpenTelemetry alone would write.
  *
- * Requests that arrive while an exposition is being made share it, so fifty clients cost about one
- * scrape; while the rest of the event loop is busy, rendering and sending together take at most
+ * Requests that arrive while an exposition is being made, in the same format and encoding, share it,
+ * so fifty clients cost about one scrape; a gzipped one is compressed as it is written (`gzipSink`); while the rest of the event loop is busy, rendering and sending together take at most
  * `LOOP_SHARE` of its time (`LoopShare`). No exposition leaves before the durable state is on disk at least as new as the numbers
  * it carries: the registry is written first, then the state barrier is awaited (`beforeExport`).
  */
@@ -194,7 +247,9 @@ export class PrometheusEndpoint {
   private readonly beforeExport: () => Promise<void>;
   private readonly serializer: PrometheusSerializer;
   private readonly logger: Logger;
-  private readonly inFlight = new Map<ExpositionFormat, Promise<Exposition>>();
+  /** By format, and gzipped or not. */
+  private readonly inFlight = new Map<string, Promise<Exposition>>();
+  private readonly pool = new ChunkPool(POOLED_CHUNKS);
   /** The loop time every scrape of this endpoint takes together (rendering and sending). */
   private readonly share = new LoopShare();
   private readonly sent = new SendBudget(this.share);
@@ -222,14 +277,14 @@ export class PrometheusEndpoint {
 
   /** Collects every metric now and returns the exposition text (the text format unless asked otherwise). */
   async render(format: ExpositionFormat = 'text'): Promise<string> {
-    return (await this.expose(format, true)).text();
+    return (await this.expose(format, false, true)).text();
   }
 
   /** Request handler serving the exposition; usable from any node:http-compatible server. */
   readonly handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const exposition = await this.expose(negotiateFormat(req.headers.accept), false);
     const compressed = acceptsGzip(req.headers['accept-encoding']);
-    const body = compressed ? await exposition.gzip() : exposition.body;
+    const exposition = await this.expose(negotiateFormat(req.headers.accept), compressed, false);
+    const body = exposition.body;
     res.writeHead(200, {
       'content-type': exposition.format === 'openmetrics' ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_CONTENT_TYPE,
       'content-length': body.bytes,
@@ -248,20 +303,21 @@ export class PrometheusEndpoint {
   };
 
   /**
-   * The exposition in flight in this format if any (a scrape), else a new one; `fresh` always starts
-   * a new one (`render()`, "collected now"), which later scrapes share.
+   * The exposition in flight in this format and encoding if any (a scrape), else a new one; `fresh`
+   * always starts a new one (`render()`, "collected now"), which later scrapes share.
    */
-  private expose(format: ExpositionFormat, fresh: boolean): Promise<Exposition> {
-    const running = this.inFlight.get(format);
+  private expose(format: ExpositionFormat, gzipped: boolean, fresh: boolean): Promise<Exposition> {
+    const key = gzipped ? `${format}+gzip` : format;
+    const running = this.inFlight.get(key);
     if (running !== undefined && !fresh) return running;
-    const made = this.make(format).finally(() => {
-      if (this.inFlight.get(format) === made) this.inFlight.delete(format);
+    const made = this.make(format, gzipped).finally(() => {
+      if (this.inFlight.get(key) === made) this.inFlight.delete(key);
     });
-    this.inFlight.set(format, made);
+    this.inFlight.set(key, made);
     return made;
   }
 
-  private async make(format: ExpositionFormat): Promise<Exposition> {
+  private async make(format: ExpositionFormat, gzipped: boolean): Promise<Exposition> {
     // One turn first: the requests read in the same turn of the event loop (fifty at once) share this one.
     await nextTurn();
     await this.share.admit();
@@ -278,19 +334,24 @@ export class PrometheusEndpoint {
     }
     const serializing = performance.now();
     const instruments = forPrometheus(resourceMetrics, (metric) => this.notShadowed(metric));
-    const chunks: Buffer[] = [];
+    const sink = gzipped ? gzipSink(this.pool) : plainSink();
     let head = format === 'text' ? this.serializer.serialize(instruments) : openMetricsOf(instruments);
     const empty = head.endsWith(NO_METRICS);
     if (empty) head = head.slice(0, -NO_METRICS.length);
-    chunks.push(Buffer.from(head, 'utf8'));
+    sink.push(Buffer.from(head, 'utf8'));
     this.share.charge(performance.now() - serializing);
     await this.share.yield();
-    const wrote = await this.writer.write(format, (chunk) => chunks.push(chunk), this.share);
-    if (format === 'openmetrics') chunks.push(EOF);
-    else if (empty && !wrote) chunks.push(Buffer.from(NO_METRICS));
+    const wrote = await this.writer.write(format, (chunk) => sink.push(chunk), {
+      share: this.share,
+      // Plain chunks stay in the body; gzipped ones are read by zlib and reused.
+      pool: gzipped ? this.pool : undefined,
+      ready: () => sink.ready(),
+    });
+    if (format === 'openmetrics') sink.push(EOF);
+    else if (empty && !wrote) sink.push(Buffer.from(NO_METRICS));
     // After the numbers were read: the state on disk is then at least as new as any of them.
-    await this.beforeExport();
-    return new Exposition(format, chunks);
+    const [body] = await Promise.all([sink.end(), this.beforeExport()]);
+    return new Exposition(format, gzipped, body);
   }
 
   /** False for an instrument named like a metric of the contract: the contract's family wins, and that is said once. */

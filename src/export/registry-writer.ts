@@ -14,7 +14,7 @@ const SERIES_PER_CHECK = 16;
  * to a string (`metricsText()`) lands in the large-object space, which no young-generation
  * collection copies; small enough for a socket write or a decode to stay well inside a slice.
  */
-const CHUNK_BYTES = 256 * 1024;
+export const CHUNK_BYTES = 256 * 1024;
 /** Longest decimal form of a number as JavaScript writes it (`-1.2345678901234567e-308`), with room to spare. */
 const NUMBER_BYTES = 32;
 
@@ -68,6 +68,37 @@ function familyOf(metric: RegistryMetric, format: ExpositionFormat): Family {
 }
 
 /**
+ * Chunk buffers handed back once their bytes are consumed (compressed), for the next chunks of the
+ * same or a later exposition: a gzipped scrape of any size then allocates a few chunks, not its whole
+ * text. At most `max` are kept between scrapes.
+ */
+export class ChunkPool {
+  private readonly free: Buffer[] = [];
+  private readonly own = new WeakSet<ArrayBufferLike>();
+  private readonly max: number;
+
+  constructor(max: number) {
+    this.max = max;
+  }
+
+  /** A buffer of `CHUNK_BYTES`, or of `bytes` when more (not pooled then). */
+  take(bytes = CHUNK_BYTES): Buffer {
+    if (bytes > CHUNK_BYTES) return Buffer.allocUnsafeSlow(bytes);
+    const buf = this.free.pop();
+    if (buf !== undefined) return buf;
+    const fresh = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+    this.own.add(fresh.buffer);
+    return fresh;
+  }
+
+  /** Takes back the buffer under `chunk` (a view of one it gave) once nothing reads it any more; others are ignored. */
+  give(chunk: Buffer): void {
+    if (this.free.length < this.max && this.own.has(chunk.buffer))
+      this.free.push(Buffer.from(chunk.buffer, 0, CHUNK_BYTES));
+  }
+}
+
+/**
  * Writes text into chunks of `CHUNK_BYTES` and hands each full chunk to `emit`. Everything a scrape
  * writes repeatedly is copied as bytes (family names, the label text of a series after its first
  * line) or written digit by digit (integer values): a scrape makes almost no garbage, so no
@@ -79,9 +110,11 @@ class ChunkSink {
   pos = 0;
   wrote = false;
   private readonly emit: (chunk: Buffer) => void;
+  private readonly pool: ChunkPool | undefined;
 
-  constructor(emit: (chunk: Buffer) => void) {
+  constructor(emit: (chunk: Buffer) => void, pool: ChunkPool | undefined) {
     this.emit = emit;
+    this.pool = pool;
   }
 
   /** Room for at least `bytes` more bytes in the current chunk: a new chunk when they do not fit. */
@@ -90,7 +123,8 @@ class ChunkSink {
     if (buf !== undefined && this.pos + bytes <= buf.length) return buf;
     this.flush();
     this.pos = 0;
-    return (this.buf = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, bytes)));
+    return (this.buf =
+      this.pool === undefined ? Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, bytes)) : this.pool.take(bytes));
   }
 
   /** Hands the bytes written so far to `emit`; the next write starts a new chunk. */
@@ -292,6 +326,16 @@ function writeHeader(sink: ChunkSink, family: Family): void {
   sink.text(sink.reserve(family.header.length * 3), family.header);
 }
 
+/** How `RegistryWriter.write` runs. */
+export interface WriteOptions {
+  /** What the slices are charged to (the endpoint's share); one of its own otherwise. */
+  readonly share?: LoopShare;
+  /** Where chunk buffers come from; fresh ones otherwise. */
+  readonly pool?: ChunkPool;
+  /** Awaited between slices when given: resolves once the consumer of the chunks can take more. */
+  readonly ready?: () => Promise<void> | undefined;
+}
+
 /**
  * Writes the registry's metrics in either exposition format straight from the pre-aggregated series:
  * family strings are built once, each series carries its label text from its creation, so a scrape
@@ -321,15 +365,12 @@ export class RegistryWriter {
 
   /**
    * Writes every published series in slices, passing full chunks to `emit`, and yields to the event
-   * loop between slices (through `share`, which may wait longer while the loop is busy). Resolves to
-   * whether anything was written.
+   * loop between slices (through the share, which may wait longer while the loop is busy). Resolves
+   * to whether anything was written.
    */
-  async write(
-    format: ExpositionFormat,
-    emit: (chunk: Buffer) => void,
-    share: LoopShare = new LoopShare(),
-  ): Promise<boolean> {
-    const sink = new ChunkSink(emit);
+  async write(format: ExpositionFormat, emit: (chunk: Buffer) => void, options: WriteOptions = {}): Promise<boolean> {
+    const share = options.share ?? new LoopShare();
+    const sink = new ChunkSink(emit, options.pool);
     let started = performance.now();
     let deadline = started + SLICE_MS;
     let sinceCheck = 0;
@@ -350,6 +391,7 @@ export class RegistryWriter {
           if (now >= deadline) {
             share.charge(now - started);
             await share.yield();
+            await options.ready?.();
             started = performance.now();
             deadline = started + SLICE_MS;
           }

@@ -439,3 +439,26 @@ test('exemplars: the last one per bucket, in OpenMetrics only; a bad one is coun
   assert.equal(invalid('wrong_type'), 4);
   assert.equal(invalid('too_long'), 1);
 });
+
+test('a gzipped scrape far larger than the chunk pool and the zlib backlog decompresses to the plain scrape', async () => {
+  const registry = new InstrumentRegistry(100_000, () => {});
+  const latency = registry.histogram(METRICS.apiLatency);
+  for (let i = 0; i < 20_000; i++) latency.get2(`/api/orders/${i}`, 'POST').record((i % 1000) / 100);
+  const producer = new RegistryProducer(registry, emptyResource(), { name: 'test' });
+  const endpoint = new PrometheusEndpoint(registry, producer, () => Promise.resolve(), new RecordingLogger());
+  const provider = new MeterProvider({ readers: [endpoint.reader] });
+  for (const accept of ['text/plain', 'application/openmetrics-text']) {
+    const [plain, zipped] = await Promise.all([
+      handleDirectly(endpoint, { accept }),
+      handleDirectly(endpoint, { accept, 'accept-encoding': 'gzip' }),
+    ]);
+    assert.ok(plain.body.length > 8 * 1024 * 1024, `${plain.body.length} bytes`);
+    assert.equal(zipped.headers['content-encoding'], 'gzip');
+    assert.equal(Number(zipped.headers['content-length']), zipped.body.length);
+    assert.equal(gunzipSync(zipped.body).toString(), plain.body.toString(), accept);
+  }
+  // And again, from the chunks the first gzipped scrapes handed back.
+  const again = await handleDirectly(endpoint, { 'accept-encoding': 'gzip' });
+  assert.equal(gunzipSync(again.body).toString(), await endpoint.render());
+  await provider.shutdown();
+});
