@@ -109,6 +109,8 @@ class ChunkSink {
   private buf: Buffer | undefined;
   pos = 0;
   wrote = false;
+  private labelsAt = -1;
+  private labelBytes = 0;
   private readonly emit: (chunk: Buffer) => void;
   private readonly pool: ChunkPool | undefined;
 
@@ -138,35 +140,37 @@ class ChunkSink {
   }
 
   bytes(buf: Buffer, src: Uint8Array): void {
-    let pos = this.pos;
-    for (let i = 0; i < src.length; i++) buf[pos++] = src[i]!;
-    this.pos = pos;
+    buf.set(src, this.pos);
+    this.pos += src.length;
   }
 
   byte(buf: Buffer, b: number): void {
     buf[this.pos++] = b;
   }
 
-  /** A string, as UTF-8: byte by byte while it is ASCII (label text, numbers), by Node's encoder otherwise. */
+  /** A string, as UTF-8. */
   text(buf: Buffer, text: string): void {
-    const start = this.pos;
-    let pos = start;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c >= 0x80) {
-        this.pos = start + buf.write(text, start, 'utf8');
-        return;
-      }
-      buf[pos++] = c;
-    }
-    this.pos = pos;
+    this.pos += buf.write(text, this.pos, 'utf8');
+  }
+
+  /** Starts a series: its label text is encoded at its first `labels()` and copied at the next ones. */
+  startSeries(): void {
+    this.labelsAt = -1;
+  }
+
+  /** The label text of the series being written. */
+  labels(buf: Buffer, text: string): void {
+    if (this.labelsAt < 0) {
+      this.labelsAt = this.pos;
+      this.text(buf, text);
+      this.labelBytes = this.pos - this.labelsAt;
+    } else this.again(buf, this.labelsAt, this.labelBytes);
   }
 
   /** `bytes` bytes written earlier in this chunk, from `from`, copied again. */
   again(buf: Buffer, from: number, bytes: number): void {
-    let pos = this.pos;
-    for (let i = from, end = from + bytes; i < end; i++) buf[pos++] = buf[i]!;
-    this.pos = pos;
+    buf.copyWithin(this.pos, from, from + bytes);
+    this.pos += bytes;
   }
 
   /** A sample value as `formatValue` writes it: integers digit by digit, anything else through its string. */
@@ -232,31 +236,10 @@ function writeHistogram(sink: ChunkSink, family: Family, s: HistogramSeries, for
   const counts = s.counts;
   const exemplars = format === 'openmetrics' ? s.exemplars : undefined;
   const buf = sink.reserve(histogramBound(family, s, exemplars));
-  let labelsAt = -1;
-  let labelBytes = 0;
-  const withLabels = (name: SampleName) => {
-    sink.bytes(buf, name.open);
-    if (labelsAt < 0) {
-      labelsAt = sink.pos;
-      sink.text(buf, labels);
-      labelBytes = sink.pos - labelsAt;
-    } else {
-      sink.again(buf, labelsAt, labelBytes);
-    }
-  };
-  const single = (name: SampleName, value: number) => {
-    if (labels === '') sink.bytes(buf, name.bare);
-    else {
-      withLabels(name);
-      sink.byte(buf, CLOSE);
-      sink.byte(buf, SPACE);
-    }
-    sink.number(buf, value);
-    sink.byte(buf, NEWLINE);
-  };
+  sink.startSeries();
   if (format === 'text') {
-    single(family.count, s.count);
-    single(family.sum, s.sum);
+    seriesLine(sink, buf, family.count, labels, s.count);
+    seriesLine(sink, buf, family.sum, labels, s.sum);
   }
   let cumulative = 0;
   for (let k = 0; k < counts.length; k++) {
@@ -265,7 +248,8 @@ function writeHistogram(sink: ChunkSink, family: Family, s: HistogramSeries, for
       sink.bytes(buf, family.sample.open);
       sink.bytes(buf, family.leAlone[k]!);
     } else {
-      withLabels(family.sample);
+      sink.bytes(buf, family.sample.open);
+      sink.labels(buf, labels);
       sink.bytes(buf, family.le[k]!);
     }
     sink.number(buf, cumulative);
@@ -281,9 +265,22 @@ function writeHistogram(sink: ChunkSink, family: Family, s: HistogramSeries, for
     sink.byte(buf, NEWLINE);
   }
   if (format === 'openmetrics') {
-    single(family.count, s.count);
-    single(family.sum, s.sum);
+    seriesLine(sink, buf, family.count, labels, s.count);
+    seriesLine(sink, buf, family.sum, labels, s.sum);
   }
+}
+
+/** A `_count` or `_sum` line of the series being written (its label text copied, see `ChunkSink.labels`). */
+function seriesLine(sink: ChunkSink, buf: Buffer, name: SampleName, labels: string, value: number): void {
+  if (labels === '') sink.bytes(buf, name.bare);
+  else {
+    sink.bytes(buf, name.open);
+    sink.labels(buf, labels);
+    sink.byte(buf, CLOSE);
+    sink.byte(buf, SPACE);
+  }
+  sink.number(buf, value);
+  sink.byte(buf, NEWLINE);
 }
 
 /** Writes one series, its family's header first if `headed` is false; returns whether the family is now headed. */
