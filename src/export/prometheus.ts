@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { finished } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import type { CollectionResult, MetricData, MetricProducer, MetricReader } from '@opentelemetry/sdk-metrics';
@@ -228,6 +229,36 @@ class Exposition {
   }
 }
 
+/** An exposition being made or made, and how many requests (or `render()` calls) use it. */
+interface SharedExposition {
+  readonly made: Promise<Exposition>;
+  users: number;
+  /** False once a user could not tell when it stopped reading the chunks: they are then left to the collector. */
+  reusable: boolean;
+}
+
+/** One user's hold on a shared exposition. */
+interface ExpositionUse {
+  readonly exposition: Promise<Exposition>;
+  /** Done with it; `reusable` false when the chunks may still be read (a response not watchable). */
+  release(reusable: boolean): void;
+}
+
+/**
+ * Resolves once `res` holds none of the chunks written to it (finished, or closed), or undefined
+ * when `res` is not a stream that can be watched (a server other than node:http).
+ */
+function settled(res: ServerResponse): Promise<void> | undefined {
+  let resolve = () => {};
+  const done = new Promise<void>((r) => (resolve = r));
+  try {
+    finished(res, () => resolve());
+  } catch {
+    return undefined;
+  }
+  return done;
+}
+
 /**
  * The Prometheus endpoint: the text format or OpenMetrics as the `Accept` header asks, gzipped when
  * `Accept-Encoding` allows it. The registry's metrics (every metric of the contract) are written
@@ -248,7 +279,7 @@ export class PrometheusEndpoint {
   private readonly serializer: PrometheusSerializer;
   private readonly logger: Logger;
   /** By format, and gzipped or not. */
-  private readonly inFlight = new Map<string, Promise<Exposition>>();
+  private readonly inFlight = new Map<string, SharedExposition>();
   private readonly pool = new ChunkPool(POOLED_CHUNKS);
   /** The loop time every scrape of this endpoint takes together (rendering and sending). */
   private readonly share = new LoopShare();
@@ -277,44 +308,82 @@ export class PrometheusEndpoint {
 
   /** Collects every metric now and returns the exposition text (the text format unless asked otherwise). */
   async render(format: ExpositionFormat = 'text'): Promise<string> {
-    return (await this.expose(format, false, true)).text();
+    const use = this.expose(format, false, true);
+    try {
+      // The text is a copy: the chunks can be reused once every user is done.
+      return await (await use.exposition).text();
+    } finally {
+      use.release(true);
+    }
   }
 
   /** Request handler serving the exposition; usable from any node:http-compatible server. */
   readonly handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const compressed = acceptsGzip(req.headers['accept-encoding']);
-    const exposition = await this.expose(negotiateFormat(req.headers.accept), compressed, false);
-    const body = exposition.body;
-    res.writeHead(200, {
-      'content-type': exposition.format === 'openmetrics' ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_CONTENT_TYPE,
-      'content-length': body.bytes,
-      ...(compressed ? { 'content-encoding': 'gzip' } : {}),
-      vary: 'Accept, Accept-Encoding',
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-    });
-    // Chunk by chunk as the socket drains, within the budget of the turn (see `sent`).
-    for (const chunk of body.chunks) {
-      await this.sent.take(chunk.length);
-      if (res.destroyed) return;
-      if (!this.sent.write(res, chunk)) await drained(res);
+    const use = this.expose(negotiateFormat(req.headers.accept), compressed, false);
+    let done: Promise<void> | undefined;
+    try {
+      const exposition = await use.exposition;
+      const body = exposition.body;
+      res.writeHead(200, {
+        'content-type': exposition.format === 'openmetrics' ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_CONTENT_TYPE,
+        'content-length': body.bytes,
+        ...(compressed ? { 'content-encoding': 'gzip' } : {}),
+        vary: 'Accept, Accept-Encoding',
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      });
+      done = settled(res);
+      // Chunk by chunk as the socket drains, within the budget of the turn (see `sent`).
+      for (const chunk of body.chunks) {
+        await this.sent.take(chunk.length);
+        if (res.destroyed) return;
+        if (!this.sent.write(res, chunk)) await drained(res);
+      }
+      res.end();
+    } finally {
+      // The chunks are reused only once the response no longer holds them (a socket write may still be queued).
+      if (done === undefined) use.release(false);
+      else void done.then(() => use.release(true));
     }
-    res.end();
   };
 
   /**
    * The exposition in flight in this format and encoding if any (a scrape), else a new one; `fresh`
-   * always starts a new one (`render()`, "collected now"), which later scrapes share.
+   * always starts a new one (`render()`, "collected now"), which later scrapes share. Each user
+   * releases it when done; once all have, with none left that may still read them, its plain chunks
+   * go back to the pool.
    */
-  private expose(format: ExpositionFormat, gzipped: boolean, fresh: boolean): Promise<Exposition> {
+  private expose(format: ExpositionFormat, gzipped: boolean, fresh: boolean): ExpositionUse {
     const key = gzipped ? `${format}+gzip` : format;
-    const running = this.inFlight.get(key);
-    if (running !== undefined && !fresh) return running;
-    const made = this.make(format, gzipped).finally(() => {
-      if (this.inFlight.get(key) === made) this.inFlight.delete(key);
-    });
-    this.inFlight.set(key, made);
-    return made;
+    let shared = fresh ? undefined : this.inFlight.get(key);
+    if (shared === undefined) {
+      const made: Promise<Exposition> = this.make(format, gzipped).finally(() => {
+        if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
+      });
+      const entry: SharedExposition = { made, users: 0, reusable: true };
+      this.inFlight.set(key, entry);
+      shared = entry;
+    }
+    const entry = shared;
+    entry.users++;
+    let released = false;
+    return {
+      exposition: entry.made,
+      release: (reusable) => {
+        if (released) return;
+        released = true;
+        entry.reusable &&= reusable;
+        if (--entry.users > 0 || !entry.reusable) return;
+        entry.made.then(
+          (exposition) => {
+            // A gzipped body is zlib's output; its raw chunks went back as zlib read them.
+            if (!exposition.gzipped) for (const chunk of exposition.body.chunks) this.pool.give(chunk);
+          },
+          () => {},
+        );
+      },
+    };
   }
 
   private async make(format: ExpositionFormat, gzipped: boolean): Promise<Exposition> {
@@ -343,8 +412,8 @@ export class PrometheusEndpoint {
     await this.share.yield();
     const wrote = await this.writer.write(format, (chunk) => sink.push(chunk), {
       share: this.share,
-      // Plain chunks stay in the body; gzipped ones are read by zlib and reused.
-      pool: gzipped ? this.pool : undefined,
+      // Gzipped chunks go back as zlib reads them, plain ones once every user is done (`expose`).
+      pool: this.pool,
       ready: () => sink.ready(),
     });
     if (format === 'openmetrics') sink.push(EOF);

@@ -10,6 +10,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
+import { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { gunzipSync } from 'node:zlib';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { emptyResource } from '@opentelemetry/resources';
@@ -460,5 +462,76 @@ test('a gzipped scrape far larger than the chunk pool and the zlib backlog decom
   // And again, from the chunks the first gzipped scrapes handed back.
   const again = await handleDirectly(endpoint, { 'accept-encoding': 'gzip' });
   assert.equal(gunzipSync(again.body).toString(), await endpoint.render());
+  await provider.shutdown();
+});
+
+/** A response whose bytes leave only when `flush()` is called, as a socket that has not sent them yet; keeps the chunks it was given. */
+class HeldResponse extends Writable {
+  statusCode = 0;
+  readonly given: Buffer[] = [];
+  readonly received: Buffer[] = [];
+  private holding = true;
+  private readonly held: (() => void)[] = [];
+
+  constructor() {
+    super({ highWaterMark: 1 << 30 });
+  }
+
+  writeHead(status: number): this {
+    this.statusCode = status;
+    return this;
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    this.given.push(chunk);
+    const send = () => {
+      this.received.push(Buffer.from(chunk));
+      callback();
+    };
+    if (this.holding) this.held.push(send);
+    else send();
+  }
+
+  flush(): void {
+    this.holding = false;
+    for (const send of this.held.splice(0)) send();
+  }
+}
+
+test('a plain body is reused for later scrapes only once every response sent it', async () => {
+  const registry = new InstrumentRegistry(100_000, () => {});
+  const trades = registry.counter(METRICS.executedTrades);
+  const series = Array.from({ length: 20_000 }, (_, i) => trades.get3(`SYM${i}/USD`, 'buy', 'success'));
+  for (const s of series) s.value = 1;
+  const producer = new RegistryProducer(registry, emptyResource(), { name: 'test' });
+  const endpoint = new PrometheusEndpoint(registry, producer, () => Promise.resolve(), new RecordingLogger());
+  const provider = new MeterProvider({ readers: [endpoint.reader] });
+  const first = new HeldResponse();
+  await endpoint.handle({ headers: {} } as IncomingMessage, first as unknown as ServerResponse);
+  assert.equal(first.statusCode, 200);
+  // The first body is still queued in its response while later scrapes write other values.
+  for (const s of series) s.value = 2;
+  for (let i = 0; i < 3; i++) await endpoint.render();
+  first.flush();
+  await finished(first);
+  const sent = Buffer.concat(first.received).toString();
+  assert.equal(sent.match(/^executed_trades_total\{.*\} 1$/gm)?.length, 20_000, 'the first body as it was made');
+  assert.doesNotMatch(sent, /^executed_trades_total\{.*\} 2$/m);
+  // Once sent, its chunks serve the next scrape.
+  const next = new HeldResponse();
+  next.flush();
+  await endpoint.handle({ headers: {} } as IncomingMessage, next as unknown as ServerResponse);
+  await finished(next);
+  const firstBuffers = new Set(first.given.map((c) => c.buffer));
+  assert.ok(
+    next.given.some((c) => firstBuffers.has(c.buffer)),
+    'a chunk of the first body reused',
+  );
+  assert.equal(
+    Buffer.concat(next.received)
+      .toString()
+      .match(/^executed_trades_total\{.*\} 2$/gm)?.length,
+    20_000,
+  );
   await provider.shutdown();
 });
