@@ -68,9 +68,10 @@ function familyOf(metric: RegistryMetric, format: ExpositionFormat): Family {
 }
 
 /**
- * Chunk buffers handed back once their bytes are consumed (compressed), for the next chunks of the
- * same or a later exposition: a gzipped scrape of any size then allocates a few chunks, not its whole
- * text. At most `max` are kept between scrapes.
+ * Chunk buffers handed back once nothing reads their bytes any more (zlib compressed them, or every
+ * response sharing them sent them), for the next chunks of the same or a later exposition: a
+ * gzipped scrape of any size allocates a few chunks, and scrapes that follow one another reuse the
+ * same ones. At most `max` are kept between scrapes.
  */
 export class ChunkPool {
   private readonly free: Buffer[] = [];
@@ -101,8 +102,8 @@ export class ChunkPool {
 /**
  * Writes text into chunks of `CHUNK_BYTES` and hands each full chunk to `emit`. Everything a scrape
  * writes repeatedly is copied as bytes (family names, the label text of a series after its first
- * line) or written digit by digit (integer values): a scrape makes almost no garbage, so no
- * collection of a large transient heap pauses the bot. A series is written whole into one chunk
+ * line) or written digit by digit (integer values): a scrape makes little garbage (a string per
+ * non-integer value), where concatenating lines made a 200 MB transient heap at 100 000 label sets. A series is written whole into one chunk
  * (`reserve` first), so its later lines copy its label text from its first line.
  */
 class ChunkSink {
