@@ -16,7 +16,7 @@ import {
   type ExpositionFormat,
 } from './exposition.ts';
 import { openMetricsOf } from './openmetrics.ts';
-import { LoopShare } from './loop-share.ts';
+import { LoopShare, loopClock } from './loop-share.ts';
 import { ChunkPool, RegistryWriter, SLICE_MS } from './registry-writer.ts';
 
 export {
@@ -102,9 +102,9 @@ class SendBudget {
 
   /** Writes `chunk`, its time charged to the share; false when `res` wants a drain first. */
   write(res: ServerResponse, chunk: Buffer): boolean {
-    const started = performance.now();
+    const started = loopClock();
     const more = res.write(chunk);
-    this.share.charge(performance.now() - started);
+    this.share.charge(loopClock() - started);
     return more;
   }
 }
@@ -390,10 +390,10 @@ export class PrometheusEndpoint {
     // One turn first: the requests read in the same turn of the event loop (fifty at once) share this one.
     await nextTurn();
     await this.share.admit();
-    const started = performance.now();
+    const started = loopClock();
     this.registry.runCollectHooks();
     const collecting = this.reader.collectInstruments();
-    this.share.charge(performance.now() - started);
+    this.share.charge(loopClock() - started);
     const { resourceMetrics, errors } = await collecting;
     if (errors.length > 0 && !this.warnedErrors) {
       this.warnedErrors = true;
@@ -401,14 +401,14 @@ export class PrometheusEndpoint {
         `metric collection reported ${errors.length} error(s), first: ${String(errors[0])}; further ones are not logged`,
       );
     }
-    const serializing = performance.now();
+    const serializing = loopClock();
     const instruments = forPrometheus(resourceMetrics, (metric) => this.notShadowed(metric));
     const sink = gzipped ? gzipSink(this.pool) : plainSink();
     let head = format === 'text' ? this.serializer.serialize(instruments) : openMetricsOf(instruments);
     const empty = head.endsWith(NO_METRICS);
     if (empty) head = head.slice(0, -NO_METRICS.length);
     sink.push(Buffer.from(head, 'utf8'));
-    this.share.charge(performance.now() - serializing);
+    this.share.charge(loopClock() - serializing);
     await this.share.yield();
     const wrote = await this.writer.write(format, (chunk) => sink.push(chunk), {
       share: this.share,

@@ -2,7 +2,7 @@ import type { CounterSeries } from '../storage/counter.ts';
 import type { GaugeSeries } from '../storage/gauge.ts';
 import type { Exemplar, HistogramSeries } from '../storage/histogram.ts';
 import type { InstrumentRegistry, RegistryMetric } from '../storage/registry.ts';
-import { LoopShare } from './loop-share.ts';
+import { LoopShare, loopClock } from './loop-share.ts';
 import { familyHeader, formatBound, formatValue, sanitizeName, type ExpositionFormat } from './exposition.ts';
 
 /** Longest run of rendering between two turns of the event loop. */
@@ -369,8 +369,8 @@ export class RegistryWriter {
   async write(format: ExpositionFormat, emit: (chunk: Buffer) => void, options: WriteOptions = {}): Promise<boolean> {
     const share = options.share ?? new LoopShare();
     const sink = new ChunkSink(emit, options.pool);
-    let started = performance.now();
-    let deadline = started + SLICE_MS;
+    let deadline = performance.now() + SLICE_MS;
+    let started = loopClock();
     let sinceCheck = 0;
     const metrics = this.registry.metrics;
     for (let m = 0; m < metrics.length; m++) {
@@ -385,19 +385,18 @@ export class RegistryWriter {
         headed = writeSeries(sink, metric, family, s, format, headed);
         if (++sinceCheck === SERIES_PER_CHECK) {
           sinceCheck = 0;
-          const now = performance.now();
-          if (now >= deadline) {
-            share.charge(now - started);
+          if (performance.now() >= deadline) {
+            share.charge(loopClock() - started);
             await share.yield();
             await options.ready?.();
-            started = performance.now();
-            deadline = started + SLICE_MS;
+            deadline = performance.now() + SLICE_MS;
+            started = loopClock();
           }
         }
       }
     }
     sink.flush();
-    share.charge(performance.now() - started);
+    share.charge(loopClock() - started);
     return sink.wrote;
   }
 

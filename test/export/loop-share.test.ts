@@ -5,14 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LoopShare } from '../../src/export/loop-share.ts';
+import { LoopShare, loopClock } from '../../src/export/loop-share.ts';
 
-/** A bot that works 1 ms in every turn of the event loop until stopped; counts its turns. */
+/** A bot that works 1 ms of CPU time in every turn of the event loop until stopped; counts its turns. */
 function busyBot() {
   const bot = { turns: 0, running: true };
   const turn = () => {
-    const until = performance.now() + 1;
-    while (performance.now() < until);
+    const until = loopClock() + 1;
+    while (loopClock() < until);
     bot.turns++;
     if (bot.running) setImmediate(turn);
   };
@@ -34,8 +34,9 @@ test('against a busy loop, work past the burst waits until the rest of the loop 
     bot.running = false;
   }
   assert.ok(share.waits > 0, 'it waited on a timer');
-  // One turn per slice without the share; the 1 ms turns that repaid the debt are many more.
-  assert.ok(bot.turns > 100, `the bot ran ${bot.turns} turns`);
+  // One turn per slice without the share; with it, the waits leave the bot several per slice (how
+  // many depends on how much of the machine the test gets, hence the low bar).
+  assert.ok(bot.turns >= 30, `the bot ran ${bot.turns} turns for 10 slices`);
 });
 
 test('on an idle loop, it never waits', async () => {
