@@ -67,6 +67,8 @@ function familyOf(metric: RegistryMetric, format: ExpositionFormat): Family {
   return { name, header, sample, count, sum, le, leAlone, longestFixed };
 }
 
+const ignore = (): void => {};
+
 /**
  * Chunk buffers handed back once nothing reads their bytes any more (zlib compressed them, or every
  * response sharing them sent them), for the next chunks of the same or a later exposition: a
@@ -107,17 +109,30 @@ export class ChunkPool {
  * (`reserve` first), so its later lines copy its label text from its first line.
  */
 class ChunkSink {
-  private buf: Buffer | undefined;
+  private buf: Buffer | undefined = undefined;
   pos = 0;
   wrote = false;
   private labelsAt = -1;
   private labelBytes = 0;
-  private readonly emit: (chunk: Buffer) => void;
-  private readonly pool: ChunkPool | undefined;
+  private emit: (chunk: Buffer) => void = ignore;
+  private pool: ChunkPool | undefined = undefined;
 
-  constructor(emit: (chunk: Buffer) => void, pool: ChunkPool | undefined) {
+  /** Starts a write: chunks go to `emit`, buffers come from `pool` (fresh ones without). */
+  start(emit: (chunk: Buffer) => void, pool: ChunkPool | undefined): this {
     this.emit = emit;
     this.pool = pool;
+    this.buf = undefined;
+    this.pos = 0;
+    this.wrote = false;
+    this.labelsAt = -1;
+    return this;
+  }
+
+  /** Ends a write: holds nothing of it any more (the sink is kept for the next one). */
+  end(): void {
+    this.emit = ignore;
+    this.pool = undefined;
+    this.buf = undefined;
   }
 
   /** Room for at least `bytes` more bytes in the current chunk: a new chunk when they do not fit. */
@@ -347,6 +362,8 @@ export interface WriteOptions {
  */
 export class RegistryWriter {
   private readonly registry: InstrumentRegistry;
+  /** Sinks of finished writes, for the next ones (one per write in progress). */
+  private readonly sinks: ChunkSink[] = [];
   private readonly families: Record<ExpositionFormat, WeakMap<RegistryMetric, Family>> = {
     text: new WeakMap(),
     openmetrics: new WeakMap(),
@@ -367,8 +384,24 @@ export class RegistryWriter {
    * to whether anything was written.
    */
   async write(format: ExpositionFormat, emit: (chunk: Buffer) => void, options: WriteOptions = {}): Promise<boolean> {
-    const share = options.share ?? new LoopShare();
-    const sink = new ChunkSink(emit, options.pool);
+    // Sinks are reused, not made per scrape: V8 drops optimized code that depends on an object shape
+    // no live object has any more, and with a sink per scrape the writer ran unoptimized after every
+    // major garbage collection (several times slower).
+    const sink = (this.sinks.pop() ?? new ChunkSink()).start(emit, options.pool);
+    try {
+      return await this.writeInto(sink, format, options.share ?? new LoopShare(), options.ready);
+    } finally {
+      sink.end();
+      this.sinks.push(sink);
+    }
+  }
+
+  private async writeInto(
+    sink: ChunkSink,
+    format: ExpositionFormat,
+    share: LoopShare,
+    ready: WriteOptions['ready'],
+  ): Promise<boolean> {
     let deadline = performance.now() + SLICE_MS;
     let started = loopClock();
     let sinceCheck = 0;
@@ -388,7 +421,7 @@ export class RegistryWriter {
           if (performance.now() >= deadline) {
             share.charge(loopClock() - started);
             await share.yield();
-            await options.ready?.();
+            await ready?.();
             deadline = performance.now() + SLICE_MS;
             started = loopClock();
           }
