@@ -3,7 +3,14 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { finished } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import type { CollectionResult, MetricData, MetricProducer, MetricReader } from '@opentelemetry/sdk-metrics';
+import type {
+  CollectionResult,
+  MetricData,
+  MetricProducer,
+  MetricReader,
+  ResourceMetrics,
+  ScopeMetrics,
+} from '@opentelemetry/sdk-metrics';
 import type { Logger } from '../core/logger.ts';
 import type { InstrumentRegistry } from '../storage/registry.ts';
 import {
@@ -15,7 +22,7 @@ import {
   prometheusName,
   type ExpositionFormat,
 } from './exposition.ts';
-import { openMetricsOf } from './openmetrics.ts';
+import { openMetricsParts } from './openmetrics.ts';
 import { LoopShare, loopClock } from './loop-share.ts';
 import { ChunkPool, RegistryWriter, SLICE_MS } from './registry-writer.ts';
 
@@ -233,6 +240,36 @@ class Exposition {
   }
 }
 
+/**
+ * The OpenTelemetry part in the text format, family by family (`target_info` first): what
+ * OpenTelemetry's serializer writes for the whole collection in one call, the same bytes in the
+ * same order. It groups metrics by Prometheus name in order of first appearance and writes each
+ * family on its own; so does this, one call per family (`NO_METRICS` left out: the caller writes it
+ * once, when the whole exposition is empty).
+ */
+function* textParts(
+  serializer: PrometheusSerializer,
+  familySerializer: PrometheusSerializer,
+  instruments: ResourceMetrics,
+): Generator<string> {
+  const resource = instruments.resource;
+  const head = serializer.serialize({ resource, scopeMetrics: [] });
+  yield head.endsWith(NO_METRICS) ? head.slice(0, -NO_METRICS.length) : head;
+  const families = new Map<string, ScopeMetrics[]>();
+  for (const { scope, metrics } of instruments.scopeMetrics) {
+    for (const metric of metrics) {
+      const name = prometheusName(metric);
+      let family = families.get(name);
+      if (family === undefined) families.set(name, (family = []));
+      family.push({ scope, metrics: [metric] });
+    }
+  }
+  for (const scopeMetrics of families.values()) {
+    const text = familySerializer.serialize({ resource, scopeMetrics });
+    yield text === NO_METRICS ? '' : text;
+  }
+}
+
 /** An exposition being made or made, and how many requests (or `render()` calls) use it. */
 interface SharedExposition {
   readonly made: Promise<Exposition>;
@@ -280,7 +317,10 @@ export class PrometheusEndpoint {
   private readonly registry: InstrumentRegistry;
   private readonly writer: RegistryWriter;
   private readonly beforeExport: () => Promise<void>;
+  /** OpenTelemetry's serializer, as configured before: with `target_info`, no scope labels. */
   private readonly serializer: PrometheusSerializer;
+  /** The same without `target_info`, for one family at a time (`textParts`). */
+  private readonly familySerializer: PrometheusSerializer;
   private readonly logger: Logger;
   /** By format, and gzipped or not. */
   private readonly inFlight = new Map<string, SharedExposition>();
@@ -308,6 +348,7 @@ export class PrometheusEndpoint {
     this.logger = logger;
     this.reader = new PrometheusReader(registryProducer);
     this.serializer = new PrometheusSerializer('', false, undefined, false, true);
+    this.familySerializer = new PrometheusSerializer('', false, undefined, true, true);
   }
 
   /** Collects every metric now and returns the exposition text (the text format unless asked otherwise). */
@@ -405,13 +446,29 @@ export class PrometheusEndpoint {
         `metric collection reported ${errors.length} error(s), first: ${String(errors[0])}; further ones are not logged`,
       );
     }
-    const serializing = loopClock();
-    const instruments = forPrometheus(resourceMetrics, (metric) => this.notShadowed(metric));
     const sink = gzipped ? gzipSink(this.pool) : plainSink();
-    let head = format === 'text' ? this.serializer.serialize(instruments) : openMetricsOf(instruments);
-    const empty = head.endsWith(NO_METRICS);
-    if (empty) head = head.slice(0, -NO_METRICS.length);
-    sink.push(Buffer.from(head, 'utf8'));
+    // The OpenTelemetry part family by family, yielding between two once a slice is spent: one
+    // family (one instrument, at most its cardinality limit of series) is the longest step.
+    let serializing = loopClock();
+    let deadline = performance.now() + SLICE_MS;
+    let empty = true;
+    const instruments = forPrometheus(resourceMetrics, (metric) => this.notShadowed(metric));
+    const parts =
+      format === 'text'
+        ? textParts(this.serializer, this.familySerializer, instruments)
+        : openMetricsParts(instruments);
+    let index = 0;
+    for (const part of parts) {
+      if (part !== '') sink.push(Buffer.from(part, 'utf8'));
+      // The first part is target_info, always there.
+      if (index++ > 0 && part !== '') empty = false;
+      if (performance.now() >= deadline) {
+        this.share.charge(loopClock() - serializing);
+        await this.share.yield();
+        serializing = loopClock();
+        deadline = performance.now() + SLICE_MS;
+      }
+    }
     this.share.charge(loopClock() - serializing);
     await this.share.yield();
     const wrote = await this.writer.write(format, (chunk) => sink.push(chunk), {

@@ -535,3 +535,35 @@ test('a plain body is reused for later scrapes only once every response sent it'
   );
   await provider.shutdown();
 });
+
+test('the OpenTelemetry part written family by family equals OpenTelemetry serializing it in one go, with many instruments', async () => {
+  const { monitoring } = await start(STABLE);
+  await demoState(monitoring);
+  const meter = monitoring.meterProvider.getMeter('bot');
+  const other = monitoring.meterProvider.getMeter('other');
+  for (let i = 0; i < 150; i++) {
+    const counter = meter.createCounter(`bot.fills.${i}`, { description: `Fills ${i}`, unit: '{fill}' });
+    const histogram = meter.createHistogram(`bot.latency.${i}`, { unit: 's' });
+    for (let j = 0; j < 40; j++) {
+      counter.add(j + 1, { venue: `v${j}` });
+      histogram.record(j / 100, { venue: `v${j}` });
+    }
+  }
+  // One name from two meters is one family; one name with two types is dropped.
+  other.createCounter('bot.fills.3').add(5, { venue: 'elsewhere' });
+  meter.createUpDownCounter('bot.mixed').add(1);
+  other.createHistogram('bot.mixed').record(1);
+  const endpoint = endpointOf(monitoring);
+  const direct = await endpoint.render();
+  assert.equal(direct, await serializedByOpenTelemetry(endpoint));
+  assert.match(direct, /bot_fills_3_total\{venue="elsewhere"\} 5\n/);
+  assert.doesNotMatch(direct, /bot_mixed/);
+  // OpenMetrics carries the same samples.
+  const om = parseExposition(withoutExemplars(await endpoint.render('openmetrics')));
+  const text = parseExposition(direct);
+  const key = (s: Sample) => `${s.name}${JSON.stringify(s.labels)}`;
+  assert.deepEqual(
+    new Map(om.samples.map((s) => [key(s), s.value])),
+    new Map(text.samples.map((s) => [key(s), s.value])),
+  );
+});
