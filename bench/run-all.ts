@@ -153,7 +153,7 @@ function headline(key: string, r: unknown): string {
       const pause = at(r, 'goals', 'pauseUnder10msAt100k', 'maxPauseMs');
       return (
         `SDK/prom-client ${perSize || '?'} (1/3 ${met(at(r, 'goals', 'thirdOfPromClient', 'met'))}); ` +
-        `pause at 100k ${pause === null ? 'n/a' : `${fixed(pause, 1)} ms (${met(at(r, 'goals', 'pauseUnder10msAt100k', 'met'))})`}; ` +
+        `pause at 100k (GET gzip) ${pause === null ? 'n/a' : `${fixed(pause, 1)} ms (${met(at(r, 'goals', 'pauseUnder10msAt100k', 'met'))})`}; ` +
         `recording slowdown: 50 scrapes/s x${fixed(at(r, 'http', 'bursts', 'all', 'slowdown'), 2)}, ` +
         `50 saturating x${fixed(at(r, 'goals', 'slowdownAtMost2x', 'slowdown'), 1)} (${met(at(r, 'goals', 'slowdownAtMost2x', 'met'))})`
       );

@@ -79,7 +79,7 @@ export type {
 export type { AdwinOptions } from './analytics/models/adwin.ts';
 export type { PageHinkleyOptions, PageHinkleyMode } from './analytics/models/page-hinkley.ts';
 export type { ApiCall, ApiQuota, HttpMethod, Tracked } from './domains/api.ts';
-export type { DbPoolUpdate } from './domains/db.ts';
+export type { DbPoolUpdate, DbQueryOptions } from './domains/db.ts';
 export { HTTP_SERVER_DURATION_BUCKETS } from './integrations/http-server.ts';
 export type { MetricsHandler, WebFramework, RawRequestHolder, RawReplyHolder } from './integrations/app.ts';
 export type { ExpressMiddleware } from './integrations/express.ts';

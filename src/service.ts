@@ -3,7 +3,7 @@ import type { AdmittingGuard } from './workers/guard.ts';
 import { toSnapshot, type Snapshot } from './export/snapshot.ts';
 import type { ResolvedOptions } from './config/options.ts';
 import type { ApiCall, ApiQuota, HttpMethod, Tracked } from './domains/api.ts';
-import type { DbPoolUpdate } from './domains/db.ts';
+import type { DbPoolUpdate, DbQueryOptions } from './domains/db.ts';
 import type { CalibrationUpdate, ModelPerformanceUpdate, OnlineLearningUpdate } from './domains/models.ts';
 import type { FillInput, OrderInput, OrderUpdate } from './domains/execution.ts';
 import type { ClosedTrade, EquityPoint, HistoryRestored } from './domains/performance.ts';
@@ -414,10 +414,13 @@ export class MonitoringService {
     }
   }
 
-  /** Runs `fn` (sync or async) and records `db_query_duration_seconds` and `db_operations_total`. */
-  trackDbQuery<T>(operation: string, fn: () => T): Tracked<T> {
+  /**
+   * Runs `fn` (sync or async) and records `db_query_duration_seconds` and `db_operations_total`;
+   * `options.exemplar` names the query in its latency bucket (OpenMetrics).
+   */
+  trackDbQuery<T>(operation: string, fn: () => T, options?: DbQueryOptions): Tracked<T> {
     if (this.guard.refusedAfterShutdown('trackDbQuery')) return fn() as Tracked<T>;
-    return this.domains.db.trackDbQuery(operation, fn);
+    return this.domains.db.trackDbQuery(operation, fn, options);
   }
 
   /** Sets `db_connection_pool_size` and `db_connections_active` of a pool. */

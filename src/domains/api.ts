@@ -56,7 +56,7 @@ const MAX_EXEMPLAR_CHARS = 128;
  * The label text of an exemplar as the exposition writes it, read once from what the caller set;
  * undefined after rejecting it (counted as invalid input, thrown in strict mode).
  */
-function exemplarText(guard: InputGuard, method: string, value: unknown): string | undefined {
+export function exemplarText(guard: InputGuard, method: string, value: unknown): string | undefined {
   const record = guard.read(method, 'exemplar', value, undefined, 'wrong_type');
   if (record === undefined) return undefined;
   let chars = 0;

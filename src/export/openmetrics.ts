@@ -56,14 +56,16 @@ function histogramLines(name: string, point: DataPoint<Histogram>): string {
 
 /**
  * The OpenTelemetry part of a scrape (`target_info`, host metrics, HTTP durations, the bot's own
- * instruments) in the OpenMetrics text format, without `# EOF`: the families OpenTelemetry's
- * Prometheus serializer writes, with the same names, labels and values, grouped the same way (metrics
- * of one name from several meters form one family; a name used with two types is dropped).
+ * instruments) in the OpenMetrics text format, without `# EOF`, family by family (`target_info`
+ * first), so that the caller can yield to the event loop between two: the families OpenTelemetry's
+ * Prometheus serializer writes, with the same names, labels and values, grouped the same way
+ * (metrics of one name from several meters form one family; a name used with two types is dropped).
  */
-export function openMetricsOf(resourceMetrics: ResourceMetrics): string {
-  let out =
+export function* openMetricsParts(resourceMetrics: ResourceMetrics): Generator<string> {
+  yield (
     familyHeader('target_info', 'gauge', 'Target metadata', '', 'openmetrics') +
-    sample('target_info', renderLabels(resourceMetrics.resource.attributes), 1);
+    sample('target_info', renderLabels(resourceMetrics.resource.attributes), 1)
+  );
   const families = new Map<string, MetricFamily | null>();
   for (const scope of resourceMetrics.scopeMetrics) {
     for (const metric of scope.metrics) {
@@ -84,7 +86,7 @@ export function openMetricsOf(resourceMetrics: ResourceMetrics): string {
       family.help ||= descriptor.description;
       family.unit ||= descriptor.unit;
     }
-    out += familyHeader(name, family.type, family.help, family.unit, 'openmetrics');
+    let out = familyHeader(name, family.type, family.help, family.unit, 'openmetrics');
     for (const metric of family.metrics) {
       if (metric.dataPointType === DataPointType.HISTOGRAM) {
         for (const point of metric.dataPoints) out += histogramLines(name, point);
@@ -92,6 +94,13 @@ export function openMetricsOf(resourceMetrics: ResourceMetrics): string {
         for (const point of metric.dataPoints) out += sample(name, renderLabels(point.attributes), point.value);
       }
     }
+    yield out;
   }
+}
+
+/** `openMetricsParts` as one string. */
+export function openMetricsOf(resourceMetrics: ResourceMetrics): string {
+  let out = '';
+  for (const part of openMetricsParts(resourceMetrics)) out += part;
   return out;
 }

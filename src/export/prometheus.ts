@@ -1,8 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { finished } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import type { CollectionResult, MetricData, MetricProducer, MetricReader } from '@opentelemetry/sdk-metrics';
+import type {
+  CollectionResult,
+  MetricData,
+  MetricProducer,
+  MetricReader,
+  ResourceMetrics,
+  ScopeMetrics,
+} from '@opentelemetry/sdk-metrics';
 import type { Logger } from '../core/logger.ts';
 import type { InstrumentRegistry } from '../storage/registry.ts';
 import {
@@ -14,8 +22,9 @@ import {
   prometheusName,
   type ExpositionFormat,
 } from './exposition.ts';
-import { openMetricsOf } from './openmetrics.ts';
-import { RegistryWriter, SLICE_MS } from './registry-writer.ts';
+import { openMetricsParts } from './openmetrics.ts';
+import { LoopShare, loopClock } from './loop-share.ts';
+import { ChunkPool, RegistryWriter, SLICE_MS } from './registry-writer.ts';
 
 export {
   OPENMETRICS_CONTENT_TYPE,
@@ -30,8 +39,12 @@ type CollectionOptions = Parameters<MetricReader['collect']>[0];
 /** What OpenTelemetry's serializer writes when there is no metric at all. */
 const NO_METRICS = '# no registered metrics';
 const EOF = Buffer.from('# EOF\n');
-/** See `TurnBudget`. */
+/** See `SendBudget`. */
 const BYTES_PER_TURN = 256 * 1024;
+/** Bytes zlib may have waiting before the writer waits for it (`gzipSink`). */
+const GZIP_BACKLOG = 1024 * 1024;
+/** Chunk buffers kept for the next gzipped scrape (256 KiB each). */
+const POOLED_CHUNKS = 8;
 /** zlib's fastest level: the exposition is repetitive text, and the time is spent off the event loop anyway. */
 const GZIP_LEVEL = 1;
 
@@ -69,21 +82,41 @@ export class PrometheusReader extends PrometheusExporter {
 }
 
 /**
- * Bytes handed to sockets per turn of the event loop, every response together. A socket write copies
- * into the kernel (and, on loopback, through the receiver's TCP stack) synchronously: fifty clients
- * taking a large body at once would otherwise hold the loop for tens of milliseconds.
+ * What writing bodies to sockets may take from the event loop. A socket write copies into the
+ * kernel (and, on loopback, through the receiver's TCP stack) synchronously: at most
+ * `BYTES_PER_TURN` per turn, every response together (fifty clients taking a large body at once
+ * would otherwise hold the loop for tens of milliseconds), and within the endpoint's `LoopShare`
+ * (scrapers asking back to back would otherwise take most of the loop's time).
  */
-class TurnBudget {
+class SendBudget {
   private spent = 0;
+  private readonly share: LoopShare;
 
-  /** Resolves when `bytes` fit in this turn's budget, or in a later turn's. */
+  constructor(share: LoopShare) {
+    this.share = share;
+  }
+
+  /** Resolves when `bytes` may be written: within this turn's budget and the loop share, or later. */
   async take(bytes: number): Promise<void> {
-    while (this.spent >= BYTES_PER_TURN) await nextTurn();
+    await this.share.admit();
+    // A plain turn, not the share's (which reads the thread's CPU time): fifty responses wait here.
+    while (this.spent >= BYTES_PER_TURN) {
+      await nextTurn();
+      await this.share.admit();
+    }
     if (this.spent === 0)
       setImmediate(() => {
         this.spent = 0;
       });
     this.spent += bytes;
+  }
+
+  /** Writes `chunk`, its time charged to the share; false when `res` wants a drain first. */
+  write(res: ServerResponse, chunk: Buffer): boolean {
+    const started = loopClock();
+    const more = res.write(chunk);
+    this.share.charge(loopClock() - started);
+    return more;
   }
 }
 
@@ -112,32 +145,81 @@ function bodyOf(chunks: Buffer[]): Body {
   return { chunks, bytes };
 }
 
-/** Compressed in libuv's threadpool (zlib's asynchronous API), chunk by chunk: the event loop only hands the chunks over. */
-function gzip(body: Body): Promise<Body> {
-  return new Promise((resolve, reject) => {
-    const stream = createGzip({ level: GZIP_LEVEL, chunkSize: 64 * 1024 });
-    const chunks: Buffer[] = [];
+/** Where an exposition's chunks go as they are written: kept as they are, or compressed on the way. */
+interface BodySink {
+  push(chunk: Buffer): void;
+  /** Resolves once the sink can take more (undefined: at once). */
+  ready(): Promise<void> | undefined;
+  end(): Promise<Body>;
+}
+
+function plainSink(): BodySink {
+  const chunks: Buffer[] = [];
+  return {
+    push: (chunk) => chunks.push(chunk),
+    ready: () => undefined,
+    end: () => Promise.resolve(bodyOf(chunks)),
+  };
+}
+
+/**
+ * Compressed in libuv's threadpool (zlib's asynchronous API) as the chunks are written: the event
+ * loop only hands them over, each chunk goes back to the pool once zlib has read it, and the writer
+ * waits between slices while zlib is more than `GZIP_BACKLOG` behind. A gzipped scrape of any size
+ * holds its compressed bytes and a few chunks, not its whole text.
+ */
+function gzipSink(pool: ChunkPool): BodySink {
+  const stream = createGzip({ level: GZIP_LEVEL, chunkSize: 64 * 1024 });
+  const chunks: Buffer[] = [];
+  const done = new Promise<Body>((resolve, reject) => {
     stream.on('data', (chunk: Buffer) => chunks.push(chunk));
     stream.once('end', () => resolve(bodyOf(chunks)));
     stream.once('error', reject);
-    for (const chunk of body.chunks) stream.write(chunk);
-    stream.end();
   });
+  // Its rejection is the one `end()` returns.
+  done.catch(() => {});
+  /** Bytes handed to zlib and not read yet; the writer waits on `caughtUp` while they are too many. */
+  let backlog = 0;
+  let caughtUp: { promise: Promise<void>; resolve: () => void } | undefined;
+  const consumed = (chunk: Buffer) => {
+    backlog -= chunk.length;
+    pool.give(chunk);
+    if (caughtUp !== undefined && backlog <= GZIP_BACKLOG / 2) {
+      caughtUp.resolve();
+      caughtUp = undefined;
+    }
+  };
+  return {
+    push: (chunk) => {
+      backlog += chunk.length;
+      stream.write(chunk, () => consumed(chunk));
+    },
+    ready: () => {
+      if (backlog <= GZIP_BACKLOG) return undefined;
+      if (caughtUp === undefined) {
+        let resolve = () => {};
+        const promise = new Promise<void>((r) => (resolve = r));
+        caughtUp = { promise: Promise.race([promise, done.then(() => {})]), resolve };
+      }
+      return caughtUp.promise;
+    },
+    end: () => {
+      stream.end();
+      return done;
+    },
+  };
 }
 
-/** One exposition, shared by every request that arrived while it was being made; gzipped once if asked. */
+/** One exposition, shared by every request that arrived while it was being made. */
 class Exposition {
   readonly format: ExpositionFormat;
+  readonly gzipped: boolean;
   readonly body: Body;
-  private gzipped: Promise<Body> | undefined;
 
-  constructor(format: ExpositionFormat, chunks: Buffer[]) {
+  constructor(format: ExpositionFormat, gzipped: boolean, body: Body) {
     this.format = format;
-    this.body = bodyOf(chunks);
-  }
-
-  gzip(): Promise<Body> {
-    return (this.gzipped ??= gzip(this.body));
+    this.gzipped = gzipped;
+    this.body = body;
   }
 
   /**
@@ -159,14 +241,75 @@ class Exposition {
 }
 
 /**
+ * The OpenTelemetry part in the text format, family by family (`target_info` first): what
+ * OpenTelemetry's serializer writes for the whole collection in one call, the same bytes in the
+ * same order. It groups metrics by Prometheus name in order of first appearance and writes each
+ * family on its own; so does this, one call per family (`NO_METRICS` left out: the caller writes it
+ * once, when the whole exposition is empty).
+ */
+function* textParts(
+  serializer: PrometheusSerializer,
+  familySerializer: PrometheusSerializer,
+  instruments: ResourceMetrics,
+): Generator<string> {
+  const resource = instruments.resource;
+  const head = serializer.serialize({ resource, scopeMetrics: [] });
+  yield head.endsWith(NO_METRICS) ? head.slice(0, -NO_METRICS.length) : head;
+  const families = new Map<string, ScopeMetrics[]>();
+  for (const { scope, metrics } of instruments.scopeMetrics) {
+    for (const metric of metrics) {
+      const name = prometheusName(metric);
+      let family = families.get(name);
+      if (family === undefined) families.set(name, (family = []));
+      family.push({ scope, metrics: [metric] });
+    }
+  }
+  for (const scopeMetrics of families.values()) {
+    const text = familySerializer.serialize({ resource, scopeMetrics });
+    yield text === NO_METRICS ? '' : text;
+  }
+}
+
+/** An exposition being made or made, and how many requests (or `render()` calls) use it. */
+interface SharedExposition {
+  readonly made: Promise<Exposition>;
+  users: number;
+  /** False once a user could not tell when it stopped reading the chunks: they are then left to the collector. */
+  reusable: boolean;
+}
+
+/** One user's hold on a shared exposition. */
+interface ExpositionUse {
+  readonly exposition: Promise<Exposition>;
+  /** Done with it; `reusable` false when the chunks may still be read (a response not watchable). */
+  release(reusable: boolean): void;
+}
+
+/**
+ * Resolves once `res` holds none of the chunks written to it (finished, or closed), or undefined
+ * when `res` is not a stream that can be watched (a server other than node:http).
+ */
+function settled(res: ServerResponse): Promise<void> | undefined {
+  let resolve = () => {};
+  const done = new Promise<void>((r) => (resolve = r));
+  try {
+    finished(res, () => resolve());
+  } catch {
+    return undefined;
+  }
+  return done;
+}
+
+/**
  * The Prometheus endpoint: the text format or OpenMetrics as the `Accept` header asks, gzipped when
  * `Accept-Encoding` allows it. The registry's metrics (every metric of the contract) are written
  * straight from their series (`RegistryWriter`), in slices that yield to the event loop; the
  * MeterProvider's instruments go through OpenTelemetry's reader and serializer as before, and both
  * form one exposition, the same as OpenTelemetry alone would write.
  *
- * Requests that arrive while an exposition is being made share it, so fifty clients cost about one
- * scrape. No exposition leaves before the durable state is on disk at least as new as the numbers
+ * Requests that arrive while an exposition is being made, in the same format and encoding, share it,
+ * so fifty clients cost about one scrape; a gzipped one is compressed as it is written (`gzipSink`); while the rest of the event loop is busy, rendering and sending together take at most
+ * `LOOP_SHARE` of its time (`LoopShare`). No exposition leaves before the durable state is on disk at least as new as the numbers
  * it carries: the registry is written first, then the state barrier is awaited (`beforeExport`).
  */
 export class PrometheusEndpoint {
@@ -174,10 +317,17 @@ export class PrometheusEndpoint {
   private readonly registry: InstrumentRegistry;
   private readonly writer: RegistryWriter;
   private readonly beforeExport: () => Promise<void>;
+  /** OpenTelemetry's serializer, as configured before: with `target_info`, no scope labels. */
   private readonly serializer: PrometheusSerializer;
+  /** The same without `target_info`, for one family at a time (`textParts`). */
+  private readonly familySerializer: PrometheusSerializer;
   private readonly logger: Logger;
-  private readonly inFlight = new Map<ExpositionFormat, Promise<Exposition>>();
-  private readonly sent = new TurnBudget();
+  /** By format, and gzipped or not. */
+  private readonly inFlight = new Map<string, SharedExposition>();
+  private readonly pool = new ChunkPool(POOLED_CHUNKS);
+  /** The loop time every scrape of this endpoint takes together (rendering and sending). */
+  private readonly share = new LoopShare();
+  private readonly sent = new SendBudget(this.share);
   private registryNames: { count: number; names: Set<string> } = { count: -1, names: new Set() };
   private warnedErrors = false;
   private readonly warnedShadowed = new Set<string>();
@@ -198,72 +348,140 @@ export class PrometheusEndpoint {
     this.logger = logger;
     this.reader = new PrometheusReader(registryProducer);
     this.serializer = new PrometheusSerializer('', false, undefined, false, true);
+    this.familySerializer = new PrometheusSerializer('', false, undefined, true, true);
   }
 
   /** Collects every metric now and returns the exposition text (the text format unless asked otherwise). */
   async render(format: ExpositionFormat = 'text'): Promise<string> {
-    return (await this.expose(format, true)).text();
+    const use = this.expose(format, false, true);
+    try {
+      // The text is a copy: the chunks can be reused once every user is done.
+      return await (await use.exposition).text();
+    } finally {
+      use.release(true);
+    }
   }
 
   /** Request handler serving the exposition; usable from any node:http-compatible server. */
   readonly handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const exposition = await this.expose(negotiateFormat(req.headers.accept), false);
     const compressed = acceptsGzip(req.headers['accept-encoding']);
-    const body = compressed ? await exposition.gzip() : exposition.body;
-    res.writeHead(200, {
-      'content-type': exposition.format === 'openmetrics' ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_CONTENT_TYPE,
-      'content-length': body.bytes,
-      ...(compressed ? { 'content-encoding': 'gzip' } : {}),
-      vary: 'Accept, Accept-Encoding',
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-    });
-    // Chunk by chunk as the socket drains, within the budget of the turn (see `sent`).
-    for (const chunk of body.chunks) {
-      await this.sent.take(chunk.length);
-      if (res.destroyed) return;
-      if (!res.write(chunk)) await drained(res);
+    const use = this.expose(negotiateFormat(req.headers.accept), compressed, false);
+    let done: Promise<void> | undefined;
+    try {
+      const exposition = await use.exposition;
+      const body = exposition.body;
+      res.writeHead(200, {
+        'content-type': exposition.format === 'openmetrics' ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_CONTENT_TYPE,
+        'content-length': body.bytes,
+        ...(compressed ? { 'content-encoding': 'gzip' } : {}),
+        vary: 'Accept, Accept-Encoding',
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      });
+      done = settled(res);
+      // Chunk by chunk as the socket drains, within the budget of the turn (see `sent`).
+      for (const chunk of body.chunks) {
+        await this.sent.take(chunk.length);
+        if (res.destroyed) return;
+        if (!this.sent.write(res, chunk)) await drained(res);
+      }
+      res.end();
+    } finally {
+      // The chunks are reused only once the response no longer holds them (a socket write may still be queued).
+      if (done === undefined) use.release(false);
+      else void done.then(() => use.release(true));
     }
-    res.end();
   };
 
   /**
-   * The exposition in flight in this format if any (a scrape), else a new one; `fresh` always starts
-   * a new one (`render()`, "collected now"), which later scrapes share.
+   * The exposition in flight in this format and encoding if any (a scrape), else a new one; `fresh`
+   * always starts a new one (`render()`, "collected now"), which later scrapes share. Each user
+   * releases it when done; once all have, with none left that may still read them, its plain chunks
+   * go back to the pool.
    */
-  private expose(format: ExpositionFormat, fresh: boolean): Promise<Exposition> {
-    const running = this.inFlight.get(format);
-    if (running !== undefined && !fresh) return running;
-    const made = this.make(format).finally(() => {
-      if (this.inFlight.get(format) === made) this.inFlight.delete(format);
-    });
-    this.inFlight.set(format, made);
-    return made;
+  private expose(format: ExpositionFormat, gzipped: boolean, fresh: boolean): ExpositionUse {
+    const key = gzipped ? `${format}+gzip` : format;
+    let shared = fresh ? undefined : this.inFlight.get(key);
+    if (shared === undefined) {
+      const made: Promise<Exposition> = this.make(format, gzipped).finally(() => {
+        if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
+      });
+      const entry: SharedExposition = { made, users: 0, reusable: true };
+      this.inFlight.set(key, entry);
+      shared = entry;
+    }
+    const entry = shared;
+    entry.users++;
+    let released = false;
+    return {
+      exposition: entry.made,
+      release: (reusable) => {
+        if (released) return;
+        released = true;
+        entry.reusable &&= reusable;
+        if (--entry.users > 0 || !entry.reusable) return;
+        entry.made.then(
+          (exposition) => {
+            // A gzipped body is zlib's output; its raw chunks went back as zlib read them.
+            if (!exposition.gzipped) for (const chunk of exposition.body.chunks) this.pool.give(chunk);
+          },
+          () => {},
+        );
+      },
+    };
   }
 
-  private async make(format: ExpositionFormat): Promise<Exposition> {
+  private async make(format: ExpositionFormat, gzipped: boolean): Promise<Exposition> {
     // One turn first: the requests read in the same turn of the event loop (fifty at once) share this one.
     await nextTurn();
+    await this.share.admit();
+    const started = loopClock();
     this.registry.runCollectHooks();
-    const { resourceMetrics, errors } = await this.reader.collectInstruments();
+    const collecting = this.reader.collectInstruments();
+    this.share.charge(loopClock() - started);
+    const { resourceMetrics, errors } = await collecting;
     if (errors.length > 0 && !this.warnedErrors) {
       this.warnedErrors = true;
       this.logger.warn(
         `metric collection reported ${errors.length} error(s), first: ${String(errors[0])}; further ones are not logged`,
       );
     }
+    const sink = gzipped ? gzipSink(this.pool) : plainSink();
+    // The OpenTelemetry part family by family, yielding between two once a slice is spent: one
+    // family (one instrument, at most its cardinality limit of series) is the longest step.
+    let serializing = loopClock();
+    let deadline = performance.now() + SLICE_MS;
+    let empty = true;
     const instruments = forPrometheus(resourceMetrics, (metric) => this.notShadowed(metric));
-    const chunks: Buffer[] = [];
-    let head = format === 'text' ? this.serializer.serialize(instruments) : openMetricsOf(instruments);
-    const empty = head.endsWith(NO_METRICS);
-    if (empty) head = head.slice(0, -NO_METRICS.length);
-    chunks.push(Buffer.from(head, 'utf8'));
-    const wrote = await this.writer.write(format, (chunk) => chunks.push(chunk));
-    if (format === 'openmetrics') chunks.push(EOF);
-    else if (empty && !wrote) chunks.push(Buffer.from(NO_METRICS));
+    const parts =
+      format === 'text'
+        ? textParts(this.serializer, this.familySerializer, instruments)
+        : openMetricsParts(instruments);
+    let index = 0;
+    for (const part of parts) {
+      if (part !== '') sink.push(Buffer.from(part, 'utf8'));
+      // The first part is target_info, always there.
+      if (index++ > 0 && part !== '') empty = false;
+      if (performance.now() >= deadline) {
+        this.share.charge(loopClock() - serializing);
+        await this.share.yield();
+        serializing = loopClock();
+        deadline = performance.now() + SLICE_MS;
+      }
+    }
+    this.share.charge(loopClock() - serializing);
+    await this.share.yield();
+    const wrote = await this.writer.write(format, (chunk) => sink.push(chunk), {
+      share: this.share,
+      // Gzipped chunks go back as zlib reads them, plain ones once every user is done (`expose`).
+      pool: this.pool,
+      ready: () => sink.ready(),
+    });
+    if (format === 'openmetrics') sink.push(EOF);
+    else if (empty && !wrote) sink.push(Buffer.from(NO_METRICS));
     // After the numbers were read: the state on disk is then at least as new as any of them.
-    await this.beforeExport();
-    return new Exposition(format, chunks);
+    const [body] = await Promise.all([sink.end(), this.beforeExport()]);
+    return new Exposition(format, gzipped, body);
   }
 
   /** False for an instrument named like a metric of the contract: the contract's family wins, and that is said once. */

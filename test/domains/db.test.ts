@@ -57,3 +57,83 @@ test('updateDbPool sets size and active per pool; the pool defaults to "default"
   assert.equal(value(exp, 'db_connections_active', { pool: 'main' }), 4);
   assert.equal(value(exp, 'db_connection_pool_size', { pool: 'default' }), 5);
 });
+
+test('trackDbQuery options.exemplar names the query in its bucket, in OpenMetrics only; bad options are counted and the query still recorded', async () => {
+  const { monitoring } = await start();
+  const db = new DatabaseSync(':memory:');
+  db.exec('CREATE TABLE orders (id TEXT PRIMARY KEY)');
+  const before = Date.now() / 1000;
+  let runs = 0;
+  const inserted = monitoring.trackDbQuery(
+    'insert',
+    () => {
+      runs++;
+      return db.prepare('INSERT INTO orders (id) VALUES (?)').run('o-1').changes;
+    },
+    { exemplar: { order_id: 'o-1' } },
+  );
+  assert.equal(inserted, 1);
+  const slow = await monitoring.trackDbQuery(
+    'select',
+    async () => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return db.prepare('SELECT COUNT(*) AS n FROM orders').get() as { n: number };
+    },
+    { exemplar: { query_id: 'q-"7"' } },
+  );
+  assert.equal(slow.n, 1);
+  const bad: unknown[] = [
+    5,
+    { exemplar: { 'query-id': 'dash' } },
+    { exemplar: { id: 1 } },
+    { id: 'x' },
+    { exemplar: { id: 'x'.repeat(200) } },
+  ];
+  for (const options of bad)
+    monitoring.trackDbQuery(
+      'insert',
+      () => {
+        runs++;
+        return 0;
+      },
+      options as never,
+    );
+  db.close();
+  assert.equal(runs, 1 + bad.length, 'fn ran once per call, whatever the options');
+
+  const res = await fetch(monitoring.metricsUrl!, {
+    headers: { accept: 'application/openmetrics-text; version=1.0.0' },
+  });
+  const om = await res.text();
+  const exemplars = om.split('\n').filter((l) => l.includes(' # {'));
+  const exemplar = (labels: string) => {
+    const found = exemplars.filter((l) => l.startsWith('db_query_duration_seconds_bucket{') && l.includes(labels));
+    assert.equal(found.length, 1, `one bucket carries ${labels}:\n${exemplars.join('\n')}`);
+    const m = /le="(\S+)"\} \d+ # \{([^}]*)\} (\S+) (\S+)$/.exec(found[0]!);
+    assert.ok(m, found[0]);
+    return { le: Number(m[1]), value: Number(m[3]), timestamp: Number(m[4]) };
+  };
+  for (const e of [exemplar('{order_id="o-1"}'), exemplar('{query_id="q-\\"7\\""}')]) {
+    assert.ok(e.value <= e.le, 'the exemplar value is within its bucket');
+    assert.ok(e.timestamp >= before && e.timestamp <= Date.now() / 1000, 'a Unix time in seconds');
+  }
+  assert.ok(exemplar('query_id').value >= 0.029, 'the slow query is the one that took 30 ms');
+  assert.equal(
+    exemplars.filter((l) => l.startsWith('db_query_duration_seconds_bucket{')).length,
+    2,
+    'no other exemplar',
+  );
+
+  const exp = await scrape(monitoring);
+  assert.doesNotMatch(await (await fetch(monitoring.metricsUrl!)).text(), / # \{/, 'no exemplar in the text format');
+  assert.equal(
+    value(exp, 'db_operations_total', { operation: 'insert', status: 'success' }),
+    1 + bad.length,
+    'every call recorded',
+  );
+  const invalid = (reason: string) => value(exp, 'monitoring_invalid_inputs_total', { method: 'trackDbQuery', reason });
+  assert.equal(invalid('not_object'), 1);
+  assert.equal(invalid('wrong_type'), 2);
+  assert.equal(invalid('unknown_field'), 1);
+  assert.equal(invalid('too_long'), 1);
+});

@@ -125,6 +125,14 @@ test(
       await sleep(30);
       return { status: 201 };
     });
+    await monitoring.trackDbQuery(
+      'insert',
+      async () => {
+        await sleep(30);
+        return 1;
+      },
+      { exemplar: { order_id: 'o-43' } },
+    );
     const proxy = await startProxy(monitoring.metricsUrl!);
     const job = (name: string, path: string) => ({
       job_name: name,
@@ -191,21 +199,32 @@ test(
       assert.ok(names.includes(expected), `stored: ${expected}`);
 
     const now = Date.now() / 1000;
-    const exemplars = (await (
-      await fetch(
-        `${prometheus.url}/api/v1/query_exemplars?${new URLSearchParams({ query: 'api_latency_seconds_bucket', start: String(now - 60), end: String(now + 1) })}`,
-      )
-    ).json()) as {
-      data: { seriesLabels: Record<string, string>; exemplars: { labels: Record<string, string>; value: string }[] }[];
+    const storedExemplars = async (query: string) => {
+      const answer = (await (
+        await fetch(
+          `${prometheus.url}/api/v1/query_exemplars?${new URLSearchParams({ query, start: String(now - 60), end: String(now + 1) })}`,
+        )
+      ).json()) as {
+        data: {
+          seriesLabels: Record<string, string>;
+          exemplars: { labels: Record<string, string>; value: string }[];
+        }[];
+      };
+      return answer.data.flatMap((d) =>
+        d.exemplars.map((e) => ({ job: d.seriesLabels['job'], orderId: e.labels['order_id'], value: e.value })),
+      );
     };
-    const kept = exemplars.data.flatMap((d) =>
-      d.exemplars.map((e) => ({ job: d.seriesLabels['job'], orderId: e.labels['order_id'], value: e.value })),
-    );
-    assert.ok(kept.length > 0, 'Prometheus stored the exemplar');
-    for (const e of kept) {
-      assert.equal(e.job, 'as-asked', 'exemplars come with OpenMetrics only');
-      assert.equal(e.orderId, 'o-42');
-      assert.ok(Number(e.value) >= 0.029, e.value);
+    for (const [query, orderId] of [
+      ['api_latency_seconds_bucket', 'o-42'],
+      ['db_query_duration_seconds_bucket', 'o-43'],
+    ] as const) {
+      const kept = await storedExemplars(query);
+      assert.ok(kept.length > 0, `Prometheus stored the exemplar of ${query}`);
+      for (const e of kept) {
+        assert.equal(e.job, 'as-asked', 'exemplars come with OpenMetrics only');
+        assert.equal(e.orderId, orderId);
+        assert.ok(Number(e.value) >= 0.029, e.value);
+      }
     }
 
     const targets = (await (await fetch(`${prometheus.url}/api/v1/targets`)).json()) as {

@@ -10,6 +10,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
+import { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { gunzipSync } from 'node:zlib';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { emptyResource } from '@opentelemetry/resources';
@@ -61,6 +63,7 @@ async function demoState(monitoring: MonitoringService): Promise<void> {
     call.exemplar = { order_id: 'o-42' };
     return { status: 201 };
   });
+  monitoring.trackDbQuery('insert', () => 1, { exemplar: { order_id: 'o-42' } });
   for (const api of ['a', 'b', 'c', 'd', 'e']) monitoring.setApiQuotaRemaining({ api, remaining: 1 });
   monitoring.recordExecutedTrade({ symbol: 'ODD "quoted" \\ back\nslash', direction: 'buy', success: true });
   monitoring.recordTradingSignal({ symbol: 'ünïcødé/€', direction: 'sell', confidenceLevel: 1 });
@@ -437,4 +440,130 @@ test('exemplars: the last one per bucket, in OpenMetrics only; a bad one is coun
     )?.value;
   assert.equal(invalid('wrong_type'), 4);
   assert.equal(invalid('too_long'), 1);
+});
+
+test('a gzipped scrape far larger than the chunk pool and the zlib backlog decompresses to the plain scrape', async () => {
+  const registry = new InstrumentRegistry(100_000, () => {});
+  const latency = registry.histogram(METRICS.apiLatency);
+  for (let i = 0; i < 20_000; i++) latency.get2(`/api/orders/${i}`, 'POST').record((i % 1000) / 100);
+  const producer = new RegistryProducer(registry, emptyResource(), { name: 'test' });
+  const endpoint = new PrometheusEndpoint(registry, producer, () => Promise.resolve(), new RecordingLogger());
+  const provider = new MeterProvider({ readers: [endpoint.reader] });
+  for (const accept of ['text/plain', 'application/openmetrics-text']) {
+    const [plain, zipped] = await Promise.all([
+      handleDirectly(endpoint, { accept }),
+      handleDirectly(endpoint, { accept, 'accept-encoding': 'gzip' }),
+    ]);
+    assert.ok(plain.body.length > 8 * 1024 * 1024, `${plain.body.length} bytes`);
+    assert.equal(zipped.headers['content-encoding'], 'gzip');
+    assert.equal(Number(zipped.headers['content-length']), zipped.body.length);
+    assert.equal(gunzipSync(zipped.body).toString(), plain.body.toString(), accept);
+  }
+  // And again, from the chunks the first gzipped scrapes handed back.
+  const again = await handleDirectly(endpoint, { 'accept-encoding': 'gzip' });
+  assert.equal(gunzipSync(again.body).toString(), await endpoint.render());
+  await provider.shutdown();
+});
+
+/** A response whose bytes leave only when `flush()` is called, as a socket that has not sent them yet; keeps the chunks it was given. */
+class HeldResponse extends Writable {
+  statusCode = 0;
+  readonly given: Buffer[] = [];
+  readonly received: Buffer[] = [];
+  private holding = true;
+  private readonly held: (() => void)[] = [];
+
+  constructor() {
+    super({ highWaterMark: 1 << 30 });
+  }
+
+  writeHead(status: number): this {
+    this.statusCode = status;
+    return this;
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    this.given.push(chunk);
+    const send = () => {
+      this.received.push(Buffer.from(chunk));
+      callback();
+    };
+    if (this.holding) this.held.push(send);
+    else send();
+  }
+
+  flush(): void {
+    this.holding = false;
+    for (const send of this.held.splice(0)) send();
+  }
+}
+
+test('a plain body is reused for later scrapes only once every response sent it', async () => {
+  const registry = new InstrumentRegistry(100_000, () => {});
+  const trades = registry.counter(METRICS.executedTrades);
+  const series = Array.from({ length: 20_000 }, (_, i) => trades.get3(`SYM${i}/USD`, 'buy', 'success'));
+  for (const s of series) s.value = 1;
+  const producer = new RegistryProducer(registry, emptyResource(), { name: 'test' });
+  const endpoint = new PrometheusEndpoint(registry, producer, () => Promise.resolve(), new RecordingLogger());
+  const provider = new MeterProvider({ readers: [endpoint.reader] });
+  const first = new HeldResponse();
+  await endpoint.handle({ headers: {} } as IncomingMessage, first as unknown as ServerResponse);
+  assert.equal(first.statusCode, 200);
+  // The first body is still queued in its response while later scrapes write other values.
+  for (const s of series) s.value = 2;
+  for (let i = 0; i < 3; i++) await endpoint.render();
+  first.flush();
+  await finished(first);
+  const sent = Buffer.concat(first.received).toString();
+  assert.equal(sent.match(/^executed_trades_total\{.*\} 1$/gm)?.length, 20_000, 'the first body as it was made');
+  assert.doesNotMatch(sent, /^executed_trades_total\{.*\} 2$/m);
+  // Once sent, its chunks serve the next scrape.
+  const next = new HeldResponse();
+  next.flush();
+  await endpoint.handle({ headers: {} } as IncomingMessage, next as unknown as ServerResponse);
+  await finished(next);
+  const firstBuffers = new Set(first.given.map((c) => c.buffer));
+  assert.ok(
+    next.given.some((c) => firstBuffers.has(c.buffer)),
+    'a chunk of the first body reused',
+  );
+  assert.equal(
+    Buffer.concat(next.received)
+      .toString()
+      .match(/^executed_trades_total\{.*\} 2$/gm)?.length,
+    20_000,
+  );
+  await provider.shutdown();
+});
+
+test('the OpenTelemetry part written family by family equals OpenTelemetry serializing it in one go, with many instruments', async () => {
+  const { monitoring } = await start(STABLE);
+  await demoState(monitoring);
+  const meter = monitoring.meterProvider.getMeter('bot');
+  const other = monitoring.meterProvider.getMeter('other');
+  for (let i = 0; i < 150; i++) {
+    const counter = meter.createCounter(`bot.fills.${i}`, { description: `Fills ${i}`, unit: '{fill}' });
+    const histogram = meter.createHistogram(`bot.latency.${i}`, { unit: 's' });
+    for (let j = 0; j < 40; j++) {
+      counter.add(j + 1, { venue: `v${j}` });
+      histogram.record(j / 100, { venue: `v${j}` });
+    }
+  }
+  // One name from two meters is one family; one name with two types is dropped.
+  other.createCounter('bot.fills.3').add(5, { venue: 'elsewhere' });
+  meter.createUpDownCounter('bot.mixed').add(1);
+  other.createHistogram('bot.mixed').record(1);
+  const endpoint = endpointOf(monitoring);
+  const direct = await endpoint.render();
+  assert.equal(direct, await serializedByOpenTelemetry(endpoint));
+  assert.match(direct, /bot_fills_3_total\{venue="elsewhere"\} 5\n/);
+  assert.doesNotMatch(direct, /bot_mixed/);
+  // OpenMetrics carries the same samples.
+  const om = parseExposition(withoutExemplars(await endpoint.render('openmetrics')));
+  const text = parseExposition(direct);
+  const key = (s: Sample) => `${s.name}${JSON.stringify(s.labels)}`;
+  assert.deepEqual(
+    new Map(om.samples.map((s) => [key(s), s.value])),
+    new Map(text.samples.map((s) => [key(s), s.value])),
+  );
 });
