@@ -234,7 +234,7 @@ export const PANELS_JS = String.raw`
     var losses = days.map(function (d) { return d.pnl < 0 ? d.pnl : null; });
     var why = daily.error ? 'the daily PnL could not be loaded (' + daily.error + '); next try within a minute'
       : daily.days === null ? 'loading the daily PnL…'
-      : 'no trade closed with a result in the last ' + days.length + ' days: the bars come with recordClosedTrade(), refreshed every minute';
+      : 'no trade closed with a result in the last ' + (days.length || 90) + ' days: the bars come with recordClosedTrade(), refreshed every minute';
     chart('c-daily-pnl', 'realized PnL per day, last ' + (days.length || 90) + ' days (all symbols, net of fees)', [
       { label: 'gain', values: gains, color: css('--good'), bars: true },
       { label: 'loss', values: losses, color: css('--bad'), bars: true },
