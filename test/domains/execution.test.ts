@@ -342,6 +342,13 @@ test('cardinality: strategies past maxStrategies are recorded as other; position
     new Set(find(exp, 'strategy_realized_pnl').map((s) => s.labels['strategy'])),
     new Set(['all', 's1', 's2', 'other']),
   );
+  for (const name of ['strategy_gross_profit', 'strategy_max_consecutive_wins', 'strategy_current_streak'])
+    assert.deepEqual(
+      new Set(find(exp, name).map((s) => s.labels['strategy'])),
+      new Set(['all', 's1', 's2', 'other']),
+      name,
+    );
+  assert.equal(value(exp, 'strategy_max_consecutive_wins', { strategy: 'other', window: 'lifetime' }), 2);
   assert.equal(events(exp, 'submitted', { strategy: 'other' }), 1);
   await first.monitoring.shutdown();
 
