@@ -167,11 +167,14 @@ test(
       if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`);
     });
     const seriesRequests: URLSearchParams[] = [];
+    let dailyRequests = 0;
     page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/api/v1/daily-pnl') dailyRequests++;
       if (!r.url().startsWith(origin) && !r.url().startsWith('data:')) problems.push(`outside request: ${r.url()}`);
       const u = new URL(r.url());
       if (u.pathname === '/api/v1/series') seriesRequests.push(u.searchParams);
     });
+    const opened = Date.now();
     await page.goto(url);
     await page.waitForFunction(() => Number(document.getElementById('status')?.dataset.samples ?? 0) >= 5, undefined, {
       timeout: 30_000,
@@ -359,6 +362,13 @@ test(
       seriesRequests.slice(before).some((q) => q.get('since') === null && q.get('points') !== null);
     while (!reloaded() && Date.now() < deadline) await sleep(100);
     assert.ok(reloaded(), 'a reload after the polls doubled what the page holds');
+    // The daily PnL is fetched on load, then at most once a minute, however often the series are polled.
+    assert.ok(dailyRequests >= 1, 'the daily PnL was fetched');
+    assert.ok(
+      dailyRequests <= 1 + Math.floor((Date.now() - opened) / 60_000),
+      `${dailyRequests} daily PnL requests for ${seriesRequests.length} series requests`,
+    );
+    assert.ok(seriesRequests.length > dailyRequests + 5);
     assert.deepEqual(problems, []);
   },
 );
