@@ -38,7 +38,17 @@ interface Kept {
   readonly where?: Readonly<Record<string, string>>;
   /** Labels dropped from the key (they are constant after `where`). */
   readonly drop?: readonly string[];
+  /** Keep only points whose attributes pass this test (after `where`). */
+  readonly keep?: (attributes: Readonly<Record<string, unknown>>) => boolean;
 }
+
+/**
+ * The trade figures of the performance table past win rate and profit factor: per symbol over the
+ * lifetime, and over the rolling window for `symbol="all"` only. Both windows of every symbol would
+ * take 2 x (symbols + 1) slots per family, 1 224 more at 50 symbols: more than half of the default
+ * 2 000 slots, crowding out the other panels.
+ */
+const TRADE_FIGURE: Kept = { keep: (a) => a['window'] !== 'rolling' || a['symbol'] === 'all' };
 
 /** The scrape names the dashboard draws, as Prometheus sees them. */
 export const HISTORY_METRICS: ReadonlyMap<string, Kept> = new Map<string, Kept>([
@@ -83,6 +93,28 @@ export const HISTORY_METRICS: ReadonlyMap<string, Kept> = new Map<string, Kept>(
   ['exposure', {}],
   ['leverage', {}],
   ['strategy_realized_pnl', {}],
+  // The performance table's statistics (renderRatios).
+  ['payoff_ratio', TRADE_FIGURE],
+  ['sqn', TRADE_FIGURE],
+  ['max_consecutive_wins', TRADE_FIGURE],
+  ['max_consecutive_losses', TRADE_FIGURE],
+  ['current_streak', {}],
+  ['largest_win', TRADE_FIGURE],
+  ['largest_loss', TRADE_FIGURE],
+  ['gross_profit', TRADE_FIGURE],
+  ['gross_loss', TRADE_FIGURE],
+  ['trade_fees', TRADE_FIGURE],
+  ['average_holding_seconds', TRADE_FIGURE],
+  ['drawdown_duration_seconds', {}],
+  ['max_drawdown_duration_seconds', {}],
+  ['recovery_factor', {}],
+  ['value_at_risk', {}],
+  ['conditional_value_at_risk', {}],
+  ['tail_ratio', {}],
+  ['omega_ratio', {}],
+  ['return_skewness', {}],
+  ['return_kurtosis', {}],
+  ['realized_pnl_period', {}],
 ]);
 
 /** Derived series: the machine's CPU use, 1 minus the mean idle fraction over every core (one series instead of cores x states). */
@@ -396,6 +428,7 @@ export class MetricHistory {
         for (const p of metric.dataPoints) {
           if (kept.where !== undefined && !Object.entries(kept.where).every(([k, v]) => p.attributes[k] === v))
             continue;
+          if (kept.keep !== undefined && !kept.keep(p.attributes)) continue;
           const labels: Record<string, string> = {};
           for (const [k, v] of Object.entries(p.attributes)) if (!kept.drop?.includes(k)) labels[k] = String(v);
           if (metric.dataPointType === DataPointType.HISTOGRAM)

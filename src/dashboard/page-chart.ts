@@ -76,6 +76,8 @@ export const FORMAT_JS = String.raw`
 export const CHART_JS = String.raw`
   var TICK = 6, GAP = 4, X_SPACE = 80;
   var TIME_INCRS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800, 2592000];
+  /** Ticks of a chart of whole days (opts.days): a day, then weeks, then about a month. */
+  var DAY_INCRS = [86400, 172800, 604800, 1209600, 2592000];
   var X_PAD = Math.ceil(textWidth('00:00:00') / 2) + 4;
 
   function hasData(lines) { return lines.some(function (l) { return l.values.some(function (v) { return v !== null; }); }); }
@@ -86,10 +88,10 @@ export const CHART_JS = String.raw`
     var x = Object.assign({}, base, {
       space: X_SPACE,
       // Whole seconds at least: the labels show no fraction of a second.
-      incrs: opts.x ? undefined : TIME_INCRS,
+      incrs: opts.days ? DAY_INCRS : opts.x ? undefined : TIME_INCRS,
       filter: inRange,
       values: function (u, splits, _axis, _space, incr) {
-        var labels = splits.map(function (s) { return s === null ? null : opts.x ? axisNumber(s, incr) : timeLabel(s, incr); });
+        var labels = splits.map(function (s) { return s === null ? null : opts.x && !opts.days ? axisNumber(s, incr) : timeLabel(s, incr); });
         entry.ticks.x = { splits: splits, labels: labels };
         return labels;
       },
@@ -126,6 +128,8 @@ export const CHART_JS = String.raw`
     // A rate holds over the window before its point: a step, not a slope from the point before.
     if (l.stepped) s.paths = uPlot.paths.stepped({ align: -1 });
     if (l.points) { s.points = { show: true, size: 7, fill: color }; if (l.noLine) s.paths = function () { return null; }; }
+    // Bars centred on their x, 70 % of the step between two values, 2 to 24 px wide.
+    if (l.bars) { s.paths = uPlot.paths.bars({ size: [0.7, 24, 2], align: 0 }); s.fill = color; s.fillTo = 0; s.points = { show: false }; }
     return s;
   }
 
@@ -143,7 +147,9 @@ export const CHART_JS = String.raw`
 
   /**
    * Draws (or redraws) a uPlot chart in the element id; lines: [{ label, values, color?, dash?, width?, stepped?, points? }].
-   * opts: x (values of a non-time x axis), yFormat(v, incr), yRange, yInclude (values the y scale must show),
+   * lines[].bars draws a series as bars filled in its colour.
+   * opts: x (values of a non-time x axis), days (x holds local midnights in seconds: a time axis of whole days,
+   * half a day of room at each end for the bars), yFormat(v, incr), yRange, yInclude (values the y scale must show),
    * hlines, vlines, segments, emptyText (why there is nothing yet, and when there will be), hideWhenAbsent (no line: hidden).
    */
   function chart(id, title, lines, opts) {
@@ -184,7 +190,7 @@ export const CHART_JS = String.raw`
       // Room above for a reference line's label, and right of the plot for the last time label.
       padding: [12, X_PAD, 0, 0],
       scales: {
-        x: { time: opts.x === undefined },
+        x: opts.days ? { time: true, range: function (u, min, max) { return [min - 43200, max + 43200]; } } : { time: opts.x === undefined },
         y: opts.yRange ? { range: opts.yRange } : opts.yInclude ? { range: function (u, min, max) { return includeRange(min, max, entry.extra.yInclude); } } : {},
       },
       axes: axes(entry, opts),

@@ -60,12 +60,12 @@ export const PANELS_JS = String.raw`
     chart('c-closed', 'trades closed (cumulative)', lines, { emptyText: WHY.trades });
   }
 
-  /** When Sharpe, Sortino and Calmar will have values, from the first equity the page holds and the return interval. */
+  /** When Sharpe, Sortino, Calmar and the return statistics will have values, from the first equity the page holds and the return interval. */
   function ratiosNote(haveRatios) {
     var c = state.context;
     if (haveRatios || !c) return '';
     var t0 = firstTime(one('portfolio_value') || []);
-    var need = 'Sharpe, Sortino and Calmar need ' + c.ratioMinReturns + ' returns of returnsIntervalSeconds = ' + c.returnsIntervalSeconds + ' s (' + duration(c.returnsIntervalSeconds) + ')';
+    var need = 'Sharpe, Sortino, Calmar and the return statistics need ' + c.ratioMinReturns + ' returns of returnsIntervalSeconds = ' + c.returnsIntervalSeconds + ' s (' + duration(c.returnsIntervalSeconds) + ')';
     if (t0 === null) return need + ' of the equity: none reported yet (updatePortfolioMetrics).';
     // The first equity opens period 0; a return needs two closed periods, so the first ratio comes after ratioMinReturns + 1.
     var due = t0 + (c.ratioMinReturns + 1) * c.returnsIntervalSeconds * 1000;
@@ -73,43 +73,177 @@ export const PANELS_JS = String.raw`
     return need + ': due since ' + when(due) + '; still none while the returns have no variance (an unchanged equity).';
   }
 
+  /** A length of time in seconds, in the unit that reads best. */
+  function figSpan(v) {
+    if (v === null || v === undefined || !isFinite(v)) return '–';
+    if (v < 120) return fmt(v, 0) + ' s';
+    if (v < 7200) return fmt(v / 60, 1) + ' min';
+    if (v < 172800) return fmt(v / 3600, 1) + ' h';
+    return fmt(v / 86400, 1) + ' d';
+  }
+  function figSigned(v) { return v === null ? '–' : (v > 0 ? '+' : '') + fmt(v, 0); }
+  function figCount(v) { return fmt(v, 0); }
+  function figMoney(v) { return fmt(v, 2); }
+  function figRatio(v) { return fmt(v, 3); }
+
+  /**
+   * The rows of the performance table, in groups: [label, metric, labels, format, definition, options].
+   * Options: single (one value, no window), pick (label sets tried in turn, the first with a value shown and named).
+   * A row's cells are v-<metric>[-<outcome>]-<window>, or v-<metric>[-<period>] for a single value.
+   */
+  function statRows(sym) {
+    var s = { symbol: sym };
+    var basis = [{ basis: 'equity' }, { basis: 'realized' }];
+    return [
+      ['Trades (' + sym + ')', [
+        ['Win rate', 'win_rate', s, pct, 'Winning trades / closed trades, net of fees (a draw counts as the draws option says).'],
+        ['Profit factor', 'profit_factor', s, fmt, 'Gross profit / gross loss; absent while no trade has lost.'],
+        ['Payoff ratio', 'payoff_ratio', s, figRatio, 'Average win / average loss; absent without both a win and a loss.'],
+        ['SQN', 'sqn', s, figRatio, 'System quality number (freqtrade): square root of the trades x mean / standard deviation of the net results; from 2 trades.'],
+        ['Max consecutive wins', 'max_consecutive_wins', s, figCount, 'Longest run of winning trades in a row (a draw or a loss ends it).'],
+        ['Max consecutive losses', 'max_consecutive_losses', s, figCount, 'Longest run of losing trades in a row (a draw or a win ends it).'],
+        ['Current streak', 'current_streak', s, figSigned, 'The run of the latest trades: +3 after three wins in a row, -2 after two losses, 0 after a draw.', { single: true }],
+        ['Largest win', 'largest_win', s, figMoney, 'Largest net profit of a single trade.'],
+        ['Largest loss', 'largest_loss', s, figMoney, 'Largest net loss of a single trade, as a positive amount.'],
+        ['Gross profit', 'gross_profit', s, figMoney, 'Sum of the net profits of the winning trades.'],
+        ['Gross loss', 'gross_loss', s, figMoney, 'Sum of the net losses of the losing trades, as a positive amount.'],
+        ['Fees', 'trade_fees', s, figMoney, 'Fees paid on the closed trades (a rebate counts negative).'],
+        ['Holding time, winners', 'average_holding_seconds', { symbol: sym, outcome: 'win' }, figSpan, 'Average time from openedAt to closedAt of the winning trades; needs openedAt.'],
+        ['Holding time, losers', 'average_holding_seconds', { symbol: sym, outcome: 'loss' }, figSpan, 'Average time from openedAt to closedAt of the losing trades; needs openedAt.'],
+      ]],
+      ['Risk (whole account)', [
+        ['Drawdown duration', 'drawdown_duration_seconds', {}, figSpan, 'Time since the running peak of the equity (of the realized PnL without equity); 0 at a new peak.', { single: true, pick: basis }],
+        ['Max drawdown duration', 'max_drawdown_duration_seconds', {}, figSpan, 'Longest time spent below a running peak so far.', { single: true, pick: basis }],
+        ['Recovery factor', 'recovery_factor', {}, figRatio, 'Net profit / max drawdown in currency; absent before the first drawdown.', { single: true, pick: basis }],
+        ['Value at risk', 'value_at_risk', {}, pct, 'Historical VaR: the (1 - varConfidence) quantile of the period returns, 5 % at the default 0.95; usually negative.'],
+        ['Expected shortfall', 'conditional_value_at_risk', {}, pct, 'CVaR: the mean of the returns at or below the value at risk.'],
+      ]],
+      ['Returns (whole account)', [
+        ['Sharpe', 'sharpe_ratio', {}, fmt, 'Mean excess return / its standard deviation, annualized with periodsPerYear (empyrical).'],
+        ['Sortino', 'sortino_ratio', {}, fmt, 'Mean return over the required return / downside deviation, annualized (empyrical).'],
+        ['Calmar', 'calmar_ratio', {}, fmt, 'Annual return / max drawdown of the sampled equity (empyrical).'],
+        ['Tail ratio', 'tail_ratio', {}, figRatio, '|95th percentile| / |5th percentile| of the returns (empyrical).'],
+        ['Omega', 'omega_ratio', {}, figRatio, 'Sum of the gains over the required return / sum of the shortfalls under it (empyrical).'],
+        ['Skewness', 'return_skewness', {}, figRatio, 'Adjusted Fisher-Pearson skewness of the returns (pandas skew); from 3 returns.'],
+        ['Excess kurtosis', 'return_kurtosis', {}, figRatio, 'Kurtosis of the returns minus 3: 0 for a normal distribution (pandas kurt); from 4 returns.'],
+      ]],
+      ['Calendar (all symbols)', [
+        ['Today', 'realized_pnl_period', { period: 'today' }, figMoney, 'Net realized PnL of the trades closed since midnight (UTC, or the timeZone option).', { single: true }],
+        ['This week', 'realized_pnl_period', { period: 'week' }, figMoney, 'Net realized PnL of the trades closed since Monday 00:00 (ISO week).', { single: true }],
+        ['This month', 'realized_pnl_period', { period: 'month' }, figMoney, 'Net realized PnL of the trades closed since the 1st of the month.', { single: true }],
+      ]],
+    ];
+  }
+
+  /** A figure's label with its one-line definition: a title on hover, and a marker that shows it on keyboard focus too. */
+  function labelCell(text, definition) {
+    var td = document.createElement('td');
+    td.title = definition;
+    td.appendChild(document.createTextNode(text));
+    var info = document.createElement('span');
+    info.className = 'info';
+    info.tabIndex = 0;
+    info.setAttribute('role', 'note');
+    info.setAttribute('aria-label', text + ': ' + definition);
+    info.dataset.tip = definition;
+    info.textContent = 'i';
+    td.appendChild(info);
+    return td;
+  }
+
+  function valueCell(id, v, text, span2) {
+    var td = document.createElement('td');
+    td.id = id;
+    td.textContent = text;
+    td.dataset.value = v === null ? '' : String(v);
+    if (span2) { td.colSpan = 2; td.className = 'single'; }
+    return td;
+  }
+
   function renderRatios() {
     var sym = state.symbol || 'all';
-    var rows = [
-      ['Win rate', 'win_rate', { symbol: sym }, pct],
-      ['Profit factor', 'profit_factor', { symbol: sym }, fmt],
-      ['Sharpe', 'sharpe_ratio', {}, fmt],
-      ['Sortino', 'sortino_ratio', {}, fmt],
-      ['Calmar', 'calmar_ratio', {}, fmt],
-    ];
     var body = document.querySelector('#t-ratios tbody');
     body.textContent = '';
-    var any = false, ratios = false, trades = false;
-    rows.forEach(function (r) {
-      var tr = document.createElement('tr');
-      var th = document.createElement('td'); th.textContent = r[0]; tr.appendChild(th);
-      ['lifetime', 'rolling'].forEach(function (win) {
-        var where = Object.assign({ window: win }, r[2]);
-        var v = last(one(r[1], where) || []);
-        if (v !== null) { any = true; if (r[1] === 'sharpe_ratio') ratios = true; if (r[1] === 'win_rate') trades = true; }
-        var td = document.createElement('td');
-        td.id = 'v-' + r[1].replace(/_/g, '-') + '-' + win;
-        td.textContent = r[3](v);
-        td.dataset.value = v === null ? '' : String(v);
-        tr.appendChild(td);
+    var any = false, ratios = false, trades = false, drawdown = false, rollingGap = false;
+    statRows(sym).forEach(function (group) {
+      var head = document.createElement('tr');
+      head.className = 'group';
+      var th = document.createElement('th'); th.colSpan = 3; th.scope = 'colgroup'; th.textContent = group[0];
+      head.appendChild(th); body.appendChild(head);
+      group[1].forEach(function (r) {
+        var name = r[1], where = r[2], format = r[3], options = r[5] || {};
+        var tr = document.createElement('tr');
+        tr.appendChild(labelCell(r[0], r[4]));
+        var key = 'v-' + name.replace(/_/g, '-') + (where.outcome ? '-' + where.outcome : '') + (where.period ? '-' + where.period : '');
+        if (options.single) {
+          var v = null, text = '–';
+          (options.pick || [where]).some(function (w) {
+            v = last(one(name, Object.assign({}, where, w)) || []);
+            if (v !== null) text = format(v) + (w.basis ? ' (' + w.basis + ')' : '');
+            return v !== null;
+          });
+          if (v !== null) { any = true; if (options.pick) drawdown = true; }
+          tr.appendChild(valueCell(key, v, text, true));
+        } else {
+          ['lifetime', 'rolling'].forEach(function (win) {
+            var v = last(one(name, Object.assign({ window: win }, where)) || []);
+            if (v !== null) { any = true; if (name === 'sharpe_ratio') ratios = true; if (name === 'win_rate') trades = true; }
+            else if (win === 'rolling' && sym !== 'all' && where.symbol && name !== 'win_rate' && name !== 'profit_factor' && last(one(name, Object.assign({ window: 'lifetime' }, where)) || []) !== null) rollingGap = true;
+            tr.appendChild(valueCell(key + '-' + win, v, format(v)));
+          });
+        }
+        body.appendChild(tr);
       });
-      body.appendChild(tr);
     });
     document.getElementById('t-ratios').dataset.points = any ? '1' : '0';
     var c = state.context;
     var notes = [
       trades ? '' : WHY.trades + '.',
+      trades && !drawdown ? WHY.drawdown + '.' : '',
       ratiosNote(ratios),
+      rollingGap ? 'Rolling values past the profit factor are kept for all symbols only: pick all to see them.' : '',
       c ? 'lifetime: every closed trade (ratios: every return); rolling: the last ' + c.tradeWindow + ' trades (ratios: the last ' + c.returnsWindow + ' returns of ' + duration(c.returnsIntervalSeconds) + ')' : '',
     ];
     var box = document.getElementById('n-ratios');
     box.textContent = '';
     notes.filter(Boolean).forEach(function (text) { var p = document.createElement('p'); p.textContent = text; box.appendChild(p); });
+  }
+
+  /** The daily PnL the page holds: fetched on load, then at most once a minute. */
+  var DAILY_EVERY_MS = 60000;
+  var daily = { at: 0, loading: false, days: null, error: '' };
+
+  function loadDaily() {
+    daily.loading = true;
+    daily.at = Date.now();
+    fetch('/api/v1/daily-pnl', { cache: 'no-store', credentials: 'same-origin' })
+      .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.json(); })
+      .then(function (body) { daily.days = body.days; daily.error = ''; })
+      .catch(function (e) { daily.error = e.message; })
+      .then(function () { daily.loading = false; drawDaily(); fitCharts(); });
+  }
+
+  /** Bars of the realized PnL of each of the last 90 days, gains green and losses red; a day without a trade has no bar. */
+  function drawDaily() {
+    var days = daily.days || [];
+    var el = document.getElementById('c-daily-pnl');
+    el.dataset.days = JSON.stringify(days);
+    // Each day at its local midnight, so the axis names the calendar day of the API.
+    var xs = days.map(function (d) { var p = d.day.split('-'); return new Date(Number(p[0]), Number(p[1]) - 1, Number(p[2])).getTime() / 1000; });
+    var gains = days.map(function (d) { return d.pnl > 0 ? d.pnl : null; });
+    var losses = days.map(function (d) { return d.pnl < 0 ? d.pnl : null; });
+    var why = daily.error ? 'the daily PnL could not be loaded (' + daily.error + '); next try within a minute'
+      : daily.days === null ? 'loading the daily PnL…'
+      : 'no trade closed with a result in the last ' + (days.length || 90) + ' days: the bars come with recordClosedTrade(), refreshed every minute';
+    chart('c-daily-pnl', 'realized PnL per day, last ' + (days.length || 90) + ' days (all symbols, net of fees)', [
+      { label: 'gain', values: gains, color: css('--good'), bars: true },
+      { label: 'loss', values: losses, color: css('--bad'), bars: true },
+    ], { x: xs, days: true, yInclude: [0], emptyText: why });
+  }
+
+  function renderDailyPnl() {
+    if (!daily.loading && (daily.at === 0 || Date.now() - daily.at >= DAILY_EVERY_MS)) loadDaily();
+    drawDaily();
   }
 
   function renderFlow() {
@@ -358,5 +492,5 @@ export const PANELS_JS = String.raw`
     document.getElementById('n-fills').textContent = note;
   }
 
-  var PANELS = [renderEquity, renderPnl, renderRatios, renderFlow, renderPositions, renderExecution, renderFills, renderModels, renderReliability, renderApi, renderDb, renderSystem, renderHeartbeat];
+  var PANELS = [renderEquity, renderPnl, renderRatios, renderDailyPnl, renderFlow, renderPositions, renderExecution, renderFills, renderModels, renderReliability, renderApi, renderDb, renderSystem, renderHeartbeat];
 `;

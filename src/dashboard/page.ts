@@ -49,6 +49,28 @@ export const PAGE_METRICS: readonly string[] = [
   'exposure',
   'leverage',
   'strategy_realized_pnl',
+  // The statistics of the performance table (renderRatios).
+  'payoff_ratio',
+  'sqn',
+  'max_consecutive_wins',
+  'max_consecutive_losses',
+  'current_streak',
+  'largest_win',
+  'largest_loss',
+  'gross_profit',
+  'gross_loss',
+  'trade_fees',
+  'average_holding_seconds',
+  'drawdown_duration_seconds',
+  'max_drawdown_duration_seconds',
+  'recovery_factor',
+  'value_at_risk',
+  'conditional_value_at_risk',
+  'tail_ratio',
+  'omega_ratio',
+  'return_skewness',
+  'return_kurtosis',
+  'realized_pnl_period',
 ];
 
 /** `GET /dashboard`. */
@@ -95,9 +117,13 @@ export const PAGE_HTML = String.raw`<!doctype html>
     <div class="chart small" id="c-closed"></div>
   </section>
   <section class="panel" id="panel-ratios" data-panel="ratios">
-    <h2>Performance ratios</h2>
+    <h2>Performance statistics</h2>
     <table class="ratios" id="t-ratios"><thead><tr><th></th><th>lifetime</th><th>rolling</th></tr></thead><tbody></tbody></table>
     <div class="notes muted" id="n-ratios"></div>
+  </section>
+  <section class="panel" id="panel-daily" data-panel="daily">
+    <h2>Daily realized PnL</h2>
+    <div class="chart" id="c-daily-pnl"></div>
   </section>
   <section class="panel wide" id="panel-flow" data-panel="flow">
     <h2>Signals and executed trades per minute</h2>
@@ -216,6 +242,13 @@ td:first-child, th:first-child { text-align: left; }
 header select { max-width: 40vw; }
 #t-fills { table-layout: fixed; }
 #t-fills td, #t-fills th { overflow-wrap: anywhere; padding: 3px 4px; font-size: 12px; }
+/* The statistics table is as tall as two cards: the PnL and daily PnL cards stack beside it. */
+#panel-ratios { grid-row: span 2; }
+td.single { text-align: center; }
+tr.group th { text-align: left; padding-top: 10px; color: var(--muted); font-size: 12px; font-weight: 600; }
+.info { position: relative; display: inline-block; margin-left: 4px; width: 15px; height: 15px; line-height: 14px; border: 1px solid var(--muted); border-radius: 50%; color: var(--muted); font-size: 10px; text-align: center; cursor: help; }
+.info:focus { outline: 2px solid var(--accent); outline-offset: 1px; }
+.info:hover::after, .info:focus::after { content: attr(data-tip); position: absolute; left: 0; top: 18px; z-index: 3; width: max-content; max-width: min(280px, 60vw); white-space: normal; text-align: left; font-size: 12px; line-height: 1.35; color: var(--fg); background: var(--panel); border: 1px solid var(--grid); border-radius: 4px; padding: 4px 6px; box-shadow: 0 2px 6px rgba(0, 0, 0, 0.15); }
 `;
 
 /**

@@ -2,7 +2,7 @@ import { TradeAnalytics, type TradeSummary } from '../analytics/trading/trade-an
 import type { DrawMode } from '../analytics/trading/trades.ts';
 import { StateMismatchError, StateReader } from '../analytics/state.ts';
 import type { InvalidReason } from '../contract/invalid-reasons.ts';
-import { METRICS } from '../contract/metrics.ts';
+import { METRICS, type MetricDefinition } from '../contract/metrics.ts';
 import type { CounterSeries } from '../storage/counter.ts';
 import type { GaugeSeries } from '../storage/gauge.ts';
 import type { InstrumentRegistry } from '../storage/registry.ts';
@@ -37,19 +37,39 @@ export const UNSPECIFIED_STRATEGY = 'unspecified';
 const OUTCOMES = ['loss', 'draw', 'win'] as const;
 const WINDOWS = ['lifetime', 'rolling'] as const;
 
+type StatField = {
+  [K in keyof TradeSummary]: TradeSummary[K] extends number | undefined ? K : never;
+}[keyof TradeSummary];
+/** The closed-trade statistics published per strategy and window, as the per-symbol ones of the same name. */
+const STRATEGY_STATS: readonly { field: StatField; def: MetricDefinition }[] = [
+  { field: 'winRate', def: METRICS.strategyWinRate },
+  { field: 'profitFactor', def: METRICS.strategyProfitFactor },
+  { field: 'expectancy', def: METRICS.strategyExpectancy },
+  { field: 'payoffRatio', def: METRICS.strategyPayoffRatio },
+  { field: 'sqn', def: METRICS.strategySqn },
+  { field: 'maxConsecutiveWins', def: METRICS.strategyMaxConsecutiveWins },
+  { field: 'maxConsecutiveLosses', def: METRICS.strategyMaxConsecutiveLosses },
+  { field: 'largestWin', def: METRICS.strategyLargestWin },
+  { field: 'largestLoss', def: METRICS.strategyLargestLoss },
+  { field: 'grossProfit', def: METRICS.strategyGrossProfit },
+  { field: 'grossLoss', def: METRICS.strategyGrossLoss },
+  { field: 'feesTotal', def: METRICS.strategyFees },
+];
+
 /** The results of one strategy (or of all), and their series found once. */
 interface StrategyStats {
   readonly analytics: TradeAnalytics;
   readonly outcomes: readonly CounterSeries[];
   readonly pnl: GaugeSeries;
-  /** winRate, profitFactor, expectancy: lifetime then rolling. */
+  readonly streak: GaugeSeries;
+  /** STRATEGY_STATS lifetime, then STRATEGY_STATS rolling. */
   readonly stats: readonly GaugeSeries[];
 }
 
 /**
  * Per-strategy results: signals, executed trades and closed trades per `strategy`, and from the
- * closed trades realized PnL, outcomes, win rate, profit factor and expectancy (lifetime and
- * rolling), with the same `TradeAnalytics` as the per-symbol statistics. They are new `strategy_*`
+ * closed trades realized PnL, outcomes, win rate, profit factor, expectancy, payoff ratio, SQN,
+ * streaks, largest win and loss, gross profit and loss and fees (lifetime and rolling), with the same `TradeAnalytics` as the per-symbol statistics. They are new `strategy_*`
  * families rather than a `strategy` label on the existing ones, so that every existing query
  * (`realized_pnl{symbol="all"}`, `win_rate{symbol="all",window="lifetime"}`) keeps returning one
  * series with the same value. At most `maxStrategies` names keep a label of their own; further ones
@@ -61,6 +81,7 @@ export class StrategyMetrics {
   private readonly executed_: SeriesTable<CounterSeries>;
   private readonly closed_: SeriesTable<CounterSeries>;
   private readonly pnl: SeriesTable<GaugeSeries>;
+  private readonly streak: SeriesTable<GaugeSeries>;
   private readonly statTables: readonly SeriesTable<GaugeSeries>[];
   private names = new Set<string>();
   private all: StrategyStats;
@@ -72,9 +93,8 @@ export class StrategyMetrics {
     this.executed_ = registry.counter(METRICS.strategyExecutedTrades);
     this.closed_ = registry.counter(METRICS.strategyTradesClosed);
     this.pnl = registry.gauge(METRICS.strategyRealizedPnl).table;
-    this.statTables = [METRICS.strategyWinRate, METRICS.strategyProfitFactor, METRICS.strategyExpectancy].map(
-      (d) => registry.gauge(d).table,
-    );
+    this.streak = registry.gauge(METRICS.strategyCurrentStreak).table;
+    this.statTables = STRATEGY_STATS.map((s) => registry.gauge(s.def).table);
     this.all = this.stats(ALL_STRATEGIES, this.analytics());
     registry.onCollect(() => this.publish());
   }
@@ -172,6 +192,7 @@ export class StrategyMetrics {
       analytics,
       outcomes: OUTCOMES.map((o) => this.closed_.get2(strategy, o)),
       pnl: this.pnl.get1(strategy),
+      streak: this.streak.get1(strategy),
       stats,
     };
   }
@@ -186,12 +207,15 @@ function publishStats(s: StrategyStats): void {
   const lifetime = s.analytics.lifetime();
   if (lifetime.trades === 0) return;
   writeStats(s.stats, 0, lifetime);
-  writeStats(s.stats, 3, s.analytics.rolling());
+  writeStats(s.stats, STRATEGY_STATS.length, s.analytics.rolling());
   s.pnl.value = Number.isFinite(lifetime.netPnl) ? lifetime.netPnl : Number.NaN;
+  s.streak.value = lifetime.currentStreak ?? Number.NaN;
 }
 
 function writeStats(series: readonly GaugeSeries[], at: number, summary: TradeSummary): void {
-  (series[at] as GaugeSeries).value = summary.winRate ?? Number.NaN;
-  (series[at + 1] as GaugeSeries).value = summary.profitFactor ?? Number.NaN;
-  (series[at + 2] as GaugeSeries).value = summary.expectancy ?? Number.NaN;
+  for (let i = 0; i < STRATEGY_STATS.length; i++) {
+    const value = summary[(STRATEGY_STATS[i] as { field: StatField }).field];
+    // Undefined (no win, no loss, one trade) or not finite is not published, as per symbol.
+    (series[at + i] as GaugeSeries).value = value !== undefined && Number.isFinite(value) ? value : Number.NaN;
+  }
 }

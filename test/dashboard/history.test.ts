@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { histogramQuantile } from '../../src/dashboard/quantile.ts';
 import { parseSeriesQuery } from '../../src/dashboard/series-api.ts';
+import { find, parseExposition } from '../helpers/exposition.ts';
 import { start, stopAll } from '../helpers/service.ts';
 
 afterEach(stopAll);
@@ -148,4 +149,34 @@ test('the machine CPU series is 1 minus the mean idle fraction of the host-metri
   assert.ok(cpu !== undefined, 'a CPU series is kept');
   const last = cpu.values.at(-1);
   assert.ok(typeof last === 'number' && last >= 0 && last <= 1, `busy fraction in [0, 1], got ${String(last)}`);
+});
+
+test('the table statistics in the history: lifetime per symbol, rolling for all symbols only, each equal to the scrape', async () => {
+  const { monitoring } = await start({ dashboard: { intervalSeconds: 3600 } });
+  const T0 = Date.now() - 3_600_000;
+  for (const [i, pnl] of [12, -5, 7, -3, 9].entries())
+    for (const symbol of ['BTC/USD', 'ETH/USD'])
+      monitoring.recordClosedTrade({ symbol, direction: 'buy', pnl, fees: 0.5, openedAt: T0 + i * 60_000 });
+  monitoring.updatePortfolioMetrics({ portfolioValue: 1000 });
+  await monitoring.sampleDashboardHistory();
+  const names = ['sqn', 'largest_loss', 'trade_fees', 'average_holding_seconds', 'current_streak'];
+  const body = (await (
+    await fetch(new URL(`/api/v1/series?names=${names.join(',')}`, monitoring.metricsUrl))
+  ).json()) as {
+    series: { name: string; labels: Record<string, string>; values: (number | null)[] }[];
+  };
+  const keys = (name: string) =>
+    body.series
+      .filter((s) => s.name === name)
+      .map((s) => `${s.labels['symbol']} ${s.labels['window'] ?? ''}`.trim())
+      .sort();
+  assert.deepEqual([...new Set(keys('sqn'))], ['BTC/USD lifetime', 'ETH/USD lifetime', 'all lifetime', 'all rolling']);
+  assert.deepEqual(
+    [...new Set(keys('average_holding_seconds'))],
+    keys('sqn').filter((k, i, a) => a.indexOf(k) === i),
+  );
+  assert.deepEqual(keys('current_streak'), ['BTC/USD', 'ETH/USD', 'all']);
+  const exp = parseExposition(await monitoring.metricsText());
+  for (const s of body.series)
+    assert.equal(s.values.at(-1), find(exp, s.name, s.labels)[0]?.value, `${s.name} ${JSON.stringify(s.labels)}`);
 });

@@ -25,6 +25,7 @@ test('the dashboard has the rows a trader reads, variables for instance, symbol 
   const rows = d.panels.filter((p) => p.type === 'row').map((p) => p.title);
   assert.deepEqual(rows, [
     'Portfolio and performance',
+    'Statistics',
     'Signals and trades',
     'Execution and positions',
     'Models',
@@ -46,6 +47,13 @@ test('the dashboard has the rows a trader reads, variables for instance, symbol 
     'Order slippage',
     'Order latency',
     'Realized PnL per strategy',
+    'Trade statistics, all symbols',
+    'Trade statistics per symbol',
+    'Trade statistics per strategy',
+    'Realized PnL today, this week, this month',
+    'Drawdown duration',
+    'Value at risk and expected shortfall',
+    'Return distribution',
     'Accuracy',
     'Calibration error',
     'Reliability bins',

@@ -18,6 +18,21 @@ afterEach(stopAll);
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
 
 const T0 = Date.UTC(2026, 0, 1);
+/** The per-strategy statistics with a window, and the per-symbol family each must equal on the same trades. */
+const STRATEGY_STAT_NAMES = [
+  'win_rate',
+  'profit_factor',
+  'expectancy',
+  'payoff_ratio',
+  'sqn',
+  'max_consecutive_wins',
+  'max_consecutive_losses',
+  'largest_win',
+  'largest_loss',
+  'gross_profit',
+  'gross_loss',
+  'trade_fees',
+].map((name) => [`strategy_${name}`, name] as const);
 
 function near(actual: number, expected: number, message: string): void {
   assert.ok(
@@ -275,26 +290,34 @@ test('a negative fee is a rebate: the closed trade counts with net pnl = pnl - f
 test('per-strategy results equal the per-symbol ones of the same trades, and leave the existing families unchanged', async () => {
   const { monitoring: m } = await start({ tradeWindow: 3 });
   const trades = [
-    { pnl: 10, strategy: 'a' },
+    { pnl: 10, strategy: 'a', fees: 0.5 },
     { pnl: -4, strategy: 'b' },
     { pnl: 6, strategy: 'a' },
-    { pnl: -2, strategy: 'a' },
-    { pnl: 3, strategy: 'a' },
+    { pnl: -2, strategy: 'a', fees: 0.25 },
+    { pnl: -1, strategy: 'a' },
+    { pnl: 3, strategy: 'a', fees: 0.1 },
+    { pnl: 4, strategy: 'a' },
   ];
   for (const t of trades) m.recordClosedTrade({ symbol: t.strategy === 'a' ? 'A' : 'B', direction: 'buy', ...t });
   m.recordTradingSignal({ symbol: 'A', direction: 'Long', confidenceLevel: 0.7, strategy: 'a' });
   m.recordExecutedTrade({ symbol: 'A', direction: 'SHORT', success: false, strategy: 'a' });
   const exp = await scrape(m);
   // symbol A holds exactly strategy a's trades: every statistic must match.
-  for (const name of ['win_rate', 'profit_factor', 'expectancy'])
-    for (const window of ['lifetime', 'rolling'])
-      assert.equal(
-        value(exp, `strategy_${name}`, { strategy: 'a', window }),
-        value(exp, name, { symbol: 'A', window }),
-        `${name} ${window}`,
-      );
+  for (const [name, perSymbol] of STRATEGY_STAT_NAMES)
+    for (const window of ['lifetime', 'rolling']) {
+      const expected = value(exp, perSymbol, { symbol: 'A', window });
+      assert.ok(Number.isFinite(expected), `${perSymbol} ${window} is published`);
+      assert.equal(value(exp, name, { strategy: 'a', window }), expected, `${name} ${window}`);
+    }
+  assert.equal(value(exp, 'strategy_current_streak', { strategy: 'a' }), value(exp, 'current_streak', { symbol: 'A' }));
+  assert.equal(value(exp, 'strategy_current_streak', { strategy: 'a' }), 2);
+  assert.equal(value(exp, 'strategy_max_consecutive_losses', { strategy: 'a', window: 'lifetime' }), 2);
+  // b has a loss and no win: no payoff ratio, no SQN of one trade, rather than NaN or Inf.
+  assert.equal(find(exp, 'strategy_payoff_ratio', { strategy: 'b' }).length, 0);
+  assert.equal(find(exp, 'strategy_sqn', { strategy: 'b' }).length, 0);
+  assert.equal(value(exp, 'strategy_current_streak', { strategy: 'b' }), -1);
   assert.equal(value(exp, 'strategy_realized_pnl', { strategy: 'a' }), value(exp, 'realized_pnl', { symbol: 'A' }));
-  assert.equal(value(exp, 'strategy_trades_closed_total', { strategy: 'all', outcome: 'win' }), 3);
+  assert.equal(value(exp, 'strategy_trades_closed_total', { strategy: 'all', outcome: 'win' }), 4);
   assert.equal(value(exp, 'strategy_trades_closed_total', { strategy: 'b', outcome: 'loss' }), 1);
   assert.equal(value(exp, 'strategy_signals_total', { strategy: 'a', direction: 'buy' }), 1);
   assert.equal(value(exp, 'strategy_executed_trades_total', { strategy: 'a', status: 'failed' }), 1);
@@ -319,6 +342,13 @@ test('cardinality: strategies past maxStrategies are recorded as other; position
     new Set(find(exp, 'strategy_realized_pnl').map((s) => s.labels['strategy'])),
     new Set(['all', 's1', 's2', 'other']),
   );
+  for (const name of ['strategy_gross_profit', 'strategy_max_consecutive_wins', 'strategy_current_streak'])
+    assert.deepEqual(
+      new Set(find(exp, name).map((s) => s.labels['strategy'])),
+      new Set(['all', 's1', 's2', 'other']),
+      name,
+    );
+  assert.equal(value(exp, 'strategy_max_consecutive_wins', { strategy: 'other', window: 'lifetime' }), 2);
   assert.equal(events(exp, 'submitted', { strategy: 'other' }), 1);
   await first.monitoring.shutdown();
 
@@ -519,9 +549,12 @@ test('open orders and per-strategy results survive a restart: the rest of the fi
   const labels = { symbol: 'BTC/USD', side: 'buy', venue: 'unspecified', strategy: 'trend' };
   near(value(exp, 'order_slippage_bps_sum', labels), value(reference, 'order_slippage_bps_sum', labels), 'slippage');
   near(value(exp, 'order_slippage_bps_sum', labels), 30, 'slippage');
-  for (const name of ['strategy_realized_pnl', 'strategy_win_rate', 'strategy_profit_factor', 'strategy_expectancy'])
-    for (const s of find(reference, name))
-      assert.equal(value(exp, name, s.labels), s.value, `${name} ${JSON.stringify(s.labels)}`);
+  for (const name of ['strategy_realized_pnl', 'strategy_current_streak', ...STRATEGY_STAT_NAMES.map((n) => n[0])]) {
+    const expected = find(reference, name);
+    assert.ok(expected.length > 0, `${name} is published`);
+    assert.equal(find(exp, name).length, expected.length, `${name} series`);
+    for (const s of expected) assert.equal(value(exp, name, s.labels), s.value, `${name} ${JSON.stringify(s.labels)}`);
+  }
   assert.equal(tracking(exp, 'unknown_order'), 0);
   assert.equal(value(exp, 'open_orders', { symbol: 'BTC/USD' }), 0);
   assert.equal(events(exp, 'filled', labels), 1);

@@ -167,11 +167,14 @@ test(
       if (r.status() >= 400) problems.push(`HTTP ${r.status()} ${r.url()}`);
     });
     const seriesRequests: URLSearchParams[] = [];
+    let dailyRequests = 0;
     page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/api/v1/daily-pnl') dailyRequests++;
       if (!r.url().startsWith(origin) && !r.url().startsWith('data:')) problems.push(`outside request: ${r.url()}`);
       const u = new URL(r.url());
       if (u.pathname === '/api/v1/series') seriesRequests.push(u.searchParams);
     });
+    const opened = Date.now();
     await page.goto(url);
     await page.waitForFunction(() => Number(document.getElementById('status')?.dataset.samples ?? 0) >= 5, undefined, {
       timeout: 30_000,
@@ -253,6 +256,76 @@ test(
     assert.equal(shown.trades, 12);
     assert.match(shown.winRateText ?? '', /%$/);
 
+    // The statistics of the table equal the scrape; each label carries its definition, reachable by keyboard.
+    const cells = await page.$$eval('#t-ratios td[id]', (els) =>
+      Object.fromEntries(els.map((e) => [e.id, (e as unknown as HTMLElement).dataset.value ?? ''])),
+    );
+    const figures: [cell: string, name: string, labels: Record<string, string>][] = [
+      ['v-payoff-ratio-lifetime', 'payoff_ratio', { symbol: 'all', window: 'lifetime' }],
+      ['v-sqn-lifetime', 'sqn', { symbol: 'all', window: 'lifetime' }],
+      ['v-sqn-rolling', 'sqn', { symbol: 'all', window: 'rolling' }],
+      ['v-max-consecutive-losses-lifetime', 'max_consecutive_losses', { symbol: 'all', window: 'lifetime' }],
+      ['v-current-streak', 'current_streak', { symbol: 'all' }],
+      ['v-largest-win-lifetime', 'largest_win', { symbol: 'all', window: 'lifetime' }],
+      ['v-largest-loss-lifetime', 'largest_loss', { symbol: 'all', window: 'lifetime' }],
+      ['v-gross-loss-rolling', 'gross_loss', { symbol: 'all', window: 'rolling' }],
+      ['v-max-drawdown-duration-seconds', 'max_drawdown_duration_seconds', { basis: 'equity' }],
+      ['v-recovery-factor', 'recovery_factor', { basis: 'equity' }],
+      ['v-realized-pnl-period-today', 'realized_pnl_period', { period: 'today' }],
+      ['v-realized-pnl-period-month', 'realized_pnl_period', { period: 'month' }],
+    ];
+    for (const [cell, name, labels] of figures) {
+      const scraped = find(exp, name, labels);
+      assert.equal(scraped.length, 1, `${name} ${JSON.stringify(labels)} in the scrape`);
+      assert.equal(Number(cells[cell]), scraped[0]!.value, `${cell}: ${cells[cell]}`);
+    }
+    // 12 trades: -12.5, 20 and 0 four times each.
+    assert.equal(Number(cells['v-largest-loss-lifetime']), 12.5);
+    assert.equal(Number(cells['v-realized-pnl-period-today']), 30);
+    const tips = await page.$$eval('#t-ratios tbody td:first-child', (els) =>
+      els.map((e) => {
+        const info = e.querySelector('.info') as unknown as {
+          tabIndex: number;
+          dataset: Record<string, string>;
+        } | null;
+        return {
+          label: e.textContent ?? '',
+          title: (e as unknown as { title: string }).title,
+          tip: info?.dataset['tip'] ?? '',
+          focusable: info !== null && info.tabIndex === 0,
+        };
+      }),
+    );
+    assert.ok(tips.length >= 29, `${tips.length} figures`);
+    for (const tip of tips) {
+      assert.ok(tip.title.length > 20 && tip.title === tip.tip, `${tip.label}: ${tip.title}`);
+      assert.ok(tip.focusable, `${tip.label}: a focusable definition`);
+    }
+    await page.focus('#t-ratios tbody .info');
+    const focusedTip = await page.$eval(
+      '#t-ratios tbody .info:focus',
+      (e) =>
+        (
+          globalThis as unknown as { getComputedStyle(e: unknown, pseudo: string): { content: string } }
+        ).getComputedStyle(e, '::after').content,
+    );
+    assert.match(focusedTip, /Winning trades/, 'the definition shows on keyboard focus');
+
+    // The daily bars are the days of /api/v1/daily-pnl: a green bar per gain, a red one per loss, none for 0.
+    const api = (await (await fetch(new URL('/api/v1/daily-pnl', monitoring.metricsUrl))).json()) as {
+      days: { day: string; pnl: number }[];
+    };
+    const daily = await page.$eval('#c-daily-pnl', (e) => ({
+      days: JSON.parse((e as HTMLElement).dataset.days ?? '[]') as { day: string; pnl: number }[],
+      last: JSON.parse((e as HTMLElement).dataset.last ?? '{}') as Record<string, number | null>,
+      points: Number((e as HTMLElement).dataset.points),
+    }));
+    assert.equal(api.days.length, 90);
+    assert.deepEqual(daily.days, api.days);
+    assert.equal(daily.last['gain'], api.days.at(-1)!.pnl);
+    assert.equal(daily.last['gain'], 30);
+    assert.equal(daily.points, api.days.filter((d) => d.pnl !== 0).length);
+
     const labels = () =>
       page.$$eval('#c-signals .u-legend .u-series:not(:first-child) .u-label', (els) =>
         els.map((e) => e.textContent ?? ''),
@@ -289,6 +362,13 @@ test(
       seriesRequests.slice(before).some((q) => q.get('since') === null && q.get('points') !== null);
     while (!reloaded() && Date.now() < deadline) await sleep(100);
     assert.ok(reloaded(), 'a reload after the polls doubled what the page holds');
+    // The daily PnL is fetched on load, then at most once a minute, however often the series are polled.
+    assert.ok(dailyRequests >= 1, 'the daily PnL was fetched');
+    assert.ok(
+      dailyRequests <= 1 + Math.floor((Date.now() - opened) / 60_000),
+      `${dailyRequests} daily PnL requests for ${seriesRequests.length} series requests`,
+    );
+    assert.ok(seriesRequests.length > dailyRequests + 5);
     assert.deepEqual(problems, []);
   },
 );

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, test, type TestContext } from 'node:test';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { dailyPnlHandler } from '../../src/dashboard/daily-pnl-api.ts';
 import { Dashboard } from '../../src/dashboard/dashboard.ts';
 import { DASHBOARD_DEFAULTS } from '../../src/dashboard/options.ts';
 import type { MonitoringService } from '../../src/index.ts';
@@ -310,6 +311,16 @@ test(
 
     // The first equity opens the first return period: Sharpe comes 3 intervals later (2 returns).
     assert.match(await text('#c-signals .empty'), /no trading signals recorded yet \(recordTradingSignal\)/);
+    await page.waitForFunction(
+      () => /recordClosedTrade/.test(document.querySelector('#c-daily-pnl .empty')?.textContent ?? ''),
+      undefined,
+      { timeout: 15_000 },
+    );
+    assert.match(
+      await text('#c-daily-pnl .empty'),
+      /^no trade closed with a result in the last 90 days: the bars come with recordClosedTrade\(\), refreshed every minute$/,
+    );
+    assert.match(await text('#n-ratios'), /^no trades closed yet: they come with recordClosedTrade\(\)\./);
     monitoring.updatePortfolioMetrics({ portfolioValue: 1000 });
     monitoring.recordTradingSignal({
       symbol: 'BTC/USD',
@@ -538,7 +549,8 @@ async function sixHours(): Promise<{ url: string; close: () => Promise<void> }> 
     const { resourceMetrics } = await dashboard.reader.collect();
     dashboard.history.sample(resourceMetrics, t);
   }
-  const routes = new Map(dashboard.routes());
+  // As the service serves it next to the dashboard's routes; no trade closed here.
+  const routes = new Map([...dashboard.routes(), ['/api/v1/daily-pnl', dailyPnlHandler(() => [])] as const]);
   const server = createServer((req, res) => {
     const route = routes.get(new URL(req.url ?? '/', 'http://localhost').pathname);
     if (route === undefined) res.writeHead(404).end();
