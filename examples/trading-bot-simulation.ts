@@ -504,7 +504,9 @@ class Bot {
   }
 
   private async open(market: Market, side: Direction, model: string, signalTime: number): Promise<void> {
-    const { symbol, time: openedAt } = market;
+    const { symbol } = market;
+    // Trades carry wall-clock times, like the equity: holding times, daily PnL and drawdown durations are real.
+    const openedAt = Date.now();
     const price = market.price ?? 0;
     const ordered = (this.equity * POSITION_FRACTION) / price;
     const limit = Math.random() < LIMIT_SHARE ? price : undefined;
@@ -544,8 +546,7 @@ class Bot {
     this.counts.closed++;
     if (pnl > fees) this.counts.wins++;
     this.journal.recordClose(position.row, exitPrice, pnl - fees);
-    // Times are the exchange's bar times, so holding periods read in simulated days.
-    const closedAt = this.markets.find((m) => m.symbol === symbol)?.time ?? openedAt;
+    const closedAt = Date.now();
     this.monitoring.recordClosedTrade({
       symbol,
       direction: side,
