@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -7,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { createSessionCookies, SESSION_SECONDS } from '../../src/http/session.ts';
+import { selfSignedCertificate } from '../helpers/tls.ts';
 import { requireBinary } from '../helpers/binaries.ts';
 import { start, stopAll } from '../helpers/service.ts';
 
@@ -177,29 +177,7 @@ test('over TLS the cookie is Secure and __Host- prefixed', async (t) => {
   if (!requireBinary(t, 'openssl', 'apt-get install openssl')) return;
   const dir = mkdtempSync(join(tmpdir(), 'monitoring-login-tls-'));
   try {
-    const key = join(dir, 'key.pem');
-    const cert = join(dir, 'cert.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    const { key, cert } = selfSignedCertificate(dir, 'IP:127.0.0.1');
     const ca = readFileSync(cert);
     const { monitoring } = await start({ tls: { key, cert }, auth: { bearerToken: TOKEN } });
     const url = new URL('/login', monitoring.metricsUrl);
