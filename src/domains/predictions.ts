@@ -184,8 +184,8 @@ class ModelState {
   pending = 0;
   /** Something changed since the last publication. */
   dirty = false;
-  /** Published at least once (or waiting in the first-publication queue). */
-  announced = false;
+  /** Its rolling window has been full once: from then on it is published every `modelMetricsInterval` only. */
+  warm = false;
   correct: CounterSeries | undefined;
   incorrect: CounterSeries | undefined;
   scored: CounterSeries | undefined;
@@ -351,24 +351,28 @@ export class PredictionMetrics {
       { maxPending: settings.maxPending, ttlMs: settings.outcomeTtlMs },
       (entry, reason) => this.dropped(entry, reason),
     );
-    // A model's first figures appear at the next collection, not up to modelMetricsInterval later.
-    registry.onCollect(() => this.publishFirst());
+    // While a model's window fills, its figures move fast (one outcome of three is a third of the
+    // accuracy): they are published at every collection, from the first resolved prediction on, until
+    // the window has been full once; then every modelMetricsInterval (or flushModelMetrics()).
+    registry.onCollect(() => this.publishWarming());
   }
 
-  /** Models resolved (or restored) since the last collection and never published yet; published at the next collection. */
-  private firstQueue: ModelState[] = [];
+  /** Models with resolved predictions whose window has not been full yet: at most one entry per model. */
+  private readonly warming = new Set<ModelState>();
 
   private announce(state: ModelState): void {
-    if (state.announced) return;
-    state.announced = true;
-    this.firstQueue.push(state);
+    if (!state.warm) this.warming.add(state);
   }
 
-  private publishFirst(): void {
-    if (this.firstQueue.length === 0) return;
-    const queue = this.firstQueue;
-    this.firstQueue = [];
-    for (const state of queue) {
+  private publishWarming(): void {
+    if (this.warming.size === 0) return;
+    const windowSize = this.settings.windowSize;
+    for (const state of this.warming) {
+      const resolved = state.classification?.size ?? state.regression?.rolling().count ?? 0;
+      if (resolved >= windowSize) {
+        state.warm = true;
+        this.warming.delete(state);
+      }
       if (!state.dirty) continue;
       state.dirty = false;
       try {
@@ -672,7 +676,6 @@ export class PredictionMetrics {
     for (const state of this.states.series) {
       if (state === undefined || !state.dirty) continue;
       state.dirty = false;
-      state.announced = true;
       try {
         this.publish(state);
       } catch (error) {

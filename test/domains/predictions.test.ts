@@ -400,8 +400,8 @@ test('recordLearningStep sets online_learning_loss and memory_buffer_size and co
   assert.equal(value(exp, 'model_learning_steps_total', labels), 2);
 });
 
-test('a model is published at the first collection after its first resolved prediction, then at every flush; a model without new events is not republished', async () => {
-  const { monitoring } = await start({ modelMetricsInterval: 3600 });
+test('a model is published at every collection while its window fills, then every modelMetricsInterval or flush; a model without new events is not republished', async () => {
+  const { monitoring } = await start({ modelMetricsInterval: 3600, windowSize: 4 });
   monitoring.recordPrediction({ ...key, predictionId: 'w', predicted: 'up' });
   let exp = await scrape(monitoring);
   assert.equal(value(exp, 'model_predictions_total', labels), 1, 'counters are live');
@@ -415,11 +415,20 @@ test('a model is published at the first collection after its first resolved pred
   for (const name of ['model_precision', 'model_class_precision', 'calibration_error', 'model_pending_predictions'])
     assert.ok(find(exp, name).length > 0, `${name} at the first collection`);
 
+  // The window (4) is not full yet: the next collection computes again, instead of showing 0.5 for an hour.
   monitoring.recordPrediction({ ...key, predicted: 'down', actual: 'up' });
   exp = await scrape(monitoring);
-  assert.equal(value(exp, 'model_accuracy', labels), 0.5, 'after the first publication, the interval (or a flush)');
+  near(value(exp, 'model_accuracy', labels), 1 / 3, 'while the window fills, every collection');
+  monitoring.recordPrediction({ ...key, predicted: 'down', actual: 'down' });
+  exp = await scrape(monitoring);
+  assert.equal(value(exp, 'model_accuracy', labels), 2 / 4, 'the collection that sees the window full');
+
+  // Full once: from now on the interval (an hour here) or a flush.
+  monitoring.recordPrediction({ ...key, predicted: 'up', actual: 'down' });
+  exp = await scrape(monitoring);
+  assert.equal(value(exp, 'model_accuracy', labels), 0.5, 'after the window was full, the interval (or a flush)');
   exp = await flushAndScrape(monitoring);
-  near(value(exp, 'model_accuracy', labels), 1 / 3, 'the flush');
+  near(value(exp, 'model_accuracy', labels), 1 / 4, 'the flush: the last 4 are wrong, wrong, right, wrong');
 
   monitoring.updateModelPerformance({ ...key, metrics: { accuracy: 0.123 } });
   exp = await flushAndScrape(monitoring);
