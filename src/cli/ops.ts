@@ -91,7 +91,10 @@ ${auth}`;
 
 function alertmanagerConfig(o: OpsOptions): string {
   const shipped = readFileSync(join(packageRoot(), 'deploy', 'alertmanager', 'alertmanager.yml'), 'utf8');
-  const head = shipped.slice(0, shipped.indexOf('receivers:'));
+  // The shipped file's own run line (deploy/...) does not apply to the written copy.
+  const head = shipped
+    .slice(0, shipped.indexOf('receivers:'))
+    .replace(/^# prometheus-alertmanager --config\.file=.*\n/, '');
   const configs: string[] = [];
   if (o.telegram !== undefined) {
     // Alertmanager 0.25 (Debian 12) takes the token inline; 0.26 and later also take bot_token_file.
@@ -111,8 +114,12 @@ function alertmanagerConfig(o: OpsOptions): string {
     configs.length === 0
       ? '    # No receiver chosen: alerts show in the Alertmanager UI (http://127.0.0.1:9093) only. Run ops again with\n    # --telegram-chat-id and --telegram-token-file, --discord-webhook-url-file or --webhook-url.\n'
       : '';
+  const inline =
+    o.telegram === undefined && o.discordWebhookUrlFile === undefined
+      ? ''
+      : '# The secrets are copied in: Alertmanager 0.25 (Debian 12) reads no token file (0.26 and later take bot_token_file).\n';
   return `# Written by \`npx @evil2root/monitoring ops\` for ${o.service}; it holds secrets: keep it private (mode 0600).
-#   prometheus-alertmanager --config.file=${join(o.directory, 'alertmanager', 'alertmanager.yml')}
+${inline}#   prometheus-alertmanager --config.file=${join(o.directory, 'alertmanager', 'alertmanager.yml')}
 ${head}receivers:
   - name: trading-desk
 ${none}${configs.join('')}`;
