@@ -60,15 +60,25 @@ export class DbMetrics {
   }
 
   trackDbQuery<T>(operation: string, fn: () => T): Tracked<T> {
+    return trackDbCall(this.guard, operation, fn, this.finish, this.unreadable);
+  }
+
+  /**
+   * Records a query timed elsewhere (a worker's `trackDbQuery`): the same series as one tracked
+   * here. The record is checked as input, since it crossed a thread or process boundary.
+   */
+  recordTimed(record: unknown): void {
     const M = 'trackDbQuery';
-    if (typeof fn !== 'function')
-      return this.guard.reject(M, fn === undefined ? 'missing_field' : 'wrong_type', 'fn', fn) as Tracked<T>;
-    const p = labelProblem(operation);
-    if (p !== undefined) {
-      this.guard.reject(M, p, 'operation', operation);
-      return fn() as Tracked<T>;
-    }
-    return runTimed(operation, fn, this.finish, this.unreadable) as Tracked<T>;
+    if (this.guard.refusedAfterShutdown(M, true)) return;
+    const r = this.guard.check(M, 'query', record, DB_RECORD_FIELDS, 'not_object');
+    if (r === undefined) return;
+    const { operation, failed, seconds } = r;
+    const op = labelProblem(operation);
+    if (op !== undefined) return this.guard.reject(M, op, 'operation', operation);
+    if (typeof failed !== 'boolean') return this.guard.reject(M, 'wrong_type', 'failed', failed);
+    const p = numberProblem(seconds, 0);
+    if (p !== undefined) return this.guard.reject(M, p, 'seconds', seconds);
+    this.finish(operation as string, { seconds: seconds as number, value: undefined, error: undefined, failed });
   }
 
   updateDbPool(update: DbPoolUpdate): void {
@@ -95,4 +105,35 @@ export class DbMetrics {
     if (active !== undefined) this.active.get1(name).value = active as number;
     if (waiting !== undefined) this.waiting.get1(name).value = waiting as number;
   }
+}
+
+const DB_RECORD_FIELDS = new Set(['operation', 'failed', 'seconds']);
+
+/** A finished tracked query, reduced to what it records: what a worker's `trackDbQuery` forwards. */
+export interface DbCallRecord {
+  readonly operation: string;
+  readonly failed: boolean;
+  readonly seconds: number;
+}
+
+/**
+ * `trackDbQuery` up to the record: checks its arguments with `guard`, runs and times `fn`, and hands
+ * the operation and the outcome to `finish` (the domain records them; a worker forwards them).
+ */
+export function trackDbCall<T>(
+  guard: InputGuard,
+  operation: string,
+  fn: () => T,
+  finish: (operation: string, outcome: CallOutcome) => void,
+  unreadable: (error: unknown) => void,
+): Tracked<T> {
+  const M = 'trackDbQuery';
+  if (typeof fn !== 'function')
+    return guard.reject(M, fn === undefined ? 'missing_field' : 'wrong_type', 'fn', fn) as Tracked<T>;
+  const p = labelProblem(operation);
+  if (p !== undefined) {
+    guard.reject(M, p, 'operation', operation);
+    return fn() as Tracked<T>;
+  }
+  return runTimed(operation, fn, finish, unreadable) as Tracked<T>;
 }

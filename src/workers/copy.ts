@@ -169,6 +169,14 @@ export class ShapeTable {
   }
 }
 
+/** Writes a call of `method` refused in the worker: `[reason, field]` for the primary to count. */
+export function writeRefusal(chunk: Chunk, method: number, at: number, reason: string, field: string): void {
+  chunk.number(-method - 1);
+  chunk.number(at);
+  chunk.number(REFUSED);
+  chunk.others.push([reason, field]);
+}
+
 function countOthers(tags: Uint8Array, from: number, to: number): number {
   let count = 0;
   for (let i = from; i < to; i++) count += tags[i] as number;
@@ -188,10 +196,7 @@ function refuse(
   chunk.n = n;
   chunk.t = t;
   chunk.others.length = o;
-  chunk.number(-method - 1);
-  chunk.number(at);
-  chunk.number(REFUSED);
-  chunk.others.push([reason, field]);
+  writeRefusal(chunk, method, at, reason, field);
 }
 
 /** A field value that is an object: a Date, an array or a plain object, copied; anything else refuses. */

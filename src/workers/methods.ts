@@ -27,6 +27,8 @@ export const FORWARDED_METHODS = [
   'recordFill',
   'updatePositions',
   'updateBalances',
+  'trackApiRequest',
+  'trackDbQuery',
 ] as const;
 
 /**
@@ -48,6 +50,7 @@ export const CLOCK_FREE_METHODS: ReadonlySet<string> = new Set([
   'updateDbPool',
   'updatePositions',
   'updateBalances',
+  'trackDbQuery',
 ]);
 
 /** A method a worker's recorder forwards. */
@@ -61,6 +64,4 @@ export type ForwardedMethod = (typeof FORWARDED_METHODS)[number];
 export const NOT_FORWARDED: Readonly<Record<string, string>> = Object.freeze({
   restoreHistory: 'returns what it applied, synchronously: call it in the primary, before the workers record',
   observePgPool: 'reads a pg.Pool at each collection: observe the pool in the process that owns it',
-  trackApiRequest: "times the caller's function: not forwarded yet; call it in the primary",
-  trackDbQuery: "times the caller's function: not forwarded yet; call it in the primary",
 });

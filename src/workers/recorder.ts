@@ -1,4 +1,5 @@
-import { Chunk, ShapeTable } from './copy.ts';
+import type { InvalidReason } from '../contract/invalid-reasons.ts';
+import { Chunk, ShapeTable, writeRefusal } from './copy.ts';
 import { CLOCK_FREE_METHODS, FORWARDED_METHODS } from './methods.ts';
 import { encodeJson, TAG, type Batch, type Message } from './protocol.ts';
 
@@ -83,27 +84,51 @@ export class ForwardingBuffer {
 
   record(method: number, argument: unknown): void {
     this.strictCheck?.(method, argument);
-    if (this.held >= this.settings.maxBufferedCalls) {
-      this.dropped++;
-      return;
-    }
+    this.take(method, argument);
+  }
+
+  /** Buffers one call of `method` as it is, unchecked (a tracked call's record, checked as it was made). */
+  take(method: number, argument: unknown): void {
+    const chunk = this.chunk();
+    if (chunk === undefined) return;
     try {
-      let chunk = this.chunks[this.chunks.length - 1];
-      if (chunk === undefined || chunk.calls >= this.settings.batchSize) {
-        chunk = new Chunk(this.settings.batchSize);
-        this.chunks.push(chunk);
-      }
       this.shapes.write(chunk, method, TIMED[method] === true ? Date.now() : Number.NaN, argument);
-      chunk.calls++;
-      this.held++;
-      this.accepted++;
-      if (!this.ready) return;
-      if (chunk.calls >= this.settings.batchSize) this.send(false);
-      else if (this.timer === undefined) this.schedule();
+      this.taken(chunk);
     } catch {
       // A fault of ours (the argument itself is read under a try): the call is counted as dropped, never thrown.
       this.dropped++;
     }
+  }
+
+  /** Buffers a call of `method` refused in this worker, for the primary to count as the service would. */
+  refuse(method: number, reason: InvalidReason, field: string): void {
+    const chunk = this.chunk();
+    if (chunk === undefined) return;
+    writeRefusal(chunk, method, Number.NaN, reason, field);
+    this.taken(chunk);
+  }
+
+  /** The chunk the next call goes into, or undefined (the call dropped and counted) when the buffer is full. */
+  private chunk(): Chunk | undefined {
+    if (this.held >= this.settings.maxBufferedCalls) {
+      this.dropped++;
+      return undefined;
+    }
+    let chunk = this.chunks[this.chunks.length - 1];
+    if (chunk === undefined || chunk.calls >= this.settings.batchSize) {
+      chunk = new Chunk(this.settings.batchSize);
+      this.chunks.push(chunk);
+    }
+    return chunk;
+  }
+
+  private taken(chunk: Chunk): void {
+    chunk.calls++;
+    this.held++;
+    this.accepted++;
+    if (!this.ready) return;
+    if (chunk.calls >= this.settings.batchSize) this.send(false);
+    else if (this.timer === undefined) this.schedule();
   }
 
   private schedule(): void {
