@@ -3,9 +3,10 @@ import { isPlainObject } from '../domains/input.ts';
 /**
  * How a worker writes its calls into a batch, each argument read once at the call (the caller may
  * change its object afterwards; the batch leaves later). A batch is columns: the numbers in a
- * Float64Array (no boxing, cloned as one block of memory), everything else (strings, booleans,
- * undefined, copied nested values) in an array, and one tag per field value saying which column
- * it is in. A plain object goes as a shape number and its field values in order, the shape (its
+ * Float64Array (no boxing, cloned as one block of memory), the batch's distinct strings once each
+ * (a field value that is a string is its number in that list: a symbol or a direction repeated
+ * over 512 calls is cloned once, not 512 times), everything else (booleans, undefined, null,
+ * copied nested values) in an array, and one tag per field value saying which column it is in. A plain object goes as a shape number and its field values in order, the shape (its
  * key list) being sent once per connection. A nested plain object, array or Date is copied as one
  * value. Anything that cannot travel as it is (a class instance, a Map, a function) refuses the call,
  * so that the primary counts it as the service would have rejected it, instead of recording a
@@ -31,9 +32,11 @@ export type RefusalReason = 'not_object' | 'wrong_type' | 'internal_error';
 /** The calls of one batch, as a worker fills it and as it travels (see the module comment). */
 export interface Columns {
   readonly numbers: ArrayLike<number>;
-  /** The tag of each field value: 0 in `numbers`, 1 in `others`. */
+  /** The tag of each field value: {@link NUMBER}, {@link OTHER} or {@link STRING}. */
   readonly tags: ArrayLike<number>;
   readonly others: unknown[];
+  /** The distinct strings of the batch's field values; absent from a batch that has none. */
+  readonly strings?: readonly string[];
 }
 
 class RefusedField {
@@ -43,18 +46,64 @@ class RefusedField {
   }
 }
 
-/** One batch being filled: preallocated columns that grow by doubling. */
+/** A field value's tag: in `numbers`. */
+export const NUMBER = 0;
+/** A field value's tag: in `others`. */
+export const OTHER = 1;
+/** A field value's tag: its number in `numbers` is its index in `strings`. */
+export const STRING = 2;
+
+/** How many strings a chunk finds by identity before its map: a bot's few symbols, directions, model names. */
+const RECENT = 8;
+
+/**
+ * One batch being filled: preallocated columns that grow by doubling, reused once sent (a batch
+ * takes copies of the typed columns), so that a worker allocates no large buffer per batch.
+ */
 export class Chunk {
   numbers: Float64Array;
   tags: Uint8Array;
   others: unknown[] = [];
+  strings: string[] = [];
+  private readonly stringIndex = new Map<string, number>();
+  /** The last strings looked up, and their indexes: compared by `===` before the map is asked. */
+  private readonly recent: (string | undefined)[] = new Array<string | undefined>(RECENT).fill(undefined);
+  private readonly recentIndex = new Int32Array(RECENT);
+  private recentNext = 0;
   n = 0;
   t = 0;
   calls = 0;
 
   constructor(calls: number) {
-    this.numbers = new Float64Array(Math.max(16, calls * 6));
+    this.numbers = new Float64Array(Math.max(16, calls * 8));
     this.tags = new Uint8Array(Math.max(16, calls * 4));
+  }
+
+  /** Empties the chunk for the next batch, keeping its memory. */
+  reset(): void {
+    this.n = this.t = this.calls = 0;
+    // New arrays: the sent batch holds the previous ones (a cluster channel may serialize it later).
+    this.others = [];
+    this.strings = [];
+    this.stringIndex.clear();
+    this.recent.fill(undefined);
+  }
+
+  /** The index of `value` in `strings`, added when new. */
+  private string(value: string): number {
+    const recent = this.recent;
+    for (let i = 0; i < RECENT; i++) if (recent[i] === value) return this.recentIndex[i] as number;
+    let index = this.stringIndex.get(value);
+    if (index === undefined) {
+      index = this.strings.length;
+      this.strings.push(value);
+      this.stringIndex.set(value, index);
+    }
+    const slot = this.recentNext;
+    this.recentNext = (slot + 1) % RECENT;
+    recent[slot] = value;
+    this.recentIndex[slot] = index;
+    return index;
   }
 
   number(value: number): void {
@@ -62,21 +111,29 @@ export class Chunk {
     this.numbers[this.n++] = value;
   }
 
-  /** A field value: a number in `numbers`, anything else in `others`. */
+  /** A field value: a number in `numbers`, a string as its index in `strings`, anything else in `others`. */
   value(value: unknown): void {
     if (this.t === this.tags.length) this.tags = grow(this.tags, this.tags.length * 2);
     if (typeof value === 'number') {
-      this.tags[this.t++] = 0;
+      this.tags[this.t++] = NUMBER;
       this.number(value);
+    } else if (typeof value === 'string') {
+      this.tags[this.t++] = STRING;
+      this.number(this.string(value));
     } else {
-      this.tags[this.t++] = 1;
+      this.tags[this.t++] = OTHER;
       this.others.push(value);
     }
   }
 
   /** The columns to send, cut to what was written. */
   columns(): Columns {
-    return { numbers: this.numbers.slice(0, this.n), tags: this.tags.slice(0, this.t), others: this.others };
+    return {
+      numbers: this.numbers.slice(0, this.n),
+      tags: this.tags.slice(0, this.t),
+      others: this.others,
+      strings: this.strings,
+    };
   }
 }
 
@@ -152,7 +209,11 @@ export class ShapeTable {
     let ni = shapeAt + 1;
     const firstOther = chunk.others.length - countOthers(chunk.tags, t, chunk.t);
     let oi = firstOther;
-    keys.forEach((key, j) => define(record, key, chunk.tags[t + j] === 0 ? chunk.numbers[ni++] : chunk.others[oi++]));
+    keys.forEach((key, j) => {
+      const tag = chunk.tags[t + j];
+      const value = tag === OTHER ? chunk.others[oi++] : chunk.numbers[ni++];
+      define(record, key, tag === STRING ? chunk.strings[value as number] : value);
+    });
     chunk.n = shapeAt;
     chunk.t = t;
     chunk.others.length = firstOther;
@@ -179,7 +240,7 @@ export function writeRefusal(chunk: Chunk, method: number, at: number, reason: s
 
 function countOthers(tags: Uint8Array, from: number, to: number): number {
   let count = 0;
-  for (let i = from; i < to; i++) count += tags[i] as number;
+  for (let i = from; i < to; i++) if (tags[i] === OTHER) count++;
   return count;
 }
 
@@ -249,6 +310,7 @@ export class EntryReader {
 
   next(out: Entry): boolean {
     const { numbers, tags, others } = this.columns;
+    const strings = this.columns.strings ?? [];
     if (this.n >= numbers.length) return false;
     out.code = numbers[this.n++] as number;
     out.at = numbers[this.n++] as number;
@@ -263,7 +325,14 @@ export class EntryReader {
       return false;
     }
     const record: Record<string, unknown> = {};
-    for (const key of keys) define(record, key, tags[this.t++] === 0 ? numbers[this.n++] : others[this.o++]);
+    for (const key of keys) {
+      const tag = tags[this.t++];
+      define(
+        record,
+        key,
+        tag === NUMBER ? numbers[this.n++] : tag === STRING ? strings[numbers[this.n++] as number] : others[this.o++],
+      );
+    }
     out.argument = record;
     return true;
   }

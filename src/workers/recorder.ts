@@ -42,6 +42,8 @@ export class ForwardingBuffer {
   private link: Link | undefined;
   /** The calls held, in batches of at most `batchSize` calls; the last one is being filled. */
   private chunks: Chunk[] = [];
+  /** A sent chunk, emptied, for the next batch. */
+  private spare: Chunk | undefined;
   private readonly shapes = new ShapeTable();
   /** The shapes the primary of this connection was sent. */
   private announced = 0;
@@ -116,7 +118,8 @@ export class ForwardingBuffer {
     }
     let chunk = this.chunks[this.chunks.length - 1];
     if (chunk === undefined || chunk.calls >= this.settings.batchSize) {
-      chunk = new Chunk(this.settings.batchSize);
+      chunk = this.spare ?? new Chunk(this.settings.batchSize);
+      this.spare = undefined;
       this.chunks.push(chunk);
     }
     return chunk;
@@ -165,7 +168,7 @@ export class ForwardingBuffer {
         sent = link.send(batch);
       } catch {
         // A batch that cannot be cloned (a fault of ours): dropped and counted, not retried forever.
-        this.chunks.shift();
+        this.recycle();
         this.held -= count;
         this.dropped += count;
         continue;
@@ -175,7 +178,7 @@ export class ForwardingBuffer {
         this.disconnect();
         return;
       }
-      this.chunks.shift();
+      this.recycle();
       this.held -= count;
       this.announced = shapes.length;
       this.sent++;
@@ -184,6 +187,13 @@ export class ForwardingBuffer {
       this.dropped = 0;
     }
     if (this.held > 0 && this.timer === undefined && this.sent - this.acked < maxBatchesInFlight) this.schedule();
+  }
+
+  /** The first chunk has left (its columns were copied as it was sent): kept, emptied, for the next batch. */
+  private recycle(): void {
+    const chunk = this.chunks.shift() as Chunk;
+    chunk.reset();
+    this.spare = chunk;
   }
 
   /** What the primary said. */
