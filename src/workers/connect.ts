@@ -167,6 +167,8 @@ function threadLink(buffer: ForwardingBuffer): Link {
   return {
     worker,
     json: false,
+    // A BroadcastChannel serializes the message in postMessage.
+    copies: true,
     send: (message: Message) => {
       own.postMessage(message);
       return true;
@@ -196,6 +198,8 @@ function clusterLink(buffer: ForwardingBuffer): Link {
   return {
     worker,
     json: process.env['NODE_CHANNEL_SERIALIZATION_MODE'] !== 'advanced',
+    // process.send may queue a message before serializing it (while a handle is being sent).
+    copies: false,
     send,
     hello: () => {
       send({ tag: TAG, kind: 'hello', worker, methods: FORWARDED_METHODS });

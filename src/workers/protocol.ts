@@ -102,8 +102,8 @@ const SPECIAL = '$evil2root';
 /** The columns of a batch as JSON text that {@link decodeJson} turns back into the same values. */
 export function encodeJson(columns: Columns): string {
   const plain = {
+    ints: Array.from(columns.ints),
     numbers: Array.from(columns.numbers),
-    tags: Array.from(columns.tags),
     others: columns.others,
     strings: columns.strings,
   };

@@ -12,6 +12,8 @@ export interface Link {
   readonly worker: string;
   /** Whether batches go as {@link encodeJson} text (the `json` IPC serialization). */
   readonly json: boolean;
+  /** Whether `send` copies a message before it returns, so that a batch may be sent as views of the buffer's memory. */
+  readonly copies: boolean;
   /** Sends a message to the primary; false when it could not be sent. */
   send(message: Message): boolean;
   /** Says hello to whichever primary is listening. */
@@ -161,7 +163,7 @@ export class ForwardingBuffer {
         dropped: this.dropped,
         shapesFrom: this.announced,
         shapes: shapes.length > this.announced ? shapes.slice(this.announced) : [],
-        entries: link.json ? encodeJson(chunk.columns()) : chunk.columns(),
+        entries: link.json ? encodeJson(chunk.columns(true)) : chunk.columns(link.copies),
       };
       let sent: boolean;
       try {
