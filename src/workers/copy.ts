@@ -59,6 +59,8 @@ class RefusedField {
 
 /** How many strings a chunk finds by identity before its map: a bot's few symbols, directions, model names. */
 const RECENT = 8;
+/** The fields (by position in their object) whose last string a chunk remembers: a model name, a direction. */
+const FIELDS = 16;
 
 /**
  * One batch being filled: preallocated columns that grow by doubling, reused once sent, so that a
@@ -74,6 +76,9 @@ export class Chunk {
   private readonly recent: (string | undefined)[] = new Array<string | undefined>(RECENT).fill(undefined);
   private readonly recentCode = new Int32Array(RECENT);
   private recentNext = 0;
+  /** The last string of each field position, and its code. */
+  private readonly fieldString: (string | undefined)[] = new Array<string | undefined>(FIELDS).fill(undefined);
+  private readonly fieldCode = new Int32Array(FIELDS);
   i = 0;
   n = 0;
   calls = 0;
@@ -91,6 +96,7 @@ export class Chunk {
     this.strings = [];
     this.stringIndex.clear();
     this.recent.fill(undefined);
+    this.fieldString.fill(undefined);
   }
 
   int(value: number): void {
@@ -110,13 +116,17 @@ export class Chunk {
     if (timed) this.number(at);
   }
 
-  /** A field value: a number in `numbers`, a string by its index in `strings`, anything else in `others`. */
-  value(value: unknown): void {
+  /**
+   * The value of the `field`-th field of an object: a number in `numbers`, a string by its index in
+   * `strings`, anything else in `others`.
+   */
+  value(value: unknown, field: number): void {
     if (typeof value === 'number') {
       this.int(NUMBER);
       this.number(value);
     } else if (typeof value === 'string') {
-      this.int(this.string(value));
+      if (field < FIELDS && this.fieldString[field] === value) this.int(this.fieldCode[field] as number);
+      else this.int(this.string(value, field));
     } else {
       this.int(OTHER);
       this.others.push(value);
@@ -124,7 +134,16 @@ export class Chunk {
   }
 
   /** The code of a string field value, its index in `strings` (added when new). */
-  private string(value: string): number {
+  private string(value: string, field: number): number {
+    const code = this.lookup(value);
+    if (field < FIELDS) {
+      this.fieldString[field] = value;
+      this.fieldCode[field] = code;
+    }
+    return code;
+  }
+
+  private lookup(value: string): number {
     const recent = this.recent;
     for (let r = 0; r < RECENT; r++) if (recent[r] === value) return this.recentCode[r] as number;
     let index = this.stringIndex.get(value);
@@ -197,10 +216,10 @@ export class ShapeTable {
       let k = 0;
       for (const key in argument) {
         const value: unknown = (argument as Record<string, unknown>)[key];
-        if (typeof value === 'object' && value !== null) chunk.value(copyNested(value, key, 1));
+        if (typeof value === 'object' && value !== null) chunk.value(copyNested(value, key, 1), k);
         else if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint')
           throw new RefusedField(key);
-        else chunk.value(value);
+        else chunk.value(value, k);
         if (fresh === undefined && (cached === undefined || cached[k] !== key)) fresh = (cached ?? []).slice(0, k);
         fresh?.push(key);
         k++;
