@@ -167,8 +167,9 @@ function threadLink(buffer: ForwardingBuffer): Link {
   return {
     worker,
     json: false,
-    // A BroadcastChannel serializes the message in postMessage.
+    // A BroadcastChannel serializes the message in postMessage, a SharedArrayBuffer by reference.
     copies: true,
+    shares: true,
     send: (message: Message) => {
       own.postMessage(message);
       return true;
@@ -200,6 +201,7 @@ function clusterLink(buffer: ForwardingBuffer): Link {
     json: process.env['NODE_CHANNEL_SERIALIZATION_MODE'] !== 'advanced',
     // process.send may queue a message before serializing it (while a handle is being sent).
     copies: false,
+    shares: false,
     send,
     hello: () => {
       send({ tag: TAG, kind: 'hello', worker, methods: FORWARDED_METHODS });

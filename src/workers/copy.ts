@@ -7,7 +7,7 @@ import { isPlainObject } from '../domains/input.ts';
  * and a shape, then one code per field value; `numbers` (a Float64Array) holds the number field
  * values and the record times; `strings` holds the batch's distinct strings once each (a symbol or
  * a direction repeated over 512 calls is cloned once, not 512 times); `others` holds everything
- * else (booleans, undefined, null, copied nested values). A batch's size is what its clone costs:
+ * else (copied nested values; booleans, undefined and null are codes of their own). A batch's size is what its clone costs:
  * about 32 bytes for a signal.
  *
  * A plain object goes as a shape number and its field values in order, the shape (its key list)
@@ -21,7 +21,7 @@ import { isPlainObject } from '../domains/input.ts';
  * it is, in `others` (a primitive argument, or an object past {@link MAX_SHAPES}); shape
  * {@link REFUSED} is `[reason, field]` in `others`. A field value's code is its kind in the low two
  * bits ({@link NUMBER}: the next of `numbers`, {@link OTHER}: the next of `others`, {@link STRING}:
- * `strings[code >> 2]`).
+ * `strings[code >> 2]`, {@link CONSTANT}: a boolean, undefined or null).
  */
 export const RAW = -1;
 export const REFUSED = -2;
@@ -32,6 +32,9 @@ export const NUMBER = 0;
 export const OTHER = 1;
 /** A field value's kind: `strings[code >> 2]`. */
 export const STRING = 2;
+/** A field value's kind: `CONSTANTS[code >> 2]` (false, true, undefined, null: no clone of an object). */
+export const CONSTANT = 3;
+const CONSTANTS: readonly unknown[] = [false, true, undefined, null];
 
 /** The shapes one worker defines at most; further objects travel as one copied value. */
 export const MAX_SHAPES = 256;
@@ -83,9 +86,13 @@ export class Chunk {
   n = 0;
   calls = 0;
 
-  constructor(calls: number) {
-    this.ints = new Int32Array(Math.max(16, calls * 8));
-    this.numbers = new Float64Array(Math.max(16, calls * 2));
+  /** Whether the columns are SharedArrayBuffers, sent by reference. */
+  readonly shared: boolean;
+
+  constructor(calls: number, shared = false) {
+    this.shared = shared;
+    this.ints = allocate(Int32Array, Math.max(16, calls * 8), shared);
+    this.numbers = allocate(Float64Array, Math.max(16, calls * 2), shared);
   }
 
   /** Empties the chunk for the next batch, keeping its memory. */
@@ -127,6 +134,14 @@ export class Chunk {
     } else if (typeof value === 'string') {
       if (field < FIELDS && this.fieldString[field] === value) this.int(this.fieldCode[field] as number);
       else this.int(this.string(value, field));
+    } else if (value === false) {
+      this.int(CONSTANT);
+    } else if (value === true) {
+      this.int((1 << 2) | CONSTANT);
+    } else if (value === undefined) {
+      this.int((2 << 2) | CONSTANT);
+    } else if (value === null) {
+      this.int((3 << 2) | CONSTANT);
     } else {
       this.int(OTHER);
       this.others.push(value);
@@ -161,23 +176,35 @@ export class Chunk {
   }
 
   /**
-   * The columns to send, cut to what was written. `shared`: views of the chunk's own memory, for
-   * a channel that copies a message before `send` returns (the chunk is then reused); else copies.
-   * A view that would clone more than a quarter of unused memory is a copy all the same.
+   * The columns to send, cut to what was written. `view`: views of the chunk's own memory, for a
+   * channel that copies a message before `send` returns or shares the chunk's memory; else copies.
+   * A view that would clone more than a quarter of unused memory is a copy all the same, unless
+   * the memory is shared (a view of it is sent by reference).
    */
-  columns(shared = false): Columns {
-    const { ints, numbers, i, n } = this;
+  columns(view = false): Columns {
+    const { ints, numbers, i, n, shared } = this;
     return {
-      ints: shared && i * 4 >= ints.length * 3 ? ints.subarray(0, i) : ints.slice(0, i),
-      numbers: shared && n * 4 >= numbers.length * 3 ? numbers.subarray(0, n) : numbers.slice(0, n),
+      ints: view && (shared || i * 4 >= ints.length * 3) ? ints.subarray(0, i) : ints.slice(0, i),
+      numbers: view && (shared || n * 4 >= numbers.length * 3) ? numbers.subarray(0, n) : numbers.slice(0, n),
       others: this.others,
       strings: this.strings,
     };
   }
 }
 
+type Column = new (buffer: ArrayBufferLike | number) => Int32Array | Float64Array;
+
+function allocate<T extends Int32Array | Float64Array>(
+  type: new (buffer: ArrayBufferLike | number) => T,
+  length: number,
+  shared: boolean,
+): T {
+  const bytes = (type as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  return shared ? new type(new SharedArrayBuffer(length * bytes)) : new type(length);
+}
+
 function grow<T extends Float64Array | Int32Array>(array: T, length: number): T {
-  const next = new (array.constructor as new (length: number) => T)(length);
+  const next = allocate(array.constructor as Column, length, array.buffer instanceof SharedArrayBuffer) as T;
   next.set(array);
   return next;
 }
@@ -261,7 +288,13 @@ export class ShapeTable {
       define(
         record,
         key,
-        kind === NUMBER ? chunk.numbers[ni++] : kind === STRING ? chunk.strings[code >> 2] : chunk.others[oi++],
+        kind === NUMBER
+          ? chunk.numbers[ni++]
+          : kind === STRING
+            ? chunk.strings[code >> 2]
+            : kind === CONSTANT
+              ? CONSTANTS[code >> 2]
+              : chunk.others[oi++],
       );
     });
     chunk.i = shapeAt;
@@ -375,7 +408,13 @@ export class EntryReader {
       define(
         record,
         key,
-        kind === NUMBER ? numbers[this.n++] : kind === STRING ? strings[code >> 2] : others[this.o++],
+        kind === NUMBER
+          ? numbers[this.n++]
+          : kind === STRING
+            ? strings[code >> 2]
+            : kind === CONSTANT
+              ? CONSTANTS[code >> 2]
+              : others[this.o++],
       );
     }
     out.argument = record;

@@ -14,6 +14,12 @@ export interface Link {
   readonly json: boolean;
   /** Whether `send` copies a message before it returns, so that a batch may be sent as views of the buffer's memory. */
   readonly copies: boolean;
+  /**
+   * Whether a SharedArrayBuffer reaches the primary by reference (threads of one process): a
+   * batch's typed columns are then the buffer's own memory, not copied at all, and reused once the
+   * primary acknowledged the batch (it reads a batch before it acknowledges it).
+   */
+  readonly shares: boolean;
   /** Sends a message to the primary; false when it could not be sent. */
   send(message: Message): boolean;
   /** Says hello to whichever primary is listening. */
@@ -44,8 +50,8 @@ export class ForwardingBuffer {
   private link: Link | undefined;
   /** The calls held, in batches of at most `batchSize` calls; the last one is being filled. */
   private chunks: Chunk[] = [];
-  /** A sent chunk, emptied, for the next batch. */
-  private spare: Chunk | undefined;
+  /** Sent chunks, emptied, for the next batches. */
+  private spares: Chunk[] = [];
   private readonly shapes = new ShapeTable();
   /** The shapes the primary of this connection was sent. */
   private announced = 0;
@@ -61,7 +67,7 @@ export class ForwardingBuffer {
   private sentUpTo = 0;
   private ackedUpTo = 0;
   /** The batches in flight: their number and the count of calls sent up to and including them. */
-  private inFlight: { seq: number; upTo: number }[] = [];
+  private inFlight: { seq: number; upTo: number; chunk: Chunk | undefined }[] = [];
   /** Set while strict: the primary's strictness, unless the worker chose its own. */
   strictCheck: StrictCheck | undefined;
   /** Told the primary's strictness at each ready. */
@@ -120,8 +126,7 @@ export class ForwardingBuffer {
     }
     let chunk = this.chunks[this.chunks.length - 1];
     if (chunk === undefined || chunk.calls >= this.settings.batchSize) {
-      chunk = this.spare ?? new Chunk(this.settings.batchSize);
-      this.spare = undefined;
+      chunk = this.spares.pop() ?? new Chunk(this.settings.batchSize, this.link?.shares === true);
       this.chunks.push(chunk);
     }
     return chunk;
@@ -163,14 +168,14 @@ export class ForwardingBuffer {
         dropped: this.dropped,
         shapesFrom: this.announced,
         shapes: shapes.length > this.announced ? shapes.slice(this.announced) : [],
-        entries: link.json ? encodeJson(chunk.columns(true)) : chunk.columns(link.copies),
+        entries: link.json ? encodeJson(chunk.columns(true)) : chunk.columns(link.copies || link.shares),
       };
       let sent: boolean;
       try {
         sent = link.send(batch);
       } catch {
         // A batch that cannot be cloned (a fault of ours): dropped and counted, not retried forever.
-        this.recycle();
+        this.reuse(this.chunks.shift() as Chunk);
         this.held -= count;
         this.dropped += count;
         continue;
@@ -180,22 +185,24 @@ export class ForwardingBuffer {
         this.disconnect();
         return;
       }
-      this.recycle();
+      this.chunks.shift();
+      // A chunk sent by reference is read by the primary until it acknowledges it; any other was copied.
+      if (!chunk.shared) this.reuse(chunk);
       this.held -= count;
       this.announced = shapes.length;
       this.sent++;
       this.sentUpTo += count;
-      this.inFlight.push({ seq: this.sent, upTo: this.sentUpTo });
+      this.inFlight.push({ seq: this.sent, upTo: this.sentUpTo, chunk: chunk.shared ? chunk : undefined });
       this.dropped = 0;
     }
     if (this.held > 0 && this.timer === undefined && this.sent - this.acked < maxBatchesInFlight) this.schedule();
   }
 
-  /** The first chunk has left (its columns were copied as it was sent): kept, emptied, for the next batch. */
-  private recycle(): void {
-    const chunk = this.chunks.shift() as Chunk;
+  /** A chunk whose batch no one reads any more: kept, emptied, for a next batch (as many as may be in flight). */
+  private reuse(chunk: Chunk): void {
+    if (this.spares.length > this.settings.maxBatchesInFlight) return;
     chunk.reset();
-    this.spare = chunk;
+    this.spares.push(chunk);
   }
 
   /** What the primary said. */
@@ -218,8 +225,11 @@ export class ForwardingBuffer {
         return;
       case 'ack':
         if (message.seq > this.acked) this.acked = message.seq;
-        while (this.inFlight.length > 0 && (this.inFlight[0] as { seq: number }).seq <= message.seq)
-          this.ackedUpTo = (this.inFlight.shift() as { upTo: number }).upTo;
+        while (this.inFlight.length > 0 && (this.inFlight[0] as { seq: number }).seq <= message.seq) {
+          const done = this.inFlight.shift() as { upTo: number; chunk: Chunk | undefined };
+          this.ackedUpTo = done.upTo;
+          if (done.chunk !== undefined) this.reuse(done.chunk);
+        }
         this.settle();
         this.send(false);
         return;
