@@ -60,10 +60,10 @@ class RefusedField {
   }
 }
 
-/** How many strings a chunk finds by identity before its map: a bot's few symbols, directions, model names. */
-const RECENT = 8;
-/** The fields (by position in their object) whose last string a chunk remembers: a model name, a direction. */
+/** The fields (by position in their object) whose last strings a chunk remembers: a symbol, a direction, a model name. */
 const FIELDS = 16;
+/** How many strings a chunk remembers per field, found by identity before its map. */
+const WAYS = 4;
 
 /**
  * One batch being filled: preallocated columns that grow by doubling, reused once sent, so that a
@@ -75,13 +75,10 @@ export class Chunk {
   others: unknown[] = [];
   strings: string[] = [];
   private readonly stringIndex = new Map<string, number>();
-  /** The last strings looked up, and their codes: compared by `===` before the map is asked. */
-  private readonly recent: (string | undefined)[] = new Array<string | undefined>(RECENT).fill(undefined);
-  private readonly recentCode = new Int32Array(RECENT);
-  private recentNext = 0;
-  /** The last string of each field position, and its code. */
-  private readonly fieldString: (string | undefined)[] = new Array<string | undefined>(FIELDS).fill(undefined);
-  private readonly fieldCode = new Int32Array(FIELDS);
+  /** The last strings of each field position (`WAYS` per field), and their codes. */
+  private readonly fieldString: (string | undefined)[] = new Array<string | undefined>(FIELDS * WAYS).fill(undefined);
+  private readonly fieldCode = new Int32Array(FIELDS * WAYS);
+  private readonly fieldNext = new Uint8Array(FIELDS);
   i = 0;
   n = 0;
   calls = 0;
@@ -102,7 +99,6 @@ export class Chunk {
     this.others = [];
     this.strings = [];
     this.stringIndex.clear();
-    this.recent.fill(undefined);
     this.fieldString.fill(undefined);
   }
 
@@ -132,8 +128,7 @@ export class Chunk {
       this.int(NUMBER);
       this.number(value);
     } else if (typeof value === 'string') {
-      if (field < FIELDS && this.fieldString[field] === value) this.int(this.fieldCode[field] as number);
-      else this.int(this.string(value, field));
+      this.int(field < FIELDS ? this.fieldLookup(value, field) : this.lookup(value));
     } else if (value === false) {
       this.int(CONSTANT);
     } else if (value === true) {
@@ -149,30 +144,28 @@ export class Chunk {
   }
 
   /** The code of a string field value, its index in `strings` (added when new). */
-  private string(value: string, field: number): number {
+  /** The code of the string value of the `field`-th field: among that field's last strings, else {@link lookup}. */
+  private fieldLookup(value: string, field: number): number {
+    const strings = this.fieldString;
+    const base = field * WAYS;
+    for (let w = base; w < base + WAYS; w++) if (strings[w] === value) return this.fieldCode[w] as number;
     const code = this.lookup(value);
-    if (field < FIELDS) {
-      this.fieldString[field] = value;
-      this.fieldCode[field] = code;
-    }
+    const next = this.fieldNext[field] as number;
+    this.fieldNext[field] = (next + 1) % WAYS;
+    strings[base + next] = value;
+    this.fieldCode[base + next] = code;
     return code;
   }
 
+  /** The code of a string value: its index in `strings`, added when new. */
   private lookup(value: string): number {
-    const recent = this.recent;
-    for (let r = 0; r < RECENT; r++) if (recent[r] === value) return this.recentCode[r] as number;
     let index = this.stringIndex.get(value);
     if (index === undefined) {
       index = this.strings.length;
       this.strings.push(value);
       this.stringIndex.set(value, index);
     }
-    const code = (index << 2) | STRING;
-    const slot = this.recentNext;
-    this.recentNext = (slot + 1) % RECENT;
-    recent[slot] = value;
-    this.recentCode[slot] = code;
-    return code;
+    return (index << 2) | STRING;
   }
 
   /**

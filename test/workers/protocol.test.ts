@@ -110,3 +110,14 @@ test('a chunk reused for the next batch holds only its new calls', () => {
   assert.deepStrictEqual(entry.argument, { symbol: 'ETH/USD', pnl: 1 });
   assert.ok(Number.isNaN(entry.at));
 });
+
+test('strings read back right past the per-field memory: many distinct values per field, more fields than it remembers', () => {
+  const calls = Array.from({ length: 60 }, (_, i) =>
+    Object.fromEntries(Array.from({ length: 20 }, (_, f) => [`f${f}`, `s${(i * (f + 1)) % 11}`])),
+  );
+  const read = roundTrip(calls, (c) => structuredClone(c.columns(true)));
+  assert.deepStrictEqual(
+    read.map((e) => e.argument),
+    calls,
+  );
+});
