@@ -27,6 +27,8 @@ export const FORWARDED_METHODS = [
   'recordFill',
   'updatePositions',
   'updateBalances',
+  // These two run the caller's function in the worker and forward one record of the finished call
+  // (src/workers/tracked.ts), which the primary records through its domain's recordTimed.
   'trackApiRequest',
   'trackDbQuery',
 ] as const;
