@@ -183,8 +183,9 @@ export class ApiMetrics {
     if (status !== undefined && (!Number.isInteger(status) || (status as number) < 100 || (status as number) > 599))
       return this.guard.reject(M, 'out_of_range', 'status', status);
     if (typeof failed !== 'boolean') return this.guard.reject(M, 'wrong_type', 'failed', failed);
-    if (errorType !== undefined && labelProblem(errorType) !== undefined)
-      return this.guard.reject(M, labelProblem(errorType)!, 'errorType', errorType);
+    // Any string, as a local call records any error code or name.
+    if (errorType !== undefined && typeof errorType !== 'string')
+      return this.guard.reject(M, 'wrong_type', 'errorType', errorType);
     const p = numberProblem(seconds, 0);
     if (p !== undefined) return this.guard.reject(M, p, 'seconds', seconds);
     if (exemplar !== undefined && typeof exemplar !== 'string')

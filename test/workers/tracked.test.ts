@@ -92,3 +92,42 @@ test('strict mode: a tracked call with bad input throws MonitoringInputError in 
   assert.ok(seenHere.filter((s) => s.startsWith('threw:MonitoringInputError')).length >= 6, 'each bad call threw');
   assert.deepEqual(await trackedSeries(monitoring), expected);
 });
+
+test('a forwarded record that is not what a worker sends is counted as invalid input, not recorded', async () => {
+  const { monitoring } = await start(QUIET);
+  const at = Date.now();
+  const good = { endpoint: '/x', method: 'GET', status: 200, failed: false, errorType: undefined, seconds: 0.5 };
+  const bad: [string, unknown][] = [
+    ['trackApiRequest', { ...good, failed: 'no' }],
+    ['trackApiRequest', { ...good, seconds: -1 }],
+    ['trackApiRequest', { ...good, status: 700 }],
+    ['trackApiRequest', { ...good, extra: 1 }],
+    ['trackApiRequest', 'not a record'],
+    ['trackDbQuery', { operation: '', failed: false, seconds: 1 }],
+    ['trackDbQuery', { operation: 'select', failed: false, seconds: Number.NaN }],
+  ];
+  for (const [method, record] of bad) monitoring.replayForwarded(method, at, record);
+  const series = await trackedSeries(monitoring);
+  assert.deepEqual(
+    series.filter((s) => /^(api_|db_)/.test(s)),
+    [],
+  );
+  assert.deepEqual(
+    series.map((s) => s.replace(/^monitoring_invalid_inputs_total/, '')),
+    [
+      '[["method","trackApiRequest"],["reason","negative"]] 1',
+      '[["method","trackApiRequest"],["reason","not_object"]] 1',
+      '[["method","trackApiRequest"],["reason","out_of_range"]] 1',
+      '[["method","trackApiRequest"],["reason","unknown_field"]] 1',
+      '[["method","trackApiRequest"],["reason","wrong_type"]] 1',
+      '[["method","trackDbQuery"],["reason","empty_string"]] 1',
+      '[["method","trackDbQuery"],["reason","not_finite"]] 1',
+    ],
+  );
+  monitoring.replayForwarded('trackApiRequest', at, good);
+  assert.ok(
+    (await trackedSeries(monitoring)).includes(
+      'api_requests_total[["endpoint","/x"],["method","GET"],["status_code","200"]] 1',
+    ),
+  );
+});
