@@ -6,8 +6,9 @@
  *   npm exec -- node --conditions=@evil2root/source --expose-gc bench/workers.ts
  *   BENCH_QUICK=1 ...                                                            smoke run
  *
- * The worker's figure is the whole cost of its calls: copying each argument with its time into the
- * buffer, plus the batches sent (structured clone) every `batchSize` calls, divided by the calls.
+ * The worker's figure is the whole cost of its calls: copying each argument (with its time, for
+ * the methods that read a clock) into the buffer's columns, plus the batches sent every
+ * `batchSize` calls (their strings cloned, their typed columns shared), divided by the calls.
  * The main thread's share is its event-loop busy time while it records the workers' batches,
  * divided by the calls. Ends with a `JSON: {...}` line (bench/run-all.ts).
  */

@@ -17,6 +17,7 @@ import type { FastifyMetricsPlugin } from './integrations/fastify.ts';
 import type { PgPoolLike, PgPoolObserveOptions } from './integrations/pg.ts';
 import { buildPipeline, loadOptionalParts, type Domains, type OptionalParts, type Pipeline } from './pipeline.ts';
 import { WorkerReceiver } from './workers/receiver.ts';
+import { replayTracked } from './workers/tracked.ts';
 
 /** The bot's own history for `restoreHistory`; either list may be left out. */
 export interface HistoryInput {
@@ -117,7 +118,8 @@ export class MonitoringService {
     clock.at = Number.isNaN(at) ? undefined : at;
     this.guard.admitting = this.draining;
     try {
-      (this[method as keyof this] as (argument: unknown) => void)(argument);
+      if (!replayTracked(this.domains, method, at, argument))
+        (this[method as keyof this] as (argument: unknown) => void)(argument);
     } finally {
       clock.at = undefined;
       this.guard.admitting = false;

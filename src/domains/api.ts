@@ -70,8 +70,20 @@ export function exemplarText(guard: InputGuard, method: string, value: unknown):
   return renderLabels(record);
 }
 
+/** Label text as {@link exemplarText} renders it: `name="value"` pairs, escaped, at most 128 characters of names and values. */
+const EXEMPLAR_TEXT =
+  /^[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*")*$/;
+
+/**
+ * Whether `value` is exemplar label text as {@link exemplarText} renders it: what a worker forwards is
+ * checked before it reaches the OpenMetrics output, since it crossed a thread or process boundary.
+ */
+export function isExemplarText(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= 4 * MAX_EXEMPLAR_CHARS && EXEMPLAR_TEXT.test(value);
+}
+
 /** The call object fn gets: an exemplar is checked once, when fn sets it. */
-class ApiContext implements ApiCall {
+export class ApiContext implements ApiCall {
   readonly endpoint: string;
   readonly method: string;
   statusCode: number | undefined = undefined;
@@ -162,19 +174,47 @@ export class ApiMetrics {
    * JavaScript caller passes (a known method in any case is upper-cased, any other string is `_OTHER`).
    */
   trackApiRequest<T>(endpoint: string, method: string, fn: (call: ApiCall) => T): Tracked<T> {
+    return trackApiCall(this.guard, endpoint, method, fn, this.finish, this.unreadable);
+  }
+
+  /**
+   * Records a tracked call that ran elsewhere (a worker's `trackApiRequest`), ended at `at` (Unix
+   * ms, the exemplar's time): the same series as a call tracked here. The record is checked as
+   * input, since it crossed a thread or process boundary.
+   */
+  recordTimed(record: unknown, at: number): void {
     const M = 'trackApiRequest';
-    if (typeof fn !== 'function')
-      return this.guard.reject(M, fn === undefined ? 'missing_field' : 'wrong_type', 'fn', fn) as Tracked<T>;
+    if (this.guard.refusedAfterShutdown(M, true)) return;
+    const r = this.guard.check(M, 'call', record, API_RECORD_FIELDS, 'not_object');
+    if (r === undefined) return;
+    const { endpoint, method, status, failed, errorType, seconds, exemplar } = r;
     const endpointProblem = labelProblem(endpoint);
+    if (endpointProblem !== undefined) return this.guard.reject(M, endpointProblem, 'endpoint', endpoint);
     const methodProblem = labelProblem(method);
-    if (endpointProblem !== undefined || methodProblem !== undefined) {
-      if (endpointProblem !== undefined) this.guard.reject(M, endpointProblem, 'endpoint', endpoint);
-      else this.guard.reject(M, methodProblem!, 'method', method);
-      return fn({}) as Tracked<T>;
-    }
-    const upper = method.toUpperCase();
-    const call = new ApiContext(endpoint, KNOWN_METHODS.has(upper) ? upper : OTHER_HTTP_METHOD, this.guard);
-    return runTimed(call, fn, this.finish, this.unreadable) as Tracked<T>;
+    if (methodProblem !== undefined) return this.guard.reject(M, methodProblem, 'method', method);
+    if (status !== undefined && (!Number.isInteger(status) || (status as number) < 100 || (status as number) > 599))
+      return this.guard.reject(M, 'out_of_range', 'status', status);
+    if (typeof failed !== 'boolean') return this.guard.reject(M, 'wrong_type', 'failed', failed);
+    // Any string, as a local call records any error code or name.
+    if (errorType !== undefined && typeof errorType !== 'string')
+      return this.guard.reject(M, 'wrong_type', 'errorType', errorType);
+    const p = numberProblem(seconds, 0);
+    if (p !== undefined) return this.guard.reject(M, p, 'seconds', seconds);
+    if (exemplar !== undefined && !isExemplarText(exemplar))
+      return this.guard.reject(M, 'wrong_type', 'exemplar', exemplar);
+    const upper = (method as string).toUpperCase();
+    this.write(
+      {
+        endpoint: endpoint as string,
+        method: KNOWN_METHODS.has(upper) ? upper : OTHER_HTTP_METHOD,
+        status: status as number | undefined,
+        failed,
+        errorType: errorType as string | undefined,
+        seconds: seconds as number,
+        exemplar,
+      },
+      at,
+    );
   }
 
   setApiQuotaRemaining(quota: ApiQuota): void {
@@ -190,19 +230,81 @@ export class ApiMetrics {
   }
 
   private record(call: ApiContext, outcome: CallOutcome): void {
-    const status = statusOf(call) ?? (outcome.failed ? errorStatus(outcome.error) : statusOf(outcome.value));
-    const latency = this.latency.get2(call.endpoint, call.method);
-    if (call.exemplarLabels === undefined) latency.record(outcome.seconds);
-    else latency.recordWithExemplar(outcome.seconds, call.exemplarLabels, Date.now() / 1000);
-    this.requests.get3(
-      call.endpoint,
-      call.method,
-      status === undefined ? (outcome.failed ? 'error' : 'unknown') : String(status),
-    ).value++;
+    this.write(completedApiCall(call, outcome), Date.now());
+  }
+
+  private write(call: ApiCallRecord, at: number): void {
+    const { endpoint, method, status } = call;
+    const latency = this.latency.get2(endpoint, method);
+    if (call.exemplar === undefined) latency.record(call.seconds);
+    else latency.recordWithExemplar(call.seconds, call.exemplar, at / 1000);
+    this.requests.get3(endpoint, method, status === undefined ? (call.failed ? 'error' : 'unknown') : String(status))
+      .value++;
     if (status !== undefined && status >= 400) {
-      this.errors.get3(call.endpoint, call.method, `http_${status}`).value++;
-    } else if (outcome.failed) {
-      this.errors.get3(call.endpoint, call.method, errorType(outcome.error)).value++;
+      this.errors.get3(endpoint, method, `http_${status}`).value++;
+    } else if (call.errorType !== undefined) {
+      this.errors.get3(endpoint, method, call.errorType).value++;
     }
   }
+}
+
+const API_RECORD_FIELDS = new Set(['endpoint', 'method', 'status', 'failed', 'errorType', 'seconds', 'exemplar']);
+
+/**
+ * A finished tracked API call, reduced to what it records: what a worker's `trackApiRequest`
+ * forwards to the primary.
+ */
+export interface ApiCallRecord {
+  readonly endpoint: string;
+  /** Upper-cased, or `_OTHER`. */
+  readonly method: string;
+  /** The HTTP status the call carries, if any. */
+  readonly status: number | undefined;
+  readonly failed: boolean;
+  /** For a failed call without an error status: the error's code or name (the `error_type` label). */
+  readonly errorType: string | undefined;
+  readonly seconds: number;
+  /** The exemplar's label text, when fn set a valid one. */
+  readonly exemplar: string | undefined;
+}
+
+/** What a tracked call records, from its call object and its outcome (reads the outcome's fields). */
+export function completedApiCall(call: ApiContext, outcome: CallOutcome): ApiCallRecord {
+  const status = statusOf(call) ?? (outcome.failed ? errorStatus(outcome.error) : statusOf(outcome.value));
+  return {
+    endpoint: call.endpoint,
+    method: call.method,
+    status,
+    failed: outcome.failed,
+    errorType: outcome.failed && !(status !== undefined && status >= 400) ? errorType(outcome.error) : undefined,
+    seconds: outcome.seconds,
+    exemplar: call.exemplarLabels,
+  };
+}
+
+/**
+ * `trackApiRequest` up to the record: checks its arguments with `guard`, runs and times `fn`, and
+ * hands the call and its outcome to `finish` (the domain records them; a worker forwards them).
+ */
+export function trackApiCall<T>(
+  guard: InputGuard,
+  endpoint: string,
+  method: string,
+  fn: (call: ApiCall) => T,
+  finish: (call: ApiContext, outcome: CallOutcome) => void,
+  unreadable: (error: unknown) => void,
+): Tracked<T> {
+  const M = 'trackApiRequest';
+  if (typeof fn !== 'function')
+    return guard.reject(M, fn === undefined ? 'missing_field' : 'wrong_type', 'fn', fn) as Tracked<T>;
+  const endpointProblem = labelProblem(endpoint);
+  const methodProblem = labelProblem(method);
+  if (endpointProblem !== undefined || methodProblem !== undefined) {
+    if (endpointProblem !== undefined) guard.reject(M, endpointProblem, 'endpoint', endpoint);
+    else guard.reject(M, methodProblem!, 'method', method);
+    return fn({}) as Tracked<T>;
+  }
+  const upper = method.toUpperCase();
+  const call = new ApiContext(endpoint, KNOWN_METHODS.has(upper) ? upper : OTHER_HTTP_METHOD, guard);
+  return runTimed(call, fn, finish, unreadable) as Tracked<T>;
 }

@@ -5,7 +5,7 @@ import type { InstrumentRegistry } from '../storage/registry.ts';
 import type { SeriesTable } from '../storage/series.ts';
 import { labelProblem, numberProblem, type InputGuard } from './input.ts';
 import { METRICS } from '../contract/metrics.ts';
-import { exemplarText, type Tracked } from './api.ts';
+import { exemplarText, isExemplarText, type Tracked } from './api.ts';
 import { runTimed, type CallOutcome } from '../core/timing.ts';
 
 /** The state of a connection pool, given to `updateDbPool`; `size`, `active`, `waiting`, at least one. */
@@ -74,7 +74,7 @@ export class DbMetrics {
       this.guard.reject(M, p, 'operation', operation);
       return fn() as Tracked<T>;
     }
-    const exemplar = options === undefined ? undefined : this.exemplarOf(options);
+    const exemplar = options === undefined ? undefined : dbQueryExemplar(this.guard, options);
     if (exemplar === undefined) return runTimed(operation, fn, this.finish, this.unreadable) as Tracked<T>;
     return runTimed(
       operation,
@@ -82,20 +82,6 @@ export class DbMetrics {
       (op: string, outcome: CallOutcome) => this.record(op, outcome, exemplar),
       this.unreadable,
     ) as Tracked<T>;
-  }
-
-  /** The label text of the options' exemplar, read once; undefined without one or after rejecting the options (counted). */
-  private exemplarOf(options: unknown): string | undefined {
-    const M = 'trackDbQuery';
-    try {
-      const record = this.guard.read(M, 'options', options, QUERY_OPTION_FIELDS, 'not_object');
-      if (record === undefined || record['exemplar'] === undefined) return undefined;
-      return exemplarText(this.guard, M, record['exemplar']);
-    } catch (error) {
-      // A getter that throws: counted as internal_error (re-thrown in strict mode only).
-      this.guard.fault(M, error);
-      return undefined;
-    }
   }
 
   private record(operation: string, outcome: CallOutcome, exemplar: string | undefined): void {
@@ -108,6 +94,28 @@ export class DbMetrics {
     } catch (error) {
       this.guard.fault('trackDbQuery', error);
     }
+  }
+
+  /**
+   * Records a query timed elsewhere (a worker's `trackDbQuery`): the same series as one tracked
+   * here. The record is checked as input, since it crossed a thread or process boundary.
+   */
+  recordTimed(record: unknown): void {
+    const M = 'trackDbQuery';
+    if (this.guard.refusedAfterShutdown(M, true)) return;
+    const r = this.guard.check(M, 'query', record, DB_RECORD_FIELDS, 'not_object');
+    if (r === undefined) return;
+    const { operation, failed, seconds, exemplar } = r;
+    const op = labelProblem(operation);
+    if (op !== undefined) return this.guard.reject(M, op, 'operation', operation);
+    if (typeof failed !== 'boolean') return this.guard.reject(M, 'wrong_type', 'failed', failed);
+    const p = numberProblem(seconds, 0);
+    if (p !== undefined) return this.guard.reject(M, p, 'seconds', seconds);
+    if (exemplar !== undefined && !isExemplarText(exemplar))
+      return this.guard.reject(M, 'wrong_type', 'exemplar', exemplar);
+    const outcome = { seconds: seconds as number, value: undefined, error: undefined, failed };
+    if (exemplar === undefined) this.finish(operation as string, outcome);
+    else this.record(operation as string, outcome, exemplar);
   }
 
   updateDbPool(update: DbPoolUpdate): void {
@@ -133,5 +141,52 @@ export class DbMetrics {
     if (size !== undefined) this.poolSize.get1(name).value = size as number;
     if (active !== undefined) this.active.get1(name).value = active as number;
     if (waiting !== undefined) this.waiting.get1(name).value = waiting as number;
+  }
+}
+
+const DB_RECORD_FIELDS = new Set(['operation', 'failed', 'seconds', 'exemplar']);
+
+/** A finished tracked query, reduced to what it records: what a worker's `trackDbQuery` forwards. */
+export interface DbCallRecord {
+  readonly operation: string;
+  readonly failed: boolean;
+  readonly seconds: number;
+}
+
+/**
+ * `trackDbQuery` up to the record: checks its arguments with `guard`, runs and times `fn`, and hands
+ * the operation and the outcome to `finish` (the domain records them; a worker forwards them).
+ */
+export function trackDbCall<T>(
+  guard: InputGuard,
+  operation: string,
+  fn: () => T,
+  finish: (operation: string, outcome: CallOutcome) => void,
+  unreadable: (error: unknown) => void,
+): Tracked<T> {
+  const M = 'trackDbQuery';
+  if (typeof fn !== 'function')
+    return guard.reject(M, fn === undefined ? 'missing_field' : 'wrong_type', 'fn', fn) as Tracked<T>;
+  const p = labelProblem(operation);
+  if (p !== undefined) {
+    guard.reject(M, p, 'operation', operation);
+    return fn() as Tracked<T>;
+  }
+  return runTimed(operation, fn, finish, unreadable) as Tracked<T>;
+}
+
+/**
+ * The label text of `trackDbQuery`'s options' exemplar, read once; undefined without one or after
+ * rejecting the options (counted; a getter that throws is internal_error, re-thrown in strict mode only).
+ */
+export function dbQueryExemplar(guard: InputGuard, options: unknown): string | undefined {
+  const M = 'trackDbQuery';
+  try {
+    const record = guard.read(M, 'options', options, QUERY_OPTION_FIELDS, 'not_object');
+    if (record === undefined || record['exemplar'] === undefined) return undefined;
+    return exemplarText(guard, M, record['exemplar']);
+  } catch (error) {
+    guard.fault(M, error);
+    return undefined;
   }
 }

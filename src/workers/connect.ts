@@ -8,6 +8,7 @@ import { asMessage, DISCOVERY_CHANNEL, TAG, workerChannelName, type Message } fr
 import { ForwardingBuffer, type Link, type RecorderSettings } from './recorder.ts';
 import { CONNECT_CHECKS, CONNECT_DEFAULTS, type ConnectOptions } from './options.ts';
 import { cluster, workerKind } from './context.ts';
+import { trackedMethods } from './tracked.ts';
 
 export type { ConnectOptions } from './options.ts';
 
@@ -57,8 +58,10 @@ export async function connectMonitoring(options: ConnectOptions = {}): Promise<M
     );
   }
   const buffer = new ForwardingBuffer(settings);
+  const tracked = trackedMethods(buffer);
   let strictCheck: ((method: number, argument: unknown) => void) | undefined;
   const useStrict = (strict: boolean) => {
+    tracked.setStrict(strict);
     if (!strict) buffer.strictCheck = undefined;
     else buffer.strictCheck = strictCheck ??= createStrictCheck();
   };
@@ -91,7 +94,10 @@ export async function connectMonitoring(options: ConnectOptions = {}): Promise<M
   } as MonitoringRecorder;
   FORWARDED_METHODS.forEach((name, method) => {
     Object.defineProperty(recorder, name, {
-      value: (argument: unknown) => buffer.record(method, argument),
+      value:
+        name === 'trackApiRequest' || name === 'trackDbQuery'
+          ? tracked[name]
+          : (argument: unknown) => buffer.record(method, argument),
       enumerable: true,
     });
   });
@@ -161,6 +167,9 @@ function threadLink(buffer: ForwardingBuffer): Link {
   return {
     worker,
     json: false,
+    // A BroadcastChannel serializes the message in postMessage, a SharedArrayBuffer by reference.
+    copies: true,
+    shares: true,
     send: (message: Message) => {
       own.postMessage(message);
       return true;
@@ -190,6 +199,9 @@ function clusterLink(buffer: ForwardingBuffer): Link {
   return {
     worker,
     json: process.env['NODE_CHANNEL_SERIALIZATION_MODE'] !== 'advanced',
+    // process.send may queue a message before serializing it (while a handle is being sent).
+    copies: false,
+    shares: false,
     send,
     hello: () => {
       send({ tag: TAG, kind: 'hello', worker, methods: FORWARDED_METHODS });

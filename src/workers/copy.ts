@@ -2,22 +2,39 @@ import { isPlainObject } from '../domains/input.ts';
 
 /**
  * How a worker writes its calls into a batch, each argument read once at the call (the caller may
- * change its object afterwards; the batch leaves later). A batch is columns: the numbers in a
- * Float64Array (no boxing, cloned as one block of memory), everything else (strings, booleans,
- * undefined, copied nested values) in an array, and one tag per field value saying which column
- * it is in. A plain object goes as a shape number and its field values in order, the shape (its
- * key list) being sent once per connection. A nested plain object, array or Date is copied as one
- * value. Anything that cannot travel as it is (a class instance, a Map, a function) refuses the call,
- * so that the primary counts it as the service would have rejected it, instead of recording a
+ * change its object afterwards; the batch leaves later). A batch is columns, so that it is cloned
+ * as a few blocks of memory rather than as objects: `ints` (an Int32Array) holds, per call, a head
+ * and a shape, then one code per field value; `numbers` (a Float64Array) holds the number field
+ * values and the record times; `strings` holds the batch's distinct strings once each (a symbol or
+ * a direction repeated over 512 calls is cloned once, not 512 times); `others` holds everything
+ * else (copied nested values; booleans, undefined and null are codes of their own). A batch's size is what its clone costs:
+ * about 32 bytes for a signal.
+ *
+ * A plain object goes as a shape number and its field values in order, the shape (its key list)
+ * being sent once per connection. A nested plain object, array or Date is copied as one value.
+ * Anything that cannot travel as it is (a class instance, a Map, a function) refuses the call, so
+ * that the primary counts it as the service would have rejected it, instead of recording a
  * structured-clone rewrite of it (a class instance would arrive as a plain object).
  *
- * A call is, in `numbers`: method number, record time (NaN for a method that reads no clock),
- * shape; then its values. Shape {@link RAW} is one value as it is, in `others` (a primitive
- * argument, or an object past {@link MAX_SHAPES}); shape {@link REFUSED} is `[reason, field]` in
- * `others`, the method number being stored as -(n + 1).
+ * A call's head is `method << 2 | refused << 1 | timed`: a timed call's record time is the next
+ * value of `numbers` (a method that reads no clock takes none). Shape {@link RAW} is one value as
+ * it is, in `others` (a primitive argument, or an object past {@link MAX_SHAPES}); shape
+ * {@link REFUSED} is `[reason, field]` in `others`. A field value's code is its kind in the low two
+ * bits ({@link NUMBER}: the next of `numbers`, {@link OTHER}: the next of `others`, {@link STRING}:
+ * `strings[code >> 2]`, {@link CONSTANT}: a boolean, undefined or null).
  */
 export const RAW = -1;
 export const REFUSED = -2;
+
+/** A field value's kind: the next value of `numbers`. */
+export const NUMBER = 0;
+/** A field value's kind: the next value of `others`. */
+export const OTHER = 1;
+/** A field value's kind: `strings[code >> 2]`. */
+export const STRING = 2;
+/** A field value's kind: `CONSTANTS[code >> 2]` (false, true, undefined, null: no clone of an object). */
+export const CONSTANT = 3;
+const CONSTANTS: readonly unknown[] = [false, true, undefined, null];
 
 /** The shapes one worker defines at most; further objects travel as one copied value. */
 export const MAX_SHAPES = 256;
@@ -30,10 +47,10 @@ export type RefusalReason = 'not_object' | 'wrong_type' | 'internal_error';
 
 /** The calls of one batch, as a worker fills it and as it travels (see the module comment). */
 export interface Columns {
+  readonly ints: ArrayLike<number>;
   readonly numbers: ArrayLike<number>;
-  /** The tag of each field value: 0 in `numbers`, 1 in `others`. */
-  readonly tags: ArrayLike<number>;
   readonly others: unknown[];
+  readonly strings: readonly string[];
 }
 
 class RefusedField {
@@ -43,18 +60,51 @@ class RefusedField {
   }
 }
 
-/** One batch being filled: preallocated columns that grow by doubling. */
+/** The fields (by position in their object) whose last strings a chunk remembers: a symbol, a direction, a model name. */
+const FIELDS = 16;
+/** How many strings a chunk remembers per field, found by identity before its map. */
+const WAYS = 4;
+
+/**
+ * One batch being filled: preallocated columns that grow by doubling, reused once sent, so that a
+ * worker allocates no large buffer per batch.
+ */
 export class Chunk {
+  ints: Int32Array;
   numbers: Float64Array;
-  tags: Uint8Array;
   others: unknown[] = [];
+  strings: string[] = [];
+  private readonly stringIndex = new Map<string, number>();
+  /** The last strings of each field position (`WAYS` per field), and their codes. */
+  private readonly fieldString: (string | undefined)[] = new Array<string | undefined>(FIELDS * WAYS).fill(undefined);
+  private readonly fieldCode = new Int32Array(FIELDS * WAYS);
+  private readonly fieldNext = new Uint8Array(FIELDS);
+  i = 0;
   n = 0;
-  t = 0;
   calls = 0;
 
-  constructor(calls: number) {
-    this.numbers = new Float64Array(Math.max(16, calls * 6));
-    this.tags = new Uint8Array(Math.max(16, calls * 4));
+  /** Whether the columns are SharedArrayBuffers, sent by reference. */
+  readonly shared: boolean;
+
+  constructor(calls: number, shared = false) {
+    this.shared = shared;
+    this.ints = allocate(Int32Array, Math.max(16, calls * 8), shared);
+    this.numbers = allocate(Float64Array, Math.max(16, calls * 2), shared);
+  }
+
+  /** Empties the chunk for the next batch, keeping its memory. */
+  reset(): void {
+    this.i = this.n = this.calls = 0;
+    // New arrays: the batch sent holds the previous ones (a cluster channel may serialize it later).
+    this.others = [];
+    this.strings = [];
+    this.stringIndex.clear();
+    this.fieldString.fill(undefined);
+  }
+
+  int(value: number): void {
+    if (this.i === this.ints.length) this.ints = grow(this.ints, this.ints.length * 2);
+    this.ints[this.i++] = value;
   }
 
   number(value: number): void {
@@ -62,26 +112,92 @@ export class Chunk {
     this.numbers[this.n++] = value;
   }
 
-  /** A field value: a number in `numbers`, anything else in `others`. */
-  value(value: unknown): void {
-    if (this.t === this.tags.length) this.tags = grow(this.tags, this.tags.length * 2);
+  /** A call's head: its method, its record time (NaN: none), and whether the call is refused. */
+  head(method: number, at: number, refused: boolean): void {
+    const timed = !Number.isNaN(at);
+    this.int((method << 2) | (refused ? 2 : 0) | (timed ? 1 : 0));
+    if (timed) this.number(at);
+  }
+
+  /**
+   * The value of the `field`-th field of an object: a number in `numbers`, a string by its index in
+   * `strings`, anything else in `others`.
+   */
+  value(value: unknown, field: number): void {
     if (typeof value === 'number') {
-      this.tags[this.t++] = 0;
+      this.int(NUMBER);
       this.number(value);
+    } else if (typeof value === 'string') {
+      this.int(field < FIELDS ? this.fieldLookup(value, field) : this.lookup(value));
+    } else if (value === false) {
+      this.int(CONSTANT);
+    } else if (value === true) {
+      this.int((1 << 2) | CONSTANT);
+    } else if (value === undefined) {
+      this.int((2 << 2) | CONSTANT);
+    } else if (value === null) {
+      this.int((3 << 2) | CONSTANT);
     } else {
-      this.tags[this.t++] = 1;
+      this.int(OTHER);
       this.others.push(value);
     }
   }
 
-  /** The columns to send, cut to what was written. */
-  columns(): Columns {
-    return { numbers: this.numbers.slice(0, this.n), tags: this.tags.slice(0, this.t), others: this.others };
+  /** The code of a string field value, its index in `strings` (added when new). */
+  /** The code of the string value of the `field`-th field: among that field's last strings, else {@link lookup}. */
+  private fieldLookup(value: string, field: number): number {
+    const strings = this.fieldString;
+    const base = field * WAYS;
+    for (let w = base; w < base + WAYS; w++) if (strings[w] === value) return this.fieldCode[w] as number;
+    const code = this.lookup(value);
+    const next = this.fieldNext[field] as number;
+    this.fieldNext[field] = (next + 1) % WAYS;
+    strings[base + next] = value;
+    this.fieldCode[base + next] = code;
+    return code;
+  }
+
+  /** The code of a string value: its index in `strings`, added when new. */
+  private lookup(value: string): number {
+    let index = this.stringIndex.get(value);
+    if (index === undefined) {
+      index = this.strings.length;
+      this.strings.push(value);
+      this.stringIndex.set(value, index);
+    }
+    return (index << 2) | STRING;
+  }
+
+  /**
+   * The columns to send, cut to what was written. `view`: views of the chunk's own memory, for a
+   * channel that copies a message before `send` returns or shares the chunk's memory; else copies.
+   * A view that would clone more than a quarter of unused memory is a copy all the same, unless
+   * the memory is shared (a view of it is sent by reference).
+   */
+  columns(view = false): Columns {
+    const { ints, numbers, i, n, shared } = this;
+    return {
+      ints: view && (shared || i * 4 >= ints.length * 3) ? ints.subarray(0, i) : ints.slice(0, i),
+      numbers: view && (shared || n * 4 >= numbers.length * 3) ? numbers.subarray(0, n) : numbers.slice(0, n),
+      others: this.others,
+      strings: this.strings,
+    };
   }
 }
 
-function grow<T extends Float64Array | Uint8Array>(array: T, length: number): T {
-  const next = new (array.constructor as new (length: number) => T)(length);
+type Column = new (buffer: ArrayBufferLike | number) => Int32Array | Float64Array;
+
+function allocate<T extends Int32Array | Float64Array>(
+  type: new (buffer: ArrayBufferLike | number) => T,
+  length: number,
+  shared: boolean,
+): T {
+  const bytes = (type as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  return shared ? new type(new SharedArrayBuffer(length * bytes)) : new type(length);
+}
+
+function grow<T extends Float64Array | Int32Array>(array: T, length: number): T {
+  const next = allocate(array.constructor as Column, length, array.buffer instanceof SharedArrayBuffer) as T;
   next.set(array);
   return next;
 }
@@ -93,50 +209,58 @@ export class ShapeTable {
 
   /**
    * Writes one call of `method` at `at` into `chunk`: its shape and values, or a refusal. Every
-   * field is read once. A refused or reshaped call is rewritten from `mark`.
+   * field is read once. A refused or reshaped call is rewritten from where it began.
    */
   write(chunk: Chunk, method: number, at: number, argument: unknown): void {
+    const i = chunk.i;
     const n = chunk.n;
-    const t = chunk.t;
     const o = chunk.others.length;
-    chunk.number(method);
-    chunk.number(at);
+    chunk.head(method, at, false);
     if (typeof argument !== 'object' || argument === null) {
       if (typeof argument === 'function' || typeof argument === 'symbol' || typeof argument === 'bigint')
-        return refuse(chunk, n, t, o, method, at, 'wrong_type', 'argument');
-      chunk.number(RAW);
+        return refuse(chunk, i, n, o, method, at, 'wrong_type', 'argument');
+      chunk.int(RAW);
       chunk.others.push(argument);
       return;
     }
     try {
       if (argument.constructor !== Object && !isPlainObject(argument))
-        return refuse(chunk, n, t, o, method, at, 'not_object', 'argument');
+        return refuse(chunk, i, n, o, method, at, 'not_object', 'argument');
       const cachedId = this.last[method];
       const cached = cachedId === undefined ? undefined : this.keys[cachedId];
-      const shapeAt = chunk.n;
-      chunk.number(cachedId ?? RAW);
+      const shapeAt = chunk.i;
+      const valuesAt = chunk.n;
+      const othersAt = chunk.others.length;
+      chunk.int(cachedId ?? RAW);
       let fresh: string[] | undefined;
-      let i = 0;
+      let k = 0;
       for (const key in argument) {
         const value: unknown = (argument as Record<string, unknown>)[key];
-        if (typeof value === 'object' && value !== null) chunk.value(copyNested(value, key, 1));
+        if (typeof value === 'object' && value !== null) chunk.value(copyNested(value, key, 1), k);
         else if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint')
           throw new RefusedField(key);
-        else chunk.value(value);
-        if (fresh === undefined && (cached === undefined || cached[i] !== key)) fresh = (cached ?? []).slice(0, i);
+        else chunk.value(value, k);
+        if (fresh === undefined && (cached === undefined || cached[k] !== key)) fresh = (cached ?? []).slice(0, k);
         fresh?.push(key);
-        i++;
+        k++;
       }
-      if (fresh === undefined && cached !== undefined && i === cached.length) return;
-      this.reshape(chunk, method, shapeAt, t, fresh ?? (cached ?? []).slice(0, i));
+      if (fresh === undefined && cached !== undefined && k === cached.length) return;
+      this.reshape(chunk, method, shapeAt, valuesAt, othersAt, fresh ?? (cached ?? []).slice(0, k));
     } catch (error) {
       const field = error instanceof RefusedField ? error.field : 'argument';
-      return refuse(chunk, n, t, o, method, at, error instanceof RefusedField ? 'wrong_type' : 'internal_error', field);
+      return refuse(chunk, i, n, o, method, at, error instanceof RefusedField ? 'wrong_type' : 'internal_error', field);
     }
   }
 
   /** The values after `shapeAt` were written for `keys`: give them that shape, or make them one raw object. */
-  private reshape(chunk: Chunk, method: number, shapeAt: number, t: number, keys: string[]): void {
+  private reshape(
+    chunk: Chunk,
+    method: number,
+    shapeAt: number,
+    valuesAt: number,
+    othersAt: number,
+    keys: string[],
+  ): void {
     let id = this.find(keys);
     if (id === undefined && this.keys.length < MAX_SHAPES) {
       id = this.keys.length;
@@ -144,19 +268,32 @@ export class ShapeTable {
     }
     if (id !== undefined) {
       this.last[method] = id;
-      chunk.numbers[shapeAt] = id;
+      chunk.ints[shapeAt] = id;
       return;
     }
     // Past MAX_SHAPES: the values just written become one object, in `others`.
     const record: Record<string, unknown> = {};
-    let ni = shapeAt + 1;
-    const firstOther = chunk.others.length - countOthers(chunk.tags, t, chunk.t);
-    let oi = firstOther;
-    keys.forEach((key, j) => define(record, key, chunk.tags[t + j] === 0 ? chunk.numbers[ni++] : chunk.others[oi++]));
-    chunk.n = shapeAt;
-    chunk.t = t;
-    chunk.others.length = firstOther;
-    chunk.number(RAW);
+    let ni = valuesAt;
+    let oi = othersAt;
+    keys.forEach((key, j) => {
+      const code = chunk.ints[shapeAt + 1 + j] as number;
+      const kind = code & 3;
+      define(
+        record,
+        key,
+        kind === NUMBER
+          ? chunk.numbers[ni++]
+          : kind === STRING
+            ? chunk.strings[code >> 2]
+            : kind === CONSTANT
+              ? CONSTANTS[code >> 2]
+              : chunk.others[oi++],
+      );
+    });
+    chunk.i = shapeAt;
+    chunk.n = valuesAt;
+    chunk.others.length = othersAt;
+    chunk.int(RAW);
     chunk.others.push(record);
   }
 
@@ -169,29 +306,27 @@ export class ShapeTable {
   }
 }
 
-function countOthers(tags: Uint8Array, from: number, to: number): number {
-  let count = 0;
-  for (let i = from; i < to; i++) count += tags[i] as number;
-  return count;
+/** Writes a call of `method` refused in the worker: `[reason, field]` for the primary to count. */
+export function writeRefusal(chunk: Chunk, method: number, at: number, reason: string, field: string): void {
+  chunk.head(method, at, true);
+  chunk.int(REFUSED);
+  chunk.others.push([reason, field]);
 }
 
 function refuse(
   chunk: Chunk,
+  i: number,
   n: number,
-  t: number,
   o: number,
   method: number,
   at: number,
   reason: RefusalReason,
   field: string,
 ): void {
+  chunk.i = i;
   chunk.n = n;
-  chunk.t = t;
   chunk.others.length = o;
-  chunk.number(-method - 1);
-  chunk.number(at);
-  chunk.number(REFUSED);
-  chunk.others.push([reason, field]);
+  writeRefusal(chunk, method, at, reason, field);
 }
 
 /** A field value that is an object: a Date, an array or a plain object, copied; anything else refuses. */
@@ -231,8 +366,8 @@ export interface Entry {
 export class EntryReader {
   private readonly columns: Columns;
   private readonly shapes: readonly (readonly string[])[];
+  private i = 0;
   private n = 0;
-  private t = 0;
   private o = 0;
   /** True when it stopped on a shape it does not know. */
   unreadable = false;
@@ -243,11 +378,13 @@ export class EntryReader {
   }
 
   next(out: Entry): boolean {
-    const { numbers, tags, others } = this.columns;
-    if (this.n >= numbers.length) return false;
-    out.code = numbers[this.n++] as number;
-    out.at = numbers[this.n++] as number;
-    const shape = numbers[this.n++] as number;
+    const { ints, numbers, others, strings } = this.columns;
+    if (this.i >= ints.length) return false;
+    const head = ints[this.i++] as number;
+    const method = head >> 2;
+    out.code = (head & 2) === 0 ? method : -method - 1;
+    out.at = (head & 1) === 0 ? Number.NaN : (numbers[this.n++] as number);
+    const shape = ints[this.i++] as number;
     if (shape < 0) {
       out.argument = others[this.o++];
       return true;
@@ -258,7 +395,21 @@ export class EntryReader {
       return false;
     }
     const record: Record<string, unknown> = {};
-    for (const key of keys) define(record, key, tags[this.t++] === 0 ? numbers[this.n++] : others[this.o++]);
+    for (const key of keys) {
+      const code = ints[this.i++] as number;
+      const kind = code & 3;
+      define(
+        record,
+        key,
+        kind === NUMBER
+          ? numbers[this.n++]
+          : kind === STRING
+            ? strings[code >> 2]
+            : kind === CONSTANT
+              ? CONSTANTS[code >> 2]
+              : others[this.o++],
+      );
+    }
     out.argument = record;
     return true;
   }

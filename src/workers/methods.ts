@@ -27,6 +27,10 @@ export const FORWARDED_METHODS = [
   'recordFill',
   'updatePositions',
   'updateBalances',
+  // These two run the caller's function in the worker and forward one record of the finished call
+  // (src/workers/tracked.ts), which the primary records through its domain's recordTimed.
+  'trackApiRequest',
+  'trackDbQuery',
 ] as const;
 
 /**
@@ -48,6 +52,7 @@ export const CLOCK_FREE_METHODS: ReadonlySet<string> = new Set([
   'updateDbPool',
   'updatePositions',
   'updateBalances',
+  'trackDbQuery',
 ]);
 
 /** A method a worker's recorder forwards. */
@@ -61,6 +66,4 @@ export type ForwardedMethod = (typeof FORWARDED_METHODS)[number];
 export const NOT_FORWARDED: Readonly<Record<string, string>> = Object.freeze({
   restoreHistory: 'returns what it applied, synchronously: call it in the primary, before the workers record',
   observePgPool: 'reads a pg.Pool at each collection: observe the pool in the process that owns it',
-  trackApiRequest: "times the caller's function: not forwarded yet; call it in the primary",
-  trackDbQuery: "times the caller's function: not forwarded yet; call it in the primary",
 });

@@ -101,7 +101,12 @@ const SPECIAL = '$evil2root';
 
 /** The columns of a batch as JSON text that {@link decodeJson} turns back into the same values. */
 export function encodeJson(columns: Columns): string {
-  const plain = { numbers: Array.from(columns.numbers), tags: Array.from(columns.tags), others: columns.others };
+  const plain = {
+    ints: Array.from(columns.ints),
+    numbers: Array.from(columns.numbers),
+    others: columns.others,
+    strings: columns.strings,
+  };
   return JSON.stringify(plain, function (this: Record<string, unknown>, key: string, value: unknown) {
     const original = this[key];
     if (original instanceof Date) return { [SPECIAL]: 'date', v: original.getTime() };

@@ -2,7 +2,8 @@ import type { Worker as ClusterWorker } from 'node:cluster';
 import { BroadcastChannel, isMainThread } from 'node:worker_threads';
 import type { Logger } from '../core/logger.ts';
 import { cluster } from './context.ts';
-import { EntryReader, type Entry, type RefusalReason } from './copy.ts';
+import { INVALID_REASONS, type InvalidReason } from '../contract/invalid-reasons.ts';
+import { EntryReader, type Entry } from './copy.ts';
 import { FORWARDED_METHODS } from './methods.ts';
 import {
   asMessage,
@@ -20,7 +21,7 @@ export interface ForwardTarget {
   /** Records `method(argument)` as if called at `at` (Unix ms); throws only in strict mode. */
   replayForwarded(method: string, at: number, argument: unknown): void;
   /** Counts a call the worker could not copy as invalid input of `method`; throws only in strict mode. */
-  rejectForwarded(method: string, reason: RefusalReason, field: string): void;
+  rejectForwarded(method: string, reason: InvalidReason, field: string): void;
   /** Counts calls a worker dropped because its buffer was full. */
   countDropped(calls: number): void;
   /** Counts `calls` calls of `worker` recorded here. */
@@ -28,7 +29,8 @@ export interface ForwardTarget {
 }
 
 const REPLAYABLE: ReadonlySet<string> = new Set(FORWARDED_METHODS);
-const REFUSAL_REASONS: ReadonlySet<RefusalReason> = new Set(['not_object', 'wrong_type', 'internal_error']);
+/** What a worker may report as refused: its copy's refusals, and a tracked call's checks. */
+const REFUSAL_REASONS: ReadonlySet<string> = new Set(INVALID_REASONS.filter((r) => r !== 'after_shutdown'));
 
 /**
  * A worker's method list as this process replays it: a name this version does not forward (a newer
@@ -219,7 +221,7 @@ export class WorkerReceiver {
           const [reason, field] = Array.isArray(argument) ? (argument as unknown[]) : [];
           this.target.rejectForwarded(
             method,
-            REFUSAL_REASONS.has(reason as RefusalReason) ? (reason as RefusalReason) : 'internal_error',
+            REFUSAL_REASONS.has(reason as string) ? (reason as InvalidReason) : 'internal_error',
             typeof field === 'string' ? field : '',
           );
         } else {

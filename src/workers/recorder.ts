@@ -1,4 +1,5 @@
-import { Chunk, ShapeTable } from './copy.ts';
+import type { InvalidReason } from '../contract/invalid-reasons.ts';
+import { Chunk, ShapeTable, writeRefusal } from './copy.ts';
 import { CLOCK_FREE_METHODS, FORWARDED_METHODS } from './methods.ts';
 import { encodeJson, TAG, type Batch, type Message } from './protocol.ts';
 
@@ -11,6 +12,14 @@ export interface Link {
   readonly worker: string;
   /** Whether batches go as {@link encodeJson} text (the `json` IPC serialization). */
   readonly json: boolean;
+  /** Whether `send` copies a message before it returns, so that a batch may be sent as views of the buffer's memory. */
+  readonly copies: boolean;
+  /**
+   * Whether a SharedArrayBuffer reaches the primary by reference (threads of one process): a
+   * batch's typed columns are then the buffer's own memory, not copied at all, and reused once the
+   * primary acknowledged the batch (it reads a batch before it acknowledges it).
+   */
+  readonly shares: boolean;
   /** Sends a message to the primary; false when it could not be sent. */
   send(message: Message): boolean;
   /** Says hello to whichever primary is listening. */
@@ -41,6 +50,8 @@ export class ForwardingBuffer {
   private link: Link | undefined;
   /** The calls held, in batches of at most `batchSize` calls; the last one is being filled. */
   private chunks: Chunk[] = [];
+  /** Sent chunks, emptied, for the next batches. */
+  private spares: Chunk[] = [];
   private readonly shapes = new ShapeTable();
   /** The shapes the primary of this connection was sent. */
   private announced = 0;
@@ -56,7 +67,7 @@ export class ForwardingBuffer {
   private sentUpTo = 0;
   private ackedUpTo = 0;
   /** The batches in flight: their number and the count of calls sent up to and including them. */
-  private inFlight: { seq: number; upTo: number }[] = [];
+  private inFlight: { seq: number; upTo: number; chunk: Chunk | undefined }[] = [];
   /** Set while strict: the primary's strictness, unless the worker chose its own. */
   strictCheck: StrictCheck | undefined;
   /** Told the primary's strictness at each ready. */
@@ -83,27 +94,51 @@ export class ForwardingBuffer {
 
   record(method: number, argument: unknown): void {
     this.strictCheck?.(method, argument);
-    if (this.held >= this.settings.maxBufferedCalls) {
-      this.dropped++;
-      return;
-    }
+    this.take(method, argument);
+  }
+
+  /** Buffers one call of `method` as it is, unchecked (a tracked call's record, checked as it was made). */
+  take(method: number, argument: unknown): void {
+    const chunk = this.chunk();
+    if (chunk === undefined) return;
     try {
-      let chunk = this.chunks[this.chunks.length - 1];
-      if (chunk === undefined || chunk.calls >= this.settings.batchSize) {
-        chunk = new Chunk(this.settings.batchSize);
-        this.chunks.push(chunk);
-      }
       this.shapes.write(chunk, method, TIMED[method] === true ? Date.now() : Number.NaN, argument);
-      chunk.calls++;
-      this.held++;
-      this.accepted++;
-      if (!this.ready) return;
-      if (chunk.calls >= this.settings.batchSize) this.send(false);
-      else if (this.timer === undefined) this.schedule();
+      this.taken(chunk);
     } catch {
       // A fault of ours (the argument itself is read under a try): the call is counted as dropped, never thrown.
       this.dropped++;
     }
+  }
+
+  /** Buffers a call of `method` refused in this worker, for the primary to count as the service would. */
+  refuse(method: number, reason: InvalidReason, field: string): void {
+    const chunk = this.chunk();
+    if (chunk === undefined) return;
+    writeRefusal(chunk, method, Number.NaN, reason, field);
+    this.taken(chunk);
+  }
+
+  /** The chunk the next call goes into, or undefined (the call dropped and counted) when the buffer is full. */
+  private chunk(): Chunk | undefined {
+    if (this.held >= this.settings.maxBufferedCalls) {
+      this.dropped++;
+      return undefined;
+    }
+    let chunk = this.chunks[this.chunks.length - 1];
+    if (chunk === undefined || chunk.calls >= this.settings.batchSize) {
+      chunk = this.spares.pop() ?? new Chunk(this.settings.batchSize, this.link?.shares === true);
+      this.chunks.push(chunk);
+    }
+    return chunk;
+  }
+
+  private taken(chunk: Chunk): void {
+    chunk.calls++;
+    this.held++;
+    this.accepted++;
+    if (!this.ready) return;
+    if (chunk.calls >= this.settings.batchSize) this.send(false);
+    else if (this.timer === undefined) this.schedule();
   }
 
   private schedule(): void {
@@ -133,14 +168,14 @@ export class ForwardingBuffer {
         dropped: this.dropped,
         shapesFrom: this.announced,
         shapes: shapes.length > this.announced ? shapes.slice(this.announced) : [],
-        entries: link.json ? encodeJson(chunk.columns()) : chunk.columns(),
+        entries: link.json ? encodeJson(chunk.columns(true)) : chunk.columns(link.copies || link.shares),
       };
       let sent: boolean;
       try {
         sent = link.send(batch);
       } catch {
         // A batch that cannot be cloned (a fault of ours): dropped and counted, not retried forever.
-        this.chunks.shift();
+        this.reuse(this.chunks.shift() as Chunk);
         this.held -= count;
         this.dropped += count;
         continue;
@@ -151,14 +186,23 @@ export class ForwardingBuffer {
         return;
       }
       this.chunks.shift();
+      // A chunk sent by reference is read by the primary until it acknowledges it; any other was copied.
+      if (!chunk.shared) this.reuse(chunk);
       this.held -= count;
       this.announced = shapes.length;
       this.sent++;
       this.sentUpTo += count;
-      this.inFlight.push({ seq: this.sent, upTo: this.sentUpTo });
+      this.inFlight.push({ seq: this.sent, upTo: this.sentUpTo, chunk: chunk.shared ? chunk : undefined });
       this.dropped = 0;
     }
     if (this.held > 0 && this.timer === undefined && this.sent - this.acked < maxBatchesInFlight) this.schedule();
+  }
+
+  /** A chunk whose batch no one reads any more: kept, emptied, for a next batch (as many as may be in flight). */
+  private reuse(chunk: Chunk): void {
+    if (this.spares.length > this.settings.maxBatchesInFlight) return;
+    chunk.reset();
+    this.spares.push(chunk);
   }
 
   /** What the primary said. */
@@ -181,8 +225,11 @@ export class ForwardingBuffer {
         return;
       case 'ack':
         if (message.seq > this.acked) this.acked = message.seq;
-        while (this.inFlight.length > 0 && (this.inFlight[0] as { seq: number }).seq <= message.seq)
-          this.ackedUpTo = (this.inFlight.shift() as { upTo: number }).upTo;
+        while (this.inFlight.length > 0 && (this.inFlight[0] as { seq: number }).seq <= message.seq) {
+          const done = this.inFlight.shift() as { upTo: number; chunk: Chunk | undefined };
+          this.ackedUpTo = done.upTo;
+          if (done.chunk !== undefined) this.reuse(done.chunk);
+        }
         this.settle();
         this.send(false);
         return;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Chunk, EntryReader, ShapeTable, type Entry } from '../../src/workers/copy.ts';
+import { Chunk, EntryReader, MAX_SHAPES, ShapeTable, type Entry } from '../../src/workers/copy.ts';
 import { decodeJson, encodeJson } from '../../src/workers/protocol.ts';
 
 /** Writes `calls` as a worker does and reads them back as the primary does, through `travel`. */
@@ -77,4 +77,47 @@ test('a value that cannot travel refuses the call, with the reason the service g
   );
   assert.deepEqual(read[3]?.argument, { symbol: 'BTC/USD', direction: 'buy', success: true });
   assert.equal(reads, 1);
+});
+
+test('past MAX_SHAPES key lists, an object travels as one copied value, its strings, numbers and others intact', () => {
+  const calls = Array.from({ length: MAX_SHAPES + 20 }, (_, i) => ({
+    [`field${i}`]: `value-${i % 3}`,
+    symbol: 'BTC/USD',
+    pnl: i - 0.5,
+    ok: i % 2 === 0,
+  }));
+  const read = roundTrip(calls, (c) => structuredClone(c.columns()));
+  assert.deepStrictEqual(
+    read.map((e) => e.argument),
+    calls,
+  );
+});
+
+test('a chunk reused for the next batch holds only its new calls', () => {
+  const shapes = new ShapeTable();
+  const chunk = new Chunk(2);
+  shapes.write(chunk, 0, Number.NaN, { symbol: 'ETH/USD', pnl: 1 });
+  const first = structuredClone(chunk.columns(true));
+  chunk.reset();
+  shapes.write(chunk, 1, 1_700_000_000_000, { symbol: 'SOL/USD', pnl: 2 });
+  const reader = new EntryReader(chunk.columns(), shapes.keys);
+  const entry: Entry = { code: 0, at: 0, argument: undefined };
+  assert.ok(reader.next(entry));
+  assert.deepStrictEqual(entry, { code: 1, at: 1_700_000_000_000, argument: { symbol: 'SOL/USD', pnl: 2 } });
+  assert.equal(reader.next(entry), false);
+  const again = new EntryReader(first, shapes.keys);
+  assert.ok(again.next(entry));
+  assert.deepStrictEqual(entry.argument, { symbol: 'ETH/USD', pnl: 1 });
+  assert.ok(Number.isNaN(entry.at));
+});
+
+test('strings read back right past the per-field memory: many distinct values per field, more fields than it remembers', () => {
+  const calls = Array.from({ length: 60 }, (_, i) =>
+    Object.fromEntries(Array.from({ length: 20 }, (_, f) => [`f${f}`, `s${(i * (f + 1)) % 11}`])),
+  );
+  const read = roundTrip(calls, (c) => structuredClone(c.columns(true)));
+  assert.deepStrictEqual(
+    read.map((e) => e.argument),
+    calls,
+  );
 });
