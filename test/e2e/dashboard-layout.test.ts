@@ -750,3 +750,45 @@ test(
     assert.deepEqual(problems, []);
   },
 );
+
+test(
+  'once Sharpe has a value, a note names the return statistics still absent and why (Omega without a loss)',
+  { timeout: 60_000 },
+  async (t) => {
+    if (!requireBinary(t, 'chromium', 'apt-get install chromium')) return;
+    // Returns of 50 ms periods, 2 of them enough: the equity only rises, so Omega (gains / losses) has no value.
+    const { monitoring } = await start({
+      dashboard: { intervalSeconds: 1 },
+      returnsIntervalSeconds: 0.05,
+      minReturnPeriods: 2,
+    });
+    for (let i = 0; i < 12; i++) {
+      monitoring.updatePortfolioMetrics({ portfolioValue: 10_000 + i * 100 + (i % 3) * 37 });
+      await sleep(70);
+    }
+    await monitoring.sampleDashboardHistory();
+    const exp = await scrape(monitoring);
+    assert.ok(find(exp, 'sharpe_ratio', { window: 'lifetime' }).length > 0, 'Sharpe has a value');
+    assert.equal(find(exp, 'omega_ratio', { window: 'lifetime' }).length, 0, 'Omega has none');
+    await launch();
+    const { page, problems } = await open(monitoring.dashboardUrl!, 1400);
+    const note = await page.$eval('#n-ratios', (e) => e.textContent ?? '');
+    // The note names exactly the return statistics the scrape lacks, Omega among them.
+    const names: Record<string, string> = {
+      value_at_risk: 'value at risk',
+      conditional_value_at_risk: 'expected shortfall',
+      tail_ratio: 'tail ratio',
+      omega_ratio: 'Omega',
+      return_skewness: 'skewness',
+      return_kurtosis: 'kurtosis',
+    };
+    const absent = Object.keys(names).filter((m) => find(exp, m, { window: 'lifetime' }).length === 0);
+    assert.ok(absent.includes('omega_ratio'), absent.join(' '));
+    const listed = /No value yet for (.*?)\.(?:[A-Za-z]|$)/.exec(note)?.[1] ?? '';
+    const named = Object.keys(names).filter((m) => new RegExp(`(^|, )${names[m]}( \\(|,|$)`).test(listed));
+    assert.deepEqual(named, absent, note);
+    assert.match(note, /Omega \(absent until a return falls under the required return\)/);
+    assert.doesNotMatch(note, /need 2 returns/);
+    assert.deepEqual(problems, []);
+  },
+);
