@@ -19,9 +19,27 @@ export const FORMAT_JS = String.raw`
   function pct(v) { return v === null || v === undefined ? '–' : fmt(v * 100, 2) + ' %'; }
   function ms(v) { return v === null ? null : v * 1000; }
   function mib(v) { return v === null ? null : v / 1048576; }
-  /** Fraction digits that tell ticks incr apart. */
-  function digitsFor(incr) { return incr > 0 && isFinite(incr) ? Math.min(8, Math.max(0, -Math.floor(Math.log10(incr) + 1e-9))) : 2; }
+  /** Fraction digits that tell ticks incr apart: 1 for a step of 2.5 (0, 2.5, 5 and not 0, 3, 5). */
+  function digitsFor(incr) {
+    if (!(incr > 0 && isFinite(incr))) return 2;
+    var d = Math.min(8, Math.max(0, -Math.floor(Math.log10(incr) + 1e-9)));
+    while (d < 8 && Math.abs(incr * Math.pow(10, d) - Math.round(incr * Math.pow(10, d))) > 1e-6 * incr * Math.pow(10, d)) d++;
+    return d;
+  }
   function axisNumber(v, incr) { return fmt(v, digitsFor(incr)); }
+  /** Tick steps of a count: whole numbers. */
+  var COUNT_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
+  function axisTimes(v, incr) { return fmt(v, digitsFor(incr)) + '×'; }
+  /**
+   * A price or quantity with about \`sig\` significant digits (at most 8 fraction digits, at least \`minFraction\`):
+   * 97,057.75, 1.2346, 0.00087175.
+   */
+  function sigFmt(v, sig, minFraction) {
+    if (v === null || v === undefined || !isFinite(v)) return '–';
+    var whole = v === 0 ? 1 : Math.floor(Math.log10(Math.abs(v))) + 1;
+    var digits = Math.min(8, Math.max(minFraction || 0, sig - whole));
+    return v.toLocaleString(undefined, { minimumFractionDigits: Math.min(digits, minFraction || 0), maximumFractionDigits: digits });
+  }
   function axisPercent(v, incr) { return fmt(v * 100, digitsFor(incr * 100)) + '%'; }
   function pad2(n) { return n < 10 ? '0' + n : String(n); }
   function clock(ms, seconds) { var d = new Date(ms); return pad2(d.getHours()) + ':' + pad2(d.getMinutes()) + (seconds ? ':' + pad2(d.getSeconds()) : ''); }
@@ -98,6 +116,7 @@ export const CHART_JS = String.raw`
     });
     var y = Object.assign({}, base, {
       space: 24,
+      incrs: opts.yIncrs,
       filter: inRange,
       values: function (u, splits, _axis, _space, incr) {
         var labels = splits.map(function (v) { return v === null ? null : (opts.yFormat || axisNumber)(v, incr); });
@@ -149,7 +168,8 @@ export const CHART_JS = String.raw`
    * Draws (or redraws) a uPlot chart in the element id; lines: [{ label, values, color?, dash?, width?, stepped?, points? }].
    * lines[].bars draws a series as bars filled in its colour.
    * opts: x (values of a non-time x axis), days (x holds local midnights in seconds: a time axis of whole days,
-   * half a day of room at each end for the bars), yFormat(v, incr), yRange, yInclude (values the y scale must show),
+   * half a day of room at each end for the bars), xRange (fixed [min, max] of a non-time x), yFormat(v, incr), yRange,
+   * yIncrs (tick steps, COUNT_INCRS for whole numbers), yInclude (values the y scale must show),
    * hlines, vlines, segments, emptyText (why there is nothing yet, and when there will be), hideWhenAbsent (no line: hidden).
    */
   function chart(id, title, lines, opts) {
@@ -190,7 +210,7 @@ export const CHART_JS = String.raw`
       // Room above for a reference line's label, and right of the plot for the last time label.
       padding: [12, X_PAD, 0, 0],
       scales: {
-        x: opts.days ? { time: true, range: function (u, min, max) { return [min - 43200, max + 43200]; } } : { time: opts.x === undefined },
+        x: opts.days ? { time: true, range: function (u, min, max) { return [min - 43200, max + 43200]; } } : opts.xRange ? { time: false, range: opts.xRange } : { time: opts.x === undefined },
         y: opts.yRange ? { range: opts.yRange } : opts.yInclude ? { range: function (u, min, max) { return includeRange(min, max, entry.extra.yInclude); } } : {},
       },
       axes: axes(entry, opts),
@@ -220,6 +240,24 @@ export const CHART_JS = String.raw`
     return [min - room, max + room];
   }
 
+  /** The points of a chart's lines in canvas pixels. */
+  function plotPoints(u) {
+    var out = [];
+    for (var si = 1; si < u.data.length; si++)
+      for (var i = 0; i < u.data[si].length; i++) {
+        var v = u.data[si][i];
+        if (v !== null && v !== undefined) out.push({ x: u.valToPos(u.data[0][i], 'x', true), y: u.valToPos(v, 'y', true) });
+      }
+    return out;
+  }
+  /** Where a reference line's label goes, in canvas pixels, with a few pixels of margin around its text. */
+  function labelBox(spot, b, y, width, height, dpr) {
+    var m = 4 * dpr;
+    var right = spot.right ? b.left + b.width - 4 * dpr : b.left + 4 * dpr + width;
+    var top = spot.above ? y - 2 * dpr - height : y + 2 * dpr;
+    return { left: right - width - m, right: right + m, top: top - m, bottom: top + height + m };
+  }
+
   /** Horizontal reference lines with their label inside the plot, vertical event markers, segments. */
   function drawExtras(u, entry) {
     var extra = entry.extra;
@@ -236,9 +274,22 @@ export const CHART_JS = String.raw`
       ctx.font = (12 * dpr) + 'px ' + AXIS_FONT.replace(/^12px /, '');
       ctx.textAlign = 'right';
       var width = ctx.measureText(h.label).width, height = 14 * dpr;
-      var above = y - height - 2 * dpr >= b.top;
+      // Right of the plot and above the line when that leaves the curve's points clear; else the other end or side.
+      var fits = y - height - 2 * dpr >= b.top, room = y + 2 * dpr + height <= b.top + b.height;
+      var spots = [];
+      [true, false].forEach(function (right) {
+        if (fits) spots.push({ right: right, above: true });
+        if (room) spots.push({ right: right, above: false });
+      });
+      if (!spots.length) spots.push({ right: true, above: true });
+      var pts = plotPoints(u), spot = spots[0];
+      for (var k = 0; k < spots.length; k++) {
+        var box = labelBox(spots[k], b, y, width, height, dpr);
+        if (!pts.some(function (p) { return p.x >= box.left && p.x <= box.right && p.y >= box.top && p.y <= box.bottom; })) { spot = spots[k]; break; }
+      }
+      var above = spot.above;
       ctx.textBaseline = above ? 'bottom' : 'top';
-      var tx = b.left + b.width - 4 * dpr, ty = above ? y - 2 * dpr : y + 2 * dpr;
+      var tx = spot.right ? b.left + b.width - 4 * dpr : b.left + 4 * dpr + width, ty = above ? y - 2 * dpr : y + 2 * dpr;
       var top = above ? ty - height : ty;
       // On the panel's colour, so a curve under the label does not cross its text.
       ctx.fillStyle = css('--panel');
@@ -313,7 +364,7 @@ export const CHART_JS = String.raw`
         var c = top + u.valToPos(s, 'y'), w = textWidth(y.labels[i]);
         return { text: y.labels[i], left: left - TICK - GAP - w, right: left - TICK - GAP, top: c - 7, bottom: c + 7 };
       });
-      out.push({ id: id, width: u.width, height: u.height, plot: { left: left, top: top, right: left + u.bbox.width / dpr, bottom: bottom }, y: { min: u.scales.y.min, max: u.scales.y.max }, xLabels: xLabels.filter(Boolean), yLabels: yLabels.filter(Boolean), overlays: entry.overlays });
+      out.push({ id: id, width: u.width, height: u.height, plot: { left: left, top: top, right: left + u.bbox.width / dpr, bottom: bottom }, y: { min: u.scales.y.min, max: u.scales.y.max }, xLabels: xLabels.filter(Boolean), yLabels: yLabels.filter(Boolean), overlays: entry.overlays, points: plotPoints(u).map(function (p) { return { x: p.x / dpr, y: p.y / dpr }; }), xScale: { min: u.scales.x.min, max: u.scales.x.max } });
     });
     return out;
   };

@@ -9,7 +9,7 @@ export const PANELS_JS = String.raw`
     trades: 'no trades closed yet: they come with recordClosedTrade()',
     signals: 'no trading signals recorded yet (recordTradingSignal)',
     executed: 'no executed trades recorded yet (recordExecutedTrade)',
-    positions: 'no open positions reported (updatePortfolioMetrics({ openPositions }))',
+    positions: 'no open positions reported: they come with updatePositions() or updatePortfolioMetrics({ openPositions })',
     accuracy: 'model accuracy appears once a classifier has resolved predictions (recordPrediction, then recordOutcome) or reports it (updateModelPerformance)',
     rmse: 'RMSE appears once a regression model has resolved predictions (recordPrediction, then recordOutcome) or reports it (updateModelPerformance)',
     calibration: 'calibration appears once a classifier has resolved predictions with a confidence',
@@ -65,12 +65,27 @@ export const PANELS_JS = String.raw`
     var c = state.context;
     if (haveRatios || !c) return '';
     var t0 = firstTime(one('portfolio_value') || []);
-    var need = 'Sharpe, Sortino, Calmar and the return statistics need ' + c.ratioMinReturns + ' returns of returnsIntervalSeconds = ' + c.returnsIntervalSeconds + ' s (' + duration(c.returnsIntervalSeconds) + ')';
+    var need = 'Sharpe, Sortino, Calmar and the return statistics (value at risk, expected shortfall, tail ratio, Omega, skewness, kurtosis) need ' + c.ratioMinReturns + ' returns of returnsIntervalSeconds = ' + c.returnsIntervalSeconds + ' s (' + duration(c.returnsIntervalSeconds) + ')';
     if (t0 === null) return need + ' of the equity: none reported yet (updatePortfolioMetrics).';
     // The first equity opens period 0; a return needs two closed periods, so the first ratio comes after ratioMinReturns + 1.
     var due = t0 + (c.ratioMinReturns + 1) * c.returnsIntervalSeconds * 1000;
     if (due > state.t[state.t.length - 1]) return need + ': first values around ' + when(due) + '.';
     return need + ': due since ' + when(due) + '; still none while the returns have no variance (an unchanged equity).';
+  }
+
+  /** The statistics of the period returns, with why each can stay absent once Sharpe has a value. */
+  var RETURN_STATS = {
+    value_at_risk: 'value at risk',
+    conditional_value_at_risk: 'expected shortfall',
+    tail_ratio: 'tail ratio (absent while the 5th percentile of the returns is 0)',
+    omega_ratio: 'Omega (absent until a return falls under the required return)',
+    return_skewness: 'skewness (from 3 returns, absent while they are all equal)',
+    return_kurtosis: 'kurtosis (from 4 returns, absent while they are all equal)',
+  };
+  /** Why the return statistics still shown as "–" are absent while Sharpe has a value. */
+  function returnStatsNote(missing) {
+    if (missing.length === 0) return '';
+    return 'No value yet for ' + missing.map(function (m) { return RETURN_STATS[m]; }).join(', ') + '.';
   }
 
   /** A length of time in seconds, in the unit that reads best. */
@@ -164,7 +179,7 @@ export const PANELS_JS = String.raw`
     var sym = state.symbol || 'all';
     var body = document.querySelector('#t-ratios tbody');
     body.textContent = '';
-    var any = false, ratios = false, trades = false, drawdown = false, rollingGap = false;
+    var any = false, ratios = false, trades = false, drawdown = false, rollingGap = false, missing = [];
     statRows(sym).forEach(function (group) {
       var head = document.createElement('tr');
       head.className = 'group';
@@ -188,6 +203,7 @@ export const PANELS_JS = String.raw`
           ['lifetime', 'rolling'].forEach(function (win) {
             var v = last(one(name, Object.assign({ window: win }, where)) || []);
             if (v !== null) { any = true; if (name === 'sharpe_ratio') ratios = true; if (name === 'win_rate') trades = true; }
+            else if (win === 'lifetime' && RETURN_STATS[name]) missing.push(name);
             else if (win === 'rolling' && sym !== 'all' && where.symbol && name !== 'win_rate' && name !== 'profit_factor' && last(one(name, Object.assign({ window: 'lifetime' }, where)) || []) !== null) rollingGap = true;
             tr.appendChild(valueCell(key + '-' + win, v, format(v)));
           });
@@ -201,6 +217,7 @@ export const PANELS_JS = String.raw`
       trades ? '' : WHY.trades + '.',
       trades && !drawdown ? WHY.drawdown + '.' : '',
       ratiosNote(ratios),
+      ratios ? returnStatsNote(missing) : '',
       rollingGap ? 'Rolling values past the profit factor are kept for all symbols only: pick all to see them.' : '',
       c ? 'lifetime: every closed trade (ratios: every return); rolling: the last ' + c.tradeWindow + ' trades (ratios: the last ' + c.returnsWindow + ' returns of ' + duration(c.returnsIntervalSeconds) + ')' : '',
     ];
@@ -258,10 +275,29 @@ export const PANELS_JS = String.raw`
     chart('c-executed', rateTitle('executed trades') + '; failed in red' + (failed.length ? ' (' + failed.length + ' symbol/direction with failures)' : ''), exLines, { emptyText: rateEmpty(executed, WHY.executed) });
   }
 
+  /**
+   * The positions of updatePositions() over time, when updatePortfolioMetrics({ openPositions }) reports none:
+   * how many symbols are long and how many short at each sample (a quantity of 0 is flat).
+   */
+  function sideCounts() {
+    var held = select('position_quantity').filter(function (s) { return s.labels.symbol !== 'all'; });
+    if (!held.length) return [];
+    var long = new Array(state.t.length).fill(null), short = new Array(state.t.length).fill(null);
+    held.forEach(function (s) {
+      s.values.forEach(function (q, i) {
+        if (q === null) return;
+        long[i] = (long[i] || 0) + (q > 0 ? 1 : 0);
+        short[i] = (short[i] || 0) + (q < 0 ? 1 : 0);
+      });
+    });
+    return [{ label: 'long', values: long, color: css('--good'), stepped: true }, { label: 'short', values: short, color: css('--bad'), stepped: true }];
+  }
+
   function renderPositions() {
     var list = select('open_positions');
     var byDir = groupSum(list, function (l) { return l.direction; });
-    chart('c-positions', 'open positions by direction', Array.from(byDir.entries()).map(function (e) { return { label: e[0], values: e[1] }; }), { emptyText: WHY.positions });
+    if (byDir.size) chart('c-positions', 'open positions by direction', Array.from(byDir.entries()).map(function (e) { return { label: e[0], values: e[1] }; }), { emptyText: WHY.positions });
+    else chart('c-positions', 'symbols held long / short (updatePositions); the table below the exposure lists them', sideCounts(), { emptyText: WHY.positions, yIncrs: COUNT_INCRS, yInclude: [0] });
     var rows = list.map(function (s) { return [s.labels.symbol + ' ' + s.labels.direction, last(s.values)]; })
       .filter(function (r) { return r[1] !== null && r[1] !== 0; })
       .sort(function (a, b) { return Math.abs(b[1]) - Math.abs(a[1]); });
@@ -295,7 +331,7 @@ export const PANELS_JS = String.raw`
     var key = ['model_name', 'timeframe', 'symbol'];
     var accuracy = select('model_accuracy');
     var acc = accuracy.slice(0, TOP).map(function (s) { return { label: labelOf(s.labels, key), values: s.values }; });
-    chart('c-accuracy', 'accuracy over time' + (accuracy.length > TOP ? ' (' + TOP + ' of ' + accuracy.length + ': pick a model)' : '') + '; drift events as red dotted lines (' + marks.length + ')', acc, { vlines: marks, yFormat: axisPercent, emptyText: WHY.accuracy });
+    chart('c-accuracy', 'accuracy over time' + (accuracy.length > TOP ? ' (' + TOP + ' of ' + accuracy.length + ': pick a model)' : '') + '; drift events as red dotted lines (' + marks.length + ')', acc, { vlines: marks, yFormat: axisPercent, yRange: [0, 1], emptyText: WHY.accuracy });
     var rmse = select('model_rmse').filter(function (s) { return s.values.some(function (v) { return v !== null; }); });
     var models = new Map();
     rmse.forEach(function (s) { var m = s.labels.model_name; if (!models.has(m)) models.set(m, []); models.get(m).push(s); });
@@ -321,7 +357,8 @@ export const PANELS_JS = String.raw`
     var xs = Array.from(bins).sort(function (a, b) { return a - b; });
     var lines = Array.from(groups.entries()).slice(0, TOP).map(function (e) { return { label: e[0], values: xs.map(function (b) { return e[1].has(b) ? e[1].get(b) : null; }), points: true }; });
     chart('c-reliability', 'observed frequency per confidence bin; dashed: perfect calibration' + (groups.size > TOP ? ' (' + TOP + ' of ' + groups.size + ': pick a model)' : ''), lines, {
-      x: xs, yRange: [0, 1], segments: xs.length ? [{ x0: xs[0], y0: xs[0], x1: xs[xs.length - 1], y1: xs[xs.length - 1], color: css('--muted') }] : [],
+      // The whole confidence range with ticks at round values (0, 0.2, ...), not at the bin centres the points sit on.
+      x: xs, xRange: [0, 1], yRange: [0, 1], segments: [{ x0: 0, y0: 0, x1: 1, y1: 1, color: css('--muted') }],
       emptyText: WHY.calibration,
     });
   }
@@ -385,8 +422,9 @@ export const PANELS_JS = String.raw`
     var noMachine = machineCpu === null && rss === null;
     var load = one('system_cpu_load_average_1m');
     document.getElementById('n-system').textContent = noMachine ? WHY.system : '';
-    chart('c-cpu', 'CPU use', noMachine ? [] : [{ label: 'machine', values: machineCpu || [] }, { label: 'this process', values: proc || [] }], { yFormat: axisPercent, hideWhenAbsent: true });
-    chart('c-memory', 'memory: machine used (%), process RSS (MiB)', noMachine ? [] : [{ label: 'machine used %', values: (one('system_memory_utilization') || []).map(function (v) { return v === null ? null : v * 100; }) }, { label: 'process RSS MiB', values: (rss || []).map(mib) }], { hideWhenAbsent: true });
+    // Fractions on one axis, MiB on another chart: a percentage next to hundreds of MiB would read 0.
+    chart('c-cpu', 'CPU and memory use', noMachine ? [] : [{ label: 'machine CPU', values: machineCpu || [] }, { label: 'this process CPU', values: proc || [] }, { label: 'machine memory used', values: one('system_memory_utilization') || [], dash: [4, 3] }], { yFormat: axisPercent, hideWhenAbsent: true });
+    chart('c-memory', 'process RSS (MiB)', noMachine ? [] : [{ label: 'process RSS', values: (rss || []).map(mib) }], { hideWhenAbsent: true });
     chart('c-load', 'load average (1 min)', load === null ? [] : [{ label: 'load 1m', values: load }], { hideWhenAbsent: true });
     chart('c-eventloop', 'event-loop delay p99 (ms)', delay === null ? [] : [{ label: 'p99', values: delay.map(ms) }], { hideWhenAbsent: true });
     chart('c-heap', 'V8 heap used (MiB)', heap === null ? [] : [{ label: 'heap used', values: heap.map(mib) }], { hideWhenAbsent: true });
@@ -423,7 +461,7 @@ export const PANELS_JS = String.raw`
       var pnl = last(one('unrealized_pnl', where) || []);
       var mark = notional === null ? null : notional / q;
       var entry = notional === null || pnl === null ? null : (notional - pnl) / q;
-      rows.push({ size: notional === null ? 0 : Math.abs(notional), cells: [s.labels.symbol, s.labels.venue, fmt(q, 6), fmt(entry, 4), fmt(mark, 4), fmt(pnl, 2)] });
+      rows.push({ size: notional === null ? 0 : Math.abs(notional), cells: [s.labels.symbol, s.labels.venue, sigFmt(q, 6), sigFmt(entry, 6, 2), sigFmt(mark, 6, 2), fmt(pnl, 2)] });
     });
     // The 20 largest by notional at mark, like the positions list: the table stays readable with many symbols.
     rows.sort(function (a, b) { return b.size - a.size; });
@@ -440,9 +478,10 @@ export const PANELS_JS = String.raw`
     rows = Math.min(rows.length, 20);
     body.parentElement.dataset.points = String(rows);
     var lines = select('exposure').map(function (s) { return { label: s.labels.kind, values: s.values }; });
+    chart('c-exposure', 'exposure at mark by kind', lines, { emptyText: 'no positions reported yet: they come with updatePositions()' });
+    // Leverage on its own scale: a ratio of a few units next to an exposure of 600 000 would sit flat at 0.
     var lev = one('leverage');
-    if (lev) lines.push({ label: 'leverage (x100)', values: lev.map(function (v) { return v === null ? null : v * 100; }), dash: [4, 3] });
-    chart('c-exposure', 'exposure at mark by kind; leverage x100 dashed', lines, { emptyText: 'no positions reported yet: they come with updatePositions()' });
+    chart('c-leverage', 'leverage (gross exposure / equity)', lev ? [{ label: 'leverage', values: lev }] : [], { yFormat: axisTimes, yInclude: [0], emptyText: 'no leverage yet: it comes with updatePositions() and the equity (updatePortfolioMetrics({ portfolioValue }))' });
     chart('c-strategy-pnl', 'realized PnL per strategy', select('strategy_realized_pnl').slice(0, TOP + 1).map(function (s) { return { label: s.labels.strategy, values: s.values }; }), { emptyText: 'no closed trade with a strategy yet: pass strategy to recordClosedTrade()' });
   }
 
@@ -471,9 +510,10 @@ export const PANELS_JS = String.raw`
       var cells = [
         [clock(f.time, true), f.time],
         [f.symbol], [f.side], [f.venue],
-        [fmt(f.price, 8), f.price],
-        [fmt(f.quantity, 8), f.quantity],
-        [f.fee === null ? '–' : fmt(f.fee, 8) + (f.feeAsset === 'unspecified' ? '' : ' ' + f.feeAsset), f.fee],
+        // Six significant digits: 97,057.75 and 0.00087175, not 97,057.752 broken over two lines.
+        [sigFmt(f.price, 6, 2), f.price],
+        [sigFmt(f.quantity, 6), f.quantity],
+        [f.fee === null ? '–' : sigFmt(f.fee, 4) + (f.feeAsset === 'unspecified' ? '' : ' ' + f.feeAsset), f.fee],
         [f.liquidity],
         [fmt(f.slippageBps, 2), f.slippageBps],
       ];

@@ -136,15 +136,22 @@ export const PAGE_HTML = String.raw`<!doctype html>
     <table class="list" id="t-positions"><tbody></tbody></table>
     <div class="muted" id="n-positions"></div>
   </section>
+  <!-- Half-width cards in pairs: at two columns none leaves a hole beside it. -->
+  <section class="panel" id="panel-heartbeat" data-panel="heartbeat">
+    <h2>Heartbeat age per loop</h2>
+    <div class="chart small" id="c-heartbeat"></div>
+    <table class="list" id="t-heartbeat"><tbody></tbody></table>
+  </section>
   <section class="panel wide" id="panel-execution" data-panel="execution">
     <h2>Positions, exposure and strategies</h2>
     <table class="list" id="t-open-positions"><thead><tr><th>symbol</th><th>venue</th><th>quantity</th><th>entry</th><th>mark</th><th>unrealized PnL</th></tr></thead><tbody></tbody></table>
     <div class="chart" id="c-exposure"></div>
+    <div class="chart small" id="c-leverage"></div>
     <div class="chart" id="c-strategy-pnl"></div>
   </section>
   <section class="panel wide" id="panel-fills" data-panel="fills">
     <h2>Recent fills</h2>
-    <table class="list" id="t-fills"><thead><tr><th>time</th><th>symbol</th><th>side</th><th>venue</th><th>price</th><th>quantity</th><th>fee</th><th>liquidity</th><th>slippage bps</th></tr></thead><tbody></tbody></table>
+    <div class="scroll"><table class="list" id="t-fills"><thead><tr><th>time</th><th>symbol</th><th>side</th><th>venue</th><th>price</th><th>quantity</th><th>fee</th><th>liquidity</th><th>slippage bps</th></tr></thead><tbody></tbody></table></div>
     <div class="muted" id="n-fills"></div>
   </section>
   <section class="panel wide" id="panel-models" data-panel="models">
@@ -157,17 +164,17 @@ export const PAGE_HTML = String.raw`<!doctype html>
     <h2>Reliability diagram</h2>
     <div class="chart square" id="c-reliability"></div>
   </section>
+  <section class="panel" id="panel-db" data-panel="db">
+    <h2>Database</h2>
+    <div class="chart" id="c-db-latency"></div>
+    <div class="chart small" id="c-db-pool"></div>
+  </section>
   <section class="panel wide" id="panel-api" data-panel="api">
     <h2>Exchange API</h2>
     <div class="chart" id="c-api-rate"></div>
     <div class="chart" id="c-api-errors"></div>
     <div class="chart" id="c-api-latency"></div>
     <div class="chart small" id="c-api-quota"></div>
-  </section>
-  <section class="panel" id="panel-db" data-panel="db">
-    <h2>Database</h2>
-    <div class="chart" id="c-db-latency"></div>
-    <div class="chart small" id="c-db-pool"></div>
   </section>
   <section class="panel wide" id="panel-system" data-panel="system">
     <h2>Machine and process</h2>
@@ -192,11 +199,6 @@ export const PAGE_HTML = String.raw`<!doctype html>
       <div class="chart small" id="c-gc" hidden></div>
     </div>
   </section>
-  <section class="panel" id="panel-heartbeat" data-panel="heartbeat">
-    <h2>Heartbeat age per loop</h2>
-    <div class="chart small" id="c-heartbeat"></div>
-    <table class="list" id="t-heartbeat"><tbody></tbody></table>
-  </section>
 </main>
 </body>
 </html>
@@ -216,7 +218,7 @@ header { position: sticky; top: 0; z-index: 2; display: flex; gap: 16px; align-i
 h1 { font-size: 18px; margin: 0 12px 0 0; }
 h2 { font-size: 15px; margin: 0 0 8px; }
 select { background: var(--bg); color: var(--fg); border: 1px solid var(--grid); border-radius: 4px; padding: 2px 6px; }
-main { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(460px, 100%), 1fr)); gap: 12px; padding: 12px; }
+main { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(460px, 100%), 1fr)); grid-auto-flow: row dense; gap: 12px; padding: 12px; }
 .panel { background: var(--panel); border: 1px solid var(--grid); border-radius: 6px; padding: 12px; min-width: 0; }
 .panel.wide { grid-column: span 2; }
 @media (max-width: 980px) { .panel.wide { grid-column: span 1; } }
@@ -240,8 +242,10 @@ td:first-child, th:first-child { text-align: left; }
 .u-legend.u-inline tr { max-width: 100%; }
 .u-legend .u-label { overflow-wrap: anywhere; white-space: normal; }
 header select { max-width: 40vw; }
-#t-fills { table-layout: fixed; }
-#t-fills td, #t-fills th { overflow-wrap: anywhere; padding: 3px 4px; font-size: 12px; }
+/* A number never breaks: the fills table scrolls inside its card when narrower than its columns. */
+.scroll { overflow-x: auto; }
+#t-fills td, #t-fills th, #t-open-positions td { white-space: nowrap; }
+#t-fills td, #t-fills th { padding: 3px 4px; font-size: 12px; }
 /* The statistics table is as tall as two cards: the PnL and daily PnL cards stack beside it. */
 #panel-ratios { grid-row: span 2; }
 td.single { text-align: center; }

@@ -63,6 +63,8 @@ interface ChartLayout {
   xLabels: (Box & { text: string })[];
   yLabels: (Box & { text: string })[];
   overlays: (Box & { text: string })[];
+  points: { x: number; y: number }[];
+  xScale: { min: number; max: number };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -127,6 +129,29 @@ async function bot(monitoring: MonitoringService): Promise<void> {
       timeframe: '1h',
       symbol: 'BTC/USD',
       reliabilityBins: { '0.1': 0.15, '0.5': 0.52, '0.9': 0.88 },
+    });
+    monitoring.updatePositions({
+      positions: [
+        { symbol: 'BTC/USD', quantity: 0.00087175, entryPrice: 97_057.752, markPrice: 97_100 + step, venue: 'binance' },
+        { symbol: 'DOGE/USDT-PERPETUAL', quantity: -125_000, entryPrice: 0.412345, markPrice: 0.41, venue: 'binance' },
+      ],
+    });
+    // Long unrounded numbers, as a real fill brings them: the table keeps each on one line.
+    monitoring.recordOrder({
+      orderId: `o-${step}`,
+      symbol: 'DOGE/USDT-PERPETUAL',
+      side: 'buy',
+      type: 'limit',
+      quantity: 0.00087175,
+      price: 97_000.5,
+      venue: 'binance',
+    });
+    monitoring.recordFill({
+      orderId: `o-${step}`,
+      price: 97_057.752,
+      quantity: 0.00087175,
+      fee: 0.0123456789,
+      feeAsset: 'USDT',
     });
     monitoring.setApiQuotaRemaining({ api: 'exchange', remaining: 1200 - step * 10 });
     monitoring.updateDbPool({ pool: 'main', size: 10, active: 2 + step });
@@ -197,6 +222,33 @@ async function checkLayout(t: TestContext, page: Page, width: number, minCharts 
   assert.ok(overflow.page <= overflow.viewport, `${width}px: the page scrolls sideways (${overflow.page} px)`);
   assert.deepEqual(overflow.clipped, [], `${width}px: clipped texts`);
 
+  // A number of the tables is never broken over two lines.
+  const wrapped = await page.evaluate(() =>
+    Array.from(document.querySelectorAll('#t-fills td, #t-open-positions td, #t-fills th'))
+      .filter((td) => {
+        const range = document.createRange();
+        range.selectNodeContents(td);
+        return new Set(Array.from(range.getClientRects()).map((r) => Math.round(r.top))).size > 1;
+      })
+      .map((td) => td.textContent),
+  );
+  assert.deepEqual(wrapped, [], `${width}px: table cells on two lines`);
+
+  // No card beside an empty half of the grid: a card narrower than the grid has a card beside it.
+  const cards = await page.evaluate(() =>
+    Array.from(document.querySelectorAll('main > section.panel'))
+      .filter((e) => !e.hidden)
+      .map((e) => ({ id: e.id, ...(JSON.parse(JSON.stringify(e.getBoundingClientRect())) as Box) })),
+  );
+  const grid = { left: Math.min(...cards.map((c) => c.left)), right: Math.max(...cards.map((c) => c.right)) };
+  for (const c of cards) {
+    if (c.right - c.left > (grid.right - grid.left) * 0.75) continue;
+    const beside = cards.filter(
+      (o) => o !== c && o.top < c.bottom - 1 && c.top < o.bottom - 1 && (o.left >= c.right || o.right <= c.left),
+    );
+    assert.ok(beside.length > 0, `${width}px: #${c.id} ${show(c)} has nothing beside it`);
+  }
+
   const charts = await page.evaluate(() => window.dashboardLayout());
   assert.ok(charts.length >= minCharts, `${charts.length} charts drawn`);
   const canvas = (c: ChartLayout): Box => ({ left: 0, right: c.width, top: 0, bottom: c.height });
@@ -215,7 +267,12 @@ async function checkLayout(t: TestContext, page: Page, width: number, minCharts 
         inside(l, canvas(c)),
         `${width}px #${c.id}: "${l.text}" ${show(l)} outside the canvas ${c.width} x ${c.height}, plot ${show(c.plot)}`,
       );
-    for (const o of c.overlays) assert.ok(inside(o, c.plot), `${width}px #${c.id}: "${o.text}" outside the plot`);
+    for (const o of c.overlays) {
+      assert.ok(inside(o, c.plot), `${width}px #${c.id}: "${o.text}" outside the plot`);
+      // A reference line's label leaves the curve's points visible (the max-drawdown label sat on the last one).
+      const under = c.points.filter((p) => p.x >= o.left && p.x <= o.right && p.y >= o.top && p.y <= o.bottom);
+      assert.deepEqual(under, [], `${width}px #${c.id}: "${o.text}" ${show(o)} covers points`);
+    }
     for (let i = 0; i < labels.length; i++)
       for (let j = i + 1; j < labels.length; j++)
         assert.ok(
@@ -612,5 +669,126 @@ test(
     } finally {
       await served.close();
     }
+  },
+);
+
+test(
+  'a bot reporting positions only through updatePositions: long/short counts drawn, leverage and machine memory on scales of their own, accuracy 0-100 %, reliability ticks at round values, the return statistics explained',
+  { timeout: 90_000 },
+  async (t) => {
+    if (!requireBinary(t, 'chromium', 'apt-get install chromium')) return;
+    const { monitoring } = await start({ systemMetrics: true, dashboard: { intervalSeconds: 1 } });
+    for (let step = 0; step < 4; step++) {
+      monitoring.updatePortfolioMetrics({ portfolioValue: 120_000 + step * 100, balance: 100_000 });
+      // 600 000 of exposure on 120 000 of equity: a leverage of about 5, invisible on the exposure's axis.
+      monitoring.updatePositions({
+        positions: [
+          { symbol: 'BTC/USD', quantity: 5, entryPrice: 97_057.752, markPrice: 97_100 + step, venue: 'binance' },
+          { symbol: 'ETH/USD', quantity: -30, entryPrice: 3_400, markPrice: 3_390, venue: 'binance' },
+          { symbol: 'SOL/USD', quantity: step < 2 ? 100 : 0, entryPrice: 200, markPrice: 201, venue: 'binance' },
+        ],
+      });
+      monitoring.updateModelPerformance({
+        modelName: 'direction_classifier',
+        timeframe: '1h',
+        symbol: 'BTC/USD',
+        metrics: { accuracy: 0.97 - step / 100 },
+      });
+      monitoring.updateCalibrationMetrics({
+        modelName: 'direction_classifier',
+        timeframe: '1h',
+        symbol: 'BTC/USD',
+        reliabilityBins: { '0.725': 0.7, '0.775': 0.8, '0.825': 0.79 },
+      });
+      await monitoring.sampleDashboardHistory();
+      await sleep(200);
+    }
+    await launch();
+    const { page, problems } = await open(monitoring.dashboardUrl!, 1400, 4);
+    const data = (id: string) =>
+      page.evaluate((i) => JSON.parse(document.getElementById(i)!.dataset.last ?? '{}') as Record<string, number>, id);
+
+    // Open positions from updatePositions when updatePortfolioMetrics brings none: 2 long, 1 short, SOL flat.
+    await page.waitForFunction(() => document.getElementById('c-positions')?.dataset.points !== '0', undefined, {
+      timeout: 15_000,
+    });
+    assert.deepEqual(await data('c-positions'), { long: 1, short: 1 });
+    assert.equal(await page.$('#c-positions .empty'), null);
+
+    const exp = await scrape(monitoring);
+    const leverage = find(exp, 'leverage', {})[0]!.value;
+    assert.ok(leverage > 4 && leverage < 6, String(leverage));
+    const layout = await page.evaluate(() => window.dashboardLayout());
+    const chartOf = (id: string) => layout.find((c) => c.id === id)!;
+    // Leverage on its own chart and scale, no longer x100 on the exposure's currency axis.
+    assert.deepEqual(Object.keys(await data('c-exposure')).sort(), ['gross', 'long', 'net', 'short']);
+    assert.ok(Math.abs((await data('c-leverage'))['leverage']! - leverage) < 1e-9);
+    const lev = chartOf('c-leverage').y;
+    assert.ok(lev.min <= leverage && leverage <= lev.max && lev.max < 10, JSON.stringify(lev));
+    // Machine memory used is a fraction beside the CPU; RSS in MiB alone.
+    assert.deepEqual(Object.keys(await data('c-memory')), ['process RSS']);
+    const cpu = await data('c-cpu');
+    assert.ok(cpu['machine memory used']! > 0 && cpu['machine memory used']! < 1, JSON.stringify(cpu));
+    const cpuY = chartOf('c-cpu').y;
+    assert.ok(cpuY.max <= 1.5, `CPU and memory fractions on a fraction axis: ${JSON.stringify(cpuY)}`);
+
+    // Accuracy is a fraction: the axis runs from 0 to 100 %, not to 200 %.
+    assert.deepEqual(chartOf('c-accuracy').y, { min: 0, max: 1 });
+    // Reliability: the whole confidence range, ticks at round values rather than at bin centres.
+    const rel = chartOf('c-reliability');
+    assert.deepEqual(rel.xScale, { min: 0, max: 1 });
+    const ticks = rel.xLabels.map((l) => Number(l.text));
+    assert.ok(ticks.length >= 3, ticks.join(' '));
+    for (const x of ticks) assert.ok(Math.abs(x * 10 - Math.round(x * 10)) < 1e-9, `tick ${x}`);
+
+    // No return yet: the note names the return statistics that show "–" with Sharpe.
+    assert.match(
+      await page.$eval('#n-ratios', (e) => e.textContent ?? ''),
+      /value at risk, expected shortfall, tail ratio, Omega, skewness, kurtosis\) need 10 returns/,
+    );
+    await checkLayout(t, page, 1400, 10);
+    assert.deepEqual(problems, []);
+  },
+);
+
+test(
+  'once Sharpe has a value, a note names the return statistics still absent and why (Omega without a loss)',
+  { timeout: 60_000 },
+  async (t) => {
+    if (!requireBinary(t, 'chromium', 'apt-get install chromium')) return;
+    // Returns of 50 ms periods, 2 of them enough: the equity only rises, so Omega (gains / losses) has no value.
+    const { monitoring } = await start({
+      dashboard: { intervalSeconds: 1 },
+      returnsIntervalSeconds: 0.05,
+      minReturnPeriods: 2,
+    });
+    for (let i = 0; i < 12; i++) {
+      monitoring.updatePortfolioMetrics({ portfolioValue: 10_000 + i * 100 + (i % 3) * 37 });
+      await sleep(70);
+    }
+    await monitoring.sampleDashboardHistory();
+    const exp = await scrape(monitoring);
+    assert.ok(find(exp, 'sharpe_ratio', { window: 'lifetime' }).length > 0, 'Sharpe has a value');
+    assert.equal(find(exp, 'omega_ratio', { window: 'lifetime' }).length, 0, 'Omega has none');
+    await launch();
+    const { page, problems } = await open(monitoring.dashboardUrl!, 1400);
+    const note = await page.$eval('#n-ratios', (e) => e.textContent ?? '');
+    // The note names exactly the return statistics the scrape lacks, Omega among them.
+    const names: Record<string, string> = {
+      value_at_risk: 'value at risk',
+      conditional_value_at_risk: 'expected shortfall',
+      tail_ratio: 'tail ratio',
+      omega_ratio: 'Omega',
+      return_skewness: 'skewness',
+      return_kurtosis: 'kurtosis',
+    };
+    const absent = Object.keys(names).filter((m) => find(exp, m, { window: 'lifetime' }).length === 0);
+    assert.ok(absent.includes('omega_ratio'), absent.join(' '));
+    const listed = /No value yet for (.*?)\.(?:[A-Za-z]|$)/.exec(note)?.[1] ?? '';
+    const named = Object.keys(names).filter((m) => new RegExp(`(^|, )${names[m]}( \\(|,|$)`).test(listed));
+    assert.deepEqual(named, absent, note);
+    assert.match(note, /Omega \(absent until a return falls under the required return\)/);
+    assert.doesNotMatch(note, /need 2 returns/);
+    assert.deepEqual(problems, []);
   },
 );
