@@ -76,8 +76,10 @@ export function createSessionCookies(token: string, now: () => number = Date.now
       const dot = value.indexOf('.');
       const expires = value.slice(0, dot);
       if (dot === -1 || !/^\d{1,12}$/.test(expires) || Number(expires) * 1000 <= now()) return false;
-      const given = Buffer.from(value.slice(dot + 1), 'base64url');
-      const expected = mac(expires);
+      // The MAC's text is compared, not its decoded bytes: base64url decoding ignores the last
+      // character's spare bits, so a second spelling of the same MAC would otherwise pass.
+      const given = Buffer.from(value.slice(dot + 1));
+      const expected = Buffer.from(mac(expires).toString('base64url'));
       return given.length === expected.length && timingSafeEqual(given, expected);
     },
   };

@@ -62,9 +62,18 @@ test('POST /login: the right token gives a 303 to the page asked for and an Http
   // The same value under another port's name, or altered by one character, opens nothing.
   const other = { cookie: `evil2root_session_1${port}=${cookie.value}` };
   assert.equal((await fetch(`${origin}/metrics`, { headers: other })).status, 401);
-  const last = cookie.value.at(-1) === 'A' ? 'B' : 'A';
-  const altered = { cookie: `${cookie.name}=${cookie.value.slice(0, -1)}${last}` };
+  const at = cookie.value.indexOf('.') + 1;
+  const first = cookie.value[at] === 'A' ? 'B' : 'A';
+  const altered = { cookie: `${cookie.name}=${cookie.value.slice(0, at)}${first}${cookie.value.slice(at + 1)}` };
   assert.equal((await fetch(`${origin}/metrics`, { headers: altered })).status, 401);
+  // The same MAC spelled otherwise (the last character's spare bits flipped decodes to the same bytes).
+  const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const respelled = `${cookie.value.slice(0, -1)}${B64[B64.indexOf(cookie.value.at(-1)!) ^ 1]}`;
+  assert.deepEqual(
+    Buffer.from(respelled.split('.')[1]!, 'base64url'),
+    Buffer.from(cookie.value.split('.')[1]!, 'base64url'),
+  );
+  assert.equal((await fetch(`${origin}/metrics`, { headers: { cookie: `${cookie.name}=${respelled}` } })).status, 401);
   // A later expiry written by the client: the MAC no longer matches.
   const [expires, mac] = cookie.value.split('.');
   const extended = { cookie: `${cookie.name}=${Number(expires) + 86400}.${mac}` };
