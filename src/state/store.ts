@@ -5,7 +5,9 @@
  * an OTLP push, a snapshot) waits for `persist()` before its data goes out, and `persist()` resolves
  * once a state at least as new as that collection is on disk. So after a crash at any moment, a
  * restored counter is never below a value any reader saw. Between exports the state is written in
- * the background every `flushIntervalMs`, which bounds what a crash can lose of what nobody saw.
+ * the background every `flushIntervalMs`, which bounds what a crash can lose of what nobody saw. A
+ * file no reader publishes (the dashboard's history) is not written before exports, and may have a
+ * slower cadence of its own (`DurableFile.flushIntervalMs`).
  *
  * Each write serializes the parts synchronously (recording never waits and never does I/O), skips
  * the write when nothing changed, and replaces the file atomically (temporary file, fsync, rename,
