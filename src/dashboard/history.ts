@@ -388,11 +388,9 @@ export class MetricHistory {
   }
 
   /**
-   * The samples held, as plain JSON data. Each buffer is saved as the base64 of its little-endian
-   * float64 bytes, and only its filled part: the first `min(taken, capacity)` samples (the ring
-   * fills from slot 0). NaN, a gap, survives as itself. About 11 bytes per value, where JSON
-   * numbers take up to 24 and every unfilled slot took a `null`; and no array of boxed numbers is
-   * built on the way.
+   * The samples held, as plain JSON data: each buffer's filled part only (the first
+   * `min(taken, capacity)` samples: the ring fills from slot 0), encoded as `SAVED_ENCODING` says,
+   * so a history a minute old is a few kilobytes and no array of every slot is built on the way.
    */
   saveState(): unknown {
     const held = Math.min(this.taken, this.capacity);
@@ -430,8 +428,10 @@ export class MetricHistory {
     state.same('intervalSeconds', this.intervalSeconds);
     const taken = state.integer('taken');
     // Written before the compact encoding: every slot as a JSON number, or null for NaN.
-    const plain = (saved as { encoding?: unknown }).encoding === undefined;
-    if (!plain) state.same('encoding', SAVED_ENCODING);
+    const encoding = field(saved, 'encoding');
+    const plain = encoding === undefined;
+    if (!plain && encoding !== SAVED_ENCODING)
+      throw new StateMismatchError(`dashboard.encoding ${JSON.stringify(encoding)} is not ${SAVED_ENCODING}`);
     const held = Math.min(taken, this.capacity);
     // Unsampled slots are NaN, as in a new series; unsampled timestamps 0, as in a new history.
     const floats = (values: unknown, width: number, where: string, rest = Number.NaN): Float64Array => {
