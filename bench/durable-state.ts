@@ -8,9 +8,13 @@
  *      synchronous part of a write (serialization, on the bot's thread) and a whole durable write.
  *   3. A scrape flood while the bot records: the longest event-loop pause, state on and off.
  *   4. Restore: `restoreHistory` of 1 million closed trades (target < 1 s) and init from the large state.
+ *   5. The dashboard history's file: the plain JSON of earlier releases against the compact encoding,
+ *      side by side in one process, 60 s after a start and with a full 6 h history: its size and
+ *      the synchronous serialization (the event-loop pause of one write).
  *
  *   npm run bench                        (all sections)
  *   node --conditions=@evil2root/source --expose-gc bench/durable-state.ts
+ *   BENCH_SECTION=history node --conditions=@evil2root/source --expose-gc bench/durable-state.ts   (section 5 only)
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +25,8 @@ import { silentLogger } from '../src/core/logger.ts';
 import { MonitoringService } from '../src/service.ts';
 import type { ClosedTrade } from '../src/index.ts';
 import { formatNs, formatRatio, measure, stats, table, type Case, type Plan } from './harness.ts';
+import { savedHistory, syntheticHistory } from './series-api.ts';
+import type { MetricHistory } from '../src/dashboard/history.ts';
 
 const QUICK = process.env['BENCH_QUICK'] === '1';
 const PLAN: Plan = QUICK
@@ -43,6 +49,123 @@ const BASE: MonitoringOptions = {
   startingBalance: 10_000,
 };
 const start = (options: MonitoringOptions) => MonitoringService.start(resolveOptions({ ...BASE, ...options }));
+
+// ---- 5. the dashboard history's file (first when alone: BENCH_SECTION=history) -----------------
+/** The history as earlier releases saved it: every slot of every buffer as a JSON number, NaN as null. */
+function plainSave(h: MetricHistory): unknown {
+  const inner = h as unknown as {
+    timestamps: Float64Array;
+    taken: number;
+    series: Map<
+      string,
+      {
+        kind: string;
+        name: string;
+        labels: object;
+        lastSample: number;
+        bounds?: number[];
+        values?: Float64Array;
+        counts?: Float64Array;
+      }
+    >;
+  };
+  const held = (values: Float64Array) => Array.from(values, (v) => (Number.isNaN(v) ? null : v));
+  return {
+    capacity: h.capacity,
+    intervalSeconds: h.intervalSeconds,
+    taken: inner.taken,
+    timestamps: Array.from(inner.timestamps),
+    series: [...inner.series.values()].map((s) =>
+      s.values !== undefined
+        ? { kind: s.kind, name: s.name, labels: s.labels, lastSample: s.lastSample, values: held(s.values) }
+        : {
+            kind: s.kind,
+            name: s.name,
+            labels: s.labels,
+            lastSample: s.lastSample,
+            bounds: s.bounds,
+            counts: held(s.counts!),
+          },
+    ),
+  };
+}
+
+/** A default-sized history (6 h at 5 s) of `series` series `taken` samples after a start. */
+function historyAfter(series: number, taken: number): MetricHistory {
+  const full = savedHistory(series, 4320, 5) as {
+    taken: number;
+    timestamps: number[];
+    series: { values?: (number | null)[]; counts?: (number | null)[] }[];
+  };
+  full.taken = taken;
+  for (let i = taken; i < 4320; i++) full.timestamps[i] = 0;
+  for (const s of full.series) {
+    const list = (s.values ?? s.counts)!;
+    for (let i = (taken * list.length) / 4320; i < list.length; i++) list[i] = null;
+  }
+  return syntheticHistory(series, 4320, {}, full);
+}
+
+async function historySection(): Promise<unknown> {
+  const rows: string[][] = [];
+  const out: Record<string, unknown> = {};
+  for (const [label, taken] of [
+    ['60 s after a start', 12],
+    ['full (6 h)', 4320],
+  ] as const) {
+    const h = historyAfter(300, taken);
+    const encodings = { plain: () => plainSave(h), compact: () => h.saveState() };
+    const ms: Record<string, number[]> = { plain: [], compact: [] };
+    const bytes: Record<string, number> = {};
+    const heap: Record<string, number> = {};
+    for (let round = 0; round < (QUICK ? 3 : 9); round++) {
+      for (const [name, save] of Object.entries(encodings)) {
+        globalThis.gc?.();
+        const before = process.memoryUsage().heapUsed;
+        const t0 = performance.now();
+        // What a write does on the bot's thread: serialize, then the bytes for the file.
+        const body = Buffer.from(JSON.stringify({ history: save() }), 'utf8');
+        ms[name]!.push(performance.now() - t0);
+        heap[name] = Math.max(heap[name] ?? 0, process.memoryUsage().heapUsed - before);
+        bytes[name] = body.length;
+      }
+    }
+    const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+    for (const name of ['plain', 'compact'] as const) {
+      const xs = sorted(ms[name]!);
+      rows.push([
+        `${label}, ${name}`,
+        `${(bytes[name]! / 1024).toFixed(0)} KiB`,
+        `${xs[Math.floor(xs.length / 2)]!.toFixed(1)} ms`,
+        `${xs.at(-1)!.toFixed(1)} ms`,
+        `${(heap[name]! / 1048576).toFixed(1)} MiB`,
+      ]);
+      out[`${label}:${name}`] = {
+        bytes: bytes[name],
+        p50Ms: xs[Math.floor(xs.length / 2)],
+        maxMs: xs.at(-1),
+        heapBytes: heap[name],
+      };
+    }
+    const p50 = (name: string) => sorted(ms[name]!)[Math.floor(ms[name]!.length / 2)]!;
+    rows.push([
+      `${label}: compact / plain`,
+      `${(bytes['compact']! / bytes['plain']!).toFixed(2)}x`,
+      `${(p50('compact') / p50('plain')).toFixed(2)}x`,
+      '',
+      '',
+    ]);
+  }
+  console.log(
+    '5. The dashboard history file, 300 series of 4 320 samples (serialization = the event-loop pause of one write)',
+  );
+  console.log(table(['history, encoding', 'dashboard.json', 'serialize p50', 'max', 'heap held after'], rows));
+  return out;
+}
+if (process.env['BENCH_SECTION'] === 'history') {
+  console.log(`JSON: ${JSON.stringify({ history: await historySection() })}`);
+  process.exit(0);
+}
 
 // ---- 1. recording, state on and off ------------------------------------------------------------
 const SYMBOLS = Array.from({ length: 10 }, (_, i) => `SYM${i}/USD`);
@@ -267,6 +390,9 @@ console.log(
   `   target: 1M trades in under 1 s -> ${N === 1_000_000 ? (restoreMs < 1000 ? 'PASS' : 'MISS') : 'n/a (quick run)'}`,
 );
 
+console.log('');
+const historyFigures = await historySection();
+
 if (process.env['KEEP']) console.log(store.directory);
 else for (const d of dirs) rmSync(d, { recursive: true, force: true });
 console.log(
@@ -275,5 +401,6 @@ console.log(
     largeState: { bytes: stateBytes, serializeMs: med(serializeMs), writeMs: med(writeMs) },
     flood: { on: floodOn, off: floodOff },
     restore: { trades: N, ms: restoreMs, initFromStateMs },
+    history: historyFigures,
   })}`,
 );

@@ -1,3 +1,4 @@
+import { endianness } from 'node:os';
 import { StateMismatchError, StateReader } from '../analytics/state.ts';
 import {
   DataPointType,
@@ -116,6 +117,72 @@ export const HISTORY_METRICS: ReadonlyMap<string, Kept> = new Map<string, Kept>(
   ['return_kurtosis', {}],
   ['realized_pnl_period', {}],
 ]);
+
+/**
+ * How `saveState` writes a buffer: its filled part only, as an array of deltas when every value is
+ * a safe integer (counters, histogram counts, timestamps: one to five characters a value, null for
+ * a gap), else as the base64 of its little-endian float64 bytes (under 11 characters a value, where
+ * a JSON number takes up to 24; exact, NaN and -0 included).
+ */
+const SAVED_ENCODING = 'filled:deltas|f64le-base64';
+const BIG_ENDIAN = endianness() === 'BE';
+
+/** The first `count` values of `values`, encoded as `SAVED_ENCODING` says. */
+function encodeFloats(values: Float64Array, count: number): (number | null)[] | string {
+  const deltas: (number | null)[] = [];
+  let previous = 0;
+  for (let i = 0; i < count; i++) {
+    const v = values[i] as number;
+    if (Number.isNaN(v)) {
+      deltas.push(null);
+      continue;
+    }
+    const delta = v - previous;
+    if (!Number.isSafeInteger(v) || !Number.isSafeInteger(delta) || Object.is(v, -0)) return base64(values, count);
+    deltas.push(delta);
+    previous = v;
+  }
+  return deltas;
+}
+
+function base64(values: Float64Array, count: number): string {
+  const bytes = Buffer.from(values.buffer, values.byteOffset, count * Float64Array.BYTES_PER_ELEMENT);
+  if (!BIG_ENDIAN) return bytes.toString('base64');
+  return Buffer.from(bytes).swap64().toString('base64');
+}
+
+/** `count` values decoded from `encodeFloats`, in a buffer of `length` whose rest is `rest` (never sampled). */
+function decodeFloats(saved: unknown, count: number, length: number, rest: number, where: string): Float64Array {
+  const out = new Float64Array(length).fill(rest);
+  if (typeof saved === 'string') {
+    const bytes = Buffer.from(saved, 'base64');
+    if (bytes.length !== count * Float64Array.BYTES_PER_ELEMENT)
+      throw new StateMismatchError(
+        `${where} has ${bytes.length / Float64Array.BYTES_PER_ELEMENT} values, expected ${count}`,
+      );
+    for (let i = 0; i < count; i++) out[i] = bytes.readDoubleLE(i * Float64Array.BYTES_PER_ELEMENT);
+    return out;
+  }
+  if (!Array.isArray(saved)) throw new StateMismatchError(`${where} is neither deltas nor base64`);
+  if (saved.length !== count) throw new StateMismatchError(`${where} has ${saved.length} values, expected ${count}`);
+  let previous = 0;
+  for (let i = 0; i < count; i++) {
+    const delta: unknown = saved[i];
+    if (delta === null) {
+      out[i] = Number.NaN;
+      continue;
+    }
+    if (!Number.isSafeInteger(delta)) throw new StateMismatchError(`${where}[${i}] is not an integer delta`);
+    previous += delta as number;
+    out[i] = previous;
+  }
+  return out;
+}
+
+/** A field of a saved object, unchecked (its reader checks it). */
+function field(saved: unknown, key: string): unknown {
+  return typeof saved === 'object' && saved !== null ? (saved as Record<string, unknown>)[key] : undefined;
+}
 
 /** Derived series: the machine's CPU use, 1 minus the mean idle fraction over every core (one series instead of cores x states). */
 const CPU_BUSY = 'system_cpu_utilization';
@@ -320,24 +387,35 @@ export class MetricHistory {
     return total;
   }
 
-  /** The samples held, as plain JSON data (NaN, a gap, as null). */
+  /**
+   * The samples held, as plain JSON data: each buffer's filled part only (the first
+   * `min(taken, capacity)` samples: the ring fills from slot 0), encoded as `SAVED_ENCODING` says,
+   * so a history a minute old is a few kilobytes and no array of every slot is built on the way.
+   */
   saveState(): unknown {
-    const held = (values: Float64Array) => Array.from(values, (v) => (Number.isNaN(v) ? null : v));
+    const held = Math.min(this.taken, this.capacity);
     return {
       capacity: this.capacity,
       intervalSeconds: this.intervalSeconds,
       taken: this.taken,
-      timestamps: Array.from(this.timestamps),
+      encoding: SAVED_ENCODING,
+      timestamps: encodeFloats(this.timestamps, held),
       series: [...this.series.values()].map((s) =>
         s.kind === 'scalar'
-          ? { kind: s.kind, name: s.name, labels: s.labels, lastSample: s.lastSample, values: held(s.values) }
+          ? {
+              kind: s.kind,
+              name: s.name,
+              labels: s.labels,
+              lastSample: s.lastSample,
+              values: encodeFloats(s.values, held),
+            }
           : {
               kind: s.kind,
               name: s.name,
               labels: s.labels,
               lastSample: s.lastSample,
               bounds: s.bounds,
-              counts: held(s.counts),
+              counts: encodeFloats(s.counts, held * (s.bounds.length + 1)),
             },
       ),
     };
@@ -349,19 +427,29 @@ export class MetricHistory {
     state.same('capacity', this.capacity);
     state.same('intervalSeconds', this.intervalSeconds);
     const taken = state.integer('taken');
-    const timestamps = state.numbers('timestamps', this.capacity);
-    const list = state.array('series');
-    const restored = new Map<string, Stored>();
-    let slots = 0;
-    const floats = (values: unknown[], length: number, where: string) => {
+    // Written before the compact encoding: every slot as a JSON number, or null for NaN.
+    const encoding = field(saved, 'encoding');
+    const plain = encoding === undefined;
+    if (!plain && encoding !== SAVED_ENCODING)
+      throw new StateMismatchError(`dashboard.encoding ${JSON.stringify(encoding)} is not ${SAVED_ENCODING}`);
+    const held = Math.min(taken, this.capacity);
+    // Unsampled slots are NaN, as in a new series; unsampled timestamps 0, as in a new history.
+    const floats = (values: unknown, width: number, where: string, rest = Number.NaN): Float64Array => {
+      const length = this.capacity * width;
+      if (!plain) return decodeFloats(values, held * width, length, rest, where);
+      if (!Array.isArray(values)) throw new StateMismatchError(`${where} is not an array`);
       if (values.length !== length)
         throw new StateMismatchError(`${where} has ${values.length} values, expected ${length}`);
-      return Float64Array.from(values, (v) => {
+      return Float64Array.from(values, (v: unknown) => {
         if (v === null) return Number.NaN;
         if (typeof v !== 'number') throw new StateMismatchError(`${where} holds a ${typeof v}`);
         return v;
       });
     };
+    const timestamps = floats(field(saved, 'timestamps'), 1, 'dashboard.timestamps', 0);
+    const list = state.array('series');
+    const restored = new Map<string, Stored>();
+    let slots = 0;
     for (let i = 0; i < list.length; i++) {
       const s = state.item(list, 'series', i);
       const name = s.string('name');
@@ -373,7 +461,7 @@ export class MetricHistory {
       const where = `dashboard.series[${i}]`;
       let stored: Stored;
       if (s.string('kind') === 'scalar') {
-        stored = { kind: 'scalar', name, labels, lastSample, values: floats(s.array('values'), this.capacity, where) };
+        stored = { kind: 'scalar', name, labels, lastSample, values: floats(field(list[i], 'values'), 1, where) };
       } else {
         const bounds = s.numbers('bounds');
         const width = bounds.length + 1;
@@ -383,7 +471,7 @@ export class MetricHistory {
           labels,
           lastSample,
           bounds,
-          counts: floats(s.array('counts'), this.capacity * width, where),
+          counts: floats(field(list[i], 'counts'), width, where),
         };
       }
       const width = stored.kind === 'scalar' ? 1 : stored.bounds.length + 1;

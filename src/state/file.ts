@@ -56,6 +56,11 @@ const MIGRATIONS: Readonly<Record<number, (body: unknown) => unknown>> = {};
 
 /** The file's bytes for `body`, already serialized as JSON. */
 export function encodeState(body: string): Buffer {
+  return Buffer.concat(encodeStateParts(body));
+}
+
+/** The file's bytes for `body` in three pieces (header line, body, newline), to be written one after the other. */
+export function encodeStateParts(body: string): Buffer[] {
   const bytes = Buffer.from(body, 'utf8');
   const header: StateHeader = {
     format: STATE_FORMAT,
@@ -66,7 +71,7 @@ export function encodeState(body: string): Buffer {
     bytes: bytes.length,
     crc32: crc32(bytes),
   };
-  return Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), bytes, Buffer.from('\n')]);
+  return [Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), bytes, Buffer.from('\n')];
 }
 
 /** The body of a state file, upgraded to the current version; throws StateFileError saying why not. */

@@ -51,7 +51,7 @@ export class StateLock {
     const lock = new StateLock(join(directory, LOCK_FILE));
     const content = JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() });
     const aside = join(directory, `.${LOCK_FILE}.${process.pid}.tmp`);
-    writeFileSync(aside, content);
+    writeFileSync(aside, content, { mode: 0o600 });
     try {
       for (let attempt = 0; attempt < 5; attempt++) {
         try {

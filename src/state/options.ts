@@ -12,6 +12,7 @@ export interface StateOptions {
   /**
    * Seconds between background writes of the state when nothing is exported. Every scrape, push
    * and snapshot also writes it first, so this only bounds what a crash can lose between exports.
+   * The dashboard's history (`dashboard.json`) is written every 60 s, or at this interval when longer.
    * @default 5
    */
   stateFlushIntervalSeconds?: number;

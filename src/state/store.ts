@@ -5,7 +5,9 @@
  * an OTLP push, a snapshot) waits for `persist()` before its data goes out, and `persist()` resolves
  * once a state at least as new as that collection is on disk. So after a crash at any moment, a
  * restored counter is never below a value any reader saw. Between exports the state is written in
- * the background every `flushIntervalMs`, which bounds what a crash can lose of what nobody saw.
+ * the background every `flushIntervalMs`, which bounds what a crash can lose of what nobody saw. A
+ * file no reader publishes (the dashboard's history) is not written before exports, and may have a
+ * slower cadence of its own (`DurableFile.flushIntervalMs`).
  *
  * Each write serializes the parts synchronously (recording never waits and never does I/O), skips
  * the write when nothing changed, and replaces the file atomically (temporary file, fsync, rename,
@@ -13,17 +15,18 @@
  * one file never overlap; a collection during a write waits for the next write, which serves every
  * collection that queued behind it.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { StateMismatchError, StateSettingsError } from '../analytics/state.ts';
 import { MonitoringConfigError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
-import { nodeFileSystem, writeFileAtomic, type ExportFileSystem } from '../export/atomic-file.ts';
+import { nodeFileSystem, syncDirectory, tempName, type ExportFileSystem } from '../export/atomic-file.ts';
 import { failureReason } from '../export/file-exporter.ts';
 import type { ExportHealth } from '../export/health.ts';
 import type { CounterSeries } from '../storage/counter.ts';
 import type { SeriesTable } from '../storage/series.ts';
-import { decodeState, encodeState, StateFileError, type RestoreFailure } from './file.ts';
+import { decodeState, encodeStateParts, StateFileError, type RestoreFailure } from './file.ts';
 import { StateLock } from './lock.ts';
 
 /** One part of the state: a domain, the registry, the dashboard history. */
@@ -42,6 +45,8 @@ export interface DurableFile {
   readonly parts: readonly DurablePart[];
   /** Written before every export (the figures readers see); otherwise only in the background and at shutdown. */
   readonly beforeExport: boolean;
+  /** Milliseconds between its background writes; the store's `flushIntervalMs` when not given. */
+  readonly flushIntervalMs?: number;
 }
 
 /** What `open()` found. */
@@ -59,12 +64,54 @@ export interface RestoreOutcome {
 /** How long a collection waits for the state before its data goes out anyway (the write goes on, counted as `timeout`). */
 const BARRIER_TIMEOUT_MS = 2000;
 
+/** The state holds balances and PnL: its files are readable by their owner only, and so is a directory the SDK creates. */
+export const STATE_FILE_MODE = 0o600;
+export const STATE_DIRECTORY_MODE = 0o700;
+
+/** A digest of a serialized state, kept instead of the serialization itself to tell an unchanged state. */
+function digest(body: string): string {
+  return createHash('sha256').update(body).digest('base64');
+}
+
+/**
+ * Replaces `directory/name` with `parts` atomically, as `writeFileAtomic` does (temporary file,
+ * fsync, rename, fsync of the directory), but created with mode 0600 from the start and written
+ * from its parts, without joining them into one more copy of the body.
+ */
+async function writeStateFile(
+  fs: ExportFileSystem,
+  directory: string,
+  name: string,
+  parts: readonly Uint8Array[],
+): Promise<void> {
+  const temp = join(directory, tempName(name));
+  try {
+    const handle = await fs.open(temp, 'wx', STATE_FILE_MODE);
+    try {
+      // One piece after the other; a short write (a disk filling up) goes on until ENOSPC says why.
+      for (const part of parts) {
+        let offset = 0;
+        while (offset < part.length) offset += (await handle.write(part, offset)).bytesWritten;
+      }
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temp, join(directory, name));
+  } catch (error) {
+    await fs.unlink(temp).catch(() => {});
+    throw error;
+  }
+  await syncDirectory(fs, directory);
+}
+
 class StateFile {
   readonly spec: DurableFile;
   private readonly directory: string;
   private readonly fs: ExportFileSystem;
   private readonly onWritten: (error: unknown) => void;
-  private lastBody: string | undefined;
+  /** Digest of the state on disk, so an unchanged state is not written again. */
+  private lastDigest: string | undefined;
   private writing: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
 
@@ -97,10 +144,12 @@ class StateFile {
       this.onWritten(error);
       return Promise.resolve();
     }
-    if (body === this.lastBody) return Promise.resolve();
-    const write = writeFileAtomic(this.fs, this.directory, this.spec.name, encodeState(body)).then(
+    const hash = digest(body);
+    if (hash === this.lastDigest) return Promise.resolve();
+    const parts = encodeStateParts(body);
+    const write = writeStateFile(this.fs, this.directory, this.spec.name, parts).then(
       () => {
-        this.lastBody = body;
+        this.lastDigest = hash;
         this.onWritten(undefined);
       },
       (error: unknown) => this.onWritten(error),
@@ -113,7 +162,7 @@ class StateFile {
 
   /** Remembers the restored body, so an unchanged state is not written again. */
   restored(body: string): void {
-    this.lastBody = body;
+    this.lastDigest = digest(body);
   }
 }
 
@@ -126,7 +175,7 @@ export class StateStore {
   private readonly logger: Logger;
   private readonly flushIntervalMs: number;
   private lock: StateLock | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(
     directory: string,
@@ -157,7 +206,8 @@ export class StateStore {
    */
   open(): RestoreOutcome {
     try {
-      mkdirSync(this.directory, { recursive: true });
+      // Created owner-only; a directory that already exists keeps the mode its owner gave it.
+      mkdirSync(this.directory, { recursive: true, mode: STATE_DIRECTORY_MODE });
       this.lock = StateLock.acquire(this.directory, Math.max(60_000, 3 * this.flushIntervalMs));
     } catch (error) {
       if (error instanceof MonitoringConfigError) throw error;
@@ -231,10 +281,21 @@ export class StateStore {
     return { files: restoredFiles, failures };
   }
 
-  /** Starts the background writes. */
+  /** Starts the background writes: every file on its own cadence, the lock touched on the store's. */
   start(): void {
-    this.timer = setInterval(() => void this.persistAll(), this.flushIntervalMs);
-    this.timer.unref();
+    const main = this.files.filter((f) => (f.spec.flushIntervalMs ?? this.flushIntervalMs) === this.flushIntervalMs);
+    this.every(this.flushIntervalMs, async () => {
+      await Promise.all(main.map((f) => f.persist()));
+      await this.lock?.touch();
+    });
+    for (const file of this.files)
+      if (!main.includes(file)) this.every(file.spec.flushIntervalMs!, () => file.persist());
+  }
+
+  private every(ms: number, run: () => Promise<void>): void {
+    const timer = setInterval(() => void run(), ms);
+    timer.unref();
+    this.timers.push(timer);
   }
 
   /**
@@ -263,7 +324,7 @@ export class StateStore {
 
   /** Final write of everything, then the lock is released. */
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    for (const timer of this.timers) clearInterval(timer);
     try {
       await this.persistAll();
     } finally {
@@ -273,7 +334,7 @@ export class StateStore {
 
   /** Releases the lock without writing (a start that failed before anything ran). */
   release(): void {
-    clearInterval(this.timer);
+    for (const timer of this.timers) clearInterval(timer);
     this.lock?.release();
   }
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, test, type TestContext } from 'node:test';
@@ -323,4 +323,33 @@ test('a state directory that cannot be created fails init naming stateDirectory 
       error.option === 'stateDirectory' &&
       /cannot use .*ENOTDIR/.test(error.message),
   );
+});
+
+test('the state is readable by its owner only: files 0600, a directory the SDK creates 0700, a directory the user made keeps its mode', async (t: TestContext) => {
+  if (process.platform === 'win32') {
+    t.skip('POSIX file modes');
+    return;
+  }
+  const parent = await tempDir();
+  const created = join(parent, 'new', 'state');
+  const a = await start({ ...BASE, dashboard: {}, stateDirectory: created });
+  feed(a.monitoring);
+  await scrape(a.monitoring);
+  // A scrape writes the figures, not the dashboard's history (it has its own cadence and the shutdown).
+  assert.deepEqual((await readdir(created)).sort(), ['lock', 'state.json']);
+  await a.monitoring.shutdown();
+  const mode = async (path: string) => (await stat(path)).mode & 0o777;
+  assert.equal(await mode(created), 0o700);
+  assert.equal(await mode(join(created, 'state.json')), 0o600);
+  assert.equal(await mode(join(created, 'dashboard.json')), 0o600);
+
+  const own = join(parent, 'own');
+  await mkdir(own, { mode: 0o755 });
+  await chmod(own, 0o755);
+  const b = await start({ ...BASE, dashboard: {}, stateDirectory: own });
+  assert.equal(await mode(join(own, 'lock')), 0o600);
+  await b.monitoring.shutdown();
+  assert.equal(await mode(own), 0o755);
+  assert.equal(await mode(join(own, 'state.json')), 0o600);
+  assert.equal(await mode(join(own, 'dashboard.json')), 0o600);
 });
