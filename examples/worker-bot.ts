@@ -42,7 +42,11 @@ if (isMainThread) {
     console.log(
       (await monitoring.metricsText())
         .split('\n')
-        .filter((l) => /^(executed_trades_total|win_rate\{symbol="all",window="lifetime"\}|model_accuracy)/.test(l))
+        .filter((l) =>
+          /^(trading_signals_total|executed_trades_total|win_rate\{symbol="all",window="lifetime"\}|model_accuracy)/.test(
+            l,
+          ),
+        )
         .join('\n'),
     );
     await monitoring.shutdown();
