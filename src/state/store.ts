@@ -11,8 +11,8 @@
  *
  * Each write serializes the parts (recording never waits and never does I/O): synchronously, or for
  * a part that gives its state as text in pieces (the dashboard's history, megabytes), a few pieces
- * at a time across event-loop turns, each turn at most about a millisecond of work past its last
- * piece, so a large file never holds the bot's event loop. It skips the write when nothing changed, and replaces the file atomically (temporary file, fsync, rename,
+ * at a time across event-loop turns, each turn half a millisecond of work and the piece that
+ * crosses it, so a large file never holds the bot's event loop. It skips the write when nothing changed, and replaces the file atomically (temporary file, fsync, rename,
  * fsync of the directory): a crash leaves the previous state or the new one, never a part. Writes of
  * one file never overlap; a collection during a write waits for the next write, which serves every
  * collection that queued behind it.
@@ -76,8 +76,8 @@ export interface RestoreOutcome {
 /** How long a collection waits for the state before its data goes out anyway (the write goes on, counted as `timeout`). */
 const BARRIER_TIMEOUT_MS = 2000;
 
-/** Work per event-loop turn of a write in pieces: a turn ends once this many milliseconds have passed after a piece. */
-const SLICE_MS = 1;
+/** Work per event-loop turn of a write in pieces: a turn ends after the piece that crosses this many milliseconds (pieces are under a millisecond). */
+const SLICE_MS = 0.5;
 
 /** The state holds balances and PnL: its files are readable by their owner only, and so is a directory the SDK creates. */
 export const STATE_FILE_MODE = 0o600;
