@@ -12,8 +12,9 @@
  * Each write serializes the parts (recording never waits and never does I/O): synchronously, or for
  * a part that gives its state as text in pieces (the dashboard's history, megabytes), a few pieces
  * at a time across event-loop turns, each turn half a millisecond of work and the piece that
- * crosses it, so a large file never holds the bot's event loop. It skips the write when nothing changed, and replaces the file atomically (temporary file, fsync, rename,
- * fsync of the directory): a crash leaves the previous state or the new one, never a part. Writes of
+ * crosses it, so a large file never holds the bot's event loop. It skips the write when nothing
+ * changed, and replaces the file atomically (temporary file, fsync, rename, fsync of the
+ * directory): a crash leaves the previous state or the new one, never a part. Writes of
  * one file never overlap; a collection during a write waits for the next write, which serves every
  * collection that queued behind it.
  */
