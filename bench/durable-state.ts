@@ -10,7 +10,9 @@
  *   4. Restore: `restoreHistory` of 1 million closed trades (target < 1 s) and init from the large state.
  *   5. The dashboard history's file: the plain JSON of earlier releases against the compact encoding,
  *      side by side in one process, 60 s after a start and with a full 6 h history: its size and
- *      the synchronous serialization (the event-loop pause of one write).
+ *      the synchronous serialization. Then whole writes of the full history through the store, the
+ *      serialization in one go (before) against in pieces across event-loop turns (after),
+ *      interleaved: the longest event-loop pause during a write (a setImmediate loop's longest gap).
  *
  *   npm run bench                        (all sections)
  *   node --conditions=@evil2root/source --expose-gc bench/durable-state.ts
@@ -27,6 +29,10 @@ import type { ClosedTrade } from '../src/index.ts';
 import { formatNs, formatRatio, measure, stats, table, type Case, type Plan } from './harness.ts';
 import { savedHistory, syntheticHistory } from './series-api.ts';
 import type { MetricHistory } from '../src/dashboard/history.ts';
+import { METRICS } from '../src/contract/metrics.ts';
+import { ExportHealth } from '../src/export/health.ts';
+import { StateStore, type DurablePart } from '../src/state/store.ts';
+import { InstrumentRegistry } from '../src/storage/registry.ts';
 
 const QUICK = process.env['BENCH_QUICK'] === '1';
 const PLAN: Plan = QUICK
@@ -160,6 +166,98 @@ async function historySection(): Promise<unknown> {
     '5. The dashboard history file, 300 series of 4 320 samples (serialization = the event-loop pause of one write)',
   );
   console.log(table(['history, encoding', 'dashboard.json', 'serialize p50', 'max', 'heap held after'], rows));
+  out['write:pauses'] = await historyWritePauses();
+  return out;
+}
+
+/**
+ * Whole writes of a full history (300 series, 6 h) through the store, as `dashboard.json` is
+ * written every minute: serialized in one go (the part without `saveText`, as before) and in
+ * pieces, interleaved rounds, each on a new store (so nothing is skipped as unchanged). A
+ * setImmediate loop runs meanwhile, as the bot's event loop would: its longest gap is the longest
+ * pause the write caused; the same loop with no write beside them gives the machine's own noise.
+ */
+async function historyWritePauses(): Promise<unknown> {
+  const h = historyAfter(300, 4320);
+  const registry = new InstrumentRegistry(1000, () => {});
+  const hooks = {
+    health: new ExportHealth(registry.counter(METRICS.exportFailures, Number.MAX_SAFE_INTEGER), silentLogger),
+    restoreFailures: registry.counter(METRICS.stateRestoreFailures, Number.MAX_SAFE_INTEGER),
+    logger: silentLogger,
+    flushIntervalMs: 60_000,
+  };
+  // The loop's longest gap with no write at all: the machine's own noise (GC, other processes).
+  const parts: Record<string, DurablePart | undefined> = {
+    'no write, 100 ms (noise)': undefined,
+    'one go (before)': { name: 'history', save: () => h.saveState(), restore: () => undefined },
+    'in pieces (after)': {
+      name: 'history',
+      save: () => h.saveState(),
+      saveText: () => h.saveText(),
+      restore: () => undefined,
+    },
+  };
+  const pauses: Record<string, number[]> = {};
+  const walls: Record<string, number[]> = {};
+  const turns: Record<string, number[]> = {};
+  for (let round = 0; round < (QUICK ? 3 : 7); round++) {
+    for (const [mode, part] of Object.entries(parts)) {
+      const dir = mkdtempSync(join(tmpdir(), 'evil2root-history-bench-'));
+      const store =
+        part === undefined
+          ? undefined
+          : new StateStore(dir, [{ name: 'dashboard.json', beforeExport: false, parts: [part] }], hooks);
+      store?.open();
+      globalThis.gc?.();
+      let longest = 0;
+      let count = 0;
+      let running = true;
+      let last = performance.now();
+      const loop = () => {
+        const now = performance.now();
+        longest = Math.max(longest, now - last);
+        last = now;
+        count++;
+        if (running) setImmediate(loop);
+      };
+      setImmediate(loop);
+      const t0 = performance.now();
+      // The write starts on this turn, as the timer's would: its first synchronous stretch counts too.
+      last = t0;
+      if (store === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+      else await store.persistAll();
+      const wall = performance.now() - t0;
+      running = false;
+      store?.release();
+      rmSync(dir, { recursive: true, force: true });
+      (pauses[mode] ??= []).push(longest);
+      (walls[mode] ??= []).push(wall);
+      (turns[mode] ??= []).push(count);
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const rows: string[][] = [];
+  const out: Record<string, unknown> = {};
+  for (const mode of Object.keys(parts)) {
+    rows.push([
+      mode,
+      `${median(pauses[mode]!).toFixed(1)} ms`,
+      `${Math.max(...pauses[mode]!).toFixed(1)} ms`,
+      `${median(walls[mode]!).toFixed(0)} ms`,
+      `${median(turns[mode]!)}`,
+    ]);
+    out[mode] = {
+      longestPauseP50Ms: median(pauses[mode]!),
+      longestPauseMaxMs: Math.max(...pauses[mode]!),
+      wallP50Ms: median(walls[mode]!),
+      turnsP50: median(turns[mode]!),
+    };
+  }
+  const [, before, after] = Object.keys(parts).map((mode) => median(pauses[mode]!));
+  rows.push(['after / before', `${(after! / before!).toFixed(3)}x`, '', '', '']);
+  out['ratio'] = after! / before!;
+  console.log('   whole writes of the full history through the store (longest event-loop pause during one write)');
+  console.log(table(['serialization', 'longest pause p50', 'max', 'write p50', 'loop turns'], rows));
   return out;
 }
 if (process.env['BENCH_SECTION'] === 'history') {

@@ -572,7 +572,15 @@ function durableFiles(
       name: 'dashboard.json',
       beforeExport: false,
       flushIntervalMs: Math.max(HISTORY_FLUSH_INTERVAL_MS, flushIntervalSeconds * 1000),
-      parts: [{ name: 'history', save: () => history.saveState(), restore: (saved) => history.restoreState(saved) }],
+      // Megabytes when full: serialized a few series per event-loop turn, never in one pause.
+      parts: [
+        {
+          name: 'history',
+          save: () => history.saveState(),
+          saveText: () => history.saveText(),
+          restore: (saved) => history.restoreState(saved),
+        },
+      ],
     });
   }
   return files;

@@ -339,6 +339,68 @@ function keyOf(name: string, labels: Labels): string {
   return key;
 }
 
+/** One saved series, as `saveState` writes it; `data` holds its samples (its buffer, or a copy kept by a save in progress). */
+function savedSeries(s: Stored, lastSample: number, data: Float64Array, held: number): Record<string, unknown> {
+  return s.kind === 'scalar'
+    ? { kind: s.kind, name: s.name, labels: s.labels, lastSample, values: encodeFloats(data, held) }
+    : {
+        kind: s.kind,
+        name: s.name,
+        labels: s.labels,
+        lastSample,
+        bounds: s.bounds,
+        counts: encodeFloats(data, held * (s.bounds.length + 1)),
+      };
+}
+
+/** Values of a series' deltas per piece of `MetricHistory.saveText` (about half a millisecond of JSON). */
+const TEXT_CHUNK = 8192;
+
+/**
+ * A save in progress (`MetricHistory.saveText`): the series it has still to write, and the values
+ * of theirs that samples taken since its start overwrote, kept as they were at the start.
+ */
+class SaveSnapshot {
+  private readonly held: number;
+  private readonly pending: Set<Stored>;
+  /** Per series: slot -> its values at the start of the save. */
+  private readonly kept = new Map<Stored, Map<number, Float64Array>>();
+
+  constructor(held: number, series: readonly Stored[]) {
+    this.held = held;
+    this.pending = new Set(series);
+  }
+
+  /** A sample is about to write `slot`: keeps its values for every series not written yet (the first overwrite only). */
+  overwriting(slot: number): void {
+    if (slot >= this.held) return;
+    for (const s of this.pending) {
+      let slots = this.kept.get(s);
+      if (slots === undefined) this.kept.set(s, (slots = new Map()));
+      if (slots.has(slot)) continue;
+      const width = s.kind === 'scalar' ? 1 : s.bounds.length + 1;
+      const buffer = s.kind === 'scalar' ? s.values : s.counts;
+      slots.set(slot, buffer.slice(slot * width, (slot + 1) * width));
+    }
+  }
+
+  /** The series' samples as they were at the start of the save. */
+  values(s: Stored): Float64Array {
+    const buffer = s.kind === 'scalar' ? s.values : s.counts;
+    const slots = this.kept.get(s);
+    if (slots === undefined) return buffer;
+    const width = s.kind === 'scalar' ? 1 : s.bounds.length + 1;
+    const copy = buffer.slice(0, this.held * width);
+    for (const [slot, values] of slots) copy.set(values, slot * width);
+    return copy;
+  }
+
+  written(s: Stored): void {
+    this.pending.delete(s);
+    this.kept.delete(s);
+  }
+}
+
 /**
  * The dashboard's memory: every `intervalSeconds` a collection of the kept metrics, held in one ring
  * buffer per series (`historyMinutes` of samples). Histograms are kept as bucket counts so
@@ -362,6 +424,8 @@ export class MetricHistory {
   /** Samples taken so far; the next goes to `taken % capacity`. */
   private taken = 0;
   private warnedCap = false;
+  /** Saves in progress (`saveText`). */
+  private readonly saving = new Set<SaveSnapshot>();
 
   constructor(settings: HistorySettings) {
     this.intervalSeconds = settings.intervalSeconds;
@@ -395,29 +459,59 @@ export class MetricHistory {
   saveState(): unknown {
     const held = Math.min(this.taken, this.capacity);
     return {
+      ...this.savedHead(held),
+      series: Array.from(this.series.values(), (s) =>
+        savedSeries(s, s.lastSample, s.kind === 'scalar' ? s.values : s.counts, held),
+      ),
+    };
+  }
+
+  /**
+   * The same state as `JSON.stringify(saveState())`, as text in pieces: the head with the
+   * timestamps, then one series a piece, so whoever writes it can yield to the event loop between
+   * pieces. The text is the history as it was at the first `next()`, however many samples land
+   * before the last: a sample that would overwrite a slot of a series not yet written first copies
+   * that slot's values aside (one slot of each series still to write, a few kilobytes), and the
+   * series is written with them. Series added later are not in it; series forgotten later are.
+   */
+  *saveText(): Generator<string, void, undefined> {
+    const held = Math.min(this.taken, this.capacity);
+    const list = [...this.series.values()];
+    const lastSamples = list.map((s) => s.lastSample);
+    const snapshot = new SaveSnapshot(held, list);
+    this.saving.add(snapshot);
+    try {
+      yield `${JSON.stringify(this.savedHead(held)).slice(0, -1)},"series":[`;
+      for (let i = 0; i < list.length; i++) {
+        const s = list[i] as Stored;
+        const saved = savedSeries(s, lastSamples[i] as number, snapshot.values(s), held);
+        snapshot.written(s);
+        const comma = i === 0 ? '' : ',';
+        // Its samples are the last field: a long array of deltas (a histogram's, 65 000 at 6 h) comes in pieces too.
+        const key = s.kind === 'scalar' ? 'values' : 'counts';
+        const data = saved[key];
+        if (!Array.isArray(data) || data.length <= TEXT_CHUNK) {
+          yield `${comma}${JSON.stringify(saved)}`;
+          continue;
+        }
+        yield `${comma}${JSON.stringify({ ...saved, [key]: undefined }).slice(0, -1)},"${key}":[`;
+        for (let at = 0; at < data.length; at += TEXT_CHUNK)
+          yield `${at === 0 ? '' : ','}${JSON.stringify(data.slice(at, at + TEXT_CHUNK)).slice(1, -1)}`;
+        yield ']}';
+      }
+      yield ']}';
+    } finally {
+      this.saving.delete(snapshot);
+    }
+  }
+
+  private savedHead(held: number) {
+    return {
       capacity: this.capacity,
       intervalSeconds: this.intervalSeconds,
       taken: this.taken,
       encoding: SAVED_ENCODING,
       timestamps: encodeFloats(this.timestamps, held),
-      series: [...this.series.values()].map((s) =>
-        s.kind === 'scalar'
-          ? {
-              kind: s.kind,
-              name: s.name,
-              labels: s.labels,
-              lastSample: s.lastSample,
-              values: encodeFloats(s.values, held),
-            }
-          : {
-              kind: s.kind,
-              name: s.name,
-              labels: s.labels,
-              lastSample: s.lastSample,
-              bounds: s.bounds,
-              counts: encodeFloats(s.counts, held * (s.bounds.length + 1)),
-            },
-      ),
     };
   }
 
@@ -493,6 +587,8 @@ export class MetricHistory {
   sample(resourceMetrics: ResourceMetrics, timeMs: number): void {
     const slot = this.taken % this.capacity;
     const sampleIndex = this.taken;
+    // A save in progress keeps what this sample overwrites, for the series it has not written yet.
+    for (const snapshot of this.saving) snapshot.overwriting(slot);
     this.timestamps[slot] = timeMs;
     const seen = new Set<Stored>();
     for (const scope of resourceMetrics.scopeMetrics) {

@@ -62,16 +62,21 @@ export function encodeState(body: string): Buffer {
 /** The file's bytes for `body` in three pieces (header line, body, newline), to be written one after the other. */
 export function encodeStateParts(body: string): Buffer[] {
   const bytes = Buffer.from(body, 'utf8');
+  return [encodeStateHeader(bytes.length, crc32(bytes)), bytes, Buffer.from('\n')];
+}
+
+/** The header line for a body of `bytes` bytes whose CRC-32 is `checksum` (for a body written in pieces). */
+export function encodeStateHeader(bytes: number, checksum: number): Buffer {
   const header: StateHeader = {
     format: STATE_FORMAT,
     version: STATE_VERSION,
     sdk: VERSION,
     writtenAt: new Date().toISOString(),
     pid: process.pid,
-    bytes: bytes.length,
-    crc32: crc32(bytes),
+    bytes,
+    crc32: checksum,
   };
-  return [Buffer.from(`${JSON.stringify(header)}\n`, 'utf8'), bytes, Buffer.from('\n')];
+  return Buffer.from(`${JSON.stringify(header)}\n`, 'utf8');
 }
 
 /** The body of a state file, upgraded to the current version; throws StateFileError saying why not. */

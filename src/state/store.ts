@@ -9,15 +9,21 @@
  * file no reader publishes (the dashboard's history) is not written before exports, and may have a
  * slower cadence of its own (`DurableFile.flushIntervalMs`).
  *
- * Each write serializes the parts synchronously (recording never waits and never does I/O), skips
- * the write when nothing changed, and replaces the file atomically (temporary file, fsync, rename,
- * fsync of the directory): a crash leaves the previous state or the new one, never a part. Writes of
+ * Each write serializes the parts (recording never waits and never does I/O): synchronously, or for
+ * a part that gives its state as text in pieces (the dashboard's history, megabytes), a few pieces
+ * at a time across event-loop turns, each turn half a millisecond of work and the piece that
+ * crosses it, so a large file never holds the bot's event loop. It skips the write when nothing
+ * changed, and replaces the file atomically (temporary file, fsync, rename, fsync of the
+ * directory): a crash leaves the previous state or the new one, never a part. Writes of
  * one file never overlap; a collection during a write waits for the next write, which serves every
  * collection that queued behind it.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { crc32 } from 'node:zlib';
 import { StateMismatchError, StateSettingsError } from '../analytics/state.ts';
 import { MonitoringConfigError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
@@ -26,15 +32,22 @@ import { failureReason } from '../export/file-exporter.ts';
 import type { ExportHealth } from '../export/health.ts';
 import type { CounterSeries } from '../storage/counter.ts';
 import type { SeriesTable } from '../storage/series.ts';
-import { decodeState, encodeStateParts, StateFileError, type RestoreFailure } from './file.ts';
+import { decodeState, encodeStateHeader, encodeStateParts, StateFileError, type RestoreFailure } from './file.ts';
 import { StateLock } from './lock.ts';
 
 /** One part of the state: a domain, the registry, the dashboard history. */
 export interface DurablePart {
   /** Its key in the state file. */
   readonly name: string;
-  /** Its state as plain JSON data; called synchronously before each write. */
+  /** Its state as plain JSON data; called synchronously before each write (unless it has `saveText`). */
   save(): unknown;
+  /**
+   * Its state as JSON text (the text of `JSON.stringify(save())`) in pieces, each a bounded amount
+   * of work, for a part too large to serialize in one go: the store asks for the pieces across
+   * event-loop turns, and the text must be the state as it was at the first `next()`, whatever is
+   * recorded meanwhile.
+   */
+  saveText?(): Iterator<string, void, undefined>;
   /** Loads a saved state into the freshly built part; throws StateMismatchError when it does not fit. Returns what came back, for the log. */
   restore(saved: unknown): string | undefined;
 }
@@ -63,6 +76,9 @@ export interface RestoreOutcome {
 
 /** How long a collection waits for the state before its data goes out anyway (the write goes on, counted as `timeout`). */
 const BARRIER_TIMEOUT_MS = 2000;
+
+/** Work per event-loop turn of a write in pieces: a turn ends after the piece that crosses this many milliseconds (pieces are under a millisecond). */
+const SLICE_MS = 0.5;
 
 /** The state holds balances and PnL: its files are readable by their owner only, and so is a directory the SDK creates. */
 export const STATE_FILE_MODE = 0o600;
@@ -133,8 +149,14 @@ class StateFile {
     return this.queued;
   }
 
-  /** Serializes now, synchronously, then writes. */
+  /** Serializes now (synchronously, or in pieces across event-loop turns), then writes. */
   private start(): Promise<void> {
+    if (this.spec.parts.some((part) => part.saveText !== undefined)) {
+      this.writing = this.inPieces().finally(() => {
+        this.writing = undefined;
+      });
+      return this.writing;
+    }
     let body: string;
     try {
       const state: Record<string, unknown> = {};
@@ -158,6 +180,77 @@ class StateFile {
       this.writing = undefined;
     });
     return this.writing;
+  }
+
+  /**
+   * The same body as the synchronous path, serialized a few pieces per event-loop turn: each
+   * turn's pieces become one buffer as they come (digest, length and CRC-32 updated on the way,
+   * never a joined copy of the body). The buffers are written once the last piece is in: whether
+   * to write at all (an unchanged state is not) and the header (length, checksum) need the whole.
+   */
+  private async inPieces(): Promise<void> {
+    const hash = createHash('sha256');
+    const buffers: Buffer[] = [];
+    let checksum = 0;
+    let bytes = 0;
+    let turn: string[] = [];
+    const flush = () => {
+      const buffer = Buffer.from(turn.join(''), 'utf8');
+      turn = [];
+      hash.update(buffer);
+      checksum = crc32(buffer, checksum);
+      bytes += buffer.length;
+      buffers.push(buffer);
+    };
+    try {
+      turn.push('{');
+      let first = true;
+      for (const part of this.spec.parts) {
+        const key = `${first ? '' : ','}${JSON.stringify(part.name)}:`;
+        if (part.saveText === undefined) {
+          // As JSON.stringify of the whole does: a part without a state is left out.
+          const text = JSON.stringify(part.save()) as string | undefined;
+          if (text === undefined) continue;
+          turn.push(key, text);
+          first = false;
+          continue;
+        }
+        turn.push(key);
+        first = false;
+        const pieces = part.saveText();
+        try {
+          let began = performance.now();
+          for (let piece = pieces.next(); piece.done !== true; piece = pieces.next()) {
+            turn.push(piece.value);
+            if (performance.now() - began < SLICE_MS) continue;
+            flush();
+            await nextTurn();
+            began = performance.now();
+          }
+        } finally {
+          pieces.return?.();
+        }
+      }
+      turn.push('}');
+      flush();
+    } catch (error) {
+      this.onWritten(error);
+      return;
+    }
+    const digestText = hash.digest('base64');
+    if (digestText === this.lastDigest) return;
+    try {
+      await writeStateFile(this.fs, this.directory, this.spec.name, [
+        encodeStateHeader(bytes, checksum),
+        ...buffers,
+        Buffer.from('\n'),
+      ]);
+    } catch (error) {
+      this.onWritten(error);
+      return;
+    }
+    this.lastDigest = digestText;
+    this.onWritten(undefined);
   }
 
   /** Remembers the restored body, so an unchanged state is not written again. */
