@@ -123,7 +123,10 @@ export class StrategyMetrics {
     this.executed_.get2(this.label(strategy), success ? 'success' : 'failed').value++;
   }
 
-  /** A closed trade (checked): its net result `pnl - fees` counts for its strategy (`unspecified` without one) and for `all`. */
+  /**
+   * A closed trade (checked): its net result `pnl - fees` counts for its strategy (`unspecified` without one) and for `all`,
+   * from the first call that names a strategy on (before it, per-strategy results are not kept).
+   */
   closed(
     strategy: string | undefined,
     pnl: number,
@@ -131,6 +134,9 @@ export class StrategyMetrics {
     heldSeconds = NaN,
     closedAtMs = NaN,
   ): void {
+    // Until some call names a strategy, a bot has no per-strategy results: strategy="all" and
+    // "unspecified" would only repeat symbol="all", at twice the cost of a closed trade.
+    if (strategy === undefined && this.names.size === 0) return;
     const net = pnl - (fees ?? 0);
     const outcome = Math.sign(net) + 1;
     this.all.analytics.add(pnl, fees, heldSeconds, closedAtMs);

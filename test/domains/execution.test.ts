@@ -584,3 +584,23 @@ test('cardinality: venues and fee assets past maxSeriesPerMetric fold into the o
   for (const metric of ['order_events_total', 'fees_paid_total', 'traded_notional_total', 'order_latency_seconds'])
     assert.ok(value(exp, 'monitoring_series_overflow_total', { metric }) > 0, metric);
 });
+
+test('per-strategy results start with the first call that names a strategy: none before, unnamed trades are "unspecified" after', async () => {
+  const { monitoring } = await start();
+  monitoring.recordClosedTrade({ symbol: 'BTC/USD', direction: 'buy', pnl: 10 });
+  let exp = await scrape(monitoring);
+  assert.equal(value(exp, 'trades_closed_total', { symbol: 'BTC/USD', outcome: 'win' }), 1);
+  // Only the `all` outcome counters, published at 0 from the start like every counter of a label set.
+  assert.deepEqual(
+    exp.samples.filter((s) => s.name.startsWith('strategy_') && !(s.labels['strategy'] === 'all' && s.value === 0)),
+    [],
+    'a bot that names no strategy has no strategy_* figures',
+  );
+  monitoring.recordClosedTrade({ symbol: 'BTC/USD', direction: 'buy', pnl: -4, strategy: 'breakout' });
+  monitoring.recordClosedTrade({ symbol: 'BTC/USD', direction: 'sell', pnl: 6 });
+  exp = await scrape(monitoring);
+  assert.equal(value(exp, 'strategy_realized_pnl', { strategy: 'breakout' }), -4);
+  assert.equal(value(exp, 'strategy_realized_pnl', { strategy: 'unspecified' }), 6);
+  assert.equal(value(exp, 'strategy_realized_pnl', { strategy: 'all' }), 2, 'from the first named call on');
+  assert.equal(value(exp, 'realized_pnl', { symbol: 'all' }), 12);
+});
