@@ -29,6 +29,9 @@ export interface ForwardTarget {
 }
 
 const REPLAYABLE: ReadonlySet<string> = new Set(FORWARDED_METHODS);
+/** The longest stretch of the event loop spent replaying workers' messages before yielding, in ms. */
+const SLICE_MS = 2;
+
 /** What a worker may report as refused: its copy's refusals, and a tracked call's checks. */
 const REFUSAL_REASONS: ReadonlySet<string> = new Set(INVALID_REASONS.filter((r) => r !== 'after_shutdown'));
 
@@ -165,7 +168,49 @@ export class WorkerReceiver {
     }
   }
 
+  /** Messages received and not handled yet, in arrival order (bounded: each worker waits for acks past `maxBatchesInFlight`). */
+  private readonly queue: { message: Message; sourceOf: () => Source }[] = [];
+  private queueHead = 0;
+  private handling = false;
+
+  /**
+   * Takes a message in arrival order. The messages are handled in slices of about 2 ms of the event loop:
+   * a flood of batches from busy workers (which Node may deliver in one go) never holds up the loop longer.
+   */
   private receive(message: Message, sourceOf: () => Source): void {
+    this.queue.push({ message, sourceOf });
+    if (!this.handling) this.handleQueued();
+  }
+
+  private handleQueued(): void {
+    this.handling = true;
+    const started = performance.now();
+    while (this.queueHead < this.queue.length) {
+      const next = this.queue[this.queueHead]!;
+      this.queue[this.queueHead++] = undefined as never;
+      try {
+        this.handle(next.message, next.sourceOf);
+      } catch (error) {
+        this.logger.error(
+          `a message from a worker could not be handled: ${(error as Error)?.message ?? String(error)}`,
+        );
+      }
+      if (performance.now() - started > SLICE_MS && this.queueHead < this.queue.length) {
+        // The handled prefix goes, so a queue that never empties under a steady flow stays small.
+        if (this.queueHead >= 1024) {
+          this.queue.splice(0, this.queueHead);
+          this.queueHead = 0;
+        }
+        setImmediate(() => this.handleQueued());
+        return;
+      }
+    }
+    this.queue.length = 0;
+    this.queueHead = 0;
+    this.handling = false;
+  }
+
+  private handle(message: Message, sourceOf: () => Source): void {
     switch (message.kind) {
       case 'hello': {
         const source = sourceOf();
