@@ -31,19 +31,27 @@ export function tempName(name: string): string {
  * Replaces `directory/name` with `data` so that a reader sees the old file or the new one, never a
  * part: the data goes to a temporary file in the same directory, is fsync'd, renamed over the
  * target, and the directory is fsync'd so the rename survives a power cut. On failure the
- * temporary file is removed (best effort; a crash leaves it for the next start to remove).
+ * temporary file is removed (best effort; a crash leaves it for the next start to remove). `data`
+ * may be pieces, written in order without joining them; `mode` is the new file's (default 0666 less the umask).
  */
 export async function writeFileAtomic(
   fs: ExportFileSystem,
   directory: string,
   name: string,
-  data: string | Uint8Array,
+  data: string | Uint8Array | readonly Uint8Array[],
+  mode?: number,
 ): Promise<void> {
   const temp = join(directory, tempName(name));
   try {
-    const handle = await fs.open(temp, 'wx');
+    const handle = await fs.open(temp, 'wx', mode);
     try {
-      await handle.writeFile(data);
+      if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
+      // Pieces one after the other, never joined; a short write (a disk filling up) goes on until ENOSPC says why.
+      else
+        for (const part of data) {
+          let offset = 0;
+          while (offset < part.length) offset += (await handle.write(part, offset)).bytesWritten;
+        }
       await handle.sync();
     } finally {
       await handle.close();

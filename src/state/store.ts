@@ -27,7 +27,7 @@ import { crc32 } from 'node:zlib';
 import { StateMismatchError, StateSettingsError } from '../analytics/state.ts';
 import { MonitoringConfigError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
-import { nodeFileSystem, syncDirectory, tempName, type ExportFileSystem } from '../export/atomic-file.ts';
+import { nodeFileSystem, writeFileAtomic, type ExportFileSystem } from '../export/atomic-file.ts';
 import { failureReason } from '../export/file-exporter.ts';
 import type { ExportHealth } from '../export/health.ts';
 import type { CounterSeries } from '../storage/counter.ts';
@@ -89,38 +89,6 @@ function digest(body: string): string {
   return createHash('sha256').update(body).digest('base64');
 }
 
-/**
- * Replaces `directory/name` with `parts` atomically, as `writeFileAtomic` does (temporary file,
- * fsync, rename, fsync of the directory), but created with mode 0600 from the start and written
- * from its parts, without joining them into one more copy of the body.
- */
-async function writeStateFile(
-  fs: ExportFileSystem,
-  directory: string,
-  name: string,
-  parts: readonly Uint8Array[],
-): Promise<void> {
-  const temp = join(directory, tempName(name));
-  try {
-    const handle = await fs.open(temp, 'wx', STATE_FILE_MODE);
-    try {
-      // One piece after the other; a short write (a disk filling up) goes on until ENOSPC says why.
-      for (const part of parts) {
-        let offset = 0;
-        while (offset < part.length) offset += (await handle.write(part, offset)).bytesWritten;
-      }
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(temp, join(directory, name));
-  } catch (error) {
-    await fs.unlink(temp).catch(() => {});
-    throw error;
-  }
-  await syncDirectory(fs, directory);
-}
-
 class StateFile {
   readonly spec: DurableFile;
   private readonly directory: string;
@@ -169,7 +137,7 @@ class StateFile {
     const hash = digest(body);
     if (hash === this.lastDigest) return Promise.resolve();
     const parts = encodeStateParts(body);
-    const write = writeStateFile(this.fs, this.directory, this.spec.name, parts).then(
+    const write = writeFileAtomic(this.fs, this.directory, this.spec.name, parts, STATE_FILE_MODE).then(
       () => {
         this.lastDigest = hash;
         this.onWritten(undefined);
@@ -240,11 +208,13 @@ class StateFile {
     const digestText = hash.digest('base64');
     if (digestText === this.lastDigest) return;
     try {
-      await writeStateFile(this.fs, this.directory, this.spec.name, [
-        encodeStateHeader(bytes, checksum),
-        ...buffers,
-        Buffer.from('\n'),
-      ]);
+      await writeFileAtomic(
+        this.fs,
+        this.directory,
+        this.spec.name,
+        [encodeStateHeader(bytes, checksum), ...buffers, Buffer.from('\n')],
+        STATE_FILE_MODE,
+      );
     } catch (error) {
       this.onWritten(error);
       return;

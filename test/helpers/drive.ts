@@ -48,10 +48,11 @@ export async function driveEverything(m: MonitoringService): Promise<void> {
     direction: 'buy',
     pnl: 120,
     fees: 2,
+    strategy: 'trend',
     openedAt: Date.now() - 3_600_000,
     closedAt: Date.now(),
   });
-  m.recordClosedTrade({ symbol: 'BTC/USD', direction: 'sell', pnl: -50, fees: 1 });
+  m.recordClosedTrade({ symbol: 'BTC/USD', direction: 'sell', pnl: -50, fees: 1, strategy: 'trend' });
   m.recordClosedTrade({ symbol: 'ETH/USD', direction: 'buy', pnl: 0 });
   m.heartbeat('main');
   // Execution: an order acknowledged, filled in two pieces (a maker rebate, a taker fee), and one rejected.
