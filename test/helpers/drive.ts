@@ -7,6 +7,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * contract has samples. The ratios need closed return periods: start the service with
  * `returnsIntervalSeconds: 0.001, periodsPerYear: 365` (each millisecond stands for a day) for them to appear.
  */
+
+/** The pools observed by the drives, kept alive for the SDK's weak reference. */
+const observedPools: object[] = [];
 export async function driveEverything(m: MonitoringService): Promise<void> {
   const key = { modelName: 'lstm', timeframe: '1h', symbol: 'BTC/USD' };
   m.recordTradingSignal({ symbol: 'BTC/USD', direction: 'buy', confidenceLevel: 0.85, modelType: 'price_prediction' });
@@ -40,7 +43,10 @@ export async function driveEverything(m: MonitoringService): Promise<void> {
   await m.trackDbQuery('insert', async () => 1);
   m.updateDbPool({ pool: 'main', size: 10, active: 3 });
   // The counters of a pg.Pool, as observePgPool reads them (a real pool is in test/integrations/pg.test.ts).
-  m.observePgPool({ totalCount: 4, idleCount: 1, waitingCount: 2 }, { name: 'pg' });
+  // Held here: the SDK holds an observed pool weakly, and a collected one stops being published.
+  const pool = { totalCount: 4, idleCount: 1, waitingCount: 2 };
+  observedPools.push(pool);
+  m.observePgPool(pool, { name: 'pg' });
   m.recordTradingSignal({ symbol: '', direction: 'buy', confidenceLevel: 0.5 });
 
   m.recordClosedTrade({
