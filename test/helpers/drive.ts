@@ -1,5 +1,8 @@
 import type { MonitoringService } from '../../src/index.ts';
 
+/** The pools observed by the drives, kept alive for the SDK's weak reference. */
+const observedPools: object[] = [];
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -7,9 +10,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * contract has samples. The ratios need closed return periods: start the service with
  * `returnsIntervalSeconds: 0.001, periodsPerYear: 365` (each millisecond stands for a day) for them to appear.
  */
-
-/** The pools observed by the drives, kept alive for the SDK's weak reference. */
-const observedPools: object[] = [];
 export async function driveEverything(m: MonitoringService): Promise<void> {
   const key = { modelName: 'lstm', timeframe: '1h', symbol: 'BTC/USD' };
   m.recordTradingSignal({ symbol: 'BTC/USD', direction: 'buy', confidenceLevel: 0.85, modelType: 'price_prediction' });
