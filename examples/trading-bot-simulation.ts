@@ -81,6 +81,7 @@ async function startExchange(
 ): Promise<{ url: string; close(): Promise<void> }> {
   const markets = new Map(SYMBOLS.map((s) => [s, { price: START_PRICES[s] ?? 100, lastReturn: 0, bar: 0 }]));
   let used = 0;
+  let orderCount = 0;
   let windowEnds = 0;
   const opening = (symbol: string) => (markets.get(symbol)?.bar ?? 0) <= OPENING_BARS;
 
@@ -115,9 +116,11 @@ async function startExchange(
     ) {
       return [400, { error: 'expected { symbol, side, quantity }' }];
     }
-    const roll = Math.random();
-    if (roll < 0.03) return [422, { error: 'insufficient liquidity' }];
-    if (roll < 0.05) return [422, { error: 'price outside the band' }];
+    // One order in ten is rejected, the second one of the run among them, so that even a short run shows
+    // rejections by reason.
+    orderCount++;
+    if (orderCount % 20 === 2) return [422, { error: 'insufficient liquidity' }];
+    if (orderCount % 20 === 12) return [422, { error: 'price outside the band' }];
     const quantity = Number(order.quantity);
     const sign = order.side === 'buy' ? 1 : -1;
     // A limit order rests at its price and fills as maker, sometimes only partly; a market order walks
