@@ -5,17 +5,13 @@
  * `scrape_protocols`, hence the proxy.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, request, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { stringify } from 'yaml';
 import { requireBinary } from '../helpers/binaries.ts';
 import { driveEverything } from '../helpers/drive.ts';
-import { freePort, query, sleep, type RunningServer, type Sample } from '../helpers/prometheus.ts';
+import { query, sleep, startPrometheus, type Sample } from '../helpers/prometheus.ts';
 import { start, stopAll } from '../helpers/service.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -66,45 +62,6 @@ async function startProxy(target: string): Promise<{ port: number; exchanges: Ma
   return { port: (server.address() as AddressInfo).port, exchanges };
 }
 
-/** Prometheus with exemplar storage on (startPrometheus in the helpers takes no extra flag). */
-async function startPrometheusWithExemplars(config: string): Promise<RunningServer> {
-  const dir = await mkdtemp(join(tmpdir(), 'evil2root-prometheus-formats-'));
-  await writeFile(join(dir, 'prometheus.yml'), config);
-  const port = await freePort();
-  const child = spawn(
-    'prometheus',
-    [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--enable-feature=exemplar-storage',
-      '--log.level=warn',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let log = '';
-  child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const server: RunningServer = {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    dir,
-    output: () => log,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-  for (let i = 0; i < 150 && child.exitCode === null; i++) {
-    if ((await fetch(`${server.url}/-/ready`).catch(() => undefined))?.ok) return server;
-    await sleep(100);
-  }
-  await server.stop();
-  throw new Error(`prometheus did not become ready:\n${log}`);
-}
-
 const key = (s: Sample) => {
   const { job: _job, instance: _instance, ...labels } = s.metric;
   return JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
@@ -139,11 +96,13 @@ test(
       metrics_path: path,
       static_configs: [{ targets: [`127.0.0.1:${proxy.port}`] }],
     });
-    const prometheus = await startPrometheusWithExemplars(
+    const prometheus = await startPrometheus(
       stringify({
         global: { scrape_interval: '1s', scrape_timeout: '1s' },
         scrape_configs: [job('as-asked', '/as-asked/metrics'), job('text', '/text/metrics')],
       }),
+      {},
+      ['--enable-feature=exemplar-storage'],
     );
     cleanup.push(prometheus.stop);
 

@@ -74,9 +74,14 @@ async function startServer(
 
 /**
  * Starts Prometheus on a free loopback port with `config` (prometheus.yml text) and any extra files
- * (rule files, referenced relative to the config) in a temp directory that also holds the TSDB.
+ * (rule files, referenced relative to the config) in a temp directory that also holds the TSDB;
+ * `flags` are added to its command line (e.g. `--enable-feature=exemplar-storage`).
  */
-export function startPrometheus(config: string, files: Record<string, string> = {}): Promise<RunningServer> {
+export function startPrometheus(
+  config: string,
+  files: Record<string, string> = {},
+  flags: readonly string[] = [],
+): Promise<RunningServer> {
   return startServer(
     'prometheus',
     (dir, port) => [
@@ -84,6 +89,7 @@ export function startPrometheus(config: string, files: Record<string, string> = 
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
+      ...flags,
     ],
     { 'prometheus.yml': config, ...files },
     '/-/ready',
