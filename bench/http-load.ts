@@ -17,32 +17,19 @@ import { execFile } from 'node:child_process';
 import { Agent, get } from 'node:http';
 import { createRequire } from 'node:module';
 import { initEnhancedMonitoring, silentLogger, type MonitoringService } from '../src/index.ts';
+import { LATE_MS, median, recordAndTick, SLICE, TICK_MS, type LoopResult } from './bot-loop.ts';
 
 const QUICK = process.env['BENCH_QUICK'] === '1';
 const LOAD_SECONDS = QUICK ? 5 : 30;
 /** Each window of the bot alone, before and after the load. */
 const ALONE_MS = QUICK ? 2000 : 5000;
 const CONNECTIONS = 50;
-const TICK_MS = 10;
-const LATE_MS = 5;
 /** Timed scrapes and series requests alone, after one untimed each. */
 const RUNS = QUICK ? 7 : 21;
 const SERIES_PATH = '/api/v1/series?names=portfolio_value,trading_signals_total';
 
 const SYMBOLS = Array.from({ length: 50 }, (_, i) => `SYM${i}/USD`);
 const MODELS = Array.from({ length: 10 }, (_, i) => `model${i}`);
-
-export interface LoopResult {
-  /** Recording calls per second. */
-  rate: number;
-  ticks: number;
-  /** Ticks that fired more than LATE_MS after their due time. */
-  lateTicks: number;
-  medianLateMs: number;
-  maxLateMs: number;
-  /** Longest pause between two recording slices, ms. */
-  maxGapMs: number;
-}
 
 export interface RouteLoad {
   requestsPerSecond: number;
@@ -72,67 +59,29 @@ export interface HttpLoadResult {
   slowdown: number;
 }
 
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length === 0 ? Number.NaN : s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
 const round = (v: number, digits = 2) => Number(v.toFixed(digits));
 
-/**
- * For `ms`: records in slices of 2000 iterations (6000 calls), yielding to the event loop between
- * slices as a bot's loop does, while a 10 ms tick runs; each tick's lateness is its gap from the
- * previous one minus 10 ms (Node schedules the next interval from the callback's start).
- */
-async function recordAndTick(monitoring: MonitoringService, ms: number): Promise<LoopResult> {
-  const late: number[] = [];
-  let lastTick = performance.now();
-  const tick = setInterval(() => {
-    const now = performance.now();
-    late.push(Math.max(0, now - lastTick - TICK_MS));
-    lastTick = now;
-  }, TICK_MS);
-  const end = performance.now() + ms;
-  let calls = 0;
-  let i = 0;
-  let last = performance.now();
-  let maxGapMs = 0;
-  try {
-    while (performance.now() < end) {
-      for (let k = 0; k < 2000; k++, i++) {
-        const symbol = SYMBOLS[i % 50]!;
-        monitoring.recordTradingSignal({
-          symbol,
-          direction: i % 2 === 0 ? 'buy' : 'sell',
-          confidenceLevel: 0.6,
-          modelType: 'momentum',
-        });
-        monitoring.recordExecutedTrade({ symbol, direction: 'buy', success: i % 7 !== 0 });
-        monitoring.updateModelPerformance({
-          modelName: MODELS[i % 10]!,
-          timeframe: '1h',
-          symbol,
-          metrics: { accuracy: 0.6 },
-        });
-      }
-      calls += 6000;
-      await new Promise((r) => setImmediate(r));
-      const now = performance.now();
-      maxGapMs = Math.max(maxGapMs, now - last);
-      last = now;
+/** The bot's loop for `ms`: each slice records a signal, an executed trade and a model update per iteration. */
+function recordAndTickBot(monitoring: MonitoringService, ms: number): Promise<LoopResult> {
+  return recordAndTick(ms, (i0) => {
+    for (let i = i0; i < i0 + SLICE; i++) {
+      const symbol = SYMBOLS[i % 50]!;
+      monitoring.recordTradingSignal({
+        symbol,
+        direction: i % 2 === 0 ? 'buy' : 'sell',
+        confidenceLevel: 0.6,
+        modelType: 'momentum',
+      });
+      monitoring.recordExecutedTrade({ symbol, direction: 'buy', success: i % 7 !== 0 });
+      monitoring.updateModelPerformance({
+        modelName: MODELS[i % 10]!,
+        timeframe: '1h',
+        symbol,
+        metrics: { accuracy: 0.6 },
+      });
     }
-  } finally {
-    clearInterval(tick);
-  }
-  return {
-    rate: Math.round(calls / (ms / 1000)),
-    ticks: late.length,
-    lateTicks: late.filter((l) => l > LATE_MS).length,
-    medianLateMs: round(median(late)),
-    maxLateMs: round(Math.max(0, ...late)),
-    maxGapMs: round(maxGapMs),
-  };
+    return 3 * SLICE;
+  });
 }
 
 /** Runs `task` with a setImmediate loop beside it; returns its duration and the loop's largest gap. */
@@ -212,7 +161,7 @@ export async function runHttpLoadBench(): Promise<HttpLoadResult> {
   const monitoring = await initEnhancedMonitoring({ port: 0, systemMetrics: true, logger: silentLogger });
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   try {
-    await recordAndTick(monitoring, 1000);
+    await recordAndTickBot(monitoring, 1000);
     await monitoring.sampleDashboardHistory();
     const base = monitoring.metricsUrl!.replace(/\/metrics$/, '');
 
@@ -226,16 +175,16 @@ export async function runHttpLoadBench(): Promise<HttpLoadResult> {
     const seriesRuns: { ms: number; value: number }[] = [];
     for (let r = 0; r < RUNS; r++) seriesRuns.push(await withPause(() => fetchSize(`${base}${SERIES_PATH}`, agent)));
 
-    const before = await recordAndTick(monitoring, ALONE_MS);
+    const before = await recordAndTickBot(monitoring, ALONE_MS);
     const run = (path: string) => autocannon(`${base}${path}`, CONNECTIONS, LOAD_SECONDS + 2);
     const loads = Promise.all([run('/metrics'), run(SERIES_PATH)]);
     // The window opens once the clients are running (a child needs a moment to start).
     await new Promise((r) => setTimeout(r, 1000));
-    const underLoad = await recordAndTick(monitoring, LOAD_SECONDS * 1000);
+    const underLoad = await recordAndTickBot(monitoring, LOAD_SECONDS * 1000);
     const [metrics, series] = await loads;
     // Requests the clients gave up on may still be in the server: they must not fall in the next window.
     await new Promise((r) => setTimeout(r, 1000));
-    const after = await recordAndTick(monitoring, ALONE_MS);
+    const after = await recordAndTickBot(monitoring, ALONE_MS);
 
     const late = [before, after];
     return {

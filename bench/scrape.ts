@@ -30,6 +30,7 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import * as prom from 'prom-client';
 import { loopClock } from '../src/export/loop-share.ts';
 import { CONFIDENCE_BUCKETS, initEnhancedMonitoring, silentLogger, type MonitoringService } from '../src/index.ts';
+import { LATE_MS, median, recordAndTick, SLICE, TICK_MS, type LoopResult } from './bot-loop.ts';
 import { table } from './harness.ts';
 
 const QUICK = process.env['BENCH_QUICK'] === '1';
@@ -41,8 +42,6 @@ const HTTP_SECONDS = QUICK ? 3 : 8;
 /** Each window of the bot alone, before and after every load: a load's slowdown is against the mean of the two around it. */
 const ALONE_MS = QUICK ? 2000 : 4000;
 const HTTP_CLIENTS = 50;
-const TICK_MS = 10;
-const LATE_MS = 5;
 const MAX_SERIES = 200_000;
 const progress = (line: string) => process.stderr.write(`  ${line}\n`);
 const gc = () => globalThis.gc?.();
@@ -283,12 +282,6 @@ async function timedScrape(scrape: () => Promise<string | number>): Promise<Scra
   return { ms: t1 - t0, pauseMs, gcMs, cpuPauseMs, bytes: typeof text === 'number' ? text : Buffer.byteLength(text) };
 }
 
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
 interface ContestantResult {
   medianMs: number;
   minMs: number;
@@ -372,60 +365,16 @@ function round(v: number, digits = 2): number {
 
 // ---- 2. the SDK's server under 50 scrapers -----------------------------------------------------
 
-interface LoopResult {
-  /** Recording calls per second. */
-  rate: number;
-  ticks: number;
-  /** Ticks that fired more than LATE_MS after their due time. */
-  lateTicks: number;
-  medianLateMs: number;
-  maxLateMs: number;
-  /** Longest pause between two recording slices, ms. */
-  maxGapMs: number;
-}
-
-/**
- * For `ms`: records in slices of 2000 calls, yielding to the event loop between slices (as a bot's
- * loop does), while a 10 ms trading tick runs; each tick's lateness is its gap from the previous
- * tick minus 10 ms (Node schedules the next interval from the callback's start).
- */
-async function recordAndTick(sdk: MonitoringService, labelSets: number, ms: number): Promise<LoopResult> {
-  const late: number[] = [];
-  let lastTick = performance.now();
-  const tick = setInterval(() => {
-    const now = performance.now();
-    late.push(Math.max(0, now - lastTick - TICK_MS));
-    lastTick = now;
-  }, TICK_MS);
-  const end = performance.now() + ms;
-  let calls = 0;
-  let i = 0;
-  let last = performance.now();
-  let maxGapMs = 0;
-  try {
-    while (performance.now() < end) {
-      for (let k = 0; k < 2000; k++, i++) {
-        const n = i % labelSets;
-        const { symbol, direction, model } = labelSet(n);
-        sdk.recordTradingSignal({ symbol, direction, confidenceLevel: confidence(n, i), modelType: model });
-      }
-      calls += 2000;
-      await new Promise((r) => setImmediate(r));
-      const now = performance.now();
-      if (now - last > maxGapMs) maxGapMs = now - last;
-      last = now;
+/** The bot's loop for `ms`: a signal per iteration over `labelSets` label sets. */
+function recordAndTickBot(sdk: MonitoringService, labelSets: number, ms: number): Promise<LoopResult> {
+  return recordAndTick(ms, (i0) => {
+    for (let i = i0; i < i0 + SLICE; i++) {
+      const n = i % labelSets;
+      const { symbol, direction, model } = labelSet(n);
+      sdk.recordTradingSignal({ symbol, direction, confidenceLevel: confidence(n, i), modelType: model });
     }
-  } finally {
-    clearInterval(tick);
-  }
-  return {
-    rate: Math.round(calls / (ms / 1000)),
-    ticks: late.length,
-    lateTicks: late.filter((l) => l > LATE_MS).length,
-    medianLateMs: round(median(late)),
-    maxLateMs: round(Math.max(...late)),
-    maxGapMs: round(maxGapMs),
-  };
+    return SLICE;
+  });
 }
 
 interface CannonResult {
@@ -537,7 +486,7 @@ interface HttpResult {
 /** Records and ticks for HTTP_SECONDS while `load` runs; the window opens 1 s after the load starts (a child needs a moment), and 1 s passes after it ends. */
 async function underLoad<T>(sdk: MonitoringService, load: Promise<T>): Promise<{ load: T; loop: LoopResult }> {
   await new Promise((r) => setTimeout(r, 1000));
-  const loop = await recordAndTick(sdk, HTTP_LABEL_SETS, HTTP_SECONDS * 1000);
+  const loop = await recordAndTickBot(sdk, HTTP_LABEL_SETS, HTTP_SECONDS * 1000);
   const result = await load;
   // Requests the clients gave up on may still be in the server: they must not fall in the next window.
   await new Promise((r) => setTimeout(r, 1000));
@@ -568,9 +517,9 @@ async function httpUnderLoad(): Promise<HttpResult> {
       single.push(await timedScrape(() => sdk.metricsText()));
     }
     const scrapeMs = round(median(single.map((s) => s.ms)));
-    await recordAndTick(sdk, HTTP_LABEL_SETS, 1000);
+    await recordAndTickBot(sdk, HTTP_LABEL_SETS, 1000);
     // Other load on the machine drifts: the bot alone is measured again after every load.
-    const alone = [await recordAndTick(sdk, HTTP_LABEL_SETS, ALONE_MS)];
+    const alone = [await recordAndTickBot(sdk, HTTP_LABEL_SETS, ALONE_MS)];
     // Called once the window after the load is in: the two windows around it are the last two.
     const slowdownOf = (loaded: LoopResult) => {
       const [before, after] = alone.slice(-2) as [LoopResult, LoopResult];
@@ -579,7 +528,7 @@ async function httpUnderLoad(): Promise<HttpResult> {
     const url = sdk.metricsUrl!;
     const burst = async (clients: number): Promise<BurstResult> => {
       const b = await underLoad(sdk, bursts(url, clients, HTTP_SECONDS + 2));
-      alone.push(await recordAndTick(sdk, HTTP_LABEL_SETS, ALONE_MS));
+      alone.push(await recordAndTickBot(sdk, HTTP_LABEL_SETS, ALONE_MS));
       return {
         clients,
         bursts: b.load.bursts.length,
@@ -594,7 +543,7 @@ async function httpUnderLoad(): Promise<HttpResult> {
     const one = await burst(1);
     const all = await burst(HTTP_CLIENTS);
     const c = await underLoad(sdk, autocannon(url, HTTP_CLIENTS, HTTP_SECONDS + 2));
-    alone.push(await recordAndTick(sdk, HTTP_LABEL_SETS, ALONE_MS));
+    alone.push(await recordAndTickBot(sdk, HTTP_LABEL_SETS, ALONE_MS));
     return {
       labelSets: HTTP_LABEL_SETS,
       clients: HTTP_CLIENTS,
