@@ -165,4 +165,16 @@ test(`restart equality: ${KILLS} SIGKILLs and ${TERMS} SIGTERMs at random points
   }
   t.diagnostic(`${compared} series equal to the uninterrupted run`);
   assert.ok(compared > 200, `compared ${compared} series`);
+  // The stream's orders (open across restarts), fills, positions and per-strategy results are among them.
+  for (const family of [
+    'order_events_total',
+    'open_orders',
+    'order_tracking_errors_total',
+    'position_quantity',
+    'strategy_sqn',
+  ])
+    assert.ok(
+      keys(expected).some((k) => k.startsWith(family)),
+      `${family} is compared`,
+    );
 });
