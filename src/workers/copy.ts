@@ -35,6 +35,10 @@ export const STRING = 2;
 /** A field value's kind: `CONSTANTS[code >> 2]` (false, true, undefined, null: no clone of an object). */
 export const CONSTANT = 3;
 const CONSTANTS: readonly unknown[] = [false, true, undefined, null];
+const FALSE = (0 << 2) | CONSTANT;
+const TRUE = (1 << 2) | CONSTANT;
+const UNDEFINED = (2 << 2) | CONSTANT;
+const NULL = (3 << 2) | CONSTANT;
 
 /** The shapes one worker defines at most; further objects travel as one copied value. */
 export const MAX_SHAPES = 256;
@@ -112,6 +116,14 @@ export class Chunk {
     this.numbers[this.n++] = value;
   }
 
+  /** Makes room for `fields` more ints and numbers, so that a writer may store into the columns unchecked. */
+  reserve(fields: number): void {
+    if (this.i + fields > this.ints.length)
+      this.ints = grow(this.ints, Math.max(this.ints.length * 2, this.i + fields));
+    if (this.n + fields > this.numbers.length)
+      this.numbers = grow(this.numbers, Math.max(this.numbers.length * 2, this.n + fields));
+  }
+
   /** A call's head: its method, its record time (NaN: none), and whether the call is refused. */
   head(method: number, at: number, refused: boolean): void {
     const timed = !Number.isNaN(at);
@@ -119,33 +131,8 @@ export class Chunk {
     if (timed) this.number(at);
   }
 
-  /**
-   * The value of the `field`-th field of an object: a number in `numbers`, a string by its index in
-   * `strings`, anything else in `others`.
-   */
-  value(value: unknown, field: number): void {
-    if (typeof value === 'number') {
-      this.int(NUMBER);
-      this.number(value);
-    } else if (typeof value === 'string') {
-      this.int(field < FIELDS ? this.fieldLookup(value, field) : this.lookup(value));
-    } else if (value === false) {
-      this.int(CONSTANT);
-    } else if (value === true) {
-      this.int((1 << 2) | CONSTANT);
-    } else if (value === undefined) {
-      this.int((2 << 2) | CONSTANT);
-    } else if (value === null) {
-      this.int((3 << 2) | CONSTANT);
-    } else {
-      this.int(OTHER);
-      this.others.push(value);
-    }
-  }
-
-  /** The code of a string field value, its index in `strings` (added when new). */
   /** The code of the string value of the `field`-th field: among that field's last strings, else {@link lookup}. */
-  private fieldLookup(value: string, field: number): number {
+  fieldLookup(value: string, field: number): number {
     const strings = this.fieldString;
     const base = field * WAYS;
     for (let w = base; w < base + WAYS; w++) if (strings[w] === value) return this.fieldCode[w] as number;
@@ -158,7 +145,7 @@ export class Chunk {
   }
 
   /** The code of a string value: its index in `strings`, added when new. */
-  private lookup(value: string): number {
+  lookup(value: string): number {
     let index = this.stringIndex.get(value);
     if (index === undefined) {
       index = this.strings.length;
@@ -212,44 +199,85 @@ export class ShapeTable {
    * field is read once. A refused or reshaped call is rewritten from where it began.
    */
   write(chunk: Chunk, method: number, at: number, argument: unknown): void {
-    const i = chunk.i;
-    const n = chunk.n;
-    const o = chunk.others.length;
-    chunk.head(method, at, false);
-    if (typeof argument !== 'object' || argument === null) {
-      if (typeof argument === 'function' || typeof argument === 'symbol' || typeof argument === 'bigint')
-        return refuse(chunk, i, n, o, method, at, 'wrong_type', 'argument');
-      chunk.int(RAW);
-      chunk.others.push(argument);
-      return;
-    }
+    if (typeof argument !== 'object' || argument === null) return this.writeRaw(chunk, method, at, argument);
+    const i0 = chunk.i;
+    const n0 = chunk.n;
+    const o0 = chunk.others.length;
     try {
       if (argument.constructor !== Object && !isPlainObject(argument))
-        return refuse(chunk, i, n, o, method, at, 'not_object', 'argument');
+        return refuse(chunk, i0, n0, o0, method, at, 'not_object', 'argument');
       const cachedId = this.last[method];
       const cached = cachedId === undefined ? undefined : this.keys[cachedId];
-      const shapeAt = chunk.i;
-      const valuesAt = chunk.n;
-      const othersAt = chunk.others.length;
-      chunk.int(cachedId ?? RAW);
+      // Room for the head, the time, the shape and each field expected (one int and at most one
+      // number each): the loop writes into the columns directly, reserving more past them.
+      let room = cached === undefined ? 8 : cached.length;
+      chunk.reserve(room + 2);
+      let ints = chunk.ints;
+      let numbers = chunk.numbers;
+      let i = i0;
+      let n = n0;
+      const timed = !Number.isNaN(at);
+      ints[i++] = (method << 2) | (timed ? 1 : 0);
+      if (timed) numbers[n++] = at;
+      const shapeAt = i;
+      ints[i++] = cachedId ?? RAW;
       let fresh: string[] | undefined;
       let k = 0;
       for (const key in argument) {
+        if (k === room) {
+          chunk.i = i;
+          chunk.n = n;
+          room += 8;
+          chunk.reserve(8);
+          ints = chunk.ints;
+          numbers = chunk.numbers;
+        }
         const value: unknown = (argument as Record<string, unknown>)[key];
-        if (typeof value === 'object' && value !== null) chunk.value(copyNested(value, key, 1), k);
-        else if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint')
-          throw new RefusedField(key);
-        else chunk.value(value, k);
+        if (typeof value === 'number') {
+          ints[i++] = NUMBER;
+          numbers[n++] = value;
+        } else if (typeof value === 'string') {
+          ints[i++] = k < FIELDS ? chunk.fieldLookup(value, k) : chunk.lookup(value);
+        } else if (typeof value === 'boolean') {
+          ints[i++] = value ? TRUE : FALSE;
+        } else if (value === undefined) {
+          ints[i++] = UNDEFINED;
+        } else if (value === null) {
+          ints[i++] = NULL;
+        } else if (typeof value === 'object') {
+          ints[i++] = OTHER;
+          chunk.others.push(copyNested(value, key, 1));
+        } else throw new RefusedField(key);
         if (fresh === undefined && (cached === undefined || cached[k] !== key)) fresh = (cached ?? []).slice(0, k);
         fresh?.push(key);
         k++;
       }
+      chunk.i = i;
+      chunk.n = n;
       if (fresh === undefined && cached !== undefined && k === cached.length) return;
-      this.reshape(chunk, method, shapeAt, valuesAt, othersAt, fresh ?? (cached ?? []).slice(0, k));
+      this.reshape(chunk, method, shapeAt, n0 + (timed ? 1 : 0), o0, fresh ?? (cached ?? []).slice(0, k));
     } catch (error) {
       const field = error instanceof RefusedField ? error.field : 'argument';
-      return refuse(chunk, i, n, o, method, at, error instanceof RefusedField ? 'wrong_type' : 'internal_error', field);
+      return refuse(
+        chunk,
+        i0,
+        n0,
+        o0,
+        method,
+        at,
+        error instanceof RefusedField ? 'wrong_type' : 'internal_error',
+        field,
+      );
     }
+  }
+
+  /** A call whose argument is no object: as it is, or refused when it cannot travel. */
+  private writeRaw(chunk: Chunk, method: number, at: number, argument: unknown): void {
+    if (typeof argument === 'function' || typeof argument === 'symbol' || typeof argument === 'bigint')
+      return writeRefusal(chunk, method, at, 'wrong_type', 'argument');
+    chunk.head(method, at, false);
+    chunk.int(RAW);
+    chunk.others.push(argument);
   }
 
   /** The values after `shapeAt` were written for `keys`: give them that shape, or make them one raw object. */

@@ -52,6 +52,9 @@ export class ForwardingBuffer {
   private chunks: Chunk[] = [];
   /** Sent chunks, emptied, for the next batches. */
   private spares: Chunk[] = [];
+  /** The last chunk, and how many more calls it takes before {@link chunk} must look again (full batch, full buffer). */
+  private filling: Chunk | undefined;
+  private room = 0;
   private readonly shapes = new ShapeTable();
   /** The shapes the primary of this connection was sent. */
   private announced = 0;
@@ -99,7 +102,7 @@ export class ForwardingBuffer {
 
   /** Buffers one call of `method` as it is, unchecked (a tracked call's record, checked as it was made). */
   take(method: number, argument: unknown): void {
-    const chunk = this.chunk();
+    const chunk = this.room > 0 ? (this.filling as Chunk) : this.chunk();
     if (chunk === undefined) return;
     try {
       this.shapes.write(chunk, method, TIMED[method] === true ? Date.now() : Number.NaN, argument);
@@ -129,10 +132,13 @@ export class ForwardingBuffer {
       chunk = this.spares.pop() ?? new Chunk(this.settings.batchSize, this.link?.shares === true);
       this.chunks.push(chunk);
     }
+    this.filling = chunk;
+    this.room = Math.min(this.settings.batchSize - chunk.calls, this.settings.maxBufferedCalls - this.held);
     return chunk;
   }
 
   private taken(chunk: Chunk): void {
+    this.room--;
     chunk.calls++;
     this.held++;
     this.accepted++;
@@ -175,6 +181,7 @@ export class ForwardingBuffer {
         sent = link.send(batch);
       } catch {
         // A batch that cannot be cloned (a fault of ours): dropped and counted, not retried forever.
+        if (chunk === this.filling) this.room = 0;
         this.reuse(this.chunks.shift() as Chunk);
         this.held -= count;
         this.dropped += count;
@@ -186,6 +193,7 @@ export class ForwardingBuffer {
         return;
       }
       this.chunks.shift();
+      if (chunk === this.filling) this.room = 0;
       // A chunk sent by reference is read by the primary until it acknowledges it; any other was copied.
       if (!chunk.shared) this.reuse(chunk);
       this.held -= count;
