@@ -64,11 +64,6 @@ class RefusedField {
   }
 }
 
-/** The fields (by position in their object) whose last strings a chunk remembers: a symbol, a direction, a model name. */
-const FIELDS = 16;
-/** How many strings a chunk remembers per field, found by identity before its map. */
-const WAYS = 4;
-
 /**
  * One batch being filled: preallocated columns that grow by doubling, reused once sent, so that a
  * worker allocates no large buffer per batch.
@@ -79,10 +74,6 @@ export class Chunk {
   others: unknown[] = [];
   strings: string[] = [];
   private readonly stringIndex = new Map<string, number>();
-  /** The last strings of each field position (`WAYS` per field), and their codes. */
-  private readonly fieldString: (string | undefined)[] = new Array<string | undefined>(FIELDS * WAYS).fill(undefined);
-  private readonly fieldCode = new Int32Array(FIELDS * WAYS);
-  private readonly fieldNext = new Uint8Array(FIELDS);
   i = 0;
   n = 0;
   calls = 0;
@@ -103,7 +94,6 @@ export class Chunk {
     this.others = [];
     this.strings = [];
     this.stringIndex.clear();
-    this.fieldString.fill(undefined);
   }
 
   int(value: number): void {
@@ -129,19 +119,6 @@ export class Chunk {
     const timed = !Number.isNaN(at);
     this.int((method << 2) | (refused ? 2 : 0) | (timed ? 1 : 0));
     if (timed) this.number(at);
-  }
-
-  /** The code of the string value of the `field`-th field: among that field's last strings, else {@link lookup}. */
-  fieldLookup(value: string, field: number): number {
-    const strings = this.fieldString;
-    const base = field * WAYS;
-    for (let w = base; w < base + WAYS; w++) if (strings[w] === value) return this.fieldCode[w] as number;
-    const code = this.lookup(value);
-    const next = this.fieldNext[field] as number;
-    this.fieldNext[field] = (next + 1) % WAYS;
-    strings[base + next] = value;
-    this.fieldCode[base + next] = code;
-    return code;
   }
 
   /** The code of a string value: its index in `strings`, added when new. */
@@ -237,7 +214,7 @@ export class ShapeTable {
           ints[i++] = NUMBER;
           numbers[n++] = value;
         } else if (typeof value === 'string') {
-          ints[i++] = k < FIELDS ? chunk.fieldLookup(value, k) : chunk.lookup(value);
+          ints[i++] = chunk.lookup(value);
         } else if (typeof value === 'boolean') {
           ints[i++] = value ? TRUE : FALSE;
         } else if (value === undefined) {
