@@ -206,9 +206,13 @@ export class ForwardingBuffer {
     if (this.held > 0 && this.timer === undefined && this.sent - this.acked < maxBatchesInFlight) this.schedule();
   }
 
-  /** A chunk whose batch no one reads any more: kept, emptied, for a next batch (as many as may be in flight). */
+  /**
+   * A chunk whose batch no one reads any more: kept, emptied, for a next batch. Twice the in-flight
+   * window, since a flush or a drain sends past it: a worker that flushes after each burst then
+   * allocates no new chunk (a shared one is two SharedArrayBuffers, which also hasten collections).
+   */
   private reuse(chunk: Chunk): void {
-    if (this.spares.length > this.settings.maxBatchesInFlight) return;
+    if (this.spares.length >= 2 * this.settings.maxBatchesInFlight) return;
     chunk.reset();
     this.spares.push(chunk);
   }
