@@ -111,7 +111,7 @@ test('a chunk reused for the next batch holds only its new calls', () => {
   assert.ok(Number.isNaN(entry.at));
 });
 
-test('strings read back right past the per-field memory: many distinct values per field, more fields than it remembers', () => {
+test('strings read back right: many distinct values per field, objects wider than the room a call reserves', () => {
   const calls = Array.from({ length: 60 }, (_, i) =>
     Object.fromEntries(Array.from({ length: 20 }, (_, f) => [`f${f}`, `s${(i * (f + 1)) % 11}`])),
   );
@@ -120,4 +120,27 @@ test('strings read back right past the per-field memory: many distinct values pe
     read.map((e) => e.argument),
     calls,
   );
+});
+
+test('a method whose objects change width reads back right: columns grown within a call, a refusal after the growth rewound', () => {
+  const wide = (i: number) => Object.fromEntries(Array.from({ length: 40 }, (_, f) => [`n${f}`, i * 100 + f + 0.25]));
+  const refusedLate = { ...wide(7), late: () => 0 };
+  // Method i % 3: every third call is the same method, narrow then wide then narrow, so its cached shape is too short.
+  const calls: unknown[] = [
+    { a: 1 },
+    { b: 'x' },
+    { c: true },
+    wide(1),
+    wide(2),
+    wide(3),
+    refusedLate,
+    { b: 'y' },
+    { c: null },
+  ];
+  const read = roundTrip(calls, (c) => structuredClone(c.columns()));
+  assert.equal(read.length, calls.length);
+  read.forEach((entry, i) => {
+    if (i === 6) assert.deepStrictEqual([entry.code, entry.argument], [-1, ['wrong_type', 'late']]);
+    else assert.deepStrictEqual([entry.code, entry.at, entry.argument], [i % 3, 1_700_000_000_000 + i, calls[i]]);
+  });
 });
