@@ -1,17 +1,12 @@
 import { endianness } from 'node:os';
 import { StateMismatchError, StateReader } from '../analytics/state.ts';
-import {
-  DataPointType,
-  MetricReader,
-  type Histogram,
-  type MetricProducer,
-  type ResourceMetrics,
-} from '@opentelemetry/sdk-metrics';
+import { MetricReader, type Histogram, type MetricProducer, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { Logger } from '../core/logger.ts';
 import { prometheusName } from '../export/prometheus.ts';
 import { BucketExtremes, gaugePoints, layout, type Layout } from './downsample.ts';
 import type { ResolvedDashboard } from './options.ts';
 import { histogramQuantile } from './quantile.ts';
+import { HISTOGRAM_POINTS } from '../storage/data-model.ts';
 
 /**
  * A pull reader for the dashboard: it exports nothing, it only lets the history collect from the
@@ -615,7 +610,7 @@ export class MetricHistory {
           if (kept.keep !== undefined && !kept.keep(p.attributes)) continue;
           const labels: Record<string, string> = {};
           for (const [k, v] of Object.entries(p.attributes)) if (!kept.drop?.includes(k)) labels[k] = String(v);
-          if (metric.dataPointType === DataPointType.HISTOGRAM)
+          if (metric.dataPointType === HISTOGRAM_POINTS)
             this.putHistogram(seen, name, labels, slot, sampleIndex, p.value as Histogram);
           else this.put(seen, name, labels, slot, sampleIndex, p.value as number);
         }

@@ -1,12 +1,7 @@
-import {
-  DataPointType,
-  type DataPoint,
-  type Histogram,
-  type MetricData,
-  type ResourceMetrics,
-} from '@opentelemetry/sdk-metrics';
+import type { DataPoint, Histogram, MetricData, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { renderLabels } from '../storage/series.ts';
 import { familyHeader, formatBound, formatValue, prometheusName } from './exposition.ts';
+import { GAUGE_POINTS, HISTOGRAM_POINTS, SUM_POINTS } from '../storage/data-model.ts';
 
 type FamilyType = 'counter' | 'gauge' | 'histogram';
 
@@ -19,11 +14,11 @@ interface MetricFamily {
 
 function familyType(metric: MetricData): FamilyType | undefined {
   switch (metric.dataPointType) {
-    case DataPointType.SUM:
+    case SUM_POINTS:
       return metric.isMonotonic ? 'counter' : 'gauge';
-    case DataPointType.GAUGE:
+    case GAUGE_POINTS:
       return 'gauge';
-    case DataPointType.HISTOGRAM:
+    case HISTOGRAM_POINTS:
       return 'histogram';
     default:
       return undefined;
@@ -88,9 +83,9 @@ export function* openMetricsParts(resourceMetrics: ResourceMetrics): Generator<s
     }
     let out = familyHeader(name, family.type, family.help, family.unit, 'openmetrics');
     for (const metric of family.metrics) {
-      if (metric.dataPointType === DataPointType.HISTOGRAM) {
+      if (metric.dataPointType === HISTOGRAM_POINTS) {
         for (const point of metric.dataPoints) out += histogramLines(name, point);
-      } else if (metric.dataPointType === DataPointType.SUM || metric.dataPointType === DataPointType.GAUGE) {
+      } else if (metric.dataPointType === SUM_POINTS || metric.dataPointType === GAUGE_POINTS) {
         for (const point of metric.dataPoints) out += sample(name, renderLabels(point.attributes), point.value);
       }
     }
