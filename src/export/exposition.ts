@@ -80,7 +80,7 @@ export function formatBound(bound: number | undefined): string {
  */
 export function familyHeader(
   name: string,
-  type: 'counter' | 'gauge' | 'histogram',
+  type: 'counter' | 'gauge' | 'histogram' | 'untyped',
   help: string,
   unit: string,
   format: ExpositionFormat,

@@ -2,15 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { finished } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import type {
-  CollectionResult,
-  MetricData,
-  MetricProducer,
-  MetricReader,
-  ResourceMetrics,
-  ScopeMetrics,
-} from '@opentelemetry/sdk-metrics';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import type { CollectionResult, MetricData, MetricProducer, MetricReader } from '@opentelemetry/sdk-metrics';
 import type { Logger } from '../core/logger.ts';
 import type { InstrumentRegistry } from '../storage/registry.ts';
 import {
@@ -22,7 +15,7 @@ import {
   prometheusName,
   type ExpositionFormat,
 } from './exposition.ts';
-import { openMetricsParts } from './openmetrics.ts';
+import { openMetricsParts, textParts } from './openmetrics.ts';
 import { LoopShare, loopClock } from './loop-share.ts';
 import { ChunkPool, RegistryWriter, SLICE_MS } from './registry-writer.ts';
 
@@ -240,36 +233,6 @@ class Exposition {
   }
 }
 
-/**
- * The OpenTelemetry part in the text format, family by family (`target_info` first): what
- * OpenTelemetry's serializer writes for the whole collection in one call, the same bytes in the
- * same order. It groups metrics by Prometheus name in order of first appearance and writes each
- * family on its own; so does this, one call per family (`NO_METRICS` left out: the caller writes it
- * once, when the whole exposition is empty).
- */
-function* textParts(
-  serializer: PrometheusSerializer,
-  familySerializer: PrometheusSerializer,
-  instruments: ResourceMetrics,
-): Generator<string> {
-  const resource = instruments.resource;
-  const head = serializer.serialize({ resource, scopeMetrics: [] });
-  yield head.endsWith(NO_METRICS) ? head.slice(0, -NO_METRICS.length) : head;
-  const families = new Map<string, ScopeMetrics[]>();
-  for (const { scope, metrics } of instruments.scopeMetrics) {
-    for (const metric of metrics) {
-      const name = prometheusName(metric);
-      let family = families.get(name);
-      if (family === undefined) families.set(name, (family = []));
-      family.push({ scope, metrics: [metric] });
-    }
-  }
-  for (const scopeMetrics of families.values()) {
-    const text = familySerializer.serialize({ resource, scopeMetrics });
-    yield text === NO_METRICS ? '' : text;
-  }
-}
-
 /** An exposition being made or made, and how many requests (or `render()` calls) use it. */
 interface SharedExposition {
   readonly made: Promise<Exposition>;
@@ -317,10 +280,6 @@ export class PrometheusEndpoint {
   private readonly registry: InstrumentRegistry;
   private readonly writer: RegistryWriter;
   private readonly beforeExport: () => Promise<void>;
-  /** OpenTelemetry's serializer, as configured before: with `target_info`, no scope labels. */
-  private readonly serializer: PrometheusSerializer;
-  /** The same without `target_info`, for one family at a time (`textParts`). */
-  private readonly familySerializer: PrometheusSerializer;
   private readonly logger: Logger;
   /** By format, and gzipped or not. */
   private readonly inFlight = new Map<string, SharedExposition>();
@@ -347,8 +306,6 @@ export class PrometheusEndpoint {
     this.beforeExport = beforeExport;
     this.logger = logger;
     this.reader = new PrometheusReader(registryProducer);
-    this.serializer = new PrometheusSerializer('', false, undefined, false, true);
-    this.familySerializer = new PrometheusSerializer('', false, undefined, true, true);
   }
 
   /** Collects every metric now and returns the exposition text (the text format unless asked otherwise). */
@@ -453,10 +410,7 @@ export class PrometheusEndpoint {
     let deadline = performance.now() + SLICE_MS;
     let empty = true;
     const instruments = forPrometheus(resourceMetrics, (metric) => this.notShadowed(metric));
-    const parts =
-      format === 'text'
-        ? textParts(this.serializer, this.familySerializer, instruments)
-        : openMetricsParts(instruments);
+    const parts = format === 'text' ? textParts(instruments) : openMetricsParts(instruments);
     let index = 0;
     for (const part of parts) {
       if (part !== '') sink.push(Buffer.from(part, 'utf8'));
