@@ -1,30 +1,12 @@
 import { endianness } from 'node:os';
 import { StateMismatchError, StateReader } from '../analytics/state.ts';
-import { MetricReader, type Histogram, type MetricProducer, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { Histogram, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { Logger } from '../core/logger.ts';
 import { prometheusName } from '../export/prometheus.ts';
 import { BucketExtremes, gaugePoints, layout, type Layout } from './downsample.ts';
 import type { ResolvedDashboard } from './options.ts';
 import { histogramQuantile } from './quantile.ts';
 import { HISTOGRAM_POINTS } from '../storage/data-model.ts';
-
-/**
- * A pull reader for the dashboard: it exports nothing, it only lets the history collect from the
- * same MeterProvider (and the same registry, through its producer) as the other readers.
- */
-export class PullReader extends MetricReader {
-  constructor(producers: MetricProducer[]) {
-    super({ metricProducers: producers });
-  }
-
-  protected override onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  protected override onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 type Labels = Readonly<Record<string, string>>;
 

@@ -2,8 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { finished } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import type { CollectionResult, MetricData, MetricProducer, MetricReader } from '@opentelemetry/sdk-metrics';
+import type { CollectionResult, MetricData, MetricProducer } from '@opentelemetry/sdk-metrics';
 import type { Logger } from '../core/logger.ts';
 import type { InstrumentRegistry } from '../storage/registry.ts';
 import {
@@ -18,6 +17,7 @@ import {
 import { openMetricsParts, textParts } from './openmetrics.ts';
 import { LoopShare, loopClock } from './loop-share.ts';
 import { ChunkPool, RegistryWriter, SLICE_MS } from './registry-writer.ts';
+import type { MetricSource } from './sources.ts';
 
 export {
   OPENMETRICS_CONTENT_TYPE,
@@ -26,8 +26,6 @@ export {
   prometheusName,
   type ExpositionFormat,
 } from './exposition.ts';
-
-type CollectionOptions = Parameters<MetricReader['collect']>[0];
 
 /** What OpenTelemetry's serializer writes when there is no metric at all. */
 const NO_METRICS = '# no registered metrics';
@@ -40,39 +38,6 @@ const GZIP_BACKLOG = 1024 * 1024;
 const POOLED_CHUNKS = 8;
 /** zlib's fastest level: the exposition is repetitive text, and the time is spent off the event loop anyway. */
 const GZIP_LEVEL = 1;
-
-/**
- * The Prometheus pull reader: OpenTelemetry's exporter used as a MetricReader only (its own server
- * never starts). `collect()` returns everything the endpoint exposes, the registry included (what
- * `exportSnapshot()` reads without a file exporter); a scrape collects the OpenTelemetry instruments
- * alone (`collectInstruments`) and writes the registry itself.
- */
-export class PrometheusReader extends PrometheusExporter {
-  private readonly registryProducer: MetricProducer;
-
-  constructor(registryProducer: MetricProducer) {
-    // Scope labels (otel_scope_name...) would add two labels to every series of the contract.
-    super({ preventServerStart: true, withoutScopeInfo: true });
-    this.registryProducer = registryProducer;
-  }
-
-  /** The instruments of the MeterProvider only: host metrics, HTTP durations, the bot's own. */
-  collectInstruments(options?: CollectionOptions): Promise<CollectionResult> {
-    return super.collect(options);
-  }
-
-  /** The instruments and the registry, as one OpenTelemetry collection. */
-  override async collect(options?: CollectionOptions): Promise<CollectionResult> {
-    const [instruments, registry] = await Promise.all([super.collect(options), this.registryProducer.collect(options)]);
-    return {
-      resourceMetrics: {
-        resource: instruments.resourceMetrics.resource,
-        scopeMetrics: [...instruments.resourceMetrics.scopeMetrics, ...registry.resourceMetrics.scopeMetrics],
-      },
-      errors: [...instruments.errors, ...registry.errors],
-    };
-  }
-}
 
 /**
  * What writing bodies to sockets may take from the event loop. A socket write copies into the
@@ -267,8 +232,9 @@ function settled(res: ServerResponse): Promise<void> | undefined {
  * The Prometheus endpoint: the text format or OpenMetrics as the `Accept` header asks, gzipped when
  * `Accept-Encoding` allows it. The registry's metrics (every metric of the contract) are written
  * straight from their series (`RegistryWriter`), in slices that yield to the event loop; the
- * MeterProvider's instruments go through OpenTelemetry's reader and serializer as before, and both
- * form one exposition, the same as OpenTelemetry alone would write.
+ * instruments (the SDK's own meter, or a MeterProvider's reader) are collected as OpenTelemetry data
+ * and written family by family (`textParts`, `openMetricsParts`), and both form one exposition, the
+ * same as OpenTelemetry's Prometheus exporter alone would write.
  *
  * Requests that arrive while an exposition is being made, in the same format and encoding, share it,
  * so fifty clients cost about one scrape; a gzipped one is compressed as it is written (`gzipSink`); while the rest of the event loop is busy, rendering and sending together take at most
@@ -276,8 +242,10 @@ function settled(res: ServerResponse): Promise<void> | undefined {
  * it carries: the registry is written first, then the state barrier is awaited (`beforeExport`).
  */
 export class PrometheusEndpoint {
-  readonly reader: PrometheusReader;
   private readonly registry: InstrumentRegistry;
+  /** The OpenTelemetry part: host metrics, HTTP durations, the bot's own instruments. */
+  private readonly instruments: MetricSource;
+  private readonly registryProducer: MetricProducer;
   private readonly writer: RegistryWriter;
   private readonly beforeExport: () => Promise<void>;
   private readonly logger: Logger;
@@ -292,20 +260,35 @@ export class PrometheusEndpoint {
   private readonly warnedShadowed = new Set<string>();
 
   /**
-   * @param registryProducer the registry as an OpenTelemetry producer, for `reader.collect()` (snapshots)
+   * @param registryProducer the registry as an OpenTelemetry producer, for `collect()` (snapshots)
+   * @param instruments the OpenTelemetry part of the scrape
    * @param beforeExport awaited before an exposition leaves: the durable state's write
    */
   constructor(
     registry: InstrumentRegistry,
     registryProducer: MetricProducer,
+    instruments: MetricSource,
     beforeExport: () => Promise<void>,
     logger: Logger,
   ) {
     this.registry = registry;
+    this.registryProducer = registryProducer;
+    this.instruments = instruments;
     this.writer = new RegistryWriter(registry);
     this.beforeExport = beforeExport;
     this.logger = logger;
-    this.reader = new PrometheusReader(registryProducer);
+  }
+
+  /** Everything the endpoint exposes as one OpenTelemetry collection, the instruments then the registry (what `exportSnapshot()` reads without a file exporter). */
+  async collect(): Promise<CollectionResult> {
+    const [instruments, registry] = await Promise.all([this.instruments.collect(), this.registryProducer.collect()]);
+    return {
+      resourceMetrics: {
+        resource: instruments.resourceMetrics.resource,
+        scopeMetrics: [...instruments.resourceMetrics.scopeMetrics, ...registry.resourceMetrics.scopeMetrics],
+      },
+      errors: [...instruments.errors, ...registry.errors],
+    };
   }
 
   /** Collects every metric now and returns the exposition text (the text format unless asked otherwise). */
@@ -394,7 +377,7 @@ export class PrometheusEndpoint {
     await this.share.admit();
     const started = loopClock();
     this.registry.runCollectHooks();
-    const collecting = this.reader.collectInstruments();
+    const collecting = this.instruments.collect();
     this.share.charge(loopClock() - started);
     const { resourceMetrics, errors } = await collecting;
     if (errors.length > 0 && !this.warnedErrors) {
