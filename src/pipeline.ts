@@ -317,7 +317,11 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
   const domains = createDomains(options, registry, guard, () => clock.at ?? Date.now());
   let state: StateStore | undefined;
   const beforeExport = () => state?.beforeExport() ?? Promise.resolve();
-  const source: ReaderSource = { registry, resource, scope: SCOPE, beforeExport };
+  // The push readers' source: they come with a MeterProvider, so with the SDK.
+  const source: ReaderSource | undefined =
+    loaded.sdk === undefined
+      ? undefined
+      : { metrics: loaded.sdk.metrics, registry, resource, scope: SCOPE, beforeExport };
 
   // Every reader pulls from the same registry through a producer of its own.
   const producer = () => new RegistryProducer(registry, resource, SCOPE, 'cumulative', beforeExport);
@@ -331,11 +335,11 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
   // The scrape writes the registry itself; the producer serves collect() (snapshots).
   const prometheus = new PrometheusEndpoint(registry, producer(), instruments, beforeExport, logger);
   const file =
-    loaded.file === undefined
+    loaded.file === undefined || source === undefined
       ? undefined
       : createFileExport(loaded.file.FileMetricExporter, options, source, health, logger);
   const otlp =
-    loaded.otlp === undefined || options.otlp === false
+    loaded.otlp === undefined || options.otlp === false || source === undefined
       ? undefined
       : createOtlpExport(loaded.otlp.module.OtlpPushExporter, loaded.otlp.createExporter, options.otlp, source, health);
   const dashboardReader =
