@@ -55,7 +55,9 @@ interface Point {
 
 /**
  * The key of an attribute set regardless of key order, as `hashAttributes` of the SDK computes it;
- * cached per attributes object, since callers pass the same frozen objects again and again.
+ * cached per attributes object, since callers pass the same frozen objects again and again. The
+ * SDK's own instruments never change an attributes object once given (the bot's instruments are
+ * on a MeterProvider, not here).
  */
 const keys = new WeakMap<Attributes, string>();
 function keyOf(attributes: Attributes): string {
