@@ -42,7 +42,7 @@ function reference(options: ResolvedResource) {
 }
 
 test('resource attributes: the keys, values and order of @opentelemetry/resources merging the same layers', () => {
-  for (const options of [
+  const cases: ResolvedResource[] = [
     { serviceName: 'bot', serviceInstanceId: 'i-1', resourceAttributes: {} },
     {
       serviceName: 'bot',
@@ -50,7 +50,8 @@ test('resource attributes: the keys, values and order of @opentelemetry/resource
       // Overriding a host attribute and the SDK's; an empty key is dropped as there.
       resourceAttributes: { 'deployment.environment.name': 'prod', 'host.name': 'h', 'telemetry.sdk.name': 'x', '': 1 },
     },
-  ]) {
+  ];
+  for (const options of cases) {
     const ours = resourceAttributes(options);
     const theirs = reference(options).attributes;
     assert.deepEqual(Object.entries(ours), Object.entries(theirs));
