@@ -5,13 +5,15 @@
  * (`export/`), the HTTP surface (`http/`) and the dashboard (`dashboard/`).
  */
 import type { AddressInfo } from 'node:net';
+import { platform } from 'node:os';
+import type { Meter } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
-import { MeterProvider, type MetricReader } from '@opentelemetry/sdk-metrics';
+import type { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import type { RuntimeMetrics } from './collectors/runtime.ts';
 import type * as RuntimeModule from './collectors/runtime.ts';
 import type { SystemMetrics } from './collectors/system.ts';
 import type * as SystemModule from './collectors/system.ts';
-import { buildResource } from './config/resource.ts';
+import { fixedResource, resourceAttributes } from './config/resource.ts';
 import type { ResolvedOptions } from './config/options.ts';
 import { METRICS } from './contract/metrics.ts';
 import { SCOPE_NAME } from './contract/semconv.ts';
@@ -37,12 +39,15 @@ import type { OtlpExporterFactory, OtlpPushExporter } from './export/otlp.ts';
 import type * as OtlpModule from './export/otlp.ts';
 import { PrometheusEndpoint } from './export/prometheus.ts';
 import { createFileExport, createOtlpExport, type PushExport, type ReaderSource } from './export/readers.ts';
+import { createPullReader, importSdk, requireSdk, type Sdk } from './export/sdk.ts';
+import { meterSource, MetricSources } from './export/sources.ts';
 import { createAccessGate } from './http/gate.ts';
 import { livenessHandler, readinessHandler } from './http/health.ts';
 import { isLoopback } from './http/hosts.ts';
 import { MonitoringServer } from './http/server.ts';
 import { createSurfaceHandler, type RouteHandler, type SurfaceHandler } from './http/surface.ts';
 import { dailyPnlHandler } from './dashboard/daily-pnl-api.ts';
+import { registeredSelection } from './integrations/auto-instrument.ts';
 import { PgPoolObserver } from './integrations/pg.ts';
 import { WebIntegration } from './integrations/web.ts';
 import { flushOnSignals } from './lifecycle/signals.ts';
@@ -54,6 +59,7 @@ import type { CounterSeries } from './storage/counter.ts';
 import type { SeriesTable } from './storage/series.ts';
 import { AdmittingGuard } from './workers/guard.ts';
 import { MAX_WORKER_LABELS } from './workers/options.ts';
+import { InstrumentMeter } from './storage/meter.ts';
 import { InstrumentRegistry } from './storage/registry.ts';
 
 /**
@@ -87,7 +93,8 @@ export interface Domains {
 
 /** Everything `MonitoringService` holds. */
 export interface Pipeline {
-  readonly meterProvider: MeterProvider;
+  /** The OpenTelemetry MeterProvider: the one running, else one made now (loading the SDK) for the bot's own instruments. */
+  readonly meterProvider: () => MeterProvider;
   readonly guard: AdmittingGuard;
   readonly domains: Domains;
   readonly prometheus: PrometheusEndpoint;
@@ -130,6 +137,26 @@ export interface OptionalParts {
   readonly system: typeof SystemModule | undefined;
   readonly runtime: typeof RuntimeModule | undefined;
   readonly dashboard: typeof DashboardModule | undefined;
+  /** OpenTelemetry's metrics SDK, when a part needs a MeterProvider from the start (`needsMeterProvider`). */
+  readonly sdk: Sdk | undefined;
+}
+
+/**
+ * Whether a MeterProvider must run from the start: its readers push (OTLP, snapshot files), or
+ * auto-instrumentation records into it, or, outside Linux, host-metrics' network counters do.
+ * Otherwise the SDK's own instruments live on an `InstrumentMeter` and OpenTelemetry's SDK is not
+ * loaded until the bot asks for `meterProvider`.
+ */
+export function needsMeterProvider(options: ResolvedOptions): boolean {
+  const registered = registeredSelection();
+  return (
+    options.otlp !== false ||
+    options.exportDirectory !== false ||
+    options.autoInstrument !== false ||
+    registered.http ||
+    registered.fetch ||
+    (options.systemMetrics && platform() !== 'linux')
+  );
 }
 
 /**
@@ -137,7 +164,7 @@ export interface OptionalParts {
  * rejects with the MonitoringConfigError of either (an unwritable directory, a missing gRPC package).
  */
 export async function loadOptionalParts(options: ResolvedOptions): Promise<OptionalParts> {
-  const [otlp, file, store, stateFile, system, runtime, dashboard] = await Promise.all([
+  const [otlp, file, store, stateFile, system, runtime, dashboard, sdk] = await Promise.all([
     options.otlp === false ? undefined : import('./export/otlp.ts'),
     options.exportDirectory === false ? undefined : import('./export/file-exporter.ts'),
     options.stateDirectory === false ? undefined : import('./state/store.ts'),
@@ -145,6 +172,7 @@ export async function loadOptionalParts(options: ResolvedOptions): Promise<Optio
     options.systemMetrics ? import('./collectors/system.ts') : undefined,
     options.runtimeMetrics ? import('./collectors/runtime.ts') : undefined,
     options.dashboard === false ? undefined : import('./dashboard/dashboard.ts'),
+    needsMeterProvider(options) ? importSdk() : undefined,
   ]);
   if (file !== undefined && options.exportDirectory !== false)
     await file.prepareExportDirectory(options.exportDirectory);
@@ -157,6 +185,7 @@ export async function loadOptionalParts(options: ResolvedOptions): Promise<Optio
     system,
     runtime,
     dashboard,
+    sdk,
   };
 }
 
@@ -271,7 +300,10 @@ function createDomains(
 /** Builds every part; nothing runs until the components start. */
 export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): Pipeline {
   const { logger } = options;
-  const resource: Resource = buildResource(options);
+  const { parts: loaded } = hooks;
+  const attributes = resourceAttributes(options);
+  const resource: Resource =
+    loaded.sdk === undefined ? fixedResource(attributes) : loaded.sdk.resources.resourceFromAttributes(attributes);
   const registry = createRegistry(options, logger);
   const guard = new AdmittingGuard(
     options.strict,
@@ -285,28 +317,51 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
   const domains = createDomains(options, registry, guard, () => clock.at ?? Date.now());
   let state: StateStore | undefined;
   const beforeExport = () => state?.beforeExport() ?? Promise.resolve();
-  const source: ReaderSource = { registry, resource, scope: SCOPE, beforeExport };
+  // The push readers' source: they come with a MeterProvider, so with the SDK.
+  const source: ReaderSource | undefined =
+    loaded.sdk === undefined
+      ? undefined
+      : { metrics: loaded.sdk.metrics, registry, resource, scope: SCOPE, beforeExport };
 
   // Every reader pulls from the same registry through a producer of its own.
   const producer = () => new RegistryProducer(registry, resource, SCOPE, 'cumulative', beforeExport);
-  // The scrape writes the registry itself; the producer serves the reader's collect() (snapshots).
-  const prometheus = new PrometheusEndpoint(registry, producer(), beforeExport, logger);
-  const { parts: loaded } = hooks;
+  // The SDK's own instruments: on the MeterProvider when one runs from the start, else on an
+  // InstrumentMeter, read by the scrape and the dashboard directly.
+  const ownMeter = loaded.sdk === undefined ? new InstrumentMeter() : undefined;
+  const scrapeReader = loaded.sdk === undefined ? undefined : createPullReader(loaded.sdk.metrics);
+  const instruments = new MetricSources(resource, [
+    ownMeter === undefined ? scrapeReader! : meterSource(ownMeter, resource, SCOPE),
+  ]);
+  // The scrape writes the registry itself; the producer serves collect() (snapshots).
+  const prometheus = new PrometheusEndpoint(registry, producer(), instruments, beforeExport, logger);
   const file =
-    loaded.file === undefined
+    loaded.file === undefined || source === undefined
       ? undefined
       : createFileExport(loaded.file.FileMetricExporter, options, source, health, logger);
   const otlp =
-    loaded.otlp === undefined || options.otlp === false
+    loaded.otlp === undefined || options.otlp === false || source === undefined
       ? undefined
       : createOtlpExport(loaded.otlp.module.OtlpPushExporter, loaded.otlp.createExporter, options.otlp, source, health);
+  const dashboardReader =
+    loaded.sdk === undefined || loaded.dashboard === undefined
+      ? undefined
+      : createPullReader(loaded.sdk.metrics, [producer()]);
+  // The dashboard's collection: the instruments, then the registry, as a reader with the registry's producer returns them.
+  const dashboardSource = new MetricSources(
+    resource,
+    dashboardReader !== undefined
+      ? [dashboardReader]
+      : ownMeter !== undefined
+        ? [meterSource(ownMeter, resource, SCOPE), producer()]
+        : [],
+  );
   const dashboard =
     options.dashboard === false || loaded.dashboard === undefined
       ? undefined
       : new loaded.dashboard.Dashboard(
           options.dashboard,
           options.maxSeriesPerMetric,
-          [producer()],
+          dashboardSource,
           logger,
           {
             returnsIntervalSeconds: options.returnsIntervalSeconds,
@@ -332,12 +387,35 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
   const restored = state?.open();
   // Every reason at 0 from the start, so that `increase()` and alerts see the first failure.
   if (state !== undefined) for (const reason of loaded.state!.file.RESTORE_FAILURES) restoreFailures.get1(reason);
-  const readers: MetricReader[] = [prometheus.reader];
-  if (file !== undefined) readers.push(file.reader);
-  if (otlp !== undefined) readers.push(otlp.reader);
-  if (dashboard !== undefined) readers.push(dashboard.reader);
-  const meterProvider = new MeterProvider({ resource, readers });
-  const meter = meterProvider.getMeter(SCOPE_NAME, VERSION);
+  let provider: MeterProvider | undefined;
+  if (loaded.sdk !== undefined) {
+    const readers: MetricReader[] = [scrapeReader!];
+    if (file !== undefined) readers.push(file.reader);
+    if (otlp !== undefined) readers.push(otlp.reader);
+    if (dashboard !== undefined) readers.push(dashboardReader!);
+    provider = new loaded.sdk.metrics.MeterProvider({ resource, readers });
+  }
+  const meter: Meter = ownMeter ?? provider!.getMeter(SCOPE_NAME, VERSION);
+  /**
+   * The MeterProvider, made on first use when none runs: the SDK loaded synchronously (a property
+   * cannot await), with a pull reader for the scrape and one for the dashboard, whose collections
+   * then carry its instruments after the SDK's own.
+   */
+  const meterProvider = (): MeterProvider => {
+    if (provider !== undefined) return provider;
+    const sdk = requireSdk();
+    const scrape = createPullReader(sdk.metrics);
+    const readers = [scrape];
+    instruments.add(scrape);
+    if (dashboard !== undefined) {
+      const forDashboard = createPullReader(sdk.metrics);
+      readers.push(forDashboard);
+      // Before the registry's producer, as in a reader that carries it.
+      dashboardSource.insertBeforeLast(forDashboard);
+    }
+    provider = new sdk.metrics.MeterProvider({ resource: sdk.resources.resourceFromAttributes(attributes), readers });
+    return provider;
+  };
 
   const publishModels = () => {
     try {
@@ -379,7 +457,7 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
         ['/metrics', prometheus.handle],
         ['/', prometheus.handle],
       ],
-      stop: () => (readersFlushed = flushReaders(meterProvider, otlp?.exporter, options.shutdownTimeoutMs, logger)),
+      stop: () => (readersFlushed = flushReaders(provider, otlp?.exporter, options.shutdownTimeoutMs, logger)),
     },
     {
       name: 'model-metrics',
@@ -428,7 +506,12 @@ export function buildPipeline(options: ResolvedOptions, hooks: PipelineHooks): P
     {
       name: 'system',
       start: () => {
-        if (loaded.system !== undefined) system = new loaded.system.SystemMetrics(meterProvider, meter, logger);
+        if (loaded.system !== undefined)
+          system = new loaded.system.SystemMetrics(
+            { getMeter: (...args) => meterProvider().getMeter(...args) },
+            meter,
+            logger,
+          );
       },
       stop: () => system?.stop(),
     },
@@ -591,12 +674,13 @@ function durableFiles(
  * exporter hangs, and says so.
  */
 async function flushReaders(
-  meterProvider: MeterProvider,
+  meterProvider: MeterProvider | undefined,
   otlp: OtlpPushExporter | undefined,
   timeoutMs: number,
   logger: Logger,
 ): Promise<void> {
   otlp?.beginShutdown(timeoutMs);
+  if (meterProvider === undefined) return;
   let timer: NodeJS.Timeout | undefined;
   const flushed = meterProvider.shutdown().then(
     () => true,

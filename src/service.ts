@@ -36,8 +36,6 @@ export interface HistoryInput {
 export class MonitoringService {
   /** The options in force, after defaults. */
   readonly options: ResolvedOptions;
-  /** The OpenTelemetry MeterProvider every reader hangs off; add your own instruments with `meterProvider.getMeter(...)`. */
-  readonly meterProvider: MeterProvider;
   private readonly pipeline: Pipeline;
   private readonly guard: AdmittingGuard;
   private readonly domains: Domains;
@@ -64,9 +62,18 @@ export class MonitoringService {
       },
       shutdown: () => this.shutdown(),
     });
-    this.meterProvider = this.pipeline.meterProvider;
     this.guard = this.pipeline.guard;
     this.domains = this.pipeline.domains;
+  }
+
+  /**
+   * The OpenTelemetry MeterProvider; add your own instruments with `meterProvider.getMeter(...)`:
+   * they are scraped, charted and pushed with the rest. One runs from the start when OTLP, snapshot
+   * files or auto-instrumentation are on; otherwise the first read of this property makes it
+   * (loading OpenTelemetry's SDK then, not at start).
+   */
+  get meterProvider(): MeterProvider {
+    return this.pipeline.meterProvider();
   }
 
   /**
@@ -104,6 +111,7 @@ export class MonitoringService {
       system: undefined,
       runtime: undefined,
       dashboard: undefined,
+      sdk: undefined,
     };
     return new MonitoringService(options, nothing, undefined);
   }
@@ -515,7 +523,7 @@ export class MonitoringService {
       const { resourceMetrics } = await file.reader.collect();
       return file.exporter.write(resourceMetrics);
     }
-    const { resourceMetrics } = await this.pipeline.prometheus.reader.collect();
+    const { resourceMetrics } = await this.pipeline.prometheus.collect();
     return toSnapshot(resourceMetrics, new Date());
   }
 

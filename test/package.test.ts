@@ -130,8 +130,13 @@ for (const build of ['esm', 'cjs'] as const) {
         );
       }
       assert.ok(
-        off.some((f) => f.includes('@opentelemetry/sdk-metrics')),
-        'the listing sees packages',
+        on.some((f) => f.includes('@opentelemetry/sdk-metrics')),
+        'the listing sees packages: the parts that push load the SDK',
+      );
+      assert.deepEqual(
+        off.filter((f) => f.includes('/@opentelemetry/')),
+        [],
+        'with the optional parts off, no OpenTelemetry package is loaded',
       );
       for (const f of [...off, ...on]) assert.doesNotMatch(f, /@grpc|protobufjs|exporter-metrics-otlp-grpc/);
     } finally {

@@ -1,15 +1,15 @@
 import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
-import {
-  ValueType,
-  type Attributes,
-  type BatchObservableCallback,
-  type Histogram,
-  type Meter,
-  type Observable,
-  type ObservableGauge,
+import type {
+  Attributes,
+  BatchObservableCallback,
+  Histogram,
+  Meter,
+  Observable,
+  ObservableGauge,
 } from '@opentelemetry/api';
 import type { Logger } from '../core/logger.ts';
+import { DOUBLE_VALUES } from '../storage/data-model.ts';
 
 /**
  * The metrics of OpenTelemetry's runtime-node instrumentation (0.37), published here under the same
@@ -133,7 +133,7 @@ export class RuntimeMetrics {
     const gcDuration: Histogram = meter.createHistogram(RUNTIME.gcDuration, {
       description: 'Garbage collection duration by kind, one of major, minor, incremental or weakcb.',
       unit: 's',
-      valueType: ValueType.DOUBLE,
+      valueType: DOUBLE_VALUES,
       advice: { explicitBucketBoundaries: [...GC_DURATION_BUCKETS] },
     });
 

@@ -1,6 +1,6 @@
 import { arch, hostname } from 'node:os';
-import { defaultResource, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import { ATTR_SERVICE_INSTANCE_ID, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import type { AttributeValue, Attributes } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
 import { VERSION } from '../core/version.ts';
 
 /** A resource attribute value. */
@@ -46,28 +46,62 @@ const HOST_ARCH: Record<string, string> = {
   s390x: 's390x',
 };
 
+/** `telemetry.sdk.version` of `defaultResource()`: the version of `@opentelemetry/core` this package pins. */
+export const OTEL_SDK_VERSION = '3.1.0';
+
 /**
- * The resource every reader reports: SDK defaults, then host and process (no command line: bots pass
- * keys there), then `OTEL_RESOURCE_ATTRIBUTES` and `resourceAttributes`, then the service identity.
- * `service.instance.id` tells two bots on one host apart in every backend.
+ * The resource attributes every reader reports: SDK defaults, then host and process (no command
+ * line: bots pass keys there), then `OTEL_RESOURCE_ATTRIBUTES` and `resourceAttributes`, then the
+ * service identity. `service.instance.id` tells two bots on one host apart in every backend. The
+ * attributes, in their order, of `defaultResource().merge(host).merge(custom).merge(service)` of
+ * `@opentelemetry/resources` (a merge puts the newer attributes first, and the first of a key
+ * wins), computed without loading it.
  */
-export function buildResource(options: ResolvedResource): Resource {
-  return defaultResource()
-    .merge(
-      resourceFromAttributes({
-        'host.name': hostname(),
-        'host.arch': HOST_ARCH[arch()] ?? arch(),
-        'process.pid': process.pid,
-        'process.runtime.name': 'nodejs',
-        'process.runtime.version': process.versions.node,
-      }),
-    )
-    .merge(resourceFromAttributes({ ...options.resourceAttributes }))
-    .merge(
-      resourceFromAttributes({
-        [ATTR_SERVICE_NAME]: options.serviceName,
-        [ATTR_SERVICE_VERSION]: VERSION,
-        [ATTR_SERVICE_INSTANCE_ID]: options.serviceInstanceId,
-      }),
-    );
+export function resourceAttributes(options: ResolvedResource): Attributes {
+  const layers: Record<string, unknown>[] = [
+    {
+      'service.name': options.serviceName,
+      'service.version': VERSION,
+      'service.instance.id': options.serviceInstanceId,
+    },
+    { ...options.resourceAttributes },
+    {
+      'host.name': hostname(),
+      'host.arch': HOST_ARCH[arch()] ?? arch(),
+      'process.pid': process.pid,
+      'process.runtime.name': 'nodejs',
+      'process.runtime.version': process.versions.node,
+    },
+    {
+      'service.name': process.argv0 ? `unknown_service:${process.argv0}` : 'unknown_service',
+      'telemetry.sdk.language': 'nodejs',
+      'telemetry.sdk.name': 'opentelemetry',
+      'telemetry.sdk.version': OTEL_SDK_VERSION,
+    },
+  ];
+  const attributes: Attributes = {};
+  for (const layer of layers)
+    for (const [key, value] of Object.entries(layer))
+      if (key !== '' && !Object.hasOwn(attributes, key) && isSimple(value)) attributes[key] = value as AttributeValue;
+  return attributes;
+}
+
+function isSimple(value: unknown): boolean {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+}
+
+/**
+ * A resource of fixed attributes for the data the SDK's own meter and registry publish when no
+ * OpenTelemetry MeterProvider runs (nothing reads more than `attributes` from it then).
+ */
+export function fixedResource(attributes: Attributes): Resource {
+  const resource: Resource = {
+    attributes,
+    asyncAttributesPending: false,
+    waitForAsyncAttributes: () => Promise.resolve(),
+    // As OpenTelemetry's: the other's attributes first, and they win.
+    merge: (other) => (other === null ? resource : fixedResource({ ...attributes, ...other.attributes })),
+    getRawAttributes: () => Object.entries(attributes),
+  };
+  return resource;
 }

@@ -15,6 +15,20 @@ export const SYSTEM = Object.freeze({
   processUptime: 'process.uptime',
 });
 
+/**
+ * The stable HTTP names of the semantic conventions the SDK's HTTP server metric uses, copied so
+ * that a bot does not load `@opentelemetry/semantic-conventions` (thousands of constants) for six;
+ * a test holds them equal to the package's.
+ */
+export const HTTP = Object.freeze({
+  serverRequestDuration: 'http.server.request.duration',
+  requestMethod: 'http.request.method',
+  responseStatusCode: 'http.response.status_code',
+  route: 'http.route',
+  urlScheme: 'url.scheme',
+  errorType: 'error.type',
+});
+
 /** Instrumentation scope of the domain metrics. */
 export const SCOPE_NAME = '@evil2root/monitoring';
 

@@ -1,26 +1,27 @@
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { BatchObservableCallback, Meter, ObservableGauge } from '@opentelemetry/api';
-import type { MetricProducer } from '@opentelemetry/sdk-metrics';
 import { staticAssetHandler, uplotFile } from '../http/static-assets.ts';
 import type { RouteHandler } from '../http/surface.ts';
 import type { Logger } from '../core/logger.ts';
 import type { ResolvedDashboard } from './options.ts';
 import { fillsRoute, type FillSource } from './fills-api.ts';
 import { SeriesApi } from './series-api.ts';
-import { MetricHistory, PullReader, type SeriesContext } from './history.ts';
+import type { MetricSource } from '../export/sources.ts';
+import { MetricHistory, type SeriesContext } from './history.ts';
 import { PAGE_CSS, PAGE_HTML, PAGE_JS } from './page.ts';
 
 /** OpenTelemetry name of the event-loop delay gauge (scraped as `nodejs_eventloop_delay_p99`), as the runtime-node instrumentation names it. */
 export const EVENT_LOOP_DELAY_P99 = 'nodejs.eventloop.delay.p99';
 
 /**
- * The built-in dashboard: a pull reader on the shared MeterProvider, the history it samples every
+ * The built-in dashboard: the history it samples from the instruments and the registry every
  * `intervalSeconds`, the event-loop delay gauge, and the routes of the page, its assets and the
  * series API.
  */
 export class Dashboard {
-  readonly reader: PullReader;
+  /** What the history samples: the instruments and the registry. */
+  readonly source: MetricSource;
   readonly history: MetricHistory;
   readonly seriesApi: SeriesApi;
   private readonly logger: Logger;
@@ -45,7 +46,7 @@ export class Dashboard {
   constructor(
     settings: ResolvedDashboard,
     maxSlots: number,
-    producers: MetricProducer[],
+    source: MetricSource,
     logger: Logger,
     context?: SeriesContext,
     fills: FillSource = { recentFills: () => [] },
@@ -53,7 +54,7 @@ export class Dashboard {
     this.logger = logger;
     this.fills = fills;
     this.intervalMs = settings.intervalSeconds * 1000;
-    this.reader = new PullReader(producers);
+    this.source = source;
     this.history = new MetricHistory({ ...settings, maxSlots, logger });
     this.seriesApi = new SeriesApi(this.history, context === undefined ? {} : { context });
   }
@@ -81,7 +82,7 @@ export class Dashboard {
     if (this.inFlight !== undefined) return fresh ? this.inFlight.then(() => this.sample(true)) : this.inFlight;
     const run = (async () => {
       try {
-        const { resourceMetrics } = await this.reader.collect();
+        const { resourceMetrics } = await this.source.collect();
         this.history.sample(resourceMetrics, Date.now());
       } catch (error) {
         this.logger.warn(`dashboard history: a collection failed (${(error as Error).message})`);

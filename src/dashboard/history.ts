@@ -1,35 +1,12 @@
 import { endianness } from 'node:os';
 import { StateMismatchError, StateReader } from '../analytics/state.ts';
-import {
-  DataPointType,
-  MetricReader,
-  type Histogram,
-  type MetricProducer,
-  type ResourceMetrics,
-} from '@opentelemetry/sdk-metrics';
+import type { Histogram, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { Logger } from '../core/logger.ts';
 import { prometheusName } from '../export/prometheus.ts';
 import { BucketExtremes, gaugePoints, layout, type Layout } from './downsample.ts';
 import type { ResolvedDashboard } from './options.ts';
 import { histogramQuantile } from './quantile.ts';
-
-/**
- * A pull reader for the dashboard: it exports nothing, it only lets the history collect from the
- * same MeterProvider (and the same registry, through its producer) as the other readers.
- */
-export class PullReader extends MetricReader {
-  constructor(producers: MetricProducer[]) {
-    super({ metricProducers: producers });
-  }
-
-  protected override onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  protected override onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-}
+import { HISTOGRAM_POINTS } from '../storage/data-model.ts';
 
 type Labels = Readonly<Record<string, string>>;
 
@@ -615,7 +592,7 @@ export class MetricHistory {
           if (kept.keep !== undefined && !kept.keep(p.attributes)) continue;
           const labels: Record<string, string> = {};
           for (const [k, v] of Object.entries(p.attributes)) if (!kept.drop?.includes(k)) labels[k] = String(v);
-          if (metric.dataPointType === DataPointType.HISTOGRAM)
+          if (metric.dataPointType === HISTOGRAM_POINTS)
             this.putHistogram(seen, name, labels, slot, sampleIndex, p.value as Histogram);
           else this.put(seen, name, labels, slot, sampleIndex, p.value as number);
         }

@@ -272,6 +272,8 @@ export const TRADING_ANALYTICS_CHECKS: Checks<TradingAnalyticsOptions> = {
 
 function isTimeZone(v: unknown): boolean {
   if (typeof v !== 'string' || v.length === 0) return false;
+  // Without Intl (see ZoneCalendar).
+  if (v === 'UTC') return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: v });
     return true;

@@ -3,7 +3,8 @@
  * and the compression. Written to give, sample for sample, what OpenTelemetry's `PrometheusSerializer`
  * gives (the metric table of docs/metrics.md and the dashboards rely on those names and values).
  */
-import { DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { MetricData, ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import { SUM_POINTS } from '../storage/data-model.ts';
 
 /** The Prometheus text format, version 0.0.4, or OpenMetrics 1.0.0 (`# EOF`, counters as families without `_total`). */
 export type ExpositionFormat = 'text' | 'openmetrics';
@@ -30,7 +31,7 @@ export function sanitizeName(name: string): string {
 /** The name a metric has on the scrape (and in Grafana): renamed, sanitized, `_total` on monotonic sums, as OpenTelemetry's serializer does. */
 export function prometheusName(metric: MetricData): string {
   const name = sanitizeName(PROMETHEUS_RENAMES.get(metric.descriptor.name) ?? metric.descriptor.name);
-  const monotonicSum = metric.dataPointType === DataPointType.SUM && metric.isMonotonic;
+  const monotonicSum = metric.dataPointType === SUM_POINTS && metric.isMonotonic;
   return monotonicSum && !name.endsWith('_total') ? `${name}_total` : name;
 }
 
@@ -79,7 +80,7 @@ export function formatBound(bound: number | undefined): string {
  */
 export function familyHeader(
   name: string,
-  type: 'counter' | 'gauge' | 'histogram',
+  type: 'counter' | 'gauge' | 'histogram' | 'untyped',
   help: string,
   unit: string,
   format: ExpositionFormat,

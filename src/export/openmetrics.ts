@@ -1,12 +1,7 @@
-import {
-  DataPointType,
-  type DataPoint,
-  type Histogram,
-  type MetricData,
-  type ResourceMetrics,
-} from '@opentelemetry/sdk-metrics';
+import type { DataPoint, Histogram, MetricData, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { renderLabels } from '../storage/series.ts';
 import { familyHeader, formatBound, formatValue, prometheusName } from './exposition.ts';
+import { GAUGE_POINTS, HISTOGRAM_POINTS, SUM_POINTS } from '../storage/data-model.ts';
 
 type FamilyType = 'counter' | 'gauge' | 'histogram';
 
@@ -19,11 +14,11 @@ interface MetricFamily {
 
 function familyType(metric: MetricData): FamilyType | undefined {
   switch (metric.dataPointType) {
-    case DataPointType.SUM:
+    case SUM_POINTS:
       return metric.isMonotonic ? 'counter' : 'gauge';
-    case DataPointType.GAUGE:
+    case GAUGE_POINTS:
       return 'gauge';
-    case DataPointType.HISTOGRAM:
+    case HISTOGRAM_POINTS:
       return 'histogram';
     default:
       return undefined;
@@ -88,14 +83,86 @@ export function* openMetricsParts(resourceMetrics: ResourceMetrics): Generator<s
     }
     let out = familyHeader(name, family.type, family.help, family.unit, 'openmetrics');
     for (const metric of family.metrics) {
-      if (metric.dataPointType === DataPointType.HISTOGRAM) {
+      if (metric.dataPointType === HISTOGRAM_POINTS) {
         for (const point of metric.dataPoints) out += histogramLines(name, point);
-      } else if (metric.dataPointType === DataPointType.SUM || metric.dataPointType === DataPointType.GAUGE) {
+      } else if (metric.dataPointType === SUM_POINTS || metric.dataPointType === GAUGE_POINTS) {
         for (const point of metric.dataPoints) out += sample(name, renderLabels(point.attributes), point.value);
       }
     }
     yield out;
   }
+}
+
+/**
+ * The OpenTelemetry part of a scrape in the Prometheus text format, family by family (`target_info`
+ * first): what OpenTelemetry's `PrometheusSerializer` (without scope labels and resource constant
+ * labels, as the endpoint configured it) writes for the whole collection in one call, the same bytes
+ * in the same order, without loading `@opentelemetry/exporter-prometheus` and the SDK it brings. An
+ * empty family (an instrument with no point yet) keeps its header, as there; a family of an unknown
+ * point type (exponential histograms) is written `untyped`, header only, as there.
+ */
+export function* textParts(resourceMetrics: ResourceMetrics): Generator<string> {
+  yield (
+    familyHeader('target_info', 'gauge', 'Target metadata', '', 'text') +
+    sample('target_info', renderLabels(resourceMetrics.resource.attributes), 1)
+  );
+  const families = new Map<string, TextFamily | null>();
+  for (const scope of resourceMetrics.scopeMetrics) {
+    for (const metric of scope.metrics) {
+      const name = prometheusName(metric);
+      const type = familyType(metric) ?? 'untyped';
+      const family = families.get(name);
+      if (family === null || (family !== undefined && family.type !== type)) {
+        families.set(name, null);
+        continue;
+      }
+      if (family === undefined) families.set(name, { type, help: '', unit: '', metrics: [metric] });
+      else family.metrics.push(metric);
+    }
+  }
+  for (const [name, family] of families) {
+    if (family === null || name === 'target_info') continue;
+    for (const { descriptor } of family.metrics) {
+      family.help ||= descriptor.description;
+      family.unit ||= descriptor.unit;
+    }
+    let out = familyHeader(name, family.type, family.help, family.unit, 'text');
+    for (const metric of family.metrics) {
+      if (metric.dataPointType === HISTOGRAM_POINTS) {
+        for (const point of metric.dataPoints) out += histogramTextLines(name, point);
+      } else if (metric.dataPointType === SUM_POINTS || metric.dataPointType === GAUGE_POINTS) {
+        for (const point of metric.dataPoints) out += sample(name, renderLabels(point.attributes), point.value);
+      }
+    }
+    yield out;
+  }
+}
+
+interface TextFamily {
+  readonly type: FamilyType | 'untyped';
+  help: string;
+  unit: string;
+  readonly metrics: MetricData[];
+}
+
+/** A histogram point as OpenTelemetry's Prometheus serializer writes it: count and sum first, then the buckets. */
+function histogramTextLines(name: string, point: DataPoint<Histogram>): string {
+  const labels = renderLabels(point.attributes);
+  let out = '';
+  if (point.value.count != null) out += sample(`${name}_count`, labels, point.value.count);
+  if (point.value.sum != null) out += sample(`${name}_sum`, labels, point.value.sum);
+  const { boundaries, counts } = point.value.buckets;
+  let cumulative = 0;
+  let infinite = false;
+  for (let k = 0; k < counts.length; k++) {
+    cumulative += counts[k]!;
+    const bound = boundaries[k];
+    if (bound === undefined && infinite) break;
+    if (bound === Infinity) infinite = true;
+    const le = `le="${formatBound(bound)}"`;
+    out += `${name}_bucket{${labels === '' ? le : `${labels},${le}`}} ${formatValue(cumulative)}\n`;
+  }
+  return out;
 }
 
 /** `openMetricsParts` as one string. */

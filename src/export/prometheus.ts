@@ -2,15 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { finished } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import type {
-  CollectionResult,
-  MetricData,
-  MetricProducer,
-  MetricReader,
-  ResourceMetrics,
-  ScopeMetrics,
-} from '@opentelemetry/sdk-metrics';
+import type { CollectionResult, MetricData, MetricProducer } from '@opentelemetry/sdk-metrics';
 import type { Logger } from '../core/logger.ts';
 import type { InstrumentRegistry } from '../storage/registry.ts';
 import {
@@ -22,9 +14,10 @@ import {
   prometheusName,
   type ExpositionFormat,
 } from './exposition.ts';
-import { openMetricsParts } from './openmetrics.ts';
+import { openMetricsParts, textParts } from './openmetrics.ts';
 import { LoopShare, loopClock } from './loop-share.ts';
 import { ChunkPool, RegistryWriter, SLICE_MS } from './registry-writer.ts';
+import type { MetricSource } from './sources.ts';
 
 export {
   OPENMETRICS_CONTENT_TYPE,
@@ -33,8 +26,6 @@ export {
   prometheusName,
   type ExpositionFormat,
 } from './exposition.ts';
-
-type CollectionOptions = Parameters<MetricReader['collect']>[0];
 
 /** What OpenTelemetry's serializer writes when there is no metric at all. */
 const NO_METRICS = '# no registered metrics';
@@ -47,39 +38,6 @@ const GZIP_BACKLOG = 1024 * 1024;
 const POOLED_CHUNKS = 8;
 /** zlib's fastest level: the exposition is repetitive text, and the time is spent off the event loop anyway. */
 const GZIP_LEVEL = 1;
-
-/**
- * The Prometheus pull reader: OpenTelemetry's exporter used as a MetricReader only (its own server
- * never starts). `collect()` returns everything the endpoint exposes, the registry included (what
- * `exportSnapshot()` reads without a file exporter); a scrape collects the OpenTelemetry instruments
- * alone (`collectInstruments`) and writes the registry itself.
- */
-export class PrometheusReader extends PrometheusExporter {
-  private readonly registryProducer: MetricProducer;
-
-  constructor(registryProducer: MetricProducer) {
-    // Scope labels (otel_scope_name...) would add two labels to every series of the contract.
-    super({ preventServerStart: true, withoutScopeInfo: true });
-    this.registryProducer = registryProducer;
-  }
-
-  /** The instruments of the MeterProvider only: host metrics, HTTP durations, the bot's own. */
-  collectInstruments(options?: CollectionOptions): Promise<CollectionResult> {
-    return super.collect(options);
-  }
-
-  /** The instruments and the registry, as one OpenTelemetry collection. */
-  override async collect(options?: CollectionOptions): Promise<CollectionResult> {
-    const [instruments, registry] = await Promise.all([super.collect(options), this.registryProducer.collect(options)]);
-    return {
-      resourceMetrics: {
-        resource: instruments.resourceMetrics.resource,
-        scopeMetrics: [...instruments.resourceMetrics.scopeMetrics, ...registry.resourceMetrics.scopeMetrics],
-      },
-      errors: [...instruments.errors, ...registry.errors],
-    };
-  }
-}
 
 /**
  * What writing bodies to sockets may take from the event loop. A socket write copies into the
@@ -240,36 +198,6 @@ class Exposition {
   }
 }
 
-/**
- * The OpenTelemetry part in the text format, family by family (`target_info` first): what
- * OpenTelemetry's serializer writes for the whole collection in one call, the same bytes in the
- * same order. It groups metrics by Prometheus name in order of first appearance and writes each
- * family on its own; so does this, one call per family (`NO_METRICS` left out: the caller writes it
- * once, when the whole exposition is empty).
- */
-function* textParts(
-  serializer: PrometheusSerializer,
-  familySerializer: PrometheusSerializer,
-  instruments: ResourceMetrics,
-): Generator<string> {
-  const resource = instruments.resource;
-  const head = serializer.serialize({ resource, scopeMetrics: [] });
-  yield head.endsWith(NO_METRICS) ? head.slice(0, -NO_METRICS.length) : head;
-  const families = new Map<string, ScopeMetrics[]>();
-  for (const { scope, metrics } of instruments.scopeMetrics) {
-    for (const metric of metrics) {
-      const name = prometheusName(metric);
-      let family = families.get(name);
-      if (family === undefined) families.set(name, (family = []));
-      family.push({ scope, metrics: [metric] });
-    }
-  }
-  for (const scopeMetrics of families.values()) {
-    const text = familySerializer.serialize({ resource, scopeMetrics });
-    yield text === NO_METRICS ? '' : text;
-  }
-}
-
 /** An exposition being made or made, and how many requests (or `render()` calls) use it. */
 interface SharedExposition {
   readonly made: Promise<Exposition>;
@@ -304,8 +232,9 @@ function settled(res: ServerResponse): Promise<void> | undefined {
  * The Prometheus endpoint: the text format or OpenMetrics as the `Accept` header asks, gzipped when
  * `Accept-Encoding` allows it. The registry's metrics (every metric of the contract) are written
  * straight from their series (`RegistryWriter`), in slices that yield to the event loop; the
- * MeterProvider's instruments go through OpenTelemetry's reader and serializer as before, and both
- * form one exposition, the same as OpenTelemetry alone would write.
+ * instruments (the SDK's own meter, or a MeterProvider's reader) are collected as OpenTelemetry data
+ * and written family by family (`textParts`, `openMetricsParts`), and both form one exposition, the
+ * same as OpenTelemetry's Prometheus exporter alone would write.
  *
  * Requests that arrive while an exposition is being made, in the same format and encoding, share it,
  * so fifty clients cost about one scrape; a gzipped one is compressed as it is written (`gzipSink`); while the rest of the event loop is busy, rendering and sending together take at most
@@ -313,14 +242,12 @@ function settled(res: ServerResponse): Promise<void> | undefined {
  * it carries: the registry is written first, then the state barrier is awaited (`beforeExport`).
  */
 export class PrometheusEndpoint {
-  readonly reader: PrometheusReader;
   private readonly registry: InstrumentRegistry;
+  /** The OpenTelemetry part: host metrics, HTTP durations, the bot's own instruments. */
+  private readonly instruments: MetricSource;
+  private readonly registryProducer: MetricProducer;
   private readonly writer: RegistryWriter;
   private readonly beforeExport: () => Promise<void>;
-  /** OpenTelemetry's serializer, as configured before: with `target_info`, no scope labels. */
-  private readonly serializer: PrometheusSerializer;
-  /** The same without `target_info`, for one family at a time (`textParts`). */
-  private readonly familySerializer: PrometheusSerializer;
   private readonly logger: Logger;
   /** By format, and gzipped or not. */
   private readonly inFlight = new Map<string, SharedExposition>();
@@ -333,22 +260,35 @@ export class PrometheusEndpoint {
   private readonly warnedShadowed = new Set<string>();
 
   /**
-   * @param registryProducer the registry as an OpenTelemetry producer, for `reader.collect()` (snapshots)
+   * @param registryProducer the registry as an OpenTelemetry producer, for `collect()` (snapshots)
+   * @param instruments the OpenTelemetry part of the scrape
    * @param beforeExport awaited before an exposition leaves: the durable state's write
    */
   constructor(
     registry: InstrumentRegistry,
     registryProducer: MetricProducer,
+    instruments: MetricSource,
     beforeExport: () => Promise<void>,
     logger: Logger,
   ) {
     this.registry = registry;
+    this.registryProducer = registryProducer;
+    this.instruments = instruments;
     this.writer = new RegistryWriter(registry);
     this.beforeExport = beforeExport;
     this.logger = logger;
-    this.reader = new PrometheusReader(registryProducer);
-    this.serializer = new PrometheusSerializer('', false, undefined, false, true);
-    this.familySerializer = new PrometheusSerializer('', false, undefined, true, true);
+  }
+
+  /** Everything the endpoint exposes as one OpenTelemetry collection, the instruments then the registry (what `exportSnapshot()` reads without a file exporter). */
+  async collect(): Promise<CollectionResult> {
+    const [instruments, registry] = await Promise.all([this.instruments.collect(), this.registryProducer.collect()]);
+    return {
+      resourceMetrics: {
+        resource: instruments.resourceMetrics.resource,
+        scopeMetrics: [...instruments.resourceMetrics.scopeMetrics, ...registry.resourceMetrics.scopeMetrics],
+      },
+      errors: [...instruments.errors, ...registry.errors],
+    };
   }
 
   /** Collects every metric now and returns the exposition text (the text format unless asked otherwise). */
@@ -437,7 +377,7 @@ export class PrometheusEndpoint {
     await this.share.admit();
     const started = loopClock();
     this.registry.runCollectHooks();
-    const collecting = this.reader.collectInstruments();
+    const collecting = this.instruments.collect();
     this.share.charge(loopClock() - started);
     const { resourceMetrics, errors } = await collecting;
     if (errors.length > 0 && !this.warnedErrors) {
@@ -453,10 +393,7 @@ export class PrometheusEndpoint {
     let deadline = performance.now() + SLICE_MS;
     let empty = true;
     const instruments = forPrometheus(resourceMetrics, (metric) => this.notShadowed(metric));
-    const parts =
-      format === 'text'
-        ? textParts(this.serializer, this.familySerializer, instruments)
-        : openMetricsParts(instruments);
+    const parts = format === 'text' ? textParts(instruments) : openMetricsParts(instruments);
     let index = 0;
     for (const part of parts) {
       if (part !== '') sink.push(Buffer.from(part, 'utf8'));

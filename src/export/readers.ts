@@ -1,6 +1,7 @@
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
-import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import type * as MetricsModule from '@opentelemetry/sdk-metrics';
+import type { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import type { Logger } from '../core/logger.ts';
 import { RegistryProducer } from '../storage/producer.ts';
 import type { InstrumentRegistry } from '../storage/registry.ts';
@@ -17,6 +18,8 @@ export interface PushExport<E> {
 
 /** What every reader pulls from: the pre-aggregated registry, under one resource and scope. */
 export interface ReaderSource {
+  /** OpenTelemetry's metrics SDK, loaded for the push readers. */
+  readonly metrics: typeof MetricsModule;
   readonly registry: InstrumentRegistry;
   readonly resource: Resource;
   readonly scope: InstrumentationScope;
@@ -51,7 +54,7 @@ export function createFileExport(
     },
   );
   const intervalMs = options.exportIntervalSeconds * 1000;
-  const reader = new PeriodicExportingMetricReader({
+  const reader = new source.metrics.PeriodicExportingMetricReader({
     exporter,
     exportIntervalMillis: intervalMs,
     exportTimeoutMillis: Math.min(intervalMs, 30_000),
@@ -94,7 +97,7 @@ export function createOtlpExport(
   const exporter = new Exporter(create, config.timeoutMs, config.temporality, hooks, (metrics) =>
     producer.prepareExport(metrics),
   );
-  const reader = new PeriodicExportingMetricReader({
+  const reader = new source.metrics.PeriodicExportingMetricReader({
     exporter,
     exportIntervalMillis: config.intervalMs,
     exportTimeoutMillis: config.timeoutMs,

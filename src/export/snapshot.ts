@@ -1,6 +1,7 @@
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
-import { DataPointType, type MetricData, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import type { MetricData, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { prometheusName } from './prometheus.ts';
+import { GAUGE_POINTS, HISTOGRAM_POINTS, SUM_POINTS } from '../storage/data-model.ts';
 
 /** Label values as on the Prometheus scrape: label names sanitized, values strings (non-strings JSON-encoded). */
 export type SnapshotLabels = Record<string, string>;
@@ -101,13 +102,13 @@ function toSnapshotMetric(metric: MetricData): SnapshotMetric | undefined {
   const { name: otelName, unit, description } = metric.descriptor;
   const name = prometheusName(metric);
   switch (metric.dataPointType) {
-    case DataPointType.SUM:
-    case DataPointType.GAUGE: {
-      const type = metric.dataPointType === DataPointType.SUM && metric.isMonotonic ? 'counter' : 'gauge';
+    case SUM_POINTS:
+    case GAUGE_POINTS: {
+      const type = metric.dataPointType === SUM_POINTS && metric.isMonotonic ? 'counter' : 'gauge';
       const points = metric.dataPoints.map((p) => ({ labels: labelsOf(p.attributes), value: finiteOrNull(p.value) }));
       return { name, otelName, type, unit, description, points };
     }
-    case DataPointType.HISTOGRAM: {
+    case HISTOGRAM_POINTS: {
       const points = metric.dataPoints.map((p): SnapshotHistogramPoint => {
         const { boundaries, counts } = p.value.buckets;
         const buckets: SnapshotBucket[] = [];

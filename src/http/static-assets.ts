@@ -1,30 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { ownFile } from '../core/own-file.ts';
 import { PAGE_CSP } from './security-headers.ts';
 
 /** One file the dashboard serves: its content type and where its bytes come from. */
 export interface StaticAsset {
   readonly contentType: string;
   readonly load: () => string | Buffer;
-}
-
-/**
- * The path of this module, in the source (type stripping), the ES module build and the CommonJS
- * build alike: `import.meta.url` does not compile to CommonJS and `__filename` does not exist in
- * ES modules, but a stack frame names the file in both.
- */
-function ownFile(): string {
-  const prepare = Error.prepareStackTrace;
-  try {
-    Error.prepareStackTrace = (_error, frames) => frames;
-    const frames = new Error().stack as unknown as NodeJS.CallSite[];
-    const file = frames[0]?.getFileName();
-    if (file === undefined || file === null) throw new Error('cannot locate the monitoring package');
-    return file;
-  } finally {
-    Error.prepareStackTrace = prepare;
-  }
 }
 
 /** A file of the uPlot package, resolved from this package's own dependencies (never the working directory). */

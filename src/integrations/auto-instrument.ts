@@ -1,5 +1,5 @@
 import { createRequire, syncBuiltinESMExports } from 'node:module';
-import { createNoopMeter, type MeterProvider } from '@opentelemetry/api';
+import type { Meter, MeterProvider } from '@opentelemetry/api';
 
 /** Which outgoing-call instrumentations are on: `http` (node:http/https clients), `fetch` (undici, Node's global fetch). */
 export interface AutoInstrumentSelection {
@@ -30,7 +30,20 @@ interface Slot {
 const SLOT = Symbol.for('@evil2root/monitoring.instrumentations');
 const slot: Slot = ((globalThis as Record<symbol, Slot>)[SLOT] ??= { registered: { http: false, fetch: false } });
 
-const NOOP_PROVIDER: MeterProvider = { getMeter: () => createNoopMeter() };
+/** Records nothing (`createNoopMeter()` of `@opentelemetry/api`, without loading it at start). */
+const NOOP_INSTRUMENT = Object.freeze({ add() {}, record() {}, addCallback() {}, removeCallback() {} });
+const NOOP_METER: Meter = {
+  createGauge: () => NOOP_INSTRUMENT,
+  createHistogram: () => NOOP_INSTRUMENT,
+  createCounter: () => NOOP_INSTRUMENT,
+  createUpDownCounter: () => NOOP_INSTRUMENT,
+  createObservableGauge: () => NOOP_INSTRUMENT,
+  createObservableCounter: () => NOOP_INSTRUMENT,
+  createObservableUpDownCounter: () => NOOP_INSTRUMENT,
+  addBatchObservableCallback: () => {},
+  removeBatchObservableCallback: () => {},
+};
+const NOOP_PROVIDER: MeterProvider = { getMeter: () => NOOP_METER };
 
 /** Instrumentation names of `OTEL_NODE_ENABLED_INSTRUMENTATIONS` / `OTEL_NODE_DISABLED_INSTRUMENTATIONS` (as in auto-instrumentations-node). */
 const ENV_NAMES: Record<string, keyof AutoInstrumentSelection> = { http: 'http', undici: 'fetch', fetch: 'fetch' };

@@ -1,15 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { ValueType, type Attributes, type Histogram, type Meter } from '@opentelemetry/api';
-import {
-  ATTR_ERROR_TYPE,
-  ATTR_HTTP_REQUEST_METHOD,
-  ATTR_HTTP_RESPONSE_STATUS_CODE,
-  ATTR_HTTP_ROUTE,
-  ATTR_URL_SCHEME,
-  METRIC_HTTP_SERVER_REQUEST_DURATION,
-} from '@opentelemetry/semantic-conventions';
-import { HTTP_METHODS, OTHER_HTTP_METHOD } from '../contract/semconv.ts';
+import type { Attributes, Histogram, Meter } from '@opentelemetry/api';
+import { HTTP, HTTP_METHODS, OTHER_HTTP_METHOD } from '../contract/semconv.ts';
+import { DOUBLE_VALUES } from '../storage/data-model.ts';
 
 /** The semantic conventions' default buckets for `http.server.request.duration`, in seconds. */
 export const HTTP_SERVER_DURATION_BUCKETS: readonly number[] = Object.freeze([
@@ -37,10 +30,10 @@ export class HttpServerMetrics {
   private readonly onFault: (error: unknown) => void;
 
   constructor(meter: Meter, onFault: (error: unknown) => void) {
-    this.histogram = meter.createHistogram(METRIC_HTTP_SERVER_REQUEST_DURATION, {
+    this.histogram = meter.createHistogram(HTTP.serverRequestDuration, {
       description: 'Duration of HTTP server requests.',
       unit: 's',
-      valueType: ValueType.DOUBLE,
+      valueType: DOUBLE_VALUES,
       advice: { explicitBucketBoundaries: [...HTTP_SERVER_DURATION_BUCKETS] },
     });
     this.onFault = onFault;
@@ -81,18 +74,18 @@ export class HttpServerMetrics {
   private record(req: IncomingMessage, res: ServerResponse, routeOf: RouteOf, seconds: number): void {
     const method = req.method !== undefined && KNOWN_METHODS.has(req.method) ? req.method : OTHER_HTTP_METHOD;
     const attributes: Attributes = {
-      [ATTR_HTTP_REQUEST_METHOD]: method,
-      [ATTR_URL_SCHEME]: (req.socket as TLSSocket | null)?.encrypted === true ? 'https' : 'http',
+      [HTTP.requestMethod]: method,
+      [HTTP.urlScheme]: (req.socket as TLSSocket | null)?.encrypted === true ? 'https' : 'http',
     };
-    if (res.writableFinished) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = res.statusCode;
-    else attributes[ATTR_ERROR_TYPE] = 'aborted';
+    if (res.writableFinished) attributes[HTTP.responseStatusCode] = res.statusCode;
+    else attributes[HTTP.errorType] = 'aborted';
     let route: string | undefined;
     try {
       route = routeOf();
     } catch {
       route = undefined;
     }
-    if (typeof route === 'string' && route !== '') attributes[ATTR_HTTP_ROUTE] = route;
+    if (typeof route === 'string' && route !== '') attributes[HTTP.route] = route;
     this.histogram.record(seconds, attributes);
   }
 }

@@ -20,7 +20,8 @@ import type { ResolvedIntegrations } from './options.ts';
  */
 export class WebIntegration {
   private readonly settings: ResolvedIntegrations;
-  private readonly meterProvider: MeterProvider;
+  /** The MeterProvider, made on demand when none runs yet (auto-instrumentation needs one). */
+  private readonly meterProvider: () => MeterProvider;
   private readonly meter: Meter;
   private readonly exposition: RouteHandler;
   private readonly gate: AccessGate;
@@ -32,7 +33,7 @@ export class WebIntegration {
 
   constructor(
     settings: ResolvedIntegrations,
-    meterProvider: MeterProvider,
+    meterProvider: () => MeterProvider,
     meter: Meter,
     exposition: RouteHandler,
     gate: AccessGate,
@@ -56,14 +57,14 @@ export class WebIntegration {
       fetch: registered.fetch || (autoInstrument !== false && autoInstrument.fetch),
     };
     if (wanted.http || wanted.fetch) {
-      attachInstrumentations(this.meterProvider, wanted);
+      attachInstrumentations(this.meterProvider(), wanted);
       this.instrumented = true;
     }
     if (app !== undefined) attachApp(app, this.httpRecorder(), this.metricsHandler());
   }
 
   stop(): void {
-    if (this.instrumented) detachInstrumentations(this.meterProvider);
+    if (this.instrumented) detachInstrumentations(this.meterProvider());
   }
 
   httpRecorder(): HttpServerMetrics {

@@ -1,11 +1,6 @@
 import type { Attributes, HrTime } from '@opentelemetry/api';
-import {
-  AggregationTemporality,
-  DataPointType,
-  type DataPoint,
-  type Histogram,
-  type MetricData,
-} from '@opentelemetry/sdk-metrics';
+import type { DataPoint, Histogram, MetricData } from '@opentelemetry/sdk-metrics';
+import { DELTA, HISTOGRAM_POINTS, SUM_POINTS } from './data-model.ts';
 
 type Previous = number | { count: number; sum: number; counts: readonly number[] };
 /** Cumulative values by metric name, then by the series' attributes object (stable per series). */
@@ -65,9 +60,7 @@ export class DeltaTracker {
   toDelta(metrics: readonly MetricData[], endTime: HrTime): DeltaBatch {
     const base = this.sent;
     if (!isAfter(endTime, base.time)) {
-      const gauges = metrics.filter(
-        (m) => m.dataPointType !== DataPointType.SUM && m.dataPointType !== DataPointType.HISTOGRAM,
-      );
+      const gauges = metrics.filter((m) => m.dataPointType !== SUM_POINTS && m.dataPointType !== HISTOGRAM_POINTS);
       return { metrics: gauges, settle: noop };
     }
     const { values, out } = diff(metrics, base.values, base.time, endTime);
@@ -112,7 +105,7 @@ function diff(
   for (const metric of metrics) {
     const name = metric.descriptor.name;
     const previous = before.get(name);
-    if (metric.dataPointType === DataPointType.SUM) {
+    if (metric.dataPointType === SUM_POINTS) {
       const now = new Map<Attributes, Previous>();
       const points: DataPoint<number>[] = [];
       for (const p of metric.dataPoints) {
@@ -121,9 +114,8 @@ function diff(
         if (change !== 0) points.push({ startTime, endTime, attributes: p.attributes, value: change });
       }
       values.set(name, now);
-      if (points.length > 0)
-        out.push({ ...metric, aggregationTemporality: AggregationTemporality.DELTA, dataPoints: points });
-    } else if (metric.dataPointType === DataPointType.HISTOGRAM) {
+      if (points.length > 0) out.push({ ...metric, aggregationTemporality: DELTA, dataPoints: points });
+    } else if (metric.dataPointType === HISTOGRAM_POINTS) {
       const now = new Map<Attributes, Previous>();
       const points: DataPoint<Histogram>[] = [];
       for (const p of metric.dataPoints) {
@@ -148,8 +140,7 @@ function diff(
         });
       }
       values.set(name, now);
-      if (points.length > 0)
-        out.push({ ...metric, aggregationTemporality: AggregationTemporality.DELTA, dataPoints: points });
+      if (points.length > 0) out.push({ ...metric, aggregationTemporality: DELTA, dataPoints: points });
     } else {
       out.push(metric);
     }

@@ -1,10 +1,10 @@
 import type { HrTime } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
-import { hrTime } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { CollectionResult, MetricProducer, ResourceMetrics, ScopeMetrics } from '@opentelemetry/sdk-metrics';
 import { DeltaTracker, type Delivery } from './delta.ts';
 import type { InstrumentRegistry } from './registry.ts';
+import { hrTimeNow } from './data-model.ts';
 
 /** A collection ready to leave: `settle` reports what became of it (a delta producer moves or rolls back its baseline). */
 export interface PreparedExport {
@@ -49,7 +49,7 @@ export class RegistryProducer implements MetricProducer {
     if (this.delta !== undefined && restored !== undefined && !this.seeded)
       this.delta.seed(restored.metrics, restored.time);
     this.seeded = true;
-    const endTime = hrTime();
+    const endTime = hrTimeNow();
     const scopeMetrics: ScopeMetrics = { scope: this.scope, metrics: this.registry.collect(endTime) };
     if (this.beforeExport !== undefined) await this.beforeExport();
     if (this.delta !== undefined) this.collected.set(scopeMetrics, endTime);

@@ -1,19 +1,20 @@
-import { ValueType, type HrTime } from '@opentelemetry/api';
-import { hrTime } from '@opentelemetry/core';
-import {
-  AggregationTemporality,
-  DataPointType,
-  type DataPoint,
-  type Histogram,
-  type MetricData,
-  type MetricDescriptor,
-} from '@opentelemetry/sdk-metrics';
+import type { HrTime } from '@opentelemetry/api';
+import type { DataPoint, Histogram, MetricData, MetricDescriptor } from '@opentelemetry/sdk-metrics';
 import { saveNumber, saveNumbers, StateMismatchError, StateReader, type SavedNumber } from '../analytics/state.ts';
 import { isDurable, otelName, type MetricDefinition } from '../contract/metrics.ts';
 import { CounterSeries } from './counter.ts';
 import { Gauge, GaugeSeries } from './gauge.ts';
 import { HistogramSeries } from './histogram.ts';
 import { OVERFLOW_ATTRIBUTES, SeriesTable, type OverflowListener } from './series.ts';
+import {
+  CUMULATIVE,
+  DOUBLE_VALUES,
+  GAUGE_POINTS,
+  HISTOGRAM_POINTS,
+  INT_VALUES,
+  SUM_POINTS,
+  hrTimeNow,
+} from './data-model.ts';
 
 /** One metric of the registry: its definition, its OpenTelemetry descriptor, and where its series are. */
 export type RegistryMetric = {
@@ -37,7 +38,7 @@ export interface RegistryState {
   readonly metrics: Record<string, { type: string; buckets?: number[]; series: SavedSeries[] }>;
 }
 
-function descriptorOf(def: MetricDefinition, valueType: ValueType): MetricDescriptor {
+function descriptorOf(def: MetricDefinition, valueType: MetricDescriptor['valueType']): MetricDescriptor {
   return Object.freeze({ name: otelName(def), description: def.description, unit: def.unit, valueType });
 }
 
@@ -49,7 +50,7 @@ function descriptorOf(def: MetricDefinition, valueType: ValueType): MetricDescri
  */
 export class InstrumentRegistry {
   /** Start of the durable series: this process's start, or the first process's after a restore. */
-  startTime: HrTime = hrTime();
+  startTime: HrTime = hrTimeNow();
   /** What `restoreState` brought back, as collected right after it: where a delta reader's first delta starts. */
   restoredBaseline: { readonly metrics: MetricData[]; readonly time: HrTime } | undefined;
   /** Start of the process-scoped series (self-metrics): always this process's. */
@@ -69,7 +70,7 @@ export class InstrumentRegistry {
   counter(def: MetricDefinition, maxSeries = this.maxSeries): SeriesTable<CounterSeries> {
     this.claim(def, 'counter');
     const table = new SeriesTable(def, maxSeries, (a) => new CounterSeries(a), this.onOverflow);
-    this.entries.push({ kind: 'counter', ...this.meta(def, ValueType.INT), table });
+    this.entries.push({ kind: 'counter', ...this.meta(def, INT_VALUES), table });
     return table;
   }
 
@@ -78,7 +79,7 @@ export class InstrumentRegistry {
     this.claim(def, 'gauge');
     const table = new SeriesTable(def, this.maxSeries, (a) => new GaugeSeries(a), this.onOverflow);
     const gauge = new Gauge(table, absentValue);
-    this.entries.push({ kind: 'gauge', ...this.meta(def, ValueType.DOUBLE), gauge });
+    this.entries.push({ kind: 'gauge', ...this.meta(def, DOUBLE_VALUES), gauge });
     return gauge;
   }
 
@@ -87,7 +88,7 @@ export class InstrumentRegistry {
     // A plain array on purpose: V8 reads frozen arrays several times slower, and this one is read on every record().
     const bounds = [...(def.buckets ?? [])];
     const table = new SeriesTable(def, this.maxSeries, (a) => new HistogramSeries(a, bounds), this.onOverflow);
-    this.entries.push({ kind: 'histogram', ...this.meta(def, ValueType.DOUBLE), table });
+    this.entries.push({ kind: 'histogram', ...this.meta(def, DOUBLE_VALUES), table });
     return table;
   }
 
@@ -100,7 +101,7 @@ export class InstrumentRegistry {
     if (def.labels.join() !== histogram.def.labels.join()) {
       throw new Error(`${def.name} must have the labels of ${histogram.def.name}`);
     }
-    this.entries.push({ kind: 'counterOfHistogram', ...this.meta(def, ValueType.INT), table: histogram });
+    this.entries.push({ kind: 'counterOfHistogram', ...this.meta(def, INT_VALUES), table: histogram });
   }
 
   /** Runs `fn` at the start of every collection: derived gauges (analytics) are computed then, not on the hot path. */
@@ -119,7 +120,7 @@ export class InstrumentRegistry {
   }
 
   /** Every metric with at least one published point, as OpenTelemetry cumulative data. */
-  collect(endTime: HrTime = hrTime()): MetricData[] {
+  collect(endTime: HrTime = hrTimeNow()): MetricData[] {
     this.runCollectHooks();
     const out: MetricData[] = [];
     for (const e of this.entries) {
@@ -144,8 +145,8 @@ export class InstrumentRegistry {
           if (points.length > 0) {
             out.push({
               descriptor: e.descriptor,
-              aggregationTemporality: AggregationTemporality.CUMULATIVE,
-              dataPointType: DataPointType.GAUGE,
+              aggregationTemporality: CUMULATIVE,
+              dataPointType: GAUGE_POINTS,
               dataPoints: points,
             });
           }
@@ -171,8 +172,8 @@ export class InstrumentRegistry {
           if (points.length > 0) {
             out.push({
               descriptor: e.descriptor,
-              aggregationTemporality: AggregationTemporality.CUMULATIVE,
-              dataPointType: DataPointType.HISTOGRAM,
+              aggregationTemporality: CUMULATIVE,
+              dataPointType: HISTOGRAM_POINTS,
               dataPoints: points,
             });
           }
@@ -291,12 +292,12 @@ export class InstrumentRegistry {
     }
     this.startTime = [seconds!, nanos!];
     for (const fn of apply) fn();
-    const now = hrTime();
+    const now = hrTimeNow();
     this.restoredBaseline = { metrics: this.collect(now), time: now };
     return apply.length;
   }
 
-  private meta(def: MetricDefinition, valueType: ValueType) {
+  private meta(def: MetricDefinition, valueType: MetricDescriptor['valueType']) {
     return { def, descriptor: descriptorOf(def, valueType), durable: isDurable(def) };
   }
 
@@ -333,8 +334,8 @@ function sumPoints<S extends { attributes: DataPoint<number>['attributes'] }>(
 function sum(descriptor: MetricDescriptor, dataPoints: DataPoint<number>[]): MetricData {
   return {
     descriptor,
-    aggregationTemporality: AggregationTemporality.CUMULATIVE,
-    dataPointType: DataPointType.SUM,
+    aggregationTemporality: CUMULATIVE,
+    dataPointType: SUM_POINTS,
     isMonotonic: true,
     dataPoints,
   };

@@ -5,9 +5,11 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, test, type TestContext } from 'node:test';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import * as sdkMetrics from '@opentelemetry/sdk-metrics';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { dailyPnlHandler } from '../../src/dashboard/daily-pnl-api.ts';
 import { Dashboard } from '../../src/dashboard/dashboard.ts';
+import { createPullReader } from '../../src/export/sdk.ts';
 import { DASHBOARD_DEFAULTS } from '../../src/dashboard/options.ts';
 import type { MonitoringService } from '../../src/index.ts';
 import { requireBinary } from '../helpers/binaries.ts';
@@ -580,13 +582,14 @@ test(
  * Dashboard's history at chosen times (the SDK samples at the wall clock) and served by a plain server.
  */
 async function sixHours(): Promise<{ url: string; close: () => Promise<void> }> {
-  const dashboard = new Dashboard({ ...DASHBOARD_DEFAULTS, intervalSeconds: 60 }, 2000, [], new RecordingLogger(), {
+  const reader = createPullReader(sdkMetrics);
+  const dashboard = new Dashboard({ ...DASHBOARD_DEFAULTS, intervalSeconds: 60 }, 2000, reader, new RecordingLogger(), {
     returnsIntervalSeconds: 86_400,
     returnsWindow: 30,
     ratioMinReturns: 2,
     tradeWindow: 100,
   });
-  const provider = new MeterProvider({ readers: [dashboard.reader] });
+  const provider = new MeterProvider({ readers: [reader] });
   const meter = provider.getMeter('six-hours');
   let equity = 10_000;
   let peak = equity;
@@ -603,7 +606,7 @@ async function sixHours(): Promise<{ url: string; close: () => Promise<void> }> 
     peak = Math.max(peak, equity);
     maxDrawdown = Math.max(maxDrawdown, 1 - equity / peak);
     if (minute % 20 === 0) signals.add(1, { symbol: 'BTC/USD', direction: 'buy' });
-    const { resourceMetrics } = await dashboard.reader.collect();
+    const { resourceMetrics } = await dashboard.source.collect();
     dashboard.history.sample(resourceMetrics, t);
   }
   // As the service serves it next to the dashboard's routes; no trade closed here.

@@ -16,6 +16,7 @@ import { gunzipSync } from 'node:zlib';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { emptyResource } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import * as sdkMetrics from '@opentelemetry/sdk-metrics';
 import { METRIC_LIST, METRICS } from '../../src/contract/metrics.ts';
 import {
   acceptsGzip,
@@ -24,6 +25,7 @@ import {
   OPENMETRICS_CONTENT_TYPE,
   PROMETHEUS_CONTENT_TYPE,
 } from '../../src/export/exposition.ts';
+import { createPullReader } from '../../src/export/sdk.ts';
 import { PrometheusEndpoint } from '../../src/export/prometheus.ts';
 import type { MonitoringService } from '../../src/index.ts';
 import type { Pipeline } from '../../src/pipeline.ts';
@@ -43,7 +45,7 @@ function endpointOf(monitoring: MonitoringService): PrometheusEndpoint {
 
 /** The whole scrape as it was written before: one OpenTelemetry collection through OpenTelemetry's serializer. */
 async function serializedByOpenTelemetry(endpoint: PrometheusEndpoint): Promise<string> {
-  const { resourceMetrics } = await endpoint.reader.collect();
+  const { resourceMetrics } = await endpoint.collect();
   return new PrometheusSerializer('', false, undefined, false, true).serialize(forPrometheus(resourceMetrics));
 }
 
@@ -356,8 +358,9 @@ test('the numbers are read before the durable state barrier, and nothing leaves 
       release = resolve;
     });
   const producer = new RegistryProducer(registry, emptyResource(), { name: 'test' });
-  const endpoint = new PrometheusEndpoint(registry, producer, barrier, new RecordingLogger());
-  const provider = new MeterProvider({ readers: [endpoint.reader] });
+  const reader = createPullReader(sdkMetrics);
+  const endpoint = new PrometheusEndpoint(registry, producer, reader, barrier, new RecordingLogger());
+  const provider = new MeterProvider({ readers: [reader] });
   let done = false;
   const rendered = endpoint.render().then((text) => {
     done = true;
@@ -447,8 +450,9 @@ test('a gzipped scrape far larger than the chunk pool and the zlib backlog decom
   const latency = registry.histogram(METRICS.apiLatency);
   for (let i = 0; i < 20_000; i++) latency.get2(`/api/orders/${i}`, 'POST').record((i % 1000) / 100);
   const producer = new RegistryProducer(registry, emptyResource(), { name: 'test' });
-  const endpoint = new PrometheusEndpoint(registry, producer, () => Promise.resolve(), new RecordingLogger());
-  const provider = new MeterProvider({ readers: [endpoint.reader] });
+  const reader = createPullReader(sdkMetrics);
+  const endpoint = new PrometheusEndpoint(registry, producer, reader, () => Promise.resolve(), new RecordingLogger());
+  const provider = new MeterProvider({ readers: [reader] });
   for (const accept of ['text/plain', 'application/openmetrics-text']) {
     const [plain, zipped] = await Promise.all([
       handleDirectly(endpoint, { accept }),
@@ -504,8 +508,9 @@ test('a plain body is reused for later scrapes only once every response sent it'
   const series = Array.from({ length: 20_000 }, (_, i) => trades.get3(`SYM${i}/USD`, 'buy', 'success'));
   for (const s of series) s.value = 1;
   const producer = new RegistryProducer(registry, emptyResource(), { name: 'test' });
-  const endpoint = new PrometheusEndpoint(registry, producer, () => Promise.resolve(), new RecordingLogger());
-  const provider = new MeterProvider({ readers: [endpoint.reader] });
+  const reader = createPullReader(sdkMetrics);
+  const endpoint = new PrometheusEndpoint(registry, producer, reader, () => Promise.resolve(), new RecordingLogger());
+  const provider = new MeterProvider({ readers: [reader] });
   const first = new HeldResponse();
   await endpoint.handle({ headers: {} } as IncomingMessage, first as unknown as ServerResponse);
   assert.equal(first.statusCode, 200);

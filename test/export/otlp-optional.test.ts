@@ -105,10 +105,14 @@ test('without gRPC and protobuf installed: Prometheus and OTLP over HTTP/protobu
     // The final push at shutdown reached a real receiver, which decoded it with the OTLP protos.
     const trades = metricsByName(receiver.requests).get('executed_trades');
     assert.ok(trades !== undefined && trades.length > 0, 'the protobuf push carried the trade');
-    for (const { loaded } of [prometheus, pushed]) {
-      assert.ok(loaded.includes('@opentelemetry/sdk-metrics'), 'the hook saw the packages loaded');
+    assert.ok(pushed.loaded.includes('@opentelemetry/sdk-metrics'), 'the hook saw the packages loaded');
+    // Prometheus alone needs no MeterProvider: none of OpenTelemetry's packages is loaded.
+    assert.deepEqual(
+      prometheus.loaded.filter((pkg) => pkg.startsWith('@opentelemetry/')),
+      [],
+    );
+    for (const { loaded } of [prometheus, pushed])
       for (const pkg of loaded) assert.doesNotMatch(pkg, /grpc|protobuf/, `${pkg} was loaded`);
-    }
     assert.ok(pushed.loaded.includes('@opentelemetry/otlp-transformer'));
   } finally {
     await receiver.close();

@@ -255,3 +255,36 @@ test('otlpFailureReason and otlpDelivery: HTTP statuses, gRPC codes and socket e
     assert.equal(otlpDelivery(error), delivery, String(error));
   }
 });
+
+test('OTLP with the default collectors: host, runtime and dashboard instruments, the bot’s own and the contract arrive in one push', async () => {
+  const receiver = new OtlpHttpReceiver();
+  const endpoint = await receiver.listen();
+  closers.push(() => receiver.close());
+  const { monitoring } = await start({
+    systemMetrics: true,
+    runtimeMetrics: true,
+    otlp: { endpoint, protocol: 'http/json', intervalSeconds: HOUR },
+  });
+  monitoring.recordExecutedTrade({ symbol: 'BTC/USD', direction: 'buy', success: true });
+  monitoring.meterProvider.getMeter('bot').createCounter('bot.orders').add(2, { venue: 'x' });
+  // A scrape first: the runtime's delay gauges need samples, and the scrape collects the same instruments.
+  assert.match(await monitoring.metricsText(), /system_cpu_time_total\{/);
+  await monitoring.shutdown();
+  await receiver.waitFor(1);
+  const byName = metricsByName(receiver.requests);
+  for (const name of [
+    'system.cpu.time',
+    'system.memory.usage',
+    'process.cpu.time',
+    'system.filesystem.usage',
+    'nodejs.eventloop.utilization',
+    'v8js.memory.heap.used',
+    'bot.orders',
+    'executed_trades',
+  ])
+    assert.ok(byName.has(name), `${name} arrived over OTLP`);
+  assert.equal(
+    lastPointValue(byName.get('bot.orders'), (a) => a['venue'] === 'x'),
+    2,
+  );
+});

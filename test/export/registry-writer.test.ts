@@ -9,8 +9,10 @@ import { test } from 'node:test';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { emptyResource } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import * as sdkMetrics from '@opentelemetry/sdk-metrics';
 import { METRICS } from '../../src/contract/metrics.ts';
 import { forPrometheus } from '../../src/export/exposition.ts';
+import { createPullReader } from '../../src/export/sdk.ts';
 import { PrometheusEndpoint } from '../../src/export/prometheus.ts';
 import { RegistryWriter } from '../../src/export/registry-writer.ts';
 import { RegistryProducer } from '../../src/storage/producer.ts';
@@ -46,11 +48,12 @@ const VALUES = [
 
 async function bothWays(registry: InstrumentRegistry): Promise<{ direct: string; old: string }> {
   const producer = new RegistryProducer(registry, emptyResource(), { name: 'test' });
-  const endpoint = new PrometheusEndpoint(registry, producer, () => Promise.resolve(), new RecordingLogger());
-  const provider = new MeterProvider({ readers: [endpoint.reader] });
+  const reader = createPullReader(sdkMetrics);
+  const endpoint = new PrometheusEndpoint(registry, producer, reader, () => Promise.resolve(), new RecordingLogger());
+  const provider = new MeterProvider({ readers: [reader] });
   try {
     const direct = await endpoint.render();
-    const { resourceMetrics } = await endpoint.reader.collect();
+    const { resourceMetrics } = await endpoint.collect();
     const old = new PrometheusSerializer('', false, undefined, false, true).serialize(forPrometheus(resourceMetrics));
     return { direct, old };
   } finally {

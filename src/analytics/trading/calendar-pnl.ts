@@ -40,9 +40,12 @@ export class ZoneCalendar {
 
   /** Throws a RangeError for a time zone `Intl` does not know. */
   constructor(timeZone = 'UTC') {
-    const format = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric' });
     this.timeZone = timeZone;
-    this.#format = timeZone === 'UTC' ? undefined : format;
+    // UTC needs no Intl: the first DateTimeFormat of a process loads ICU's zone data, 8 MiB of resident memory.
+    this.#format =
+      timeZone === 'UTC'
+        ? undefined
+        : new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric' });
   }
 
   /** The local date of `ms` as days since 1970-01-01. */

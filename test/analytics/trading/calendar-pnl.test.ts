@@ -127,3 +127,23 @@ test('property: DailyPnl in a time zone equals the pure functions (seeded, 300 s
     }
   }
 });
+
+test('UTC, the default, creates no Intl.DateTimeFormat (the first one of a process loads ICU zone data: 8 MiB resident)', () => {
+  const original = Intl.DateTimeFormat;
+  let created = 0;
+  Intl.DateTimeFormat = new Proxy(original, {
+    construct(target, args: ConstructorParameters<typeof Intl.DateTimeFormat>) {
+      created++;
+      return new target(...args);
+    },
+  });
+  try {
+    const daily = new DailyPnl(90, 'UTC');
+    assert.ok(daily.add(5, Date.UTC(2026, 0, 2, 23)));
+    assert.equal(created, 0);
+    new DailyPnl(90, 'Europe/Paris');
+    assert.equal(created, 1, 'the proxy counts');
+  } finally {
+    Intl.DateTimeFormat = original;
+  }
+});
