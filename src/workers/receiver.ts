@@ -171,11 +171,22 @@ export class WorkerReceiver {
   /** Messages received and not handled yet, in arrival order (bounded: each worker waits for acks past `maxBatchesInFlight`). */
   private readonly queue: { message: Message; sourceOf: () => Source }[] = [];
   private queueHead = 0;
+  /** Time spent handling messages since the event loop last reached its check phase, ms. */
+  private spentMs = 0;
+  /** Whether a setImmediate is pending that resets {@link spentMs} and handles what is queued. */
+  private turnPending = false;
   private handling = false;
+  private readonly onTurn = () => {
+    this.turnPending = false;
+    this.spentMs = 0;
+    this.handleQueued();
+  };
 
   /**
-   * Takes a message in arrival order. The messages are handled in slices of about 2 ms of the event loop:
-   * a flood of batches from busy workers (which Node may deliver in one go) never holds up the loop longer.
+   * Takes a message in arrival order. The messages are handled in slices of about 2 ms per turn of the
+   * event loop, whatever their number: Node delivers every message queued on a channel in one callback
+   * (node_messaging.cc, `MessagePort::OnMessage`), and the messages of several workers in one poll
+   * phase, so past 2 ms in a turn a message is only queued, and handled after the turn's timers.
    */
   private receive(message: Message, sourceOf: () => Source): void {
     this.queue.push({ message, sourceOf });
@@ -183,9 +194,16 @@ export class WorkerReceiver {
   }
 
   private handleQueued(): void {
+    if (this.queueHead >= this.queue.length) return;
+    if (!this.turnPending) {
+      this.turnPending = true;
+      setImmediate(this.onTurn);
+    }
+    if (this.spentMs >= SLICE_MS) return;
     this.handling = true;
     const started = performance.now();
-    while (this.queueHead < this.queue.length) {
+    let elapsed = 0;
+    while (this.queueHead < this.queue.length && this.spentMs + elapsed < SLICE_MS) {
       const next = this.queue[this.queueHead]!;
       this.queue[this.queueHead++] = undefined as never;
       try {
@@ -195,19 +213,18 @@ export class WorkerReceiver {
           `a message from a worker could not be handled: ${(error as Error)?.message ?? String(error)}`,
         );
       }
-      if (performance.now() - started > SLICE_MS && this.queueHead < this.queue.length) {
-        // The handled prefix goes, so a queue that never empties under a steady flow stays small.
-        if (this.queueHead >= 1024) {
-          this.queue.splice(0, this.queueHead);
-          this.queueHead = 0;
-        }
-        setImmediate(() => this.handleQueued());
-        return;
-      }
+      elapsed = performance.now() - started;
     }
-    this.queue.length = 0;
-    this.queueHead = 0;
+    this.spentMs += elapsed;
     this.handling = false;
+    if (this.queueHead >= this.queue.length) {
+      this.queue.length = 0;
+      this.queueHead = 0;
+    } else if (this.queueHead >= 1024) {
+      // The handled prefix goes, so a queue that never empties under a steady flow stays small.
+      this.queue.splice(0, this.queueHead);
+      this.queueHead = 0;
+    }
   }
 
   private handle(message: Message, sourceOf: () => Source): void {
