@@ -171,39 +171,30 @@ export class WorkerReceiver {
   /** Messages received and not handled yet, in arrival order (bounded: each worker waits for acks past `maxBatchesInFlight`). */
   private readonly queue: { message: Message; sourceOf: () => Source }[] = [];
   private queueHead = 0;
-  /** Time spent handling messages since the event loop last reached its check phase, ms. */
-  private spentMs = 0;
-  /** Whether a setImmediate is pending that resets {@link spentMs} and handles what is queued. */
+  /** Whether a setImmediate is pending that handles what is queued. */
   private turnPending = false;
-  private handling = false;
   private readonly onTurn = () => {
     this.turnPending = false;
-    this.spentMs = 0;
     this.handleQueued();
   };
 
   /**
-   * Takes a message in arrival order. The messages are handled in slices of about 2 ms per turn of the
-   * event loop, whatever their number: Node delivers every message queued on a channel in one callback
-   * (node_messaging.cc, `MessagePort::OnMessage`), and the messages of several workers in one poll
-   * phase, so past 2 ms in a turn a message is only queued, and handled after the turn's timers.
+   * Takes a message in arrival order; it is handled in the check phase of the event loop (setImmediate),
+   * at most about 2 ms per turn of the loop, whatever the number of messages: Node delivers every message
+   * queued on a channel in one callback (src/node_messaging.cc, `MessagePort::OnMessage`), and those of
+   * all workers in one poll phase, so handling them on delivery let a burst hold the loop for tens of ms.
    */
   private receive(message: Message, sourceOf: () => Source): void {
     this.queue.push({ message, sourceOf });
-    if (!this.handling) this.handleQueued();
-  }
-
-  private handleQueued(): void {
-    if (this.queueHead >= this.queue.length) return;
     if (!this.turnPending) {
       this.turnPending = true;
       setImmediate(this.onTurn);
     }
-    if (this.spentMs >= SLICE_MS) return;
-    this.handling = true;
+  }
+
+  private handleQueued(): void {
     const started = performance.now();
-    let elapsed = 0;
-    while (this.queueHead < this.queue.length && this.spentMs + elapsed < SLICE_MS) {
+    while (this.queueHead < this.queue.length && performance.now() - started < SLICE_MS) {
       const next = this.queue[this.queueHead]!;
       this.queue[this.queueHead++] = undefined as never;
       try {
@@ -213,18 +204,20 @@ export class WorkerReceiver {
           `a message from a worker could not be handled: ${(error as Error)?.message ?? String(error)}`,
         );
       }
-      elapsed = performance.now() - started;
     }
-    this.spentMs += elapsed;
-    this.handling = false;
     if (this.queueHead >= this.queue.length) {
       this.queue.length = 0;
       this.queueHead = 0;
-    } else if (this.queueHead >= 1024) {
-      // The handled prefix goes, so a queue that never empties under a steady flow stays small.
+      return;
+    }
+    // The handled prefix goes, so a queue that never empties under a steady flow stays small.
+    if (this.queueHead >= 1024) {
       this.queue.splice(0, this.queueHead);
       this.queueHead = 0;
     }
+    // Called from a check-phase callback, this runs in the next turn's check phase, after its timers and I/O.
+    this.turnPending = true;
+    setImmediate(this.onTurn);
   }
 
   private handle(message: Message, sourceOf: () => Source): void {
