@@ -175,7 +175,7 @@ export class WorkerReceiver {
   private turnPending = false;
   private readonly onTurn = () => {
     this.turnPending = false;
-    this.handleQueued();
+    this.handleQueued(SLICE_MS);
   };
 
   /**
@@ -192,9 +192,10 @@ export class WorkerReceiver {
     }
   }
 
-  private handleQueued(): void {
+  /** Handles queued messages for at most `budgetMs`, then leaves the rest to the next turn. */
+  private handleQueued(budgetMs: number): void {
     const started = performance.now();
-    while (this.queueHead < this.queue.length && performance.now() - started < SLICE_MS) {
+    while (this.queueHead < this.queue.length && performance.now() - started < budgetMs) {
       const next = this.queue[this.queueHead]!;
       this.queue[this.queueHead++] = undefined as never;
       try {
@@ -328,8 +329,12 @@ export class WorkerReceiver {
     clearTimeout(timer);
   }
 
-  /** Tells the workers monitoring is gone (they hold their calls again) and closes the channels. */
+  /**
+   * Handles what is still queued (as it would have been on delivery), tells the workers monitoring is
+   * gone (they hold their calls again) and closes the channels.
+   */
   stop(): void {
+    this.handleQueued(Infinity);
     const gone: Message = { tag: TAG, kind: 'gone' };
     this.discovery?.postMessage(gone);
     this.discovery?.close();
