@@ -82,9 +82,11 @@ export async function floodInWorker(
 
 /**
  * The main thread's CPU time and its time runnable but waiting for a core, ms. On Linux both come
- * from /proc/<pid>/task/<tid>/schedstat (ns, read through a descriptor kept open): finer than
- * `process.threadCpuUsage()`, whose getrusage() advances by scheduler ticks (4 ms steps here).
- * Elsewhere the CPU time is `process.threadCpuUsage()`'s and the wait is NaN.
+ * from /proc/<pid>/task/<tid>/schedstat (ns, read through a descriptor kept open). The wait is
+ * accounted exactly at each switch onto a core; the CPU time of the running thread only at the
+ * scheduler's tick or a context switch (4 ms at most on a 250 Hz kernel), as getrusage()'s, which
+ * `process.threadCpuUsage()` reads: Node exposes no CLOCK_THREAD_CPUTIME_ID. Elsewhere the CPU
+ * time is `process.threadCpuUsage()`'s and the wait is NaN.
  */
 class ThreadClock {
   cpuMs = 0;

@@ -259,7 +259,7 @@ if (!isMainThread) {
   }
   console.log('');
   console.log(
-    `The main thread's event loop while worker threads work flat out: ${FLOOD_ROUNDS} interleaved rounds of ${FLOOD_MS} ms per row. A 1 ms timer on the main thread; delay = longest gap between two ticks - 1 ms; in that gap, the main thread's time on CPU and its time runnable but waiting for a core (Linux's /proc/<pid>/task/<tid>/schedstat); 'most CPU between two ticks' is the longest the main thread ran without its timer getting a turn. The control: the main thread itself works 2 ms in every 10.`,
+    `The main thread's event loop while worker threads work flat out: ${FLOOD_ROUNDS} interleaved rounds of ${FLOOD_MS} ms per row. A 1 ms timer on the main thread; delay = longest gap between two ticks - 1 ms; in that gap, the main thread's time on CPU and its time runnable but waiting for a core (Linux's /proc/<pid>/task/<tid>/schedstat); 'most CPU between two ticks' is the longest the main thread ran without its timer getting a turn. The CPU times advance at the scheduler's tick or a context switch (250 Hz kernels: a gap's CPU time is known to about 4 ms); the wait is exact. The control: the main thread itself works 2 ms in every 10.`,
   );
   console.log('');
   console.log(
