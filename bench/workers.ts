@@ -241,17 +241,17 @@ if (!isMainThread) {
   const flooded: Record<string, FloodResult> = {};
   for (const c of contestants) {
     const runs = floods.get(c)!;
-    const worst = runs.reduce((a, b) => (b.delayMs > a.delayMs ? b : a));
+    const worstRun = runs.reduce((a, b) => (b.delayMs > a.delayMs ? b : a));
     flooded[c.key] = {
       threads: c.threads,
       workers: c.workers,
       mainBusy: c.mainBusy,
       medianDelayMs: median(runs.map((r) => r.delayMs)),
-      maxDelayMs: worst.delayMs,
-      worstGapCpuMs: worst.cpuMs,
-      worstGapWaitMs: worst.waitMs,
-      worstGapAsleepMs: Math.max(0, worst.delayMs + TICK_MS - worst.cpuMs - worst.waitMs),
-      worstGapCpuShare: worst.cpuMs / (worst.delayMs + TICK_MS),
+      maxDelayMs: worstRun.delayMs,
+      worstGapCpuMs: worstRun.cpuMs,
+      worstGapWaitMs: worstRun.waitMs,
+      worstGapAsleepMs: Math.max(0, worstRun.delayMs + TICK_MS - worstRun.cpuMs - worstRun.waitMs),
+      worstGapCpuShare: worstRun.cpuMs / (worstRun.delayMs + TICK_MS),
       maxCpuInGapMs: Math.max(...runs.map((r) => r.maxCpuMs)),
       cpuShare: median(runs.map((r) => r.cpuShare)),
       callsPerSecond: c.workers === 'sdk' ? (median(runs.map((r) => r.calls)) * 1000) / FLOOD_MS : 0,
@@ -263,7 +263,7 @@ if (!isMainThread) {
   );
   console.log('');
   console.log(
-    '| worker threads | main thread | longest delay, median | worst round | in it: on CPU | waiting for a core | asleep | most CPU between two ticks | main thread CPU | SDK calls/s |',
+    '| worker threads | main thread | longest delay, median | worst round | in it: on CPU | waiting for a core | asleep | most CPU between two ticks | main thread CPU | SDK calls offered per s |',
   );
   console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const c of contestants) {
