@@ -54,6 +54,8 @@ interface Source {
   close(): void;
   /** Resolves the pending drain, if any. */
   drained: (() => void) | undefined;
+  /** The last batch applied in the current slice and not acknowledged yet, or 0. */
+  unacked: number;
 }
 
 /** A hook for tests: sees every forwarded call as it is applied, in order. @internal */
@@ -132,6 +134,7 @@ export class WorkerReceiver {
         send: (message) => channel.postMessage(message),
         close: () => channel.close(),
         drained: undefined,
+        unacked: 0,
       };
       channel.onmessage = (event: unknown) => {
         const message = asMessage((event as { data?: unknown }).data);
@@ -154,6 +157,7 @@ export class WorkerReceiver {
         send: (reply) => this.sendCluster(worker, reply),
         close: () => {},
         drained: source?.drained,
+        unacked: 0,
       };
       this.sources.set(name, source);
     }
@@ -171,6 +175,8 @@ export class WorkerReceiver {
   /** Messages received and not handled yet, in arrival order (bounded: each worker waits for acks past `maxBatchesInFlight`). */
   private readonly queue: { message: Message; sourceOf: () => Source }[] = [];
   private queueHead = 0;
+  /** The sources whose batches of the current slice are not acknowledged yet. */
+  private readonly unacked: Source[] = [];
   /** Whether a setImmediate is pending that handles what is queued. */
   private turnPending = false;
   private readonly onTurn = () => {
@@ -206,6 +212,7 @@ export class WorkerReceiver {
         );
       }
     }
+    this.sendAcks();
     if (this.queueHead >= this.queue.length) {
       this.queue.length = 0;
       this.queueHead = 0;
@@ -221,9 +228,29 @@ export class WorkerReceiver {
     setImmediate(this.onTurn);
   }
 
+  /**
+   * Acknowledges, per worker, the last batch applied: one message for all the batches of a slice, not
+   * one per batch (each message a worker wakes up to, and a lock the two threads share).
+   */
+  private sendAcks(): void {
+    for (const source of this.unacked) {
+      try {
+        source.send({ tag: TAG, kind: 'ack', seq: source.unacked });
+      } catch (error) {
+        this.logger.error(
+          `worker ${source.name} could not be acknowledged: ${(error as Error)?.message ?? String(error)}`,
+        );
+      }
+      source.unacked = 0;
+    }
+    this.unacked.length = 0;
+  }
+
   private handle(message: Message, sourceOf: () => Source): void {
     switch (message.kind) {
       case 'hello': {
+        // What was applied before is acknowledged before the answer (a cluster hello makes a new source).
+        this.sendAcks();
         const source = sourceOf();
         source.send(this.ready(source.name));
         return;
@@ -238,13 +265,20 @@ export class WorkerReceiver {
             `a batch from worker ${source.name} could not be read (${(error as Error)?.message ?? String(error)}); dropped`,
           );
         }
-        source.send({ tag: TAG, kind: 'ack', seq: message.seq });
+        if (!(typeof message.seq === 'number' && message.seq > 0)) {
+          // Not a sequence of ours: answered at once, as it came.
+          source.send({ tag: TAG, kind: 'ack', seq: message.seq });
+          return;
+        }
+        if (source.unacked === 0) this.unacked.push(source);
+        source.unacked = message.seq;
         return;
       }
       case 'drained':
         sourceOf().drained?.();
         return;
       case 'bye': {
+        this.sendAcks();
         const source = sourceOf();
         source.drained?.();
         source.close();
