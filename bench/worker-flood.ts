@@ -6,7 +6,7 @@
  * the thread ran tells of work on the thread (ours, Node's message delivery, GC); one in which it did
  * not run tells of a thread the kernel left waiting for a core (more runnable threads than cores).
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type { ClosedTrade, ExecutedTrade, TradingSignal } from '@evil2root/monitoring';
@@ -117,6 +117,16 @@ class ThreadClock {
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
   }
+
+  /** The main thread's involuntary context switches so far (Linux; NaN elsewhere). */
+  static preemptions(): number {
+    try {
+      const status = readFileSync(`/proc/self/task/${process.pid}/status`, 'latin1');
+      return Number(/nonvoluntary_ctxt_switches:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+    } catch {
+      return Number.NaN;
+    }
+  }
 }
 
 /** The timer of the main thread whose gaps are measured, ms. */
@@ -134,6 +144,8 @@ export interface Gap {
   readonly maxCpuMs: number;
   /** The main thread's CPU time / wall time over the whole flood. */
   readonly cpuShare: number;
+  /** How many times a second the kernel took the main thread off a core while it could run (Linux; NaN elsewhere). */
+  readonly preemptionsPerSecond: number;
 }
 
 /** Runs a 1 ms timer on the main thread and keeps its longest gap, on the wall clock and the thread's CPU clock. */
@@ -149,8 +161,10 @@ export class GapSampler {
   private worstCpu = 0;
   private worstWait = 0;
   private maxCpu = 0;
+  private startPreemptions = 0;
 
   start(): void {
+    this.startPreemptions = ThreadClock.preemptions();
     this.clock.read();
     this.startWall = this.lastWall = performance.now();
     this.startCpu = this.lastCpu = this.clock.cpuMs;
@@ -184,6 +198,8 @@ export class GapSampler {
       waitMs: this.worstWait,
       maxCpuMs: this.maxCpu,
       cpuShare: (this.lastCpu - this.startCpu) / (this.lastWall - this.startWall),
+      preemptionsPerSecond:
+        ((ThreadClock.preemptions() - this.startPreemptions) * 1000) / (this.lastWall - this.startWall),
     };
   }
 }

@@ -71,7 +71,9 @@ interface FloodResult {
   worstGapCpuShare: number;
   maxCpuInGapMs: number;
   cpuShare: number;
+  preemptionsPerSecond: number;
   callsPerSecond: number;
+  appliedPerSecond: number;
 }
 
 type Recorder = Record<Method, (argument: never) => void> & { flush?: () => Promise<boolean> };
@@ -195,15 +197,18 @@ if (!isMainThread) {
     { key: 'spin1', workers: 'spin', threads: 1, mainBusy: false },
     { key: 'sdk1', workers: 'sdk', threads: 1, mainBusy: false },
   ];
-  const floods = new Map<Contestant, (Gap & { calls: number })[]>(contestants.map((c) => [c, []]));
+  const floods = new Map<Contestant, (Gap & { calls: number; applied: number })[]>(contestants.map((c) => [c, []]));
   const floodedBefore = total('monitoring_forwarded_calls_total{') + total('monitoring_forwarded_dropped_total');
   let floodedCalls = 0;
   for (let round = 0; round < FLOOD_ROUNDS; round++) {
     for (let i = 0; i < contestants.length; i++) {
       const c = contestants[(i + round) % contestants.length]!;
+      text = await monitoring.metricsText();
+      const appliedBefore = total('monitoring_forwarded_calls_total{');
       (globalThis as { gc?: () => void }).gc?.();
       const r = await flood(floodWorkers, c, FLOOD_MS);
-      floods.get(c)!.push(r);
+      text = await monitoring.metricsText();
+      floods.get(c)!.push({ ...r, applied: total('monitoring_forwarded_calls_total{') - appliedBefore });
       if (c.workers === 'sdk') floodedCalls += r.calls;
       process.stderr.write(
         `  flood ${c.key}: longest delay ${r.delayMs.toFixed(1)} ms (main thread on CPU ${r.cpuMs.toFixed(1)} ms, waiting for a core ${r.waitMs.toFixed(1)} ms), most CPU in one gap ${r.maxCpuMs.toFixed(1)} ms\n`,
@@ -254,7 +259,9 @@ if (!isMainThread) {
       worstGapCpuShare: worstRun.cpuMs / (worstRun.delayMs + TICK_MS),
       maxCpuInGapMs: Math.max(...runs.map((r) => r.maxCpuMs)),
       cpuShare: median(runs.map((r) => r.cpuShare)),
+      preemptionsPerSecond: median(runs.map((r) => r.preemptionsPerSecond)),
       callsPerSecond: c.workers === 'sdk' ? (median(runs.map((r) => r.calls)) * 1000) / FLOOD_MS : 0,
+      appliedPerSecond: (median(runs.map((r) => r.applied)) * 1000) / FLOOD_MS,
     };
   }
   console.log('');
@@ -263,13 +270,13 @@ if (!isMainThread) {
   );
   console.log('');
   console.log(
-    '| worker threads | main thread | longest delay, median | worst round | in it: on CPU | waiting for a core | asleep | most CPU between two ticks | main thread CPU | SDK calls offered per s |',
+    '| worker threads | main thread | longest delay, median | worst round | in it: on CPU | waiting for a core | asleep | most CPU between two ticks | main thread CPU | preempted per s | SDK calls offered / applied per s |',
   );
-  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const c of contestants) {
     const f = flooded[c.key]!;
     console.log(
-      `| ${c.threads} ${c.workers === 'sdk' ? 'recording through the SDK' : 'spinning, no monitoring'} | ${c.workers === 'sdk' ? 'records their calls' : c.mainBusy ? 'works 2 ms in 10' : 'idle'} | ${f.medianDelayMs.toFixed(1)} ms | ${f.maxDelayMs.toFixed(1)} ms | ${f.worstGapCpuMs.toFixed(1)} ms | ${f.worstGapWaitMs.toFixed(1)} ms | ${f.worstGapAsleepMs.toFixed(1)} ms | ${f.maxCpuInGapMs.toFixed(1)} ms | ${(f.cpuShare * 100).toFixed(0)}% | ${c.workers === 'sdk' ? Math.round(f.callsPerSecond).toLocaleString('en-US') : '-'} |`,
+      `| ${c.threads} ${c.workers === 'sdk' ? 'recording through the SDK' : 'spinning, no monitoring'} | ${c.workers === 'sdk' ? 'records their calls' : c.mainBusy ? 'works 2 ms in 10' : 'idle'} | ${f.medianDelayMs.toFixed(1)} ms | ${f.maxDelayMs.toFixed(1)} ms | ${f.worstGapCpuMs.toFixed(1)} ms | ${f.worstGapWaitMs.toFixed(1)} ms | ${f.worstGapAsleepMs.toFixed(1)} ms | ${f.maxCpuInGapMs.toFixed(1)} ms | ${(f.cpuShare * 100).toFixed(0)}% | ${f.preemptionsPerSecond.toFixed(0)} | ${c.workers === 'sdk' ? `${(f.callsPerSecond / 1e6).toFixed(1)} M / ${(f.appliedPerSecond / 1e6).toFixed(2)} M` : '-'} |`,
     );
   }
   console.log('');
