@@ -266,7 +266,8 @@ export class WorkerReceiver {
           );
         }
         if (!(typeof message.seq === 'number' && message.seq > 0)) {
-          // Not a sequence of ours: answered at once, as it came.
+          // Not a sequence of ours: answered at once, as it came, after what was applied before it.
+          this.sendAcks();
           source.send({ tag: TAG, kind: 'ack', seq: message.seq });
           return;
         }
