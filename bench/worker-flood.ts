@@ -5,6 +5,8 @@
  * wall clock and on the main thread's own CPU clock (Linux's schedstat): a long gap in which
  * the thread ran tells of work on the thread (ours, Node's message delivery, GC); one in which it did
  * not run tells of a thread the kernel left waiting for a core (more runnable threads than cores).
+ * The control keeps the spinning threads and gives the main thread work of its own (2 ms in every
+ * 10), to tell what the SDK's work costs in waits from what any work on the main thread costs.
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
