@@ -54,6 +54,8 @@ interface Source {
   close(): void;
   /** Resolves the pending drain, if any. */
   drained: (() => void) | undefined;
+  /** The last batch applied in the current slice and not acknowledged yet, or 0. */
+  unacked: number;
 }
 
 /** A hook for tests: sees every forwarded call as it is applied, in order. @internal */
@@ -132,6 +134,7 @@ export class WorkerReceiver {
         send: (message) => channel.postMessage(message),
         close: () => channel.close(),
         drained: undefined,
+        unacked: 0,
       };
       channel.onmessage = (event: unknown) => {
         const message = asMessage((event as { data?: unknown }).data);
@@ -154,6 +157,7 @@ export class WorkerReceiver {
         send: (reply) => this.sendCluster(worker, reply),
         close: () => {},
         drained: source?.drained,
+        unacked: 0,
       };
       this.sources.set(name, source);
     }
@@ -171,21 +175,33 @@ export class WorkerReceiver {
   /** Messages received and not handled yet, in arrival order (bounded: each worker waits for acks past `maxBatchesInFlight`). */
   private readonly queue: { message: Message; sourceOf: () => Source }[] = [];
   private queueHead = 0;
-  private handling = false;
+  /** The sources whose batches of the current slice are not acknowledged yet. */
+  private readonly unacked: Source[] = [];
+  /** Whether a setImmediate is pending that handles what is queued. */
+  private turnPending = false;
+  private readonly onTurn = () => {
+    this.turnPending = false;
+    this.handleQueued(SLICE_MS);
+  };
 
   /**
-   * Takes a message in arrival order. The messages are handled in slices of about 2 ms of the event loop:
-   * a flood of batches from busy workers (which Node may deliver in one go) never holds up the loop longer.
+   * Takes a message in arrival order; it is handled in the check phase of the event loop (setImmediate),
+   * at most about 2 ms per turn of the loop, whatever the number of messages: Node delivers every message
+   * queued on a channel in one callback (src/node_messaging.cc, `MessagePort::OnMessage`), and those of
+   * all workers in one poll phase, so handling them on delivery let a burst hold the loop for tens of ms.
    */
   private receive(message: Message, sourceOf: () => Source): void {
     this.queue.push({ message, sourceOf });
-    if (!this.handling) this.handleQueued();
+    if (!this.turnPending) {
+      this.turnPending = true;
+      setImmediate(this.onTurn);
+    }
   }
 
-  private handleQueued(): void {
-    this.handling = true;
+  /** Handles queued messages for at most `budgetMs`, then leaves the rest to the next turn. */
+  private handleQueued(budgetMs: number): void {
     const started = performance.now();
-    while (this.queueHead < this.queue.length) {
+    while (this.queueHead < this.queue.length && performance.now() - started < budgetMs) {
       const next = this.queue[this.queueHead]!;
       this.queue[this.queueHead++] = undefined as never;
       try {
@@ -195,24 +211,46 @@ export class WorkerReceiver {
           `a message from a worker could not be handled: ${(error as Error)?.message ?? String(error)}`,
         );
       }
-      if (performance.now() - started > SLICE_MS && this.queueHead < this.queue.length) {
-        // The handled prefix goes, so a queue that never empties under a steady flow stays small.
-        if (this.queueHead >= 1024) {
-          this.queue.splice(0, this.queueHead);
-          this.queueHead = 0;
-        }
-        setImmediate(() => this.handleQueued());
-        return;
-      }
     }
-    this.queue.length = 0;
-    this.queueHead = 0;
-    this.handling = false;
+    this.sendAcks();
+    if (this.queueHead >= this.queue.length) {
+      this.queue.length = 0;
+      this.queueHead = 0;
+      return;
+    }
+    // The handled prefix goes, so a queue that never empties under a steady flow stays small.
+    if (this.queueHead >= 1024) {
+      this.queue.splice(0, this.queueHead);
+      this.queueHead = 0;
+    }
+    // Called from a check-phase callback, this runs in the next turn's check phase, after its timers and I/O.
+    this.turnPending = true;
+    setImmediate(this.onTurn);
+  }
+
+  /**
+   * Acknowledges, per worker, the last batch applied: one message for all the batches of a slice, not
+   * one per batch (each message a worker wakes up to, and a lock the two threads share).
+   */
+  private sendAcks(): void {
+    for (const source of this.unacked) {
+      try {
+        source.send({ tag: TAG, kind: 'ack', seq: source.unacked });
+      } catch (error) {
+        this.logger.error(
+          `worker ${source.name} could not be acknowledged: ${(error as Error)?.message ?? String(error)}`,
+        );
+      }
+      source.unacked = 0;
+    }
+    this.unacked.length = 0;
   }
 
   private handle(message: Message, sourceOf: () => Source): void {
     switch (message.kind) {
       case 'hello': {
+        // What was applied before is acknowledged before the answer (a cluster hello makes a new source).
+        this.sendAcks();
         const source = sourceOf();
         source.send(this.ready(source.name));
         return;
@@ -227,13 +265,21 @@ export class WorkerReceiver {
             `a batch from worker ${source.name} could not be read (${(error as Error)?.message ?? String(error)}); dropped`,
           );
         }
-        source.send({ tag: TAG, kind: 'ack', seq: message.seq });
+        if (!(typeof message.seq === 'number' && message.seq > 0)) {
+          // Not a sequence of ours: answered at once, as it came, after what was applied before it.
+          this.sendAcks();
+          source.send({ tag: TAG, kind: 'ack', seq: message.seq });
+          return;
+        }
+        if (source.unacked === 0) this.unacked.push(source);
+        source.unacked = message.seq;
         return;
       }
       case 'drained':
         sourceOf().drained?.();
         return;
       case 'bye': {
+        this.sendAcks();
         const source = sourceOf();
         source.drained?.();
         source.close();
@@ -318,8 +364,12 @@ export class WorkerReceiver {
     clearTimeout(timer);
   }
 
-  /** Tells the workers monitoring is gone (they hold their calls again) and closes the channels. */
+  /**
+   * Handles what is still queued (as it would have been on delivery), tells the workers monitoring is
+   * gone (they hold their calls again) and closes the channels.
+   */
   stop(): void {
+    this.handleQueued(Infinity);
     const gone: Message = { tag: TAG, kind: 'gone' };
     this.discovery?.postMessage(gone);
     this.discovery?.close();
