@@ -6,7 +6,7 @@
  *   BENCH_QUICK=1 npm run bench    smoke run
  *
  * hot-path.ts (which writes bench/results.json), then the others (trading-analytics.ts,
- * model-analytics.ts, analytics.ts, execution.ts, ..., scrape.ts, footprint.ts), which end with a `JSON: {...}`
+ * model-analytics.ts, analytics.ts, execution.ts, ..., scrape.ts, footprint.ts, workers.ts, worker-call.ts), which end with a `JSON: {...}`
  * line. Each section's output is passed through as it comes; at the end a summary is printed and
  * the combined results are written to bench/results-all.json. Exits with 1 when a bench failed
  * (its own exit code, or no result).
@@ -37,6 +37,7 @@ const SECTIONS: readonly Section[] = [
   { key: 'scrape', file: 'scrape.ts', result: 'json-line' },
   { key: 'footprint', file: 'footprint.ts', result: 'json-line' },
   { key: 'workers', file: 'workers.ts', result: 'json-line' },
+  { key: 'workerCall', file: 'worker-call.ts', result: 'json-line' },
 ];
 const JSON_PREFIX = 'JSON: ';
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -175,7 +176,18 @@ function headline(key: string, r: unknown): string {
       const calls = Object.entries(typeof results === 'object' && results !== null ? results : {})
         .map(([name, v]) => `${name} ${fixed(at(v, 'ratio'), 2)}x`)
         .join(', ');
-      return `worker call / main thread call: ${calls || '?'} (at most 2x ${met(at(r, 'goalMet'))})`;
+      return (
+        `worker call / main thread call: ${calls || '?'} (at most 2x ${met(at(r, 'goalMet'))}); ` +
+        `4 flooding workers: main thread's longest delay ${fixed(at(r, 'floodLongestDelayMs'), 0)} ms (spinning threads, no SDK: ${fixed(at(r, 'baselineLongestDelayMs'), 0)} ms), ` +
+        `its most CPU between two ticks ${fixed(at(r, 'floodMaxCpuInGapMs'), 1)} ms (at most 10 ${met(at(r, 'floodGoalMet'))})`
+      );
+    }
+    case 'workerCall': {
+      const results = at(r, 'results');
+      const calls = Object.entries(typeof results === 'object' && results !== null ? results : {})
+        .map(([name, v]) => `${name} ${fixed(at(v, 'ratio', '0'), 2)}x`)
+        .join(', ');
+      return `worker call / main thread call, paired round by round: ${calls || '?'}`;
     }
     default:
       return '';
