@@ -71,6 +71,11 @@ export interface SaturatedRow {
   underLoad: LoopResult;
   /** Recording rate alone (mean of the windows before and after) / under this load. */
   slowdown: number;
+  /**
+   * The bot's time lost per response served, ms: (1 - 1 / slowdown) s per second over the
+   * responses per second. Servers that answer at different rates compare on it.
+   */
+  botMsPerResponse: number;
 }
 
 export interface HttpLoadResult {
@@ -334,6 +339,7 @@ export async function runHttpLoadBench(): Promise<HttpLoadResult> {
         const windowBefore = alone3.at(-1)!;
         const windowAfter = await recordAndTickBot(monitoring, ALONE_MS);
         alone3.push(windowAfter);
+        const slowdown = (windowBefore.rate + windowAfter.rate) / 2 / loop.rate;
         rows.push({
           name: c.name,
           gzip: c.gzip,
@@ -341,7 +347,8 @@ export async function runHttpLoadBench(): Promise<HttpLoadResult> {
           route: routeLoad(cannon),
           megabytesPerSecond: round(cannon.throughput.average / 1e6, 1),
           underLoad: loop,
-          slowdown: round((windowBefore.rate + windowAfter.rate) / 2 / loop.rate),
+          slowdown: round(slowdown),
+          botMsPerResponse: round(((1 - 1 / slowdown) * 1000) / Math.max(1, cannon.requests.average), 3),
         });
       }
     } finally {
@@ -412,7 +419,7 @@ if (import.meta.main) {
     const x = row.route;
     const u = row.underLoad;
     console.log(
-      `  ${`${row.name}${row.gzip ? ', gzip' : ''}`.padEnd(42)} slowdown x${row.slowdown}; tick late ${u.lateTicks}/${u.ticks} (median ${ms(u.medianLateMs)} ms, worst ${ms(u.maxLateMs)} ms), longest gap ${ms(u.maxGapMs)} ms; ${x.requestsPerSecond} req/s of ${kb(row.bytesPerResponse)} (${row.megabytesPerSecond} MB/s), p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms; non-2xx ${x.non2xx}, errors ${x.errors}, timeouts ${x.timeouts}`,
+      `  ${`${row.name}${row.gzip ? ', gzip' : ''}`.padEnd(42)} slowdown x${row.slowdown} (${row.botMsPerResponse} ms of the bot per response); tick late ${u.lateTicks}/${u.ticks} (median ${ms(u.medianLateMs)} ms, worst ${ms(u.maxLateMs)} ms), longest gap ${ms(u.maxGapMs)} ms; ${x.requestsPerSecond} req/s of ${kb(row.bytesPerResponse)} (${row.megabytesPerSecond} MB/s), p50 ${x.p50Ms} ms, p99 ${x.p99Ms} ms; non-2xx ${x.non2xx}, errors ${x.errors}, timeouts ${x.timeouts}`,
     );
   }
   console.log(`JSON: ${JSON.stringify(r)}`);
