@@ -215,11 +215,21 @@ class Exposition {
   readonly format: ExpositionFormat;
   readonly gzipped: boolean;
   readonly body: Body;
+  /** The response headers, built once for every request it answers. */
+  readonly headers: Readonly<Record<string, string | number>>;
 
   constructor(format: ExpositionFormat, gzipped: boolean, body: Body) {
     this.format = format;
     this.gzipped = gzipped;
     this.body = body;
+    this.headers = Object.freeze({
+      'content-type': format === 'openmetrics' ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_CONTENT_TYPE,
+      'content-length': body.bytes,
+      ...(gzipped ? { 'content-encoding': 'gzip' } : {}),
+      vary: 'Accept, Accept-Encoding',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
   }
 
   /**
@@ -329,6 +339,13 @@ export class PrometheusEndpoint {
   private readonly share = new LoopShare();
   private readonly sent = new SendBudget(this.share);
   private registryNames: { count: number; names: Set<string> } = { count: -1, names: new Set() };
+  /** The last `Accept` and `Accept-Encoding` values and what they ask for. */
+  private negotiated: {
+    accept: string | undefined;
+    format: ExpositionFormat;
+    acceptEncoding: string | undefined;
+    gzip: boolean;
+  } = { accept: undefined, format: 'text', acceptEncoding: undefined, gzip: false };
   private warnedErrors = false;
   private readonly warnedShadowed = new Set<string>();
 
@@ -364,20 +381,18 @@ export class PrometheusEndpoint {
 
   /** Request handler serving the exposition; usable from any node:http-compatible server. */
   readonly handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const compressed = acceptsGzip(req.headers['accept-encoding']);
-    const use = this.expose(negotiateFormat(req.headers.accept), compressed, false);
+    const { accept, 'accept-encoding': acceptEncoding } = req.headers;
+    // A scraper sends the same two headers every time: they are parsed when they change.
+    if (accept !== this.negotiated.accept)
+      this.negotiated = { ...this.negotiated, accept, format: negotiateFormat(accept) };
+    if (acceptEncoding !== this.negotiated.acceptEncoding)
+      this.negotiated = { ...this.negotiated, acceptEncoding, gzip: acceptsGzip(acceptEncoding) };
+    const use = this.expose(this.negotiated.format, this.negotiated.gzip, false);
     let done: Promise<void> | undefined;
     try {
       const exposition = await use.exposition;
       const body = exposition.body;
-      res.writeHead(200, {
-        'content-type': exposition.format === 'openmetrics' ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_CONTENT_TYPE,
-        'content-length': body.bytes,
-        ...(compressed ? { 'content-encoding': 'gzip' } : {}),
-        vary: 'Accept, Accept-Encoding',
-        'cache-control': 'no-store',
-        'x-content-type-options': 'nosniff',
-      });
+      res.writeHead(200, exposition.headers);
       done = settled(res);
       // Chunk by chunk as the socket drains, within the budget of the turn (see `sent`).
       for (const chunk of body.chunks) {

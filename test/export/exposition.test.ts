@@ -269,6 +269,31 @@ async function handleDirectly(endpoint: PrometheusEndpoint, headers: Record<stri
   return { ...answer, chunks: answer.body, body: Buffer.concat(answer.body) };
 }
 
+test('one endpoint asked in turn with different Accept and Accept-Encoding answers each as asked', async () => {
+  const { monitoring } = await start(STABLE);
+  await demoState(monitoring);
+  const endpoint = endpointOf(monitoring);
+  const openMetrics = 'application/openmetrics-text;version=1.0.0';
+  const asks: [Record<string, string>, string, string | undefined][] = [
+    [{}, PROMETHEUS_CONTENT_TYPE, undefined],
+    [{ 'accept-encoding': 'gzip' }, PROMETHEUS_CONTENT_TYPE, 'gzip'],
+    [{ accept: openMetrics }, OPENMETRICS_CONTENT_TYPE, undefined],
+    [{ accept: openMetrics, 'accept-encoding': 'gzip' }, OPENMETRICS_CONTENT_TYPE, 'gzip'],
+    [{ accept: 'text/plain', 'accept-encoding': 'gzip;q=0' }, PROMETHEUS_CONTENT_TYPE, undefined],
+    [{ accept: openMetrics, 'accept-encoding': 'gzip' }, OPENMETRICS_CONTENT_TYPE, 'gzip'],
+    [{}, PROMETHEUS_CONTENT_TYPE, undefined],
+  ];
+  for (const [headers, type, encoding] of asks) {
+    const answer = await handleDirectly(endpoint, headers);
+    const label = JSON.stringify(headers);
+    assert.equal(answer.headers['content-type'], type, label);
+    assert.equal(answer.headers['content-encoding'], encoding, label);
+    assert.equal(answer.headers['content-length'], answer.body.length, label);
+    const text = (encoding === 'gzip' ? gunzipSync(answer.body) : answer.body).toString();
+    assert.equal(text.endsWith('# EOF\n'), type === OPENMETRICS_CONTENT_TYPE, label);
+  }
+});
+
 test('concurrent scrapes share one collection and one compression; metricsText() is collected now', async () => {
   const { monitoring } = await start(STABLE);
   const pool = countingPool();
