@@ -91,10 +91,11 @@ export interface SaturatedRow {
   /** The loop thread's CPU time over wall time under this load. */
   loopCpuShare: number;
   /**
-   * The bot's time lost per response served, ms: (1 - 1 / slowdown) s per second over the
-   * responses per second. Servers that answer at different rates compare on it.
+   * The loop thread's CPU time the server took per response, ms: the part of the thread's CPU time
+   * the bot did not get, (1 - 1 / cpuSlowdown) x the thread's CPU ms per second, over the responses
+   * per second. Servers that answer at different rates compare on it; other processes do not move it.
    */
-  botMsPerResponse: number;
+  serverCpuMsPerResponse: number;
 }
 
 /** The bot alone or under load for a while: its loop, and its rate per ms of the loop thread's CPU time. */
@@ -193,6 +194,8 @@ function saturatedRow(name: string, gzip: boolean, runs: readonly SaturatedRun[]
   const med = (f: (run: SaturatedRun) => number) => median(runs.map(f));
   const sum = (f: (run: SaturatedRun) => number) => runs.reduce((t, run) => t + f(run), 0);
   const slowdownOf = ({ loaded, around: [a, b] }: SaturatedRun) => (a.loop.rate + b.loop.rate) / 2 / loaded.loop.rate;
+  const cpuSlowdownOf = ({ loaded, around: [a, b] }: SaturatedRun) =>
+    (a.callsPerCpuMs + b.callsPerCpuMs) / 2 / loaded.callsPerCpuMs;
   const routes = runs.map((run) => routeLoad(run.cannon));
   return {
     name,
@@ -214,12 +217,10 @@ function saturatedRow(name: string, gzip: boolean, runs: readonly SaturatedRun[]
     timeouts: routes.reduce((t, r) => t + r.timeouts, 0),
     underLoad: mergeLoops(runs.map((r) => r.loaded.loop)),
     slowdown: round(med(slowdownOf)),
-    cpuSlowdown: round(
-      med(({ loaded, around: [a, b] }) => (a.callsPerCpuMs + b.callsPerCpuMs) / 2 / loaded.callsPerCpuMs),
-    ),
+    cpuSlowdown: round(med(cpuSlowdownOf)),
     loopCpuShare: round(med((r) => r.loaded.cpuShare)),
-    botMsPerResponse: round(
-      med((r) => ((1 - 1 / slowdownOf(r)) * 1000) / Math.max(1, r.cannon.requests.average)),
+    serverCpuMsPerResponse: round(
+      med((r) => ((1 - 1 / cpuSlowdownOf(r)) * r.loaded.cpuShare * 1000) / Math.max(1, r.cannon.requests.average)),
       3,
     ),
   };
@@ -512,7 +513,7 @@ if (import.meta.main) {
   for (const row of sat.rows) {
     const u = row.underLoad;
     console.log(
-      `  ${`${row.name}${row.gzip ? ', gzip' : ''}`.padEnd(42)} slowdown x${row.slowdown} (loop-thread CPU x${row.cpuSlowdown}, thread on a CPU ${(row.loopCpuShare * 100).toFixed(0)} %), ${row.botMsPerResponse} ms of the bot per response; tick late ${u.lateTicks}/${u.ticks} (median ${ms(u.medianLateMs)} ms, worst ${ms(u.maxLateMs)} ms), longest gap ${ms(u.maxGapMs)} ms; ${row.requestsPerSecond} req/s of ${kb(row.bytesPerResponse)} (${row.megabytesPerSecond} MB/s), p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms; non-2xx ${row.non2xx}, errors ${row.errors}, timeouts ${row.timeouts}`,
+      `  ${`${row.name}${row.gzip ? ', gzip' : ''}`.padEnd(42)} slowdown x${row.slowdown} (loop-thread CPU x${row.cpuSlowdown}, thread on a CPU ${(row.loopCpuShare * 100).toFixed(0)} %), ${row.serverCpuMsPerResponse} ms of the loop thread's CPU per response; tick late ${u.lateTicks}/${u.ticks} (median ${ms(u.medianLateMs)} ms, worst ${ms(u.maxLateMs)} ms), longest gap ${ms(u.maxGapMs)} ms; ${row.requestsPerSecond} req/s of ${kb(row.bytesPerResponse)} (${row.megabytesPerSecond} MB/s), p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms; non-2xx ${row.non2xx}, errors ${row.errors}, timeouts ${row.timeouts}`,
     );
   }
   console.log(`JSON: ${JSON.stringify(r)}`);
