@@ -515,7 +515,7 @@ export class PrometheusEndpoint {
    * Resolves once no response is sending its body, or after GATHER_MS. Scrapers asking again as
    * soon as answered come back one by one while bodies are being sent: a collection started for the
    * first of them would serve it alone, and each would cost a whole collection. Waiting for the
-   * sends lets those arriving meanwhile share it; every one of them arrived before it reads a number.
+   * sends lets those arriving meanwhile share it, and it reads nothing before the wait ends.
    */
   private sendsFinished(): Promise<void> | undefined {
     if (this.sending === 0) return undefined;
