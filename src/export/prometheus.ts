@@ -341,9 +341,9 @@ export class PrometheusEndpoint {
   /** The loop time every scrape of this endpoint takes together (rendering and sending). */
   private readonly share = new LoopShare();
   private readonly sent = new SendBudget(this.share);
-  /** Responses writing their body now, and the wait of collections for them to finish (`sendsFinished`). */
+  /** Responses writing their body now, and the collections waiting for them to finish (`sendsFinished`). */
   private sending = 0;
-  private sendsDone: { promise: Promise<void>; resolve: () => void } | undefined;
+  private readonly sendWaiters = new Set<() => void>();
   private registryNames: { count: number; names: Set<string> } = { count: -1, names: new Set() };
   /** The last `Accept` and `Accept-Encoding` values and what they ask for. */
   private negotiated: {
@@ -410,7 +410,7 @@ export class PrometheusEndpoint {
         }
         res.end();
       } finally {
-        if (--this.sending === 0) this.sendsDone?.resolve();
+        if (--this.sending === 0) for (const done of [...this.sendWaiters]) done();
       }
     } finally {
       // The chunks are reused only once the response no longer holds them (a socket write may still be queued).
@@ -519,24 +519,15 @@ export class PrometheusEndpoint {
    */
   private sendsFinished(): Promise<void> | undefined {
     if (this.sending === 0) return undefined;
-    let waiting = this.sendsDone;
-    if (waiting === undefined) {
-      let resolve = () => {};
-      const promise = new Promise<void>((r) => (resolve = r));
-      waiting = this.sendsDone = {
-        promise,
-        resolve: () => {
-          this.sendsDone = undefined;
-          resolve();
-        },
-      };
-    }
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, GATHER_MS);
-      void waiting.promise.then(() => {
+      // Removed on either outcome: a response that never finishes holds no waiter past GATHER_MS.
+      const done = () => {
         clearTimeout(timer);
+        this.sendWaiters.delete(done);
         resolve();
-      });
+      };
+      const timer = setTimeout(done, GATHER_MS);
+      this.sendWaiters.add(done);
     });
   }
 

@@ -389,6 +389,8 @@ test('a body that is never taken delays the next collection a bounded time only'
   assert.equal(next.status, 200);
   assert.ok(next.body.toString().includes('# TYPE'), 'a whole exposition');
   assert.equal(slow.answer.ended, false, 'the first is still waiting for its socket');
+  const waiters = (endpoint as unknown as { sendWaiters: Set<unknown> }).sendWaiters;
+  assert.equal(waiters.size, 0, 'a collection that stopped waiting holds nothing on the stuck response');
   slow.close();
   await first;
 });
