@@ -664,3 +664,57 @@ export function portfolioOperation(
     ],
   };
 }
+
+// ---- scrape load: the same label sets in prom-client -----------------------------------------------
+
+/** The model types of the scrape benches' label sets. */
+export const SCRAPE_MODELS = ['momentum', 'mean_reversion', 'breakout', 'arbitrage', 'ensemble'] as const;
+
+/**
+ * Label set `i` of the scrape benches (symbol, direction, model type): 10 per symbol, so the first
+ * `n` are `n` distinct sets (the scheme of `bench/scrape.ts`).
+ */
+export function scrapeLabelSet(i: number): { symbol: string; direction: 'buy' | 'sell'; model: string } {
+  return {
+    symbol: `SYM${Math.floor(i / 10)}/USD`,
+    direction: i % 2 === 0 ? 'buy' : 'sell',
+    model: SCRAPE_MODELS[(i >> 1) % 5]!,
+  };
+}
+
+/** The k-th confidence recorded for label set `i`: spread over the buckets. */
+export const scrapeConfidence = (i: number, k: number): number => (((i * 7 + k * 3) % 10) + 0.5) / 10;
+
+/**
+ * A prom-client registry holding `labelSets` label sets of `trading_signals_total` and the 10-bucket
+ * `trading_signal_confidence` histogram (`observations` each), plus prom-client's default metrics
+ * (process and Node figures, its counterpart of the SDK's host and runtime metrics), as a bot using
+ * prom-client would serve them.
+ */
+export function promClientSignalRegistry(labelSets: number, observations = 3): prom.Registry {
+  const registry = new prom.Registry();
+  const labelNames = ['symbol', 'direction', 'model_type'] as const;
+  const counter = new prom.Counter({
+    name: 'trading_signals_total',
+    help: "Trading signals emitted by the bot's models.",
+    labelNames,
+    registers: [registry],
+  });
+  const histogram = new prom.Histogram({
+    name: 'trading_signal_confidence',
+    help: 'Confidence level (0 to 1) of emitted trading signals.',
+    labelNames,
+    buckets: [...CONFIDENCE_BUCKETS],
+    registers: [registry],
+  });
+  for (let i = 0; i < labelSets; i++) {
+    const { symbol, direction, model } = scrapeLabelSet(i);
+    const labels = { symbol, direction, model_type: model };
+    for (let k = 0; k < observations; k++) {
+      counter.inc(labels);
+      histogram.observe(labels, scrapeConfidence(i, k));
+    }
+  }
+  prom.collectDefaultMetrics({ register: registry });
+  return registry;
+}

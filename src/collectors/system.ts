@@ -192,9 +192,24 @@ function cpuModeAttributes(cpu: number): Record<CpuMode, Attributes> {
 }
 
 /**
+ * How long (ms) the readings that take file reads (network counters, process count, disk usage) are
+ * reused. Fifty scrapers asking back to back make tens of collections a second, each of which would
+ * otherwise read four files and statfs every mount through the thread pool; a scrape a second or
+ * slower always gets a fresh reading. CPU, memory, load and uptime are read at every collection.
+ */
+const FILE_READINGS_MS = 1000;
+
+type FileReadings = [
+  { iface: string; counters: NetworkCounters } | undefined,
+  number | undefined,
+  { mount: Mount; stats: { blocks: number; bfree: number; bavail: number; bsize: number } }[],
+];
+
+/**
  * Host and process metrics: CPU, memory and process figures from Node (`os.cpus()`, `os.totalmem()`,
  * `process.cpuUsage()`...), network counters of the default interface, disk, load, process count and
- * uptime, all read at collection time. On Linux nothing runs in a child process; elsewhere the
+ * uptime, all read at collection time (those that take file reads at most once a second,
+ * `FILE_READINGS_MS`). On Linux nothing runs in a child process; elsewhere the
  * network counters come from OpenTelemetry's host-metrics instrumentation, loaded on first use.
  */
 export class SystemMetrics {
@@ -211,6 +226,8 @@ export class SystemMetrics {
   /** Outside Linux: the host-metrics instrumentation publishing the network counters, once loaded. */
   private networkFallback: { disable(): void } | undefined;
   private stopped = false;
+  /** The last file readings and when they started (`readFiles`). */
+  private fileReadings: { time: number; read: Promise<FileReadings> } | undefined;
 
   constructor(meterProvider: MeterProvider, meter: Meter, logger: Logger) {
     this.logger = logger;
@@ -295,12 +312,9 @@ export class SystemMetrics {
     ];
 
     this.callback = async (result) => {
-      // The file reads first, so that they run while the figures from Node are observed.
-      const networkRead = network === undefined ? undefined : this.attempt('network statistics', readDefaultNetwork);
-      const countRead = this.attempt('process count', processCount);
-      const disksRead = this.readDisks();
-
       const now = performance.now();
+      // The file reads first, so that they run while the figures from Node are observed.
+      const filesRead = this.readFiles(now, network !== undefined);
       const current = cpus();
       const previous = this.previousCpus;
       const elapsedMs = now - previous.time;
@@ -346,7 +360,7 @@ export class SystemMetrics {
       result.observe(systemUptime, uptime());
       result.observe(processUptime, process.uptime());
 
-      const net = await networkRead;
+      const [net, count, disks] = await filesRead;
       if (network !== undefined && net !== undefined) {
         const receive = { 'system.device': net.iface, 'network.io.direction': 'receive' };
         const transmit = { 'system.device': net.iface, 'network.io.direction': 'transmit' };
@@ -358,9 +372,8 @@ export class SystemMetrics {
         result.observe(network.io, c.rxBytes, receive);
         result.observe(network.io, c.txBytes, transmit);
       }
-      const count = await countRead;
       if (count !== undefined) result.observe(processes, count);
-      for (const { mount: m, stats } of await disksRead) {
+      for (const { mount: m, stats } of disks) {
         const used = (stats.blocks - stats.bfree) * stats.bsize;
         const free = stats.bavail * stats.bsize;
         const reserved = (stats.bfree - stats.bavail) * stats.bsize;
@@ -383,6 +396,23 @@ export class SystemMetrics {
     this.stopped = true;
     this.networkFallback?.disable();
     this.meter.removeBatchObservableCallback(this.callback, this.observables);
+  }
+
+  /**
+   * The readings that take file reads (network counters, process count, disks), reused for
+   * FILE_READINGS_MS: collections back to back share one reading, a collection a second or more
+   * after the last one reads again.
+   */
+  private readFiles(now: number, network: boolean): Promise<FileReadings> {
+    const last = this.fileReadings;
+    if (last !== undefined && now - last.time < FILE_READINGS_MS) return last.read;
+    const read = Promise.all([
+      network ? this.attempt('network statistics', readDefaultNetwork) : undefined,
+      this.attempt('process count', processCount),
+      this.readDisks(),
+    ]);
+    this.fileReadings = { time: now, read };
+    return read;
   }
 
   /** The mounted file systems and their usage, read in parallel; a mount that cannot be read is skipped. */

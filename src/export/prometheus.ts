@@ -36,6 +36,8 @@ const BYTES_PER_TURN = 256 * 1024;
 const GZIP_BACKLOG = 1024 * 1024;
 /** Chunk buffers kept for the next gzipped scrape (256 KiB each). */
 const POOLED_CHUNKS = 8;
+/** Longest wait (ms) of a scrape's collection for the bodies being sent to be sent (`sendsFinished`). */
+const GATHER_MS = 100;
 /** zlib's fastest level: the exposition is repetitive text, and the time is spent off the event loop anyway. */
 const GZIP_LEVEL = 1;
 
@@ -173,11 +175,21 @@ class Exposition {
   readonly format: ExpositionFormat;
   readonly gzipped: boolean;
   readonly body: Body;
+  /** The response headers, built once for every request it answers. */
+  readonly headers: Readonly<Record<string, string | number>>;
 
   constructor(format: ExpositionFormat, gzipped: boolean, body: Body) {
     this.format = format;
     this.gzipped = gzipped;
     this.body = body;
+    this.headers = Object.freeze({
+      'content-type': format === 'openmetrics' ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_CONTENT_TYPE,
+      'content-length': body.bytes,
+      ...(gzipped ? { 'content-encoding': 'gzip' } : {}),
+      vary: 'Accept, Accept-Encoding',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
   }
 
   /**
@@ -237,7 +249,8 @@ function settled(res: ServerResponse): Promise<void> | undefined {
  * same as OpenTelemetry's Prometheus exporter alone would write.
  *
  * Requests that arrive while an exposition is being made, in the same format and encoding, share it,
- * so fifty clients cost about one scrape; a gzipped one is compressed as it is written (`gzipSink`); while the rest of the event loop is busy, rendering and sending together take at most
+ * so fifty clients cost about one scrape; a new one waits for the bodies being sent (at most
+ * `GATHER_MS`) before it reads anything, so that clients asking again as soon as answered share it too; a gzipped one is compressed as it is written (`gzipSink`); while the rest of the event loop is busy, rendering and sending together take at most
  * `LOOP_SHARE` of its time (`LoopShare`). No exposition leaves before the durable state is on disk at least as new as the numbers
  * it carries: the registry is written first, then the state barrier is awaited (`beforeExport`).
  */
@@ -255,7 +268,17 @@ export class PrometheusEndpoint {
   /** The loop time every scrape of this endpoint takes together (rendering and sending). */
   private readonly share = new LoopShare();
   private readonly sent = new SendBudget(this.share);
+  /** Responses writing their body now, and the collections waiting for them to finish (`sendsFinished`). */
+  private sending = 0;
+  private readonly sendWaiters = new Set<() => void>();
   private registryNames: { count: number; names: Set<string> } = { count: -1, names: new Set() };
+  /** The last `Accept` and `Accept-Encoding` values and what they ask for. */
+  private negotiated: {
+    accept: string | undefined;
+    format: ExpositionFormat;
+    acceptEncoding: string | undefined;
+    gzip: boolean;
+  } = { accept: undefined, format: 'text', acceptEncoding: undefined, gzip: false };
   private warnedErrors = false;
   private readonly warnedShadowed = new Set<string>();
 
@@ -304,28 +327,31 @@ export class PrometheusEndpoint {
 
   /** Request handler serving the exposition; usable from any node:http-compatible server. */
   readonly handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const compressed = acceptsGzip(req.headers['accept-encoding']);
-    const use = this.expose(negotiateFormat(req.headers.accept), compressed, false);
+    const { accept, 'accept-encoding': acceptEncoding } = req.headers;
+    // A scraper sends the same two headers every time: they are parsed when they change.
+    if (accept !== this.negotiated.accept)
+      this.negotiated = { ...this.negotiated, accept, format: negotiateFormat(accept) };
+    if (acceptEncoding !== this.negotiated.acceptEncoding)
+      this.negotiated = { ...this.negotiated, acceptEncoding, gzip: acceptsGzip(acceptEncoding) };
+    const use = this.expose(this.negotiated.format, this.negotiated.gzip, false);
     let done: Promise<void> | undefined;
     try {
       const exposition = await use.exposition;
       const body = exposition.body;
-      res.writeHead(200, {
-        'content-type': exposition.format === 'openmetrics' ? OPENMETRICS_CONTENT_TYPE : PROMETHEUS_CONTENT_TYPE,
-        'content-length': body.bytes,
-        ...(compressed ? { 'content-encoding': 'gzip' } : {}),
-        vary: 'Accept, Accept-Encoding',
-        'cache-control': 'no-store',
-        'x-content-type-options': 'nosniff',
-      });
+      res.writeHead(200, exposition.headers);
       done = settled(res);
-      // Chunk by chunk as the socket drains, within the budget of the turn (see `sent`).
-      for (const chunk of body.chunks) {
-        await this.sent.take(chunk.length);
-        if (res.destroyed) return;
-        if (!this.sent.write(res, chunk)) await drained(res);
+      this.sending++;
+      try {
+        // Chunk by chunk as the socket drains, within the budget of the turn (see `sent`).
+        for (const chunk of body.chunks) {
+          await this.sent.take(chunk.length);
+          if (res.destroyed) return;
+          if (!this.sent.write(res, chunk)) await drained(res);
+        }
+        res.end();
+      } finally {
+        if (--this.sending === 0) for (const done of [...this.sendWaiters]) done();
       }
-      res.end();
     } finally {
       // The chunks are reused only once the response no longer holds them (a socket write may still be queued).
       if (done === undefined) use.release(false);
@@ -343,7 +369,7 @@ export class PrometheusEndpoint {
     const key = gzipped ? `${format}+gzip` : format;
     let shared = fresh ? undefined : this.inFlight.get(key);
     if (shared === undefined) {
-      const made: Promise<Exposition> = this.make(format, gzipped).finally(() => {
+      const made: Promise<Exposition> = this.make(format, gzipped, !fresh).finally(() => {
         if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
       });
       const entry: SharedExposition = { made, users: 0, reusable: true };
@@ -371,9 +397,10 @@ export class PrometheusEndpoint {
     };
   }
 
-  private async make(format: ExpositionFormat, gzipped: boolean): Promise<Exposition> {
+  private async make(format: ExpositionFormat, gzipped: boolean, gather: boolean): Promise<Exposition> {
     // One turn first: the requests read in the same turn of the event loop (fifty at once) share this one.
     await nextTurn();
+    if (gather) await this.sendsFinished();
     await this.share.admit();
     const started = loopClock();
     this.registry.runCollectHooks();
@@ -419,6 +446,26 @@ export class PrometheusEndpoint {
     // After the numbers were read: the state on disk is then at least as new as any of them.
     const [body] = await Promise.all([sink.end(), this.beforeExport()]);
     return new Exposition(format, gzipped, body);
+  }
+
+  /**
+   * Resolves once no response is sending its body, or after GATHER_MS. Scrapers asking again as
+   * soon as answered come back one by one while bodies are being sent: a collection started for the
+   * first of them would serve it alone, and each would cost a whole collection. Waiting for the
+   * sends lets those arriving meanwhile share it, and it reads nothing before the wait ends.
+   */
+  private sendsFinished(): Promise<void> | undefined {
+    if (this.sending === 0) return undefined;
+    return new Promise((resolve) => {
+      // Removed on either outcome: a response that never finishes holds no waiter past GATHER_MS.
+      const done = () => {
+        clearTimeout(timer);
+        this.sendWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, GATHER_MS);
+      this.sendWaiters.add(done);
+    });
   }
 
   /** False for an instrument named like a metric of the contract: the contract's family wins, and that is said once. */

@@ -75,11 +75,16 @@ export function createHostCheck(names: readonly string[]): HostCheck {
       exact.add(name.slice(1));
     } else exact.add(name);
   }
+  // The answer depends on the header's text alone, and a client sends the same one every time.
+  let lastAllowed: string | undefined;
   return {
     allows(host) {
+      if (host === lastAllowed) return true;
       const name = requestHostName(host);
       if (name === undefined) return false;
-      return exact.has(name) || suffixes.some((suffix) => name.endsWith(suffix));
+      const allowed = exact.has(name) || suffixes.some((suffix) => name.endsWith(suffix));
+      if (allowed) lastAllowed = host;
+      return allowed;
     },
   };
 }

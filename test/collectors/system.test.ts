@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { afterEach, test } from 'node:test';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { setTimeout as delay } from 'node:timers/promises';
+import type * as FsPromises from 'node:fs/promises';
+import { afterEach, mock, test } from 'node:test';
 import { parseDefaultRoute, parseMounts, parseNetDev } from '../../src/collectors/system.ts';
 import { find } from '../helpers/exposition.ts';
 import { scrape, start, stopAll } from '../helpers/service.ts';
@@ -106,4 +109,41 @@ test('system metrics: host-metrics names (CPU, memory, network, process) plus di
     for (const s of root) assert.ok(s.value >= 0 && s.value <= 1, `utilization ${s.value} in [0, 1]`);
     assert.ok(find(exp, 'system_filesystem_usage', { system_filesystem_state: 'used' }).length > 0);
   }
+});
+
+test('scrapes back to back share one reading of the files (process count, network, disks); one a second or more later reads again', async (t) => {
+  if (process.platform !== 'linux') return t.skip('the file readings are Linux only');
+  // The real readdir, counted: the process count lists /proc once per reading.
+  const fsPromises = createRequire(import.meta.url)('node:fs/promises') as typeof FsPromises;
+  let procListings = 0;
+  const readdir = fsPromises.readdir;
+  mock.method(fsPromises, 'readdir', (...args: Parameters<typeof readdir>) => {
+    if (args[0] === '/proc') procListings++;
+    return readdir(...args);
+  });
+  syncBuiltinESMExports();
+  t.after(() => {
+    mock.restoreAll();
+    syncBuiltinESMExports();
+  });
+  const { monitoring } = await start({ systemMetrics: true });
+  await scrape(monitoring);
+  assert.equal(procListings, 1, 'the first collection reads');
+  const started = performance.now();
+  const burst = await Promise.all(Array.from({ length: 10 }, () => scrape(monitoring)));
+  for (let i = 0; i < 5; i++) await scrape(monitoring);
+  const elapsed = performance.now() - started;
+  // Fifteen collections; each second they span allows one reading (none when they took under a second).
+  assert.ok(
+    procListings - 1 <= Math.floor(elapsed / 1000),
+    `${procListings - 1} readings for 15 scrapes in ${elapsed.toFixed(0)} ms`,
+  );
+  assert.ok(
+    burst.every((exp) => find(exp, 'system_processes').length === 1),
+    'every scrape carries the count',
+  );
+  await delay(1000);
+  const before = procListings;
+  await scrape(monitoring);
+  assert.equal(procListings, before + 1, 'a collection a second after the last reading reads again');
 });

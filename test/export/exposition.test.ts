@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -271,6 +272,31 @@ async function handleDirectly(endpoint: PrometheusEndpoint, headers: Record<stri
   return { ...answer, chunks: answer.body, body: Buffer.concat(answer.body) };
 }
 
+test('one endpoint asked in turn with different Accept and Accept-Encoding answers each as asked', async () => {
+  const { monitoring } = await start(STABLE);
+  await demoState(monitoring);
+  const endpoint = endpointOf(monitoring);
+  const openMetrics = 'application/openmetrics-text;version=1.0.0';
+  const asks: [Record<string, string>, string, string | undefined][] = [
+    [{}, PROMETHEUS_CONTENT_TYPE, undefined],
+    [{ 'accept-encoding': 'gzip' }, PROMETHEUS_CONTENT_TYPE, 'gzip'],
+    [{ accept: openMetrics }, OPENMETRICS_CONTENT_TYPE, undefined],
+    [{ accept: openMetrics, 'accept-encoding': 'gzip' }, OPENMETRICS_CONTENT_TYPE, 'gzip'],
+    [{ accept: 'text/plain', 'accept-encoding': 'gzip;q=0' }, PROMETHEUS_CONTENT_TYPE, undefined],
+    [{ accept: openMetrics, 'accept-encoding': 'gzip' }, OPENMETRICS_CONTENT_TYPE, 'gzip'],
+    [{}, PROMETHEUS_CONTENT_TYPE, undefined],
+  ];
+  for (const [headers, type, encoding] of asks) {
+    const answer = await handleDirectly(endpoint, headers);
+    const label = JSON.stringify(headers);
+    assert.equal(answer.headers['content-type'], type, label);
+    assert.equal(answer.headers['content-encoding'], encoding, label);
+    assert.equal(answer.headers['content-length'], answer.body.length, label);
+    const text = (encoding === 'gzip' ? gunzipSync(answer.body) : answer.body).toString();
+    assert.equal(text.endsWith('# EOF\n'), type === OPENMETRICS_CONTENT_TYPE, label);
+  }
+});
+
 test('concurrent scrapes share one collection and one compression; metricsText() is collected now', async () => {
   const { monitoring } = await start(STABLE);
   const pool = countingPool();
@@ -298,6 +324,77 @@ test('concurrent scrapes share one collection and one compression; metricsText()
   const later = handleDirectly(endpoint, {});
   await Promise.all([scrape, text, later]);
   assert.equal(pool.collections, 6);
+});
+
+/** A response whose socket takes the first chunk and then waits: `drain()` lets it take the rest, `close()` drops it. */
+function stalledResponse() {
+  const events = new EventEmitter();
+  const answer = { status: 0, writes: 0, ended: false };
+  const res = Object.assign(events, {
+    destroyed: false,
+    writeHead(status: number) {
+      answer.status = status;
+    },
+    write() {
+      answer.writes++;
+      return answer.writes > 1;
+    },
+    end() {
+      answer.ended = true;
+    },
+  });
+  return {
+    res: res as unknown as ServerResponse,
+    answer,
+    drain: () => events.emit('drain'),
+    close: () => {
+      res.destroyed = true;
+      events.emit('close');
+    },
+  };
+}
+
+const turns = async (n: number) => {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+};
+
+test('a scrape arriving while a body is being sent waits for the send before it collects, and those arriving meanwhile share its collection', async () => {
+  const { monitoring } = await start(STABLE);
+  const pool = countingPool();
+  monitoring.observePgPool(pool, { name: 'counted' });
+  await demoState(monitoring);
+  const endpoint = endpointOf(monitoring);
+  const slow = stalledResponse();
+  const first = endpoint.handle({ headers: {} } as IncomingMessage, slow.res);
+  while (slow.answer.writes === 0) await turns(1);
+  pool.collections = 0;
+  const second = handleDirectly(endpoint, {});
+  await turns(5);
+  assert.equal(pool.collections, 0, 'no number read while the first body is being sent');
+  const third = handleDirectly(endpoint, {});
+  slow.drain();
+  const answers = await Promise.all([second, third, first]);
+  assert.ok(slow.answer.ended, 'the first response was sent whole');
+  assert.equal(pool.collections, 1, 'the two later scrapes share one collection');
+  assert.equal(answers[0]!.chunks[0], answers[1]!.chunks[0], 'the same body');
+  assert.equal(answers[0]!.status, 200);
+});
+
+// An unbounded wait would hang: the timeout fails it instead.
+test('a body that is never taken delays the next collection a bounded time only', { timeout: 10_000 }, async () => {
+  const { monitoring } = await start(STABLE);
+  const endpoint = endpointOf(monitoring);
+  const slow = stalledResponse();
+  const first = endpoint.handle({ headers: {} } as IncomingMessage, slow.res);
+  while (slow.answer.writes === 0) await turns(1);
+  const next = await handleDirectly(endpoint, {});
+  assert.equal(next.status, 200);
+  assert.ok(next.body.toString().includes('# TYPE'), 'a whole exposition');
+  assert.equal(slow.answer.ended, false, 'the first is still waiting for its socket');
+  const waiters = (endpoint as unknown as { sendWaiters: Set<unknown> }).sendWaiters;
+  assert.equal(waiters.size, 0, 'a collection that stopped waiting holds nothing on the stuck response');
+  slow.close();
+  await first;
 });
 
 test('a large exposition yields to the event loop; each histogram series is read whole', async (t) => {

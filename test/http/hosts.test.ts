@@ -260,3 +260,18 @@ test('allowedHosts through initEnhancedMonitoring: a list serves its names, fals
     await stopAll();
   }
 });
+
+test('a Host check answers each value on its own, whatever was asked before', () => {
+  const check = createHostCheck(['.example.com']);
+  const asks: [string, boolean][] = [
+    ['localhost:9464', true],
+    ['evil.test', false],
+    ['localhost:9464', true],
+    ['api.example.com', true],
+    ['localhost:9464.evil.test', false],
+    ['api.example.com', true],
+    ['api.example.com.evil.test', false],
+    ['127.0.0.1:9464', true],
+  ];
+  for (const [host, allowed] of asks) assert.equal(check.allows(host), allowed, host);
+});
