@@ -271,6 +271,11 @@ export class PrometheusEndpoint {
   /** Responses writing their body now, and the collections waiting for them to finish (`sendsFinished`). */
   private sending = 0;
   private readonly sendWaiters = new Set<() => void>();
+  /**
+   * Set when a wait ran out (a client not reading its body): later collections do not wait until
+   * every send finished, so a stuck client costs one wait, not one per scrape.
+   */
+  private sendStalled = false;
   private registryNames: { count: number; names: Set<string> } = { count: -1, names: new Set() };
   /** The last `Accept` and `Accept-Encoding` values and what they ask for. */
   private negotiated: {
@@ -350,7 +355,10 @@ export class PrometheusEndpoint {
         }
         res.end();
       } finally {
-        if (--this.sending === 0) for (const done of [...this.sendWaiters]) done();
+        if (--this.sending === 0) {
+          this.sendStalled = false;
+          for (const done of [...this.sendWaiters]) done();
+        }
       }
     } finally {
       // The chunks are reused only once the response no longer holds them (a socket write may still be queued).
@@ -455,7 +463,7 @@ export class PrometheusEndpoint {
    * sends lets those arriving meanwhile share it, and it reads nothing before the wait ends.
    */
   private sendsFinished(): Promise<void> | undefined {
-    if (this.sending === 0) return undefined;
+    if (this.sending === 0 || this.sendStalled) return undefined;
     return new Promise((resolve) => {
       // Removed on either outcome: a response that never finishes holds no waiter past GATHER_MS.
       const done = () => {
@@ -463,7 +471,10 @@ export class PrometheusEndpoint {
         this.sendWaiters.delete(done);
         resolve();
       };
-      const timer = setTimeout(done, GATHER_MS);
+      const timer = setTimeout(() => {
+        this.sendStalled = true;
+        done();
+      }, GATHER_MS);
       this.sendWaiters.add(done);
     });
   }

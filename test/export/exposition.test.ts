@@ -393,6 +393,15 @@ test('a body that is never taken delays the next collection a bounded time only'
   assert.equal(slow.answer.ended, false, 'the first is still waiting for its socket');
   const waiters = (endpoint as unknown as { sendWaiters: Set<unknown> }).sendWaiters;
   assert.equal(waiters.size, 0, 'a collection that stopped waiting holds nothing on the stuck response');
+  // The response still stuck, a later collection does not wait for it again: no waiter while it runs.
+  const later = handleDirectly(endpoint, { 'accept-encoding': 'gzip' });
+  let sawWaiter = false;
+  for (let i = 0; i < 20; i++) {
+    await turns(1);
+    sawWaiter ||= waiters.size > 0;
+  }
+  assert.equal((await later).status, 200);
+  assert.equal(sawWaiter, false, 'a stuck client costs one wait, not one per scrape');
   slow.close();
   await first;
 });
