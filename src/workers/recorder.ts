@@ -54,6 +54,11 @@ export class ForwardingBuffer {
   private spares: Chunk[] = [];
   /** The last chunk, and how many more calls it takes before {@link chunk} must look again (full batch, full buffer). */
   private filling: Chunk | undefined;
+  /**
+   * Set while a call's argument is read into the columns: a getter of the argument that records
+   * again would write into the middle of that call, so such a nested call is dropped and counted.
+   */
+  private writing = false;
   private room = 0;
   private readonly shapes = new ShapeTable();
   /** The shapes the primary of this connection was sent. */
@@ -102,14 +107,21 @@ export class ForwardingBuffer {
 
   /** Buffers one call of `method` as it is, unchecked (a tracked call's record, checked as it was made). */
   take(method: number, argument: unknown): void {
+    if (this.writing) {
+      this.dropped++;
+      return;
+    }
     const chunk = this.room > 0 ? (this.filling as Chunk) : this.chunk();
     if (chunk === undefined) return;
+    this.writing = true;
     try {
       this.shapes.write(chunk, method, TIMED[method] === true ? Date.now() : Number.NaN, argument);
       this.taken(chunk);
     } catch {
       // A fault of ours (the argument itself is read under a try): the call is counted as dropped, never thrown.
       this.dropped++;
+    } finally {
+      this.writing = false;
     }
   }
 

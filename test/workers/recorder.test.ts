@@ -101,6 +101,21 @@ test("bad input in a worker is counted in the primary's monitoring_invalid_input
   assert.ok(logger.warnings.some((w) => w.startsWith('recordTradingSignal: direction is "up"')));
 });
 
+test('a getter of an argument that records again: the nested call is dropped and counted, the calls around it intact', async () => {
+  const { monitoring } = await start(QUIET);
+  const [reply] = (await runProbe('reentrant')) as [{ flushed: boolean }];
+  assert.equal(reply.flushed, true);
+  const all = await samples(monitoring);
+  const trades = all
+    .filter((s) => s.name === 'executed_trades_total')
+    .map((s) => `${s.labels['symbol']}:${s.labels['direction']}:${s.labels['status']}:${s.value}`)
+    .sort();
+  assert.deepEqual(trades, ['BTC/USD:buy:success:1', 'SOL/USD:sell:failed:1']);
+  assert.equal(all.filter((s) => s.name === 'trading_signals_total').length, 0, 'the nested call is not recorded');
+  assert.equal(all.find((s) => s.name === 'monitoring_forwarded_dropped_total')?.value, 1);
+  assert.equal(all.filter((s) => s.name === 'monitoring_invalid_inputs_total').length, 0, 'nothing read as bad input');
+});
+
 test('strict mode: bad input throws MonitoringInputError in the worker, and the rest is recorded', async () => {
   const { monitoring } = await start({ ...QUIET, strict: true });
   const [reply] = (await runProbe('strict')) as [{ thrown: string[]; flushed: boolean }];
