@@ -25,6 +25,8 @@ const HOST = Object.freeze({
 });
 
 const CPU_MODES = ['user', 'system', 'idle', 'interrupt', 'nice'] as const;
+/** The shortest time over which CPU utilizations are computed (ms); see the collection callback. */
+export const UTILIZATION_WINDOW_MS = 1000;
 type CpuMode = (typeof CPU_MODES)[number];
 /** `os.cpus()` field of each `cpu.mode`. */
 const CPU_TIMES: Record<CpuMode, keyof CpuInfo['times']> = {
@@ -221,6 +223,9 @@ export class SystemMetrics {
   /** CPU times at the previous collection (at construction for the first), for the utilizations. */
   private previousCpus: { time: number; cpus: CpuInfo[] };
   private previousProcess: { time: number; usage: NodeJS.CpuUsage };
+  /** The last window's utilizations: per CPU and mode (NaN before the first window), and the process's user and system. */
+  private cpuUtilizations = new Float64Array(0);
+  private processUtilization: [number, number] | undefined;
   /** `cpu.mode` and `cpu.logical_number` of each CPU, built once per CPU count. */
   private cpuAttributes: Record<CpuMode, Attributes>[] = [];
   /** Outside Linux: the host-metrics instrumentation publishing the network counters, once loaded. */
@@ -318,20 +323,29 @@ export class SystemMetrics {
       const current = cpus();
       const previous = this.previousCpus;
       const elapsedMs = now - previous.time;
-      if (this.cpuAttributes.length !== current.length)
+      // Utilizations over at least UTILIZATION_WINDOW_MS: the kernel counts CPU time in ticks of
+      // 10 ms, so over two collections a few ms apart (a scrape right after the dashboard's sample)
+      // a difference reads as 0 or as several CPUs; in between, the last window's values stand.
+      const newWindow = elapsedMs >= UTILIZATION_WINDOW_MS;
+      if (this.cpuAttributes.length !== current.length) {
         this.cpuAttributes = current.map((_, i) => cpuModeAttributes(i));
+        this.cpuUtilizations = new Float64Array(current.length * CPU_MODES.length).fill(Number.NaN);
+      }
+      const utilizations = this.cpuUtilizations;
       for (let i = 0; i < current.length; i++) {
         const times = current[i]!.times;
         const before = previous.cpus[i]?.times;
         const attributes = this.cpuAttributes[i]!;
-        for (const mode of CPU_MODES) {
+        for (let m = 0; m < CPU_MODES.length; m++) {
+          const mode = CPU_MODES[m]!;
           const field = CPU_TIMES[mode];
           result.observe(cpuTime, times[field] / 1000, attributes[mode]);
-          if (before !== undefined && elapsedMs > 0)
-            result.observe(cpuUtilization, (times[field] - before[field]) / elapsedMs, attributes[mode]);
+          const slot = i * CPU_MODES.length + m;
+          if (newWindow && before !== undefined) utilizations[slot] = (times[field] - before[field]) / elapsedMs;
+          if (!Number.isNaN(utilizations[slot]!)) result.observe(cpuUtilization, utilizations[slot]!, attributes[mode]);
         }
       }
-      this.previousCpus = { time: now, cpus: current };
+      if (newWindow) this.previousCpus = { time: now, cpus: current };
 
       const total = totalmem();
       const free = freemem();
@@ -346,11 +360,17 @@ export class SystemMetrics {
       result.observe(processCpuTime, usage.system / 1e6, MODE_SYSTEM);
       // Over every CPU, as host-metrics does: 1 is the whole machine busy with this process.
       const cpuMicros = (now - before.time) * 1000 * current.length;
-      if (cpuMicros > 0) {
-        result.observe(processCpuUtilization, (usage.user - before.usage.user) / cpuMicros, MODE_USER);
-        result.observe(processCpuUtilization, (usage.system - before.usage.system) / cpuMicros, MODE_SYSTEM);
+      if (now - before.time >= UTILIZATION_WINDOW_MS) {
+        this.processUtilization = [
+          (usage.user - before.usage.user) / cpuMicros,
+          (usage.system - before.usage.system) / cpuMicros,
+        ];
+        this.previousProcess = { time: now, usage };
       }
-      this.previousProcess = { time: now, usage };
+      if (this.processUtilization !== undefined) {
+        result.observe(processCpuUtilization, this.processUtilization[0], MODE_USER);
+        result.observe(processCpuUtilization, this.processUtilization[1], MODE_SYSTEM);
+      }
       result.observe(processMemoryUsage, process.memoryUsage.rss());
 
       const [l1, l5, l15] = loadavg();

@@ -4,7 +4,7 @@ import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { setTimeout as delay } from 'node:timers/promises';
 import type * as FsPromises from 'node:fs/promises';
 import { afterEach, mock, test } from 'node:test';
-import { parseDefaultRoute, parseMounts, parseNetDev } from '../../src/collectors/system.ts';
+import { parseDefaultRoute, parseMounts, parseNetDev, UTILIZATION_WINDOW_MS } from '../../src/collectors/system.ts';
 import { find } from '../helpers/exposition.ts';
 import { scrape, start, stopAll } from '../helpers/service.ts';
 
@@ -70,7 +70,8 @@ test('parseNetDev reads one interface of /proc/net/dev: bytes, errors and drops 
 
 test('system metrics: host-metrics names (CPU, memory, network, process) plus disk, load, processes and uptime, read from this machine', async () => {
   const { monitoring } = await start({ systemMetrics: true });
-  await scrape(monitoring); // the first collection primes CPU utilization deltas
+  // CPU utilizations are over windows of at least a second from the start.
+  await delay(UTILIZATION_WINDOW_MS);
   const exp = await scrape(monitoring);
   for (const name of [
     'system_cpu_time_total',
@@ -146,4 +147,20 @@ test('scrapes back to back share one reading of the files (process count, networ
   const before = procListings;
   await scrape(monitoring);
   assert.equal(procListings, before + 1, 'a collection a second after the last reading reads again');
+});
+
+test('CPU utilizations are over a window of at least a second: a collection right after another publishes the same values', async () => {
+  const { monitoring } = await start({ systemMetrics: true, dashboard: false });
+  await delay(UTILIZATION_WINDOW_MS);
+  const utilizations = (exp: Awaited<ReturnType<typeof scrape>>) =>
+    ['system_cpu_utilization', 'process_cpu_utilization'].flatMap((name) =>
+      find(exp, name).map((s) => `${JSON.stringify(s.labels)} ${s.value}`),
+    );
+  const first = utilizations(await scrape(monitoring));
+  // Busy for a few ms between the two: over so short a window the kernel's 10 ms ticks would read as 0 or as whole CPUs.
+  const until = performance.now() + 15;
+  while (performance.now() < until);
+  const second = utilizations(await scrape(monitoring));
+  assert.ok(first.length > 0, 'utilizations are published');
+  assert.deepEqual(second, first);
 });

@@ -362,7 +362,9 @@ test(
       seriesRequests.slice(before).some((q) => q.get('since') === null && q.get('points') !== null);
     while (!reloaded() && Date.now() < deadline) await sleep(100);
     assert.ok(reloaded(), 'a reload after the polls doubled what the page holds');
-    // The daily PnL is fetched on load, then at most once a minute, however often the series are polled.
+    // The daily PnL is fetched on load, then at most once a minute, however often the series are polled
+    // (the page polls the series every few seconds: waited for, so that a slow machine polls enough).
+    while (seriesRequests.length <= dailyRequests + 5 && Date.now() < deadline) await sleep(100);
     assert.ok(dailyRequests >= 1, 'the daily PnL was fetched');
     assert.ok(
       dailyRequests <= 1 + Math.floor((Date.now() - opened) / 60_000),
