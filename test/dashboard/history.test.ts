@@ -4,6 +4,7 @@ import { histogramQuantile } from '../../src/dashboard/quantile.ts';
 import { parseSeriesQuery } from '../../src/dashboard/series-api.ts';
 import { find, parseExposition } from '../helpers/exposition.ts';
 import { start, stopAll } from '../helpers/service.ts';
+import { UTILIZATION_WINDOW_MS } from '../../src/collectors/system.ts';
 
 afterEach(stopAll);
 
@@ -138,9 +139,9 @@ test('the history is bounded: a ring of historyMinutes, and at most maxSeriesPer
 
 test('the machine CPU series is 1 minus the mean idle fraction of the host-metrics cores', async () => {
   const { monitoring } = await start({ systemMetrics: true });
-  // Two collections: host-metrics computes utilization from the difference of CPU times.
+  // Utilization is a difference of CPU times over at least UTILIZATION_WINDOW_MS from the start.
   await monitoring.sampleDashboardHistory();
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await new Promise((resolve) => setTimeout(resolve, UTILIZATION_WINDOW_MS));
   await monitoring.sampleDashboardHistory();
   const body = (await (
     await fetch(new URL('/api/v1/series?names=system_cpu_utilization', monitoring.metricsUrl))
