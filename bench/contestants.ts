@@ -693,6 +693,21 @@ export const scrapeConfidence = (i: number, k: number): number => (((i * 7 + k *
  */
 export function promClientSignalRegistry(labelSets: number, observations = 3): prom.Registry {
   const registry = new prom.Registry();
+  const { counter, histogram } = promClientSignalInstruments(registry);
+  for (let i = 0; i < labelSets; i++) {
+    const { symbol, direction, model } = scrapeLabelSet(i);
+    const labels = { symbol, direction, model_type: model };
+    for (let k = 0; k < observations; k++) {
+      counter.inc(labels);
+      histogram.observe(labels, scrapeConfidence(i, k));
+    }
+  }
+  prom.collectDefaultMetrics({ register: registry });
+  return registry;
+}
+
+/** prom-client's counterpart of `recordTradingSignal`'s two instruments, registered in `registry`. */
+export function promClientSignalInstruments(registry: prom.Registry) {
   const labelNames = ['symbol', 'direction', 'model_type'] as const;
   const counter = new prom.Counter({
     name: 'trading_signals_total',
@@ -707,14 +722,5 @@ export function promClientSignalRegistry(labelSets: number, observations = 3): p
     buckets: [...CONFIDENCE_BUCKETS],
     registers: [registry],
   });
-  for (let i = 0; i < labelSets; i++) {
-    const { symbol, direction, model } = scrapeLabelSet(i);
-    const labels = { symbol, direction, model_type: model };
-    for (let k = 0; k < observations; k++) {
-      counter.inc(labels);
-      histogram.observe(labels, scrapeConfidence(i, k));
-    }
-  }
-  prom.collectDefaultMetrics({ register: registry });
-  return registry;
+  return { counter, histogram };
 }

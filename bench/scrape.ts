@@ -31,6 +31,7 @@ import * as prom from 'prom-client';
 import { loopClock } from '../src/export/loop-share.ts';
 import { CONFIDENCE_BUCKETS, initEnhancedMonitoring, silentLogger, type MonitoringService } from '../src/index.ts';
 import { LATE_MS, median, recordAndTick, SLICE, TICK_MS, type LoopResult } from './bot-loop.ts';
+import { promClientSignalInstruments, scrapeConfidence, scrapeLabelSet } from './contestants.ts';
 import { table } from './harness.ts';
 
 const QUICK = process.env['BENCH_QUICK'] === '1';
@@ -48,23 +49,12 @@ const gc = () => globalThis.gc?.();
 
 // ---- label sets --------------------------------------------------------------------------------
 
-const MODELS = ['momentum', 'mean_reversion', 'breakout', 'arbitrage', 'ensemble'];
 const OBSERVATIONS_PER_SET = 3;
 
-/**
- * Label set `i` (symbol, direction, model): 10 per symbol, so the first `n` are `n` distinct sets
- * and growing from one size to the next only adds sets.
- */
-function labelSet(i: number): { symbol: string; direction: 'buy' | 'sell'; model: string } {
-  return {
-    symbol: `SYM${Math.floor(i / 10)}/USD`,
-    direction: i % 2 === 0 ? 'buy' : 'sell',
-    model: MODELS[(i >> 1) % 5]!,
-  };
-}
-
+/** Label set `i` (symbol, direction, model): 10 per symbol, so growing from one size to the next only adds sets. */
+const labelSet = scrapeLabelSet;
 /** The k-th confidence recorded for label set `i`: spread over the buckets. */
-const confidence = (i: number, k: number) => (((i * 7 + k * 3) % 10) + 0.5) / 10;
+const confidence = scrapeConfidence;
 
 // ---- contestants -------------------------------------------------------------------------------
 
@@ -134,20 +124,7 @@ function sdkGzipContestant(sdk: MonitoringService): Contestant {
 
 function promContestant(): Contestant {
   const registry = new prom.Registry();
-  const labelNames = ['symbol', 'direction', 'model_type'] as const;
-  const counter = new prom.Counter({
-    name: 'trading_signals_total',
-    help: "Trading signals emitted by the bot's models.",
-    labelNames,
-    registers: [registry],
-  });
-  const histogram = new prom.Histogram({
-    name: 'trading_signal_confidence',
-    help: 'Confidence level (0 to 1) of emitted trading signals.',
-    labelNames,
-    buckets: [...CONFIDENCE_BUCKETS],
-    registers: [registry],
-  });
+  const { counter, histogram } = promClientSignalInstruments(registry);
   return {
     name: 'prom-client registry.metrics()',
     short: 'prom-client',
