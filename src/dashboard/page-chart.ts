@@ -98,6 +98,30 @@ export const CHART_JS = String.raw`
   var DAY_INCRS = [86400, 172800, 604800, 1209600, 2592000];
   var X_PAD = Math.ceil(textWidth('00:00:00') / 2) + 4;
 
+  /**
+   * Breaks a time series' lines where the bot was not sampling (stopped, restarted from its saved
+   * history): a point with no value is put in each gap longer than 5 times the usual step between
+   * two samples and 3 sampling intervals, so that no line is drawn across the time the bot was down.
+   */
+  function breakGaps(xs, columns) {
+    if (xs.length < 3) return { xs: xs, columns: columns, breaks: 0 };
+    var steps = [];
+    for (var i = 1; i < xs.length; i++) steps.push(xs[i] - xs[i - 1]);
+    steps.sort(function (a, b) { return a - b; });
+    var limit = Math.max(5 * steps[steps.length >> 1], 3 * (state.interval || 0));
+    var outX = [], out = columns.map(function () { return []; }), breaks = 0;
+    for (var k = 0; k < xs.length; k++) {
+      outX.push(xs[k]);
+      for (var c = 0; c < columns.length; c++) out[c].push(columns[c][k] === undefined ? null : columns[c][k]);
+      if (k + 1 < xs.length && xs[k + 1] - xs[k] > limit) {
+        outX.push((xs[k] + xs[k + 1]) / 2);
+        for (var c2 = 0; c2 < columns.length; c2++) out[c2].push(null);
+        breaks++;
+      }
+    }
+    return breaks === 0 ? { xs: xs, columns: columns, breaks: 0 } : { xs: outX, columns: out, breaks: breaks };
+  }
+
   function hasData(lines) { return lines.some(function (l) { return l.values.some(function (v) { return v !== null; }); }); }
 
   /** The axes of a chart; each records the ticks and labels it drew in entry.ticks (see dashboardLayout). */
@@ -184,9 +208,12 @@ export const CHART_JS = String.raw`
     var signature = title + '|' + lines.map(function (l) { return l.label; }).join('|') + '|' + filled + '|' + (filled ? '' : opts.emptyText);
     var existing = state.charts.get(id);
     var xs = opts.x || state.t.map(function (t) { return t / 1000; });
-    var data = [xs].concat(lines.map(function (l) { return l.values; }));
+    var columns = lines.map(function (l) { return l.values; });
+    var broken = opts.x ? { xs: xs, columns: columns, breaks: 0 } : breakGaps(xs, columns);
+    var data = [broken.xs].concat(broken.columns);
     if (existing && existing.signature === signature && existing.plot) {
       existing.extra = opts;
+      existing.breaks = broken.breaks;
       existing.plot.setData(data);
       return;
     }
@@ -203,7 +230,7 @@ export const CHART_JS = String.raw`
     head.className = 'title';
     head.textContent = title;
     el.appendChild(head);
-    var entry = { signature: signature, extra: opts, ticks: {}, overlays: [] };
+    var entry = { signature: signature, extra: opts, ticks: {}, overlays: [], breaks: broken.breaks };
     var config = {
       width: Math.max(200, el.clientWidth),
       height: opts.height || (el.classList.contains('small') ? 120 : el.classList.contains('square') ? 260 : 180),
@@ -364,7 +391,7 @@ export const CHART_JS = String.raw`
         var c = top + u.valToPos(s, 'y'), w = textWidth(y.labels[i]);
         return { text: y.labels[i], left: left - TICK - GAP - w, right: left - TICK - GAP, top: c - 7, bottom: c + 7 };
       });
-      out.push({ id: id, width: u.width, height: u.height, plot: { left: left, top: top, right: left + u.bbox.width / dpr, bottom: bottom }, y: { min: u.scales.y.min, max: u.scales.y.max }, xLabels: xLabels.filter(Boolean), yLabels: yLabels.filter(Boolean), overlays: entry.overlays, points: plotPoints(u).map(function (p) { return { x: p.x / dpr, y: p.y / dpr }; }), xScale: { min: u.scales.x.min, max: u.scales.x.max } });
+      out.push({ id: id, width: u.width, height: u.height, plot: { left: left, top: top, right: left + u.bbox.width / dpr, bottom: bottom }, y: { min: u.scales.y.min, max: u.scales.y.max }, xLabels: xLabels.filter(Boolean), yLabels: yLabels.filter(Boolean), overlays: entry.overlays, points: plotPoints(u).map(function (p) { return { x: p.x / dpr, y: p.y / dpr }; }), xScale: { min: u.scales.x.min, max: u.scales.x.max }, breaks: entry.breaks || 0 });
     });
     return out;
   };

@@ -67,6 +67,7 @@ interface ChartLayout {
   overlays: (Box & { text: string })[];
   points: { x: number; y: number }[];
   xScale: { min: number; max: number };
+  breaks: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -793,5 +794,47 @@ test(
     assert.match(note, /Omega \(absent until a return falls under the required return\)/);
     assert.doesNotMatch(note, /need 2 returns/);
     assert.deepEqual(problems, []);
+  },
+);
+
+test(
+  'a gap in the history (the bot stopped, then restarted from its saved history) breaks the lines instead of drawing across it',
+  { timeout: 60_000 },
+  async (t) => {
+    if (!requireBinary(t, 'chromium', 'apt-get install chromium')) return;
+    const { monitoring } = await start({ dashboard: { intervalSeconds: 1 } });
+    for (let step = 0; step < 8; step++) {
+      monitoring.updatePortfolioMetrics({ portfolioValue: 10_000 + step * 10, balance: 10_000 });
+      await monitoring.sampleDashboardHistory();
+      await sleep(50);
+    }
+    await launch();
+    const breaksOf = async (gapMs: number) => {
+      const page = await browser!.newPage({ viewport: { width: 1400, height: 1000 } });
+      // The history as a restart after `gapMs` down would serve it: the later half of the samples moved that far on.
+      await page.route('**/api/v1/series*', async (route) => {
+        const response = await route.fetch();
+        const body = (await response.json()) as { timestamps: number[] };
+        const half = body.timestamps.length >> 1;
+        body.timestamps = body.timestamps.map((ts, i) => (i >= half ? ts + gapMs : ts));
+        await route.fulfill({ response, json: body });
+      });
+      await page.goto(monitoring.dashboardUrl!);
+      await page.waitForFunction(
+        () => Number(document.getElementById('status')?.dataset.samples ?? 0) >= 8,
+        undefined,
+        {
+          timeout: 30_000,
+        },
+      );
+      await page.waitForFunction(() => window.dashboardLayout().some((c) => c.id === 'c-equity'), undefined, {
+        timeout: 15_000,
+      });
+      const equity = (await page.evaluate(() => window.dashboardLayout())).find((c) => c.id === 'c-equity')!;
+      await page.close();
+      return equity.breaks;
+    };
+    assert.equal(await breaksOf(0), 0, 'samples at their interval: one line');
+    assert.equal(await breaksOf(2 * 3_600_000), 1, 'two hours down: the line is broken once');
   },
 );
