@@ -373,18 +373,28 @@ export class PredictionMetrics {
         state.warm = true;
         this.warming.delete(state);
       }
-      if (!state.dirty) continue;
-      state.dirty = false;
+      // Strict mode re-throws a failure; a collection must not.
+      this.publishDirty(state);
+    }
+  }
+
+  /**
+   * Publishes a model's gauges if they changed. A failure is counted (`internal_error` of
+   * flushModelMetrics) and, in strict mode, returned as what the guard threw, for the caller to re-throw.
+   */
+  private publishDirty(state: ModelState): { error: unknown } | undefined {
+    if (!state.dirty) return undefined;
+    state.dirty = false;
+    try {
+      this.publish(state);
+    } catch (error) {
       try {
-        this.publish(state);
-      } catch (error) {
-        try {
-          this.guard.fault('flushModelMetrics', error);
-        } catch {
-          // strict mode re-throws; a collection must not.
-        }
+        this.guard.fault('flushModelMetrics', error);
+      } catch (thrown) {
+        return { error: thrown };
       }
     }
+    return undefined;
   }
 
   recordPrediction(given: Prediction): void {
@@ -674,17 +684,9 @@ export class PredictionMetrics {
     this.pending.expire(this.now());
     let strictFailure: { error: unknown } | undefined;
     for (const state of this.states.series) {
-      if (state === undefined || !state.dirty) continue;
-      state.dirty = false;
-      try {
-        this.publish(state);
-      } catch (error) {
-        try {
-          this.guard.fault('flushModelMetrics', error);
-        } catch (thrown) {
-          strictFailure ??= { error: thrown };
-        }
-      }
+      if (state === undefined) continue;
+      const failure = this.publishDirty(state);
+      strictFailure ??= failure;
     }
     if (strictFailure !== undefined) throw strictFailure.error;
   }
