@@ -5,6 +5,7 @@
  * same label sets and values in the same order.
  */
 
+import type { ClosedTrade, ExecutedTrade, TradingSignal } from '@evil2root/monitoring';
 import { prng } from '../test/helpers/random.ts';
 
 export { prng };
@@ -178,4 +179,31 @@ export function expectedTotal(runs: readonly number[], valueOf: (i: number) => n
   let total = 0;
   for (const n of runs) total += Math.floor(n / SIZE) * prefix[SIZE]! + prefix[n % SIZE]!;
   return total;
+}
+
+/** The calls the worker benches (workers.ts, worker-call.ts) make, in the main thread and in workers alike. */
+export const WORKER_METHODS = ['recordTradingSignal', 'recordExecutedTrade', 'recordClosedTrade'] as const;
+export type WorkerMethod = (typeof WORKER_METHODS)[number];
+
+/** `SIZE` arguments per method of `WORKER_METHODS`. */
+export interface WorkerArguments {
+  readonly recordTradingSignal: readonly TradingSignal[];
+  readonly recordExecutedTrade: readonly ExecutedTrade[];
+  readonly recordClosedTrade: readonly ClosedTrade[];
+}
+
+/** The worker benches' arguments: 4 symbols, both directions, varied values. */
+export function workerArguments(): WorkerArguments {
+  const symbols = ['BTC/USD', 'ETH/USD', 'SOL/USD', 'XRP/USD'];
+  const signals: TradingSignal[] = [];
+  const trades: ExecutedTrade[] = [];
+  const closed: ClosedTrade[] = [];
+  for (let i = 0; i < SIZE; i++) {
+    const symbol = symbols[i % symbols.length] as string;
+    const direction = i % 3 === 0 ? 'sell' : 'buy';
+    signals.push({ symbol, direction, confidenceLevel: (i % 100) / 100, modelType: 'lstm' });
+    trades.push({ symbol, direction, success: i % 7 !== 0 });
+    closed.push({ symbol, direction, pnl: ((i * 37) % 200) - 90, fees: 0.5 });
+  }
+  return { recordTradingSignal: signals, recordExecutedTrade: trades, recordClosedTrade: closed };
 }

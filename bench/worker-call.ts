@@ -22,6 +22,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isMainThread, MessageChannel, parentPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
+import { MASK, WORKER_METHODS, workerArguments, type WorkerMethod } from './fixtures.ts';
 import { table } from './harness.ts';
 import type * as Copy from '../src/workers/copy.ts';
 
@@ -29,27 +30,11 @@ const QUICK = process.env['BENCH_QUICK'] === '1';
 const ROUNDS = QUICK ? 3 : 15;
 const CALLS = QUICK ? 20_000 : 100_000;
 const CHUNK = 5000;
-const FIXTURES = 1024;
 const SOURCE = new URL('../src/', import.meta.url).href;
 
-const SYMBOLS = ['BTC/USD', 'ETH/USD', 'SOL/USD', 'XRP/USD'];
-const signals: object[] = [];
-const trades: object[] = [];
-const closed: object[] = [];
-for (let i = 0; i < FIXTURES; i++) {
-  const symbol = SYMBOLS[i % SYMBOLS.length] as string;
-  const direction = i % 3 === 0 ? 'sell' : 'buy';
-  signals.push({ symbol, direction, confidenceLevel: (i % 100) / 100, modelType: 'lstm' });
-  trades.push({ symbol, direction, success: i % 7 !== 0 });
-  closed.push({ symbol, direction, pnl: ((i * 37) % 200) - 90, fees: 0.5 });
-}
-const METHODS = ['recordTradingSignal', 'recordExecutedTrade', 'recordClosedTrade'] as const;
-type Method = (typeof METHODS)[number];
-const ARGUMENTS: Record<Method, readonly object[]> = {
-  recordTradingSignal: signals,
-  recordExecutedTrade: trades,
-  recordClosedTrade: closed,
-};
+const METHODS = WORKER_METHODS;
+type Method = WorkerMethod;
+const ARGUMENTS = workerArguments();
 
 /** One tree's worker side: its src/ directory as a URL, and a name for the table. */
 interface Variant {
@@ -88,7 +73,7 @@ function timer(): (
       let ms = 0;
       for (let done = 0; done < calls; done += ${CHUNK}) {
         const start = performance.now();
-        for (let i = done, end = Math.min(calls, done + ${CHUNK}); i < end; i++) call.call(target, args[i & ${FIXTURES - 1}]);
+        for (let i = done, end = Math.min(calls, done + ${CHUNK}); i < end; i++) call.call(target, args[i & ${MASK}]);
         ms += performance.now() - start;
         await settle();
       }

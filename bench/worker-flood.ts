@@ -12,6 +12,7 @@ import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import type { ClosedTrade, ExecutedTrade, TradingSignal } from '@evil2root/monitoring';
+import type { WorkerArguments } from './fixtures.ts';
 
 /** What the flooding threads do: record through the SDK, or spin on arithmetic without it. */
 export type FloodMode = 'sdk' | 'spin';
@@ -49,13 +50,9 @@ const GROUP = 64;
 export async function floodInWorker(
   recorder: FloodRecorder,
   request: FloodRequest,
-  fixtures: {
-    readonly signals: readonly TradingSignal[];
-    readonly trades: readonly ExecutedTrade[];
-    readonly closed: readonly ClosedTrade[];
-  },
+  fixtures: WorkerArguments,
 ): Promise<FloodReply> {
-  const { signals, trades, closed } = fixtures;
+  const { recordTradingSignal: signals, recordExecutedTrade: trades, recordClosedTrade: closed } = fixtures;
   const mask = signals.length - 1;
   const end = performance.now() + request.ms;
   let calls = 0;

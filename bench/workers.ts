@@ -21,43 +21,20 @@
 import { cpus } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import { MASK, WORKER_METHODS, workerArguments, type WorkerMethod } from './fixtures.ts';
 import { flood, floodInWorker, TICK_MS, type Contestant, type FloodRequest, type Gap } from './worker-flood.ts';
-import {
-  connectMonitoring,
-  initEnhancedMonitoring,
-  silentLogger,
-  type ClosedTrade,
-  type ExecutedTrade,
-  type TradingSignal,
-} from '@evil2root/monitoring';
+import { connectMonitoring, initEnhancedMonitoring, silentLogger } from '@evil2root/monitoring';
 
 const QUICK = process.env['BENCH_QUICK'] === '1';
 const ROUNDS = QUICK ? 3 : 9;
 const CALLS = QUICK ? 50_000 : 200_000;
-const FIXTURES = 1024;
 const FLOOD_THREADS = 4;
 const FLOOD_ROUNDS = QUICK ? 1 : 5;
 const FLOOD_MS = QUICK ? 500 : 2000;
 
-const SYMBOLS = ['BTC/USD', 'ETH/USD', 'SOL/USD', 'XRP/USD'];
-const signals: TradingSignal[] = [];
-const trades: ExecutedTrade[] = [];
-const closed: ClosedTrade[] = [];
-for (let i = 0; i < FIXTURES; i++) {
-  const symbol = SYMBOLS[i % SYMBOLS.length] as string;
-  const direction = i % 3 === 0 ? 'sell' : 'buy';
-  signals.push({ symbol, direction, confidenceLevel: (i % 100) / 100, modelType: 'lstm' });
-  trades.push({ symbol, direction, success: i % 7 !== 0 });
-  closed.push({ symbol, direction, pnl: ((i * 37) % 200) - 90, fees: 0.5 });
-}
-
-type Method = 'recordTradingSignal' | 'recordExecutedTrade' | 'recordClosedTrade';
-const METHODS: readonly Method[] = ['recordTradingSignal', 'recordExecutedTrade', 'recordClosedTrade'];
-const ARGUMENTS: Record<Method, readonly unknown[]> = {
-  recordTradingSignal: signals,
-  recordExecutedTrade: trades,
-  recordClosedTrade: closed,
-};
+type Method = WorkerMethod;
+const METHODS = WORKER_METHODS;
+const ARGUMENTS = workerArguments();
 
 interface FloodResult {
   threads: number;
@@ -90,7 +67,7 @@ async function time(target: Recorder, method: Method, calls: number): Promise<nu
   let ms = 0;
   for (let done = 0; done < calls; done += CHUNK) {
     const start = performance.now();
-    for (let i = done, end = Math.min(calls, done + CHUNK); i < end; i++) record.call(target, args[i & (FIXTURES - 1)]);
+    for (let i = done, end = Math.min(calls, done + CHUNK); i < end; i++) record.call(target, args[i & MASK]);
     ms += performance.now() - start;
     // A worker waits, untimed, until the main thread has recorded the chunk: the bench measures
     // calls, not a backlog (a worker faster than the main thread would fill its buffer and drop).
@@ -104,9 +81,7 @@ if (!isMainThread) {
   const recorder = (await connectMonitoring()) as unknown as Recorder & { flush(): Promise<boolean> };
   parentPort?.on('message', (request: { method: Method; calls: number } | FloodRequest) => {
     if ('flood' in request) {
-      void floodInWorker(recorder, request, { signals, trades, closed }).then((reply) =>
-        parentPort?.postMessage(reply),
-      );
+      void floodInWorker(recorder, request, ARGUMENTS).then((reply) => parentPort?.postMessage(reply));
       return;
     }
     const { method, calls } = request;
