@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { MonitoringService } from '../../src/index.ts';
 import { requireBinary } from '../helpers/binaries.ts';
 import { parseExposition, find } from '../helpers/exposition.ts';
 import { scrape, start, stopAll } from '../helpers/service.ts';
+import { launchChromium } from '../helpers/browser.ts';
 
 let browser: Browser | undefined;
 afterEach(async () => {
@@ -151,10 +152,7 @@ test(
     const { monitoring } = await start({ systemMetrics: true, dashboard: { intervalSeconds: 1 } });
     await scriptedBot(monitoring);
     const url = monitoring.dashboardUrl!;
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     const page = await browser.newPage();
     const problems: string[] = [];
     const origin = new URL(url).origin;

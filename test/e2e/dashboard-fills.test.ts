@@ -4,8 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { requireBinary } from '../helpers/binaries.ts';
+import { launchChromium } from '../helpers/browser.ts';
 import { start, stopAll } from '../helpers/service.ts';
 
 let browser: Browser | undefined;
@@ -59,10 +60,7 @@ test('the recent fills table in Chromium equals the fills recorded, newest first
       values: [t0 + i * 1000 + 200, price, 1, fee, bps],
     });
   }
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
   const page = await browser.newPage();
   const problems: string[] = [];
   page.on('console', (msg) => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, test, type TestContext } from 'node:test';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import * as sdkMetrics from '@opentelemetry/sdk-metrics';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { dailyPnlHandler } from '../../src/dashboard/daily-pnl-api.ts';
 import { Dashboard } from '../../src/dashboard/dashboard.ts';
 import { createPullReader } from '../../src/export/sdk.ts';
@@ -15,6 +15,7 @@ import type { MonitoringService } from '../../src/index.ts';
 import { requireBinary } from '../helpers/binaries.ts';
 import { find } from '../helpers/exposition.ts';
 import { RecordingLogger, scrape, start, stopAll } from '../helpers/service.ts';
+import { launchChromium } from '../helpers/browser.ts';
 
 let browser: Browser | undefined;
 afterEach(async () => {
@@ -80,10 +81,7 @@ const show = (b: Box) =>
   `[${b.left.toFixed(1)}, ${b.right.toFixed(1)}] x [${b.top.toFixed(1)}, ${b.bottom.toFixed(1)}]`;
 
 async function launch(): Promise<Browser> {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
   return browser;
 }
 

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { MonitoringService } from '../../src/index.ts';
 import { requireBinary } from '../helpers/binaries.ts';
 import { find, parseExposition } from '../helpers/exposition.ts';
+import { launchChromium } from '../helpers/browser.ts';
 import { start, stopAll } from '../helpers/service.ts';
 
 let browser: Browser | undefined;
@@ -17,11 +18,7 @@ afterEach(async () => {
 type HTMLElement = { dataset: Record<string, string | undefined>; textContent: string | null };
 declare const document: { getElementById(id: string): HTMLElement | null; cookie: string };
 
-const launch = () =>
-  chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+const launch = launchChromium;
 
 async function bot(monitoring: MonitoringService): Promise<void> {
   monitoring.updatePortfolioMetrics({ portfolioValue: 12_345.5, balance: 6000, openPositions: {} });
