@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
+import { NOTE_LOADED_PACKAGES } from '../helpers/loaded-packages.ts';
 
 const run = promisify(execFile);
 const INDEX = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
@@ -13,16 +14,7 @@ const INDEX = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
  * bot's own counter on `meterProvider`, and a second scrape.
  */
 const CHILD = `
-  import { registerHooks } from 'node:module';
-  const loaded = new Set();
-  registerHooks({
-    resolve(specifier, context, next) {
-      const r = next(specifier, context);
-      const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(r.url);
-      if (m) loaded.add(m[1]);
-      return r;
-    },
-  });
+  ${NOTE_LOADED_PACKAGES}
   const lib = await import(${JSON.stringify(INDEX)});
   let url;
   const logger = { ...lib.silentLogger, info: (line) => { url ??= /(http:\\S+\\/metrics)/.exec(line)?.[1]; } };

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { importOptional, OTLP_GRPC_PACKAGE } from '../../src/export/otlp.ts';
 import { MonitoringConfigError } from '../../src/index.ts';
 import { metricsByName, OtlpHttpReceiver } from '../helpers/otlp-receiver.ts';
+import { NOTE_LOADED_PACKAGES } from '../helpers/loaded-packages.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const run = promisify(execFile);
@@ -63,16 +64,7 @@ async function initIn(
   loaded: string[];
 }> {
   const code = `
-    import { registerHooks } from 'node:module';
-    const loaded = new Set();
-    registerHooks({
-      resolve(specifier, context, next) {
-        const r = next(specifier, context);
-        const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(r.url);
-        if (m) loaded.add(m[1]);
-        return r;
-      },
-    });
+    ${NOTE_LOADED_PACKAGES}
     const lib = await import(${JSON.stringify(`${dir}/src/index.ts`)});
     const options = { port: false, systemMetrics: false, runtimeMetrics: false, dashboard: false, logger: lib.silentLogger, ...${JSON.stringify(options)} };
     let error;
