@@ -55,20 +55,23 @@ interface Point {
 
 /**
  * The key of an attribute set regardless of key order, as `hashAttributes` of the SDK computes it;
- * cached per attributes object, since callers pass the same frozen objects again and again. The
- * SDK's own instruments never change an attributes object once given (the bot's instruments are
- * on a MeterProvider, not here).
+ * cached per frozen attributes object, which the collectors pass again at every collection and
+ * which cannot change. Any other object (the HTTP server's, new per request) is keyed at each
+ * record, with nothing kept for it.
  */
 const keys = new WeakMap<Attributes, string>();
+/** The attributes of a record that passes none: one frozen object, keyed once. */
+const NO_ATTRIBUTES: Attributes = Object.freeze({});
 function keyOf(attributes: Attributes): string {
-  let key = keys.get(attributes);
+  const frozen = Object.isFrozen(attributes);
+  let key = frozen ? keys.get(attributes) : undefined;
   if (key === undefined) {
     key = JSON.stringify(
       Object.keys(attributes)
         .sort()
         .map((k) => [k, attributes[k]]),
     );
-    keys.set(attributes, key);
+    if (frozen) keys.set(attributes, key);
   }
   return key;
 }
@@ -238,7 +241,7 @@ export class InstrumentMeter implements Meter {
   createCounter(name: string, options?: MetricOptions): Counter {
     const instrument = this.add(name, 'COUNTER' as InstrumentType, 'sum', true, options);
     return {
-      add: (value, attributes = {}) => {
+      add: (value, attributes = NO_ATTRIBUTES) => {
         if (value < 0) return;
         const accepted = instrument.accept(value);
         if (accepted !== undefined) instrument.record(accepted, attributes);
@@ -249,7 +252,7 @@ export class InstrumentMeter implements Meter {
   createUpDownCounter(name: string, options?: MetricOptions): UpDownCounter {
     const instrument = this.add(name, 'UP_DOWN_COUNTER' as InstrumentType, 'sum', false, options);
     return {
-      add: (value, attributes = {}) => {
+      add: (value, attributes = NO_ATTRIBUTES) => {
         const accepted = instrument.accept(value);
         if (accepted !== undefined) instrument.record(accepted, attributes);
       },
@@ -259,7 +262,7 @@ export class InstrumentMeter implements Meter {
   createGauge(name: string, options?: MetricOptions): Gauge {
     const instrument = this.add(name, 'GAUGE' as InstrumentType, 'gauge', false, options);
     return {
-      record: (value, attributes = {}) => {
+      record: (value, attributes = NO_ATTRIBUTES) => {
         const accepted = instrument.accept(value);
         if (accepted !== undefined) instrument.record(accepted, attributes);
       },
@@ -269,7 +272,7 @@ export class InstrumentMeter implements Meter {
   createHistogram(name: string, options?: MetricOptions): Histogram {
     const instrument = this.add(name, 'HISTOGRAM' as InstrumentType, 'histogram', false, options);
     return {
-      record: (value, attributes = {}) => {
+      record: (value, attributes = NO_ATTRIBUTES) => {
         if (value < 0) return;
         const accepted = instrument.accept(value);
         if (accepted !== undefined) instrument.record(accepted, attributes);
@@ -352,7 +355,7 @@ export class InstrumentMeter implements Meter {
 
 function observerOf(instrument: Instrument): ObservableResult {
   return {
-    observe: (value, attributes = {}) => {
+    observe: (value, attributes = NO_ATTRIBUTES) => {
       const accepted = instrument.accept(value);
       if (accepted !== undefined) instrument.observe(accepted, attributes);
     },
