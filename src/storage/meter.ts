@@ -364,7 +364,7 @@ function observerOf(instrument: Instrument): ObservableResult {
 
 function batchObserverOf(instruments: ReadonlySet<Instrument>): BatchObservableResult {
   return {
-    observe: (observable, value, attributes = {}) => {
+    observe: (observable, value, attributes = NO_ATTRIBUTES) => {
       const instrument = instrumentOf.get(observable);
       if (instrument === undefined || !instruments.has(instrument)) return;
       const accepted = instrument.accept(value);
