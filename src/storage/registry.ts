@@ -194,7 +194,7 @@ export class InstrumentRegistry {
       if (!e.durable || e.kind === 'counterOfHistogram') continue;
       const series: SavedSeries[] = [];
       if (e.kind === 'counter') {
-        for (const s of seriesOf(e.table)) if (s.value !== 0) series.push([labelsOf(e.def, s), s.value]);
+        for (const s of seriesOf(e.table)) series.push([labelsOf(e.def, s), s.value]);
       } else if (e.kind === 'gauge') {
         for (const s of seriesOf(e.gauge.table)) {
           const value = e.gauge.read(s);
