@@ -88,9 +88,11 @@ export interface ExecutionSettings {
   readonly maxGroups: number;
 }
 
-/** The saved state of `ExecutionMetrics`: the open orders, oldest first. */
+/** The saved state of `ExecutionMetrics`: the open orders and the ended ones still remembered, oldest first. */
 export interface ExecutionState {
   readonly orders: SavedOrder[];
+  /** Absent in states of earlier releases (ended orders were then forgotten at a restart). */
+  readonly ended?: SavedEndedOrder[];
 }
 
 type SavedOrder = [
@@ -107,6 +109,9 @@ type SavedOrder = [
   notional: number,
   firstFillAt: number | null,
 ];
+
+/** An ended order: as an open one, plus its terminal event (an index of EVENTS). */
+type SavedEndedOrder = [...SavedOrder, ended: number];
 
 const UNSPECIFIED = 'unspecified';
 /** Distinct rejection reasons kept as labels; further ones are recorded as `other`. */
@@ -514,27 +519,21 @@ export class ExecutionMetrics {
     else this.count(order, PARTIALLY_FILLED);
   }
 
-  /** The open orders as plain JSON data, oldest first; the ended ones are not kept (a late event after a restart counts as unknown_order). */
+  /**
+   * The open orders and the ended ones still remembered, as plain JSON data, oldest first: after a
+   * restart a late event about an ended order is told from an unknown id, and a late fill's money
+   * counts, as in a run that never stopped.
+   */
   saveState(): ExecutionState {
     const orders: SavedOrder[] = [];
-    for (let o = this.head; o !== undefined; o = o.newer) {
-      const g = o.group;
-      orders.push([
-        o.id,
-        g.symbol,
-        g.side,
-        g.venue,
-        g.strategy,
-        o.quantity,
-        Number.isNaN(o.expected) ? null : o.expected,
-        o.submittedAt,
-        o.events,
-        o.filled,
-        o.notional,
-        Number.isNaN(o.firstFillAt) ? null : o.firstFillAt,
-      ]);
+    for (let o = this.head; o !== undefined; o = o.newer) orders.push(savedOrder(o));
+    const ended: SavedEndedOrder[] = [];
+    const ring = this.endedRing;
+    for (let i = 0; i < ring.length; i++) {
+      const o = ring[(this.endedAt + i) % ring.length];
+      if (o !== undefined && o.inMap && o.ended !== -1) ended.push([...savedOrder(o), o.ended]);
     }
-    return { orders };
+    return { orders, ended };
   }
 
   /**
@@ -544,14 +543,11 @@ export class ExecutionMetrics {
    */
   restoreState(saved: unknown): string {
     const state = new StateReader(saved, 'execution');
-    const list = state.array('orders');
     const ids = new Set<string>();
-    const checked: SavedOrder[] = [];
-    for (let i = 0; i < list.length; i++) {
-      const e = list[i];
-      const where = `execution.orders[${i}]`;
-      if (!Array.isArray(e) || e.length !== 12) throw new StateMismatchError(`${where} is not a saved order`);
-      const [id, symbol, side, venue, strategy, quantity, expected, submittedAt, events, filled, notional, first] =
+    const check = (e: unknown, where: string, ended: boolean): void => {
+      if (!Array.isArray(e) || e.length !== (ended ? 13 : 12))
+        throw new StateMismatchError(`${where} is not a saved order`);
+      const [id, symbol, side, venue, strategy, quantity, expected, submittedAt, events, filled, notional, first, end] =
         e as unknown[];
       const labelsOk = [id, symbol, venue, strategy].every((v) => labelProblem(v) === undefined);
       const numbersOk = [quantity, submittedAt, filled, notional].every(
@@ -564,41 +560,44 @@ export class ExecutionMetrics {
         !((quantity as number) > 0) ||
         !(expected === null || (typeof expected === 'number' && expected > 0)) ||
         !Number.isInteger(events) ||
-        !(first === null || (typeof first === 'number' && Number.isFinite(first)))
+        !(first === null || (typeof first === 'number' && Number.isFinite(first))) ||
+        (ended && !(Number.isInteger(end) && (end as number) > SUBMITTED && (end as number) < EVENTS.length))
       )
         throw new StateMismatchError(`${where} is not a saved order`);
       if (ids.has(id as string)) throw new StateMismatchError(`${where} repeats id ${JSON.stringify(id)}`);
       ids.add(id as string);
-      checked.push(e as SavedOrder);
-    }
+    };
+    const open = state.array('orders');
+    for (let i = 0; i < open.length; i++) check(open[i], `execution.orders[${i}]`, false);
+    const ended = state.has('ended') ? state.array('ended') : [];
+    for (let i = 0; i < ended.length; i++) check(ended[i], `execution.ended[${i}]`, true);
     for (const series of this.openTable.series) series.value = 0;
     if (this.openTable.overflow !== undefined) this.openTable.overflow.value = 0;
-    for (const [
-      id,
-      symbol,
-      side,
-      venue,
-      strategy,
-      quantity,
-      expected,
-      submittedAt,
-      events,
-      filled,
-      notional,
-      first,
-    ] of checked) {
-      const label =
-        strategy === UNSPECIFIED_STRATEGY || strategy === OTHER_STRATEGY ? strategy : this.strategies.label(strategy);
-      const group = this.group(symbol, side, venue, label);
-      const order = new Order(id, group, quantity, expected ?? Number.NaN, submittedAt);
-      order.events = events;
-      order.filled = filled;
-      order.notional = notional;
-      order.firstFillAt = first ?? Number.NaN;
+    for (const e of ended as SavedEndedOrder[]) {
+      const order = this.restoredOrder(e);
+      order.ended = e[12];
+      this.orders.set(order.id, order);
+      this.remember(order);
+    }
+    for (const e of open as SavedOrder[]) {
+      const order = this.restoredOrder(e);
       this.track(order);
-      group.open.value++;
+      order.group.open.value++;
     }
     return `${this.openOrders} open orders`;
+  }
+
+  /** A saved order as an Order of this instance, in its group; not tracked yet. */
+  private restoredOrder(e: SavedOrder | SavedEndedOrder): Order {
+    const [id, symbol, side, venue, strategy, quantity, expected, submittedAt, events, filled, notional, first] = e;
+    const label =
+      strategy === UNSPECIFIED_STRATEGY || strategy === OTHER_STRATEGY ? strategy : this.strategies.label(strategy);
+    const order = new Order(id, this.group(symbol, side, venue, label), quantity, expected ?? Number.NaN, submittedAt);
+    order.events = events;
+    order.filled = filled;
+    order.notional = notional;
+    order.firstFillAt = first ?? Number.NaN;
+    return order;
   }
 
   /** Adds an order as the newest, evicting the oldest when full. */
@@ -642,15 +641,7 @@ export class ExecutionMetrics {
     group.open.value--;
     this.count(order, event);
     order.ended = event;
-    // It stays in `orders` (a late event about it is told from an unknown id) until the ring comes round.
-    const ring = this.endedRing;
-    const previous = ring[this.endedAt];
-    if (previous !== undefined) {
-      if (previous.inMap) this.orders.delete(previous.id);
-      this.release(previous);
-    }
-    ring[this.endedAt] = order;
-    this.endedAt = this.endedAt + 1 === ring.length ? 0 : this.endedAt + 1;
+    this.remember(order);
     if (event === REJECTED) return;
     const ratio = order.filled / order.quantity;
     if (event === FILLED) {
@@ -662,6 +653,18 @@ export class ExecutionMetrics {
       const bps = ((order.notional / order.filled - order.expected) / order.expected) * 10_000;
       group.slippage.record(group.side === 'buy' ? bps : -bps);
     }
+  }
+
+  /** Keeps an ended order in `orders` (a late event about it is told from an unknown id) until the ring comes round. */
+  private remember(order: Order): void {
+    const ring = this.endedRing;
+    const previous = ring[this.endedAt];
+    if (previous !== undefined) {
+      if (previous.inMap) this.orders.delete(previous.id);
+      this.release(previous);
+    }
+    ring[this.endedAt] = order;
+    this.endedAt = this.endedAt + 1 === ring.length ? 0 : this.endedAt + 1;
   }
 
   /** Counts `event` for the order once. */
@@ -779,4 +782,23 @@ function positiveProblem(value: unknown): InvalidReason | undefined {
   const p = numberProblem(value, 0, MAX_AMOUNT);
   if (p !== undefined) return p;
   return (value as number) > 0 ? undefined : 'out_of_range';
+}
+
+/** An order as its saved state holds it. */
+function savedOrder(o: Order): SavedOrder {
+  const g = o.group;
+  return [
+    o.id,
+    g.symbol,
+    g.side,
+    g.venue,
+    g.strategy,
+    o.quantity,
+    Number.isNaN(o.expected) ? null : o.expected,
+    o.submittedAt,
+    o.events,
+    o.filled,
+    o.notional,
+    Number.isNaN(o.firstFillAt) ? null : o.firstFillAt,
+  ];
 }
