@@ -184,6 +184,8 @@ class ModelState {
   pending = 0;
   /** Something changed since the last publication. */
   dirty = false;
+  /** Its gauges were published once: a model that only counted predictions publishes none. */
+  published = false;
   /** Its rolling window has been full once: from then on it is published every `modelMetricsInterval` only. */
   warm = false;
   correct: CounterSeries | undefined;
@@ -218,6 +220,8 @@ interface ModelSavedState {
   readonly regression: unknown;
   readonly errors: DriftPairState;
   readonly features: [feature: string, state: DriftPairState][];
+  /** Whether its gauges were published (or were about to be); absent in states of earlier releases: published. */
+  readonly published?: boolean;
 }
 
 /** The saved state of `PredictionMetrics`: every model's analytics and the pending predictions. */
@@ -577,6 +581,7 @@ export class PredictionMetrics {
         regression: state.regression?.saveState() ?? null,
         errors: state.errors.saveState(),
         features: [...state.features].map(([feature, pair]) => [feature, pair.saveState()]),
+        published: state.published || state.dirty,
       });
     }
     const pending = this.pending.saveState((entry) => [
@@ -638,7 +643,8 @@ export class PredictionMetrics {
         pair.loadState(entry[1], `${where}.features[${f}]`);
         model.features.set(entry[0], pair);
       }
-      model.dirty = true;
+      // Published again at the next collection, if it was before the restart (and only then, as the run before would).
+      model.dirty = m.has('published') ? m.boolean('published') : true;
       prepared.push(model);
     }
     this.pending.loadState(state.get('pending'), (value) => {
@@ -696,6 +702,7 @@ export class PredictionMetrics {
   private publish(state: ModelState): void {
     const key = state.key;
     const t = this.t;
+    state.published = true;
     t.pending.get3(...key).value = state.pending;
     if (state.classification !== undefined && state.classification.size > 0) {
       const report = state.classification.rolling();
