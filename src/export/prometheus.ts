@@ -276,6 +276,8 @@ export class PrometheusEndpoint {
    * every send finished, so a stuck client costs one wait, not one per scrape.
    */
   private sendStalled = false;
+  /** GATHER_MS; a test that must not race the wait on a loaded machine raises it. @internal */
+  gatherMs = GATHER_MS;
   private registryNames: { count: number; names: Set<string> } = { count: -1, names: new Set() };
   /** The last `Accept` and `Accept-Encoding` values and what they ask for. */
   private negotiated: {
@@ -474,7 +476,7 @@ export class PrometheusEndpoint {
       const timer = setTimeout(() => {
         this.sendStalled = true;
         done();
-      }, GATHER_MS);
+      }, this.gatherMs);
       this.sendWaiters.add(done);
     });
   }

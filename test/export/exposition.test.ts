@@ -358,27 +358,33 @@ const turns = async (n: number) => {
   for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
 };
 
-test('a scrape arriving while a body is being sent waits for the send before it collects, and those arriving meanwhile share its collection', async () => {
-  const { monitoring } = await start(STABLE);
-  const pool = countingPool();
-  monitoring.observePgPool(pool, { name: 'counted' });
-  await demoState(monitoring);
-  const endpoint = endpointOf(monitoring);
-  const slow = stalledResponse();
-  const first = endpoint.handle({ headers: {} } as IncomingMessage, slow.res);
-  while (slow.answer.writes === 0) await turns(1);
-  pool.collections = 0;
-  const second = handleDirectly(endpoint, {});
-  await turns(5);
-  assert.equal(pool.collections, 0, 'no number read while the first body is being sent');
-  const third = handleDirectly(endpoint, {});
-  slow.drain();
-  const answers = await Promise.all([second, third, first]);
-  assert.ok(slow.answer.ended, 'the first response was sent whole');
-  assert.equal(pool.collections, 1, 'the two later scrapes share one collection');
-  assert.equal(answers[0]!.chunks[0], answers[1]!.chunks[0], 'the same body');
-  assert.equal(answers[0]!.status, 200);
-});
+test(
+  'a scrape arriving while a body is being sent waits for the send before it collects, and those arriving meanwhile share its collection',
+  { timeout: 30_000 },
+  async () => {
+    const { monitoring } = await start(STABLE);
+    const pool = countingPool();
+    monitoring.observePgPool(pool, { name: 'counted' });
+    await demoState(monitoring);
+    const endpoint = endpointOf(monitoring);
+    // The wait's bound raised for this test: on a loaded machine five turns of the loop may take longer than 100 ms.
+    endpoint.gatherMs = 20_000;
+    const slow = stalledResponse();
+    const first = endpoint.handle({ headers: {} } as IncomingMessage, slow.res);
+    while (slow.answer.writes === 0) await turns(1);
+    pool.collections = 0;
+    const second = handleDirectly(endpoint, {});
+    await turns(5);
+    assert.equal(pool.collections, 0, 'no number read while the first body is being sent');
+    const third = handleDirectly(endpoint, {});
+    slow.drain();
+    const answers = await Promise.all([second, third, first]);
+    assert.ok(slow.answer.ended, 'the first response was sent whole');
+    assert.equal(pool.collections, 1, 'the two later scrapes share one collection');
+    assert.equal(answers[0]!.chunks[0], answers[1]!.chunks[0], 'the same body');
+    assert.equal(answers[0]!.status, 200);
+  },
+);
 
 // An unbounded wait would hang: the timeout fails it instead.
 test('a body that is never taken delays the next collection a bounded time only', { timeout: 10_000 }, async () => {
