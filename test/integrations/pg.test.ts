@@ -45,7 +45,9 @@ for (const strict of [false, true]) {
     const { monitoring, logger } = await start({ strict });
     const bad = breakable();
     monitoring.observePgPool(bad.pool, { name: 'bad' });
-    monitoring.observePgPool(counts(3, 1, 2), { name: 'good' });
+    // Held here: the observer keeps a pool only weakly, and a collected one stops being published.
+    const good = counts(3, 1, 2);
+    monitoring.observePgPool(good, { name: 'good' });
     let exp = await scrape(monitoring);
     assert.equal(value(exp, 'db_connection_pool_size', { pool: 'bad' }), 4);
     bad.broken = true;
@@ -59,6 +61,7 @@ for (const strict of [false, true]) {
     assert.ok(invalid(exp, 'observePgPool', 'internal_error') >= 1);
     assert.equal(logger.lines.filter((l) => l.level === 'error' && l.message.includes('pool closed')).length, 1);
     assert.equal(typeof (await monitoring.metricsText()), 'string');
+    assert.equal(good.totalCount, 3);
   });
 }
 
@@ -68,7 +71,9 @@ test('at most maxSeriesPerMetric pools are observed at once: one more is dropped
   monitoring.observePgPool(counts(1), { name: 'd' });
   monitoring.observePgPool(counts(1), { name: 'e' });
   // Observing a name again replaces its pool: no new place taken.
-  monitoring.observePgPool(counts(7), { name: 'a' });
+  // Pools are held here: the observer keeps them only weakly, and a collected one stops being published.
+  const a = counts(7);
+  monitoring.observePgPool(a, { name: 'a' });
   let exp = await scrape(monitoring);
   assert.equal(invalid(exp, 'observePgPool', 'too_many'), 2);
   assert.equal(logger.warnings.filter((w) => w.startsWith('observePgPool')).length, 1);
@@ -76,23 +81,28 @@ test('at most maxSeriesPerMetric pools are observed at once: one more is dropped
   assert.equal(find(exp, 'db_connection_pool_size', { pool: 'd' }).length, 0);
   stops[0]!(); // a no-op: 'a' is now the second pool observed under that name
   stops[1]!();
-  monitoring.observePgPool(counts(2), { name: 'b' });
+  const b = counts(2);
+  monitoring.observePgPool(b, { name: 'b' });
   exp = await scrape(monitoring);
   assert.equal(invalid(exp, 'observePgPool', 'too_many'), 2);
   assert.equal(value(exp, 'db_connection_pool_size', { pool: 'a' }), 7);
   assert.equal(value(exp, 'db_connection_pool_size', { pool: 'b' }), 2);
+  assert.deepEqual([a.totalCount, b.totalCount], [7, 2]);
 });
 
 test('a pool folded past the series cap is counted once in monitoring_series_overflow_total, not at every scrape', async () => {
   const { monitoring } = await start({ maxSeriesPerMetric: 2 });
   monitoring.updateDbPool({ pool: 'x', size: 1, active: 1, waiting: 0 });
   monitoring.updateDbPool({ pool: 'y', size: 1, active: 1, waiting: 0 });
-  monitoring.observePgPool(counts(5), { name: 'z' });
+  // Held here: the observer keeps a pool only weakly.
+  const z = counts(5);
+  monitoring.observePgPool(z, { name: 'z' });
   let exp = await scrape(monitoring);
   for (let i = 0; i < 4; i++) exp = await scrape(monitoring);
   for (const metric of ['db_connection_pool_size', 'db_connections_active', 'db_connections_waiting'])
     assert.equal(overflow(exp, metric), 1, metric);
   assert.equal(value(exp, 'db_connection_pool_size', { otel_metric_overflow: 'true' }), 5);
+  assert.equal(z.totalCount, 5);
 });
 
 test('a pool the bot dropped is forgotten once garbage-collected: not published, its place freed', async () => {
